@@ -1,0 +1,59 @@
+# Every target does its own idempotent set-up: a virtualenv in .venv with all extras installed
+# (re-installed only when pyproject.toml changes) and a check that the generated gRPC code is current.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PROTOS := $(wildcard proto/prodplan/v1/*.proto)
+
+.PHONY: help setup gen gen-check demo test lint typecheck serve bench loadtest clean
+
+help:
+	@echo "make demo   - start the server, plan the embedded demo factory over gRPC, print it, draw a Gantt chart"
+	@echo "make test   - every check: pytest (unit, property, integration), ruff, mypy"
+	@echo "make serve  - run the gRPC server on 127.0.0.1:50051"
+	@echo "make bench  - quick job-shop benchmark on ../shared/benchmarks"
+	@echo "make gen    - regenerate prodplan/v1 from proto/"
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch first and exactly, so that no resolver step can choose a CUDA build
+	$(PY) -m pip install --quiet "torch==2.13.0"
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+gen: $(STAMP)
+	$(PY) -m service.codegen --write
+
+gen-check: $(STAMP)
+	$(PY) -m service.codegen --check
+
+demo: setup gen-check
+	$(PY) -m service.demo --out out
+
+test: setup gen-check
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+	$(PY) -m pytest
+
+lint: setup
+	$(PY) -m ruff check .
+
+typecheck: setup
+	$(PY) -m mypy
+
+serve: setup gen-check
+	$(PY) -m service --host 127.0.0.1 --port 50051
+
+bench: setup
+	$(PY) -m benchmarks.jobshop --time-limit 10 --workers 2 --json out/jobshop.json \
+		../shared/benchmarks/jobshop/FisherThompson1963/ft06.txt ../shared/benchmarks/jobshop/Lawrence1984/la0[1-5].txt
+
+loadtest: setup gen-check
+	$(PY) -m loadtests.run --users 20 --spawn-rate 10 --duration 30 --json out/loadtest.json
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

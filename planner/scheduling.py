@@ -1,0 +1,295 @@
+"""Detailed machine schedule with CP-SAT: a flexible job-shop with calendars and release dates.
+
+Model, in the order every model here reads: data -> variables -> constraints -> objective -> solve
+-> report.
+- one interval per (task, eligible machine), optional when the task has several machines, with
+  exactly one present; all alternatives of a task share its start and end variables;
+- one NoOverlap per machine over its intervals and fixed intervals for off-shift and maintenance;
+- routing precedence, release dates, everything ends inside the horizon;
+- objective: weighted tardiness (then makespan, lexicographically, when time allows) or makespan.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ortools import __version__ as ortools_version
+from ortools.sat.python import cp_model
+
+from planner.calendar import Interval, complement
+from planner.domain import Objective, PlanRequest
+from planner.solution import ScheduledOperation, SolveStats
+from planner.status import SolveStatus, relative_gap
+from planner.tasks import Job, Task
+
+logger = logging.getLogger(__name__)
+
+_STATUS = {
+    cp_model.OPTIMAL: SolveStatus.OPTIMAL,
+    cp_model.FEASIBLE: SolveStatus.FEASIBLE,
+    cp_model.INFEASIBLE: SolveStatus.INFEASIBLE,
+    cp_model.MODEL_INVALID: SolveStatus.MODEL_INVALID,
+    cp_model.UNKNOWN: SolveStatus.NO_SOLUTION_IN_TIME,
+}
+# Weights are scaled to integers (CP-SAT objectives are integral): 1/100 of a weight unit is kept.
+WEIGHT_SCALE = 100
+# Share of the time limit the lexicographic second phase (makespan at optimal tardiness) may use.
+SECOND_PHASE_SHARE = 0.25
+
+
+@dataclass
+class ScheduleOutcome:
+    status: SolveStatus
+    assignments: list[ScheduledOperation]
+    stats: SolveStats
+
+
+@dataclass
+class _TaskVars:
+    task: Task
+    start: cp_model.IntVar
+    end: cp_model.IntVar
+    presence: dict[str, cp_model.IntVar | bool] = field(default_factory=dict)
+
+
+@dataclass
+class _Model:
+    model: cp_model.CpModel
+    tasks: list[list[_TaskVars]]
+    makespan: cp_model.IntVar
+    weighted_tardiness: cp_model.LinearExpr | None
+    weight_scale: int
+
+
+Hint = dict[tuple[str, int], tuple[str, int]]
+"""(order id, operation index) -> (machine id, start): a complete or partial schedule to start from."""
+
+
+def solve_schedule(
+    request: PlanRequest,
+    jobs: list[Job],
+    available: dict[str, list[Interval]],
+    hint: Hint | None = None,
+    on_solution: Callable[[float, float, float], None] | None = None,
+) -> ScheduleOutcome:
+    """Schedule the jobs; never raises for infeasible or timed-out models (see the status)."""
+    options = request.options
+    started = time.perf_counter()
+    built = _build_model(request, jobs, available)
+    if hint:
+        _add_hint(built, hint)
+    primary = built.weighted_tardiness if options.objective == Objective.WEIGHTED_TARDINESS else built.makespan
+    built.model.minimize(primary)
+    solver = _solver(request, options.time_limit_seconds)
+    callback = _ProgressCallback(on_solution, built.weight_scale, options.objective) if on_solution else None
+    code = solver.solve(built.model, callback)
+    status = _STATUS.get(code, SolveStatus.ERROR)
+    scale = built.weight_scale if options.objective == Objective.WEIGHTED_TARDINESS else 1
+    objective = solver.objective_value / scale if status.has_solution else math.nan
+    bound = solver.best_objective_bound / scale if status.has_solution else math.nan
+    notes = "hinted start" if hint else ""
+    if status == SolveStatus.OPTIMAL and options.objective == Objective.WEIGHTED_TARDINESS:
+        solver, notes = _second_phase(built, solver, request, started, notes)
+    assignments = _read(built, solver) if status.has_solution else []
+    stats = SolveStats(
+        solver="cp-sat",
+        solver_version=ortools_version,
+        objective=objective,
+        best_bound=bound,
+        gap=relative_gap(objective, bound) if status.has_solution else math.nan,
+        wall_seconds=time.perf_counter() - started,
+        time_limit_seconds=options.time_limit_seconds,
+        num_workers=options.num_workers,
+        random_seed=options.random_seed,
+        operations=sum(len(j.tasks) for j in jobs),
+        alternatives=sum(len(t.alternatives) for j in jobs for t in j.tasks),
+        notes=notes,
+    )
+    return ScheduleOutcome(status=status, assignments=assignments, stats=stats)
+
+
+def _build_model(request: PlanRequest, jobs: list[Job], available: dict[str, list[Interval]]) -> _Model:
+    model = cp_model.CpModel()
+    horizon = request.options.horizon_minutes
+    intervals_by_machine: dict[str, list[cp_model.IntervalVar]] = {m: [] for m in available}
+    all_tasks = []
+    for job in jobs:
+        job_vars = [_task_variables(model, task, horizon, available, intervals_by_machine) for task in job.tasks]
+        _routing_precedence(model, job_vars)
+        model.add(job_vars[0].start >= job.order.release)
+        all_tasks.append(job_vars)
+    _machine_no_overlap(model, intervals_by_machine, available, horizon)
+    makespan = model.new_int_var(0, horizon, "makespan")
+    model.add_max_equality(makespan, [job_vars[-1].end for job_vars in all_tasks])
+    scale = _weight_scale(jobs)
+    tardiness = _weighted_tardiness(model, jobs, all_tasks, horizon, scale)
+    return _Model(model, all_tasks, makespan, tardiness, scale)
+
+
+def _task_variables(
+    model: cp_model.CpModel,
+    task: Task,
+    horizon: int,
+    available: dict[str, list[Interval]],
+    intervals_by_machine: dict[str, list[cp_model.IntervalVar]],
+) -> _TaskVars:
+    """Hard: the task runs on exactly one eligible machine, for that machine's processing time."""
+    name = f"{task.order_id}/{task.index}"
+    start = model.new_int_var(0, horizon, f"start[{name}]")
+    end = model.new_int_var(0, horizon, f"end[{name}]")
+    variables = _TaskVars(task, start, end)
+    if len(task.alternatives) == 1:
+        only = task.alternatives[0]
+        intervals_by_machine[only.machine_id].append(
+            model.new_interval_var(start, only.duration, end, f"run[{name}@{only.machine_id}]")
+        )
+        variables.presence[only.machine_id] = True
+        return variables
+    literals = []
+    for alternative in task.alternatives:
+        present = model.new_bool_var(f"on[{name}@{alternative.machine_id}]")
+        interval = model.new_optional_interval_var(
+            start, alternative.duration, end, present, f"run[{name}@{alternative.machine_id}]"
+        )
+        intervals_by_machine[alternative.machine_id].append(interval)
+        variables.presence[alternative.machine_id] = present
+        literals.append(present)
+    model.add_exactly_one(literals)
+    return variables
+
+
+def _routing_precedence(model: cp_model.CpModel, job_vars: list[_TaskVars]) -> None:
+    """Hard: an operation starts only after the previous operation of the same order has ended."""
+    for before, after in zip(job_vars, job_vars[1:], strict=False):
+        model.add(after.start >= before.end)
+
+
+def _machine_no_overlap(
+    model: cp_model.CpModel,
+    intervals_by_machine: dict[str, list[cp_model.IntervalVar]],
+    available: dict[str, list[Interval]],
+    horizon: int,
+) -> None:
+    """Hard: a machine does one thing at a time, and nothing while off shift or in maintenance."""
+    for machine_id, intervals in intervals_by_machine.items():
+        blocked = [
+            model.new_fixed_size_interval_var(start, end - start, f"off[{machine_id}@{start}]")
+            for start, end in complement(available[machine_id], horizon)
+        ]
+        if len(intervals) + len(blocked) > 1 and intervals:
+            model.add_no_overlap(intervals + blocked)
+
+
+def _weight_scale(jobs: list[Job]) -> int:
+    integral = all(float(j.order.weight).is_integer() for j in jobs)
+    return 1 if integral else WEIGHT_SCALE
+
+
+def _weighted_tardiness(
+    model: cp_model.CpModel, jobs: list[Job], tasks: list[list[_TaskVars]], horizon: int, scale: int
+) -> cp_model.LinearExpr:
+    """Soft: each minute an order finishes after its due time costs its weight."""
+    terms = []
+    for job, job_vars in zip(jobs, tasks, strict=True):
+        due = job.order.due
+        late = model.new_int_var(0, max(horizon - due, 0), f"tardiness[{job.order.id}]")
+        model.add_max_equality(late, [job_vars[-1].end - due, 0])
+        terms.append(round(job.order.weight * scale) * late)
+    return cp_model.LinearExpr.sum(terms)
+
+
+def _add_hint(built: _Model, hint: Hint) -> None:
+    for job_vars in built.tasks:
+        for variables in job_vars:
+            placed = hint.get((variables.task.order_id, variables.task.index))
+            if placed is None:
+                continue
+            machine_id, start = placed
+            alternative = variables.task.alternative(machine_id)
+            if alternative is None:
+                continue
+            built.model.add_hint(variables.start, start)
+            built.model.add_hint(variables.end, start + alternative.duration)
+            for other, literal in variables.presence.items():
+                if not isinstance(literal, bool):
+                    built.model.add_hint(literal, other == machine_id)
+
+
+def _solver(request: PlanRequest, time_limit: float) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
+    # CP-SAT's defaults assume 8+ workers; the service sets this deliberately from its settings.
+    solver.parameters.num_workers = request.options.num_workers
+    solver.parameters.random_seed = request.options.random_seed
+    return solver
+
+
+def _second_phase(
+    built: _Model, first: cp_model.CpSolver, request: PlanRequest, started: float, notes: str
+) -> tuple[cp_model.CpSolver, str]:
+    """With tardiness proven optimal early, use spare time to shorten the plan at that tardiness."""
+    spent = time.perf_counter() - started
+    remaining = request.options.time_limit_seconds - spent
+    budget = min(remaining, request.options.time_limit_seconds * SECOND_PHASE_SHARE)
+    if budget < 0.05 or built.weighted_tardiness is None:
+        return first, notes
+    best = round(first.objective_value)
+    model = built.model
+    model.clear_hints()
+    for job_vars in built.tasks:
+        for variables in job_vars:
+            model.add_hint(variables.start, first.value(variables.start))
+            model.add_hint(variables.end, first.value(variables.end))
+            for literal in variables.presence.values():
+                if not isinstance(literal, bool):
+                    model.add_hint(literal, first.boolean_value(literal))
+    model.add(built.weighted_tardiness <= best)
+    model.minimize(built.makespan)
+    second = _solver(request, budget)
+    code = second.solve(model)
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return second, (notes + "; " if notes else "") + "makespan shortened at optimal tardiness"
+    return first, notes
+
+
+def _read(built: _Model, solver: cp_model.CpSolver) -> list[ScheduledOperation]:
+    placed = []
+    for job_vars in built.tasks:
+        for variables in job_vars:
+            task = variables.task
+            machine_id = next(
+                m for m, lit in variables.presence.items() if lit is True or (lit is not False and solver.boolean_value(lit))
+            )
+            alternative = task.alternative(machine_id)
+            assert alternative is not None
+            start = solver.value(variables.start)
+            placed.append(
+                ScheduledOperation(
+                    order_id=task.order_id,
+                    product_id=task.product_id,
+                    operation_id=task.operation_id,
+                    operation_index=task.index,
+                    machine_id=machine_id,
+                    start=start,
+                    end=start + alternative.duration,
+                    quantity=task.quantity,
+                    setup_minutes=alternative.setup,
+                )
+            )
+    return sorted(placed, key=lambda a: (a.machine_id, a.start))
+
+
+class _ProgressCallback(cp_model.CpSolverSolutionCallback):
+    """Reports each improving solution as (objective, bound, seconds elapsed)."""
+
+    def __init__(self, report: Callable[[float, float, float], None], scale: int, objective: Objective) -> None:
+        super().__init__()
+        self._report = report
+        self._scale = scale if objective == Objective.WEIGHTED_TARDINESS else 1
+
+    def on_solution_callback(self) -> None:
+        self._report(self.objective_value / self._scale, self.best_objective_bound / self._scale, self.wall_time)

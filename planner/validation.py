@@ -1,0 +1,178 @@
+"""Request validation: every problem in a plan request, found in one pass.
+
+Each check appends a `Violation` (a field path in the request, a plain reason) and carries on, so a
+client learns about all of its mistakes at once. Paths use the domain's field names; the service
+translates them to the API's names.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from planner.domain import MINUTES_PER_DAY, Factory, Operation, Order, PlanOptions, PlanRequest
+
+MAX_ID_LENGTH = 64
+SUPPORTED_LOCALES = ("en", "ko")
+
+
+@dataclass(frozen=True)
+class Violation:
+    field: str
+    reason: str
+
+
+class InvalidPlanRequest(Exception):
+    """A request that breaks the contract; carries every violation found."""
+
+    def __init__(self, violations: Iterable[Violation]) -> None:
+        self.violations = list(violations)
+        super().__init__("; ".join(f"{v.field}: {v.reason}" for v in self.violations))
+
+
+def find_violations(request: PlanRequest) -> list[Violation]:
+    """All violations in the request (empty when it is valid)."""
+    found: list[Violation] = []
+    found += _factory_violations(request.factory)
+    machine_ids = {m.id for m in request.factory.machines}
+    for p_index, product in enumerate(request.factory.products):
+        for o_index, operation in enumerate(product.routing):
+            path = f"factory.products[{p_index}].routing[{o_index}]"
+            found += _operation_violations(operation, path, machine_ids)
+    found += _order_violations(request, {p.id for p in request.factory.products})
+    found += _options_violations(request.options)
+    return found
+
+
+def ensure_valid(request: PlanRequest) -> None:
+    violations = find_violations(request)
+    if violations:
+        raise InvalidPlanRequest(violations)
+
+
+def _id_violations(ids: list[str], path: str) -> list[Violation]:
+    found = []
+    counts = Counter(ids)
+    for index, value in enumerate(ids):
+        if not value.strip():
+            found.append(Violation(f"{path}[{index}].id", "must not be empty"))
+        elif len(value) > MAX_ID_LENGTH:
+            found.append(Violation(f"{path}[{index}].id", f"is longer than {MAX_ID_LENGTH} characters"))
+        elif counts[value] > 1 and ids.index(value) != index:
+            found.append(Violation(f"{path}[{index}].id", f"duplicate id '{value}'"))
+    return found
+
+
+def _factory_violations(factory: Factory) -> list[Violation]:
+    found: list[Violation] = []
+    if not factory.machines:
+        found.append(Violation("factory.machines", "at least one machine is required"))
+    if not factory.products:
+        found.append(Violation("factory.products", "at least one product is required"))
+    found += _id_violations([c.id for c in factory.calendars], "factory.calendars")
+    found += _id_violations([m.id for m in factory.machines], "factory.machines")
+    found += _id_violations([p.id for p in factory.products], "factory.products")
+    for c_index, calendar in enumerate(factory.calendars):
+        found += _calendar_violations(calendar.shifts, calendar.working_days, f"factory.calendars[{c_index}]")
+    calendar_ids = {c.id for c in factory.calendars}
+    for m_index, machine in enumerate(factory.machines):
+        path = f"factory.machines[{m_index}]"
+        if machine.calendar_id is not None and machine.calendar_id not in calendar_ids:
+            found.append(Violation(f"{path}.calendar_id", f"unknown calendar '{machine.calendar_id}'"))
+        for w_index, window in enumerate(machine.maintenance_windows):
+            if window.end <= window.start:
+                found.append(Violation(f"{path}.maintenance_windows[{w_index}]", "end must be after start"))
+    for p_index, product in enumerate(factory.products):
+        if not product.routing:
+            found.append(Violation(f"factory.products[{p_index}].routing", "routing must not be empty"))
+        found += _id_violations([op.id for op in product.routing], f"factory.products[{p_index}].routing")
+    return found
+
+
+def _calendar_violations(shifts: list, working_days: list[int], path: str) -> list[Violation]:
+    found = []
+    if not shifts:
+        found.append(Violation(f"{path}.shifts", "a calendar needs at least one shift"))
+    for s_index, shift in enumerate(shifts):
+        if not 0 <= shift.start_minute < MINUTES_PER_DAY:
+            found.append(Violation(f"{path}.shifts[{s_index}].start_minute", "must be within 0 h to 24 h"))
+        if not 0 < shift.length_minutes <= MINUTES_PER_DAY:
+            found.append(Violation(f"{path}.shifts[{s_index}].length_minutes", "must be more than 0 and at most 24 h"))
+    for d_index, day in enumerate(working_days):
+        if not 0 <= day <= 6:
+            found.append(Violation(f"{path}.working_days[{d_index}]", "must be a day of the week"))
+    if len(set(working_days)) != len(working_days):
+        found.append(Violation(f"{path}.working_days", "days must not repeat"))
+    return found
+
+
+def _operation_violations(operation: Operation, path: str, machine_ids: set[str]) -> list[Violation]:
+    found = []
+    if not operation.eligible_machines:
+        found.append(Violation(f"{path}.eligible_machines", "an operation needs at least one eligible machine"))
+    if operation.setup_minutes < 0:
+        found.append(Violation(f"{path}.setup_minutes", "must not be negative"))
+    if not _positive_finite(operation.run_minutes_per_unit):
+        found.append(Violation(f"{path}.run_minutes_per_unit", "must be a finite number greater than 0"))
+    seen: set[str] = set()
+    for e_index, option in enumerate(operation.eligible_machines):
+        e_path = f"{path}.eligible_machines[{e_index}]"
+        if option.machine_id not in machine_ids:
+            found.append(Violation(f"{e_path}.machine_id", f"unknown machine '{option.machine_id}'"))
+        elif option.machine_id in seen:
+            found.append(Violation(f"{e_path}.machine_id", f"machine '{option.machine_id}' listed twice"))
+        seen.add(option.machine_id)
+        if option.setup_minutes is not None and option.setup_minutes < 0:
+            found.append(Violation(f"{e_path}.setup_minutes", "must not be negative"))
+        if option.run_minutes_per_unit is not None and not _positive_finite(option.run_minutes_per_unit):
+            found.append(Violation(f"{e_path}.run_minutes_per_unit", "must be a finite number greater than 0"))
+    return found
+
+
+def _order_violations(request: PlanRequest, product_ids: set[str]) -> list[Violation]:
+    found: list[Violation] = []
+    if not request.orders:
+        found.append(Violation("orders", "at least one order is required"))
+    found += _id_violations([o.id for o in request.orders], "orders")
+    horizon = request.options.horizon_minutes
+    for index, order in enumerate(request.orders):
+        found += _one_order_violations(order, f"orders[{index}]", product_ids, horizon)
+    return found
+
+
+def _one_order_violations(order: Order, path: str, product_ids: set[str], horizon: int) -> list[Violation]:
+    found = []
+    if order.product_id not in product_ids:
+        found.append(Violation(f"{path}.product_id", f"unknown product '{order.product_id}'"))
+    if order.quantity <= 0:
+        found.append(Violation(f"{path}.quantity", f"must be greater than 0 (got {order.quantity})"))
+    if not _positive_finite(order.weight):
+        found.append(Violation(f"{path}.weight", "must be a finite number greater than 0"))
+    if order.release < 0:
+        found.append(Violation(f"{path}.release", "must not be before the plan start"))
+    if order.due < order.release:
+        found.append(Violation(f"{path}.due", "due time is before the release time"))
+    if order.release >= horizon:
+        found.append(Violation(f"{path}.release", "release time is after the end of the planning horizon"))
+    if order.due > horizon:
+        found.append(Violation(f"{path}.due", "due time is after the end of the planning horizon"))
+    return found
+
+
+def _options_violations(options: PlanOptions) -> list[Violation]:
+    found = []
+    if options.horizon_minutes <= 0:
+        found.append(Violation("options.horizon_minutes", "must be more than 0"))
+    if not _positive_finite(options.time_limit_seconds):
+        found.append(Violation("options.time_limit_seconds", "must be a finite number greater than 0"))
+    if options.num_workers < 1:
+        found.append(Violation("options.num_workers", "must be at least 1"))
+    if options.locale not in SUPPORTED_LOCALES:
+        found.append(Violation("options.locale", f"must be one of {', '.join(SUPPORTED_LOCALES)}"))
+    return found
+
+
+def _positive_finite(value: float) -> bool:
+    return math.isfinite(value) and value > 0

@@ -1,0 +1,1 @@
+"""Generated protobuf and gRPC code for the prodplan API (see proto/). Never edited by hand."""

@@ -1,0 +1,94 @@
+"""Map domain problems onto gRPC status codes with rich details (google.rpc.BadRequest, RetryInfo).
+
+Servicers raise or return domain values; this module is where they become status codes:
+- a list of field violations (bad input)          -> INVALID_ARGUMENT + google.rpc.BadRequest
+- a request over a size limit                       -> INVALID_ARGUMENT + BadRequest naming the limit
+- overload (concurrency limit reached)             -> RESOURCE_EXHAUSTED + google.rpc.RetryInfo
+- a missing stored object                           -> NOT_FOUND
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import grpc
+from google.protobuf import any_pb2, duration_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+
+@dataclass(frozen=True)
+class FieldViolation:
+    """One problem in a request: a field path in the request message (e.g. `orders[3].quantity`) and why."""
+
+    field: str
+    reason: str
+
+
+class InvalidArgumentError(Exception):
+    """Raised by mapping/validation code with every violation found (never only the first)."""
+
+    def __init__(self, violations: Iterable[FieldViolation], summary: str = "the request is invalid") -> None:
+        self.violations = list(violations)
+        self.summary = summary
+        super().__init__(f"{summary}: " + "; ".join(f"{v.field}: {v.reason}" for v in self.violations))
+
+
+class OverloadedError(Exception):
+    """Raised when the service is at its concurrency limit; the client should retry after `retry_after_s`."""
+
+    def __init__(self, message: str, retry_after_s: float = 1.0) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(message)
+
+
+def invalid_argument_status(error: InvalidArgumentError) -> grpc.Status:
+    detail = any_pb2.Any()
+    detail.Pack(
+        error_details_pb2.BadRequest(
+            field_violations=[
+                error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.reason)
+                for v in error.violations
+            ]
+        )
+    )
+    message = f"{error.summary} ({len(error.violations)} problem{'s' if len(error.violations) != 1 else ''}): "
+    message += "; ".join(f"{v.field}: {v.reason}" for v in error.violations[:20])
+    if len(error.violations) > 20:
+        message += f"; ... and {len(error.violations) - 20} more (all are in the BadRequest details)"
+    return rpc_status.to_status(
+        status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=message, details=[detail])
+    )
+
+
+def overloaded_status(error: OverloadedError) -> grpc.Status:
+    seconds = max(error.retry_after_s, 0.0)
+    detail = any_pb2.Any()
+    detail.Pack(
+        error_details_pb2.RetryInfo(
+            retry_delay=duration_pb2.Duration(seconds=int(seconds), nanos=int((seconds % 1) * 1e9))
+        )
+    )
+    return rpc_status.to_status(
+        status_pb2.Status(code=code_pb2.RESOURCE_EXHAUSTED, message=str(error), details=[detail])
+    )
+
+
+async def abort_with(context: grpc.aio.ServicerContext, status: grpc.Status) -> None:
+    """Abort the RPC with a status carrying rich details (trailing grpc-status-details-bin)."""
+    await context.abort_with_status(status)
+
+
+def bad_request_violations(error: grpc.RpcError) -> list[FieldViolation]:
+    """Client side: read the BadRequest field violations out of a failed call (empty if none)."""
+    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    if status is None:
+        return []
+    found: list[FieldViolation] = []
+    for detail in status.details:
+        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad_request = error_details_pb2.BadRequest()
+            detail.Unpack(bad_request)
+            found += [FieldViolation(v.field, v.description) for v in bad_request.field_violations]
+    return found
