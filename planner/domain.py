@@ -89,7 +89,7 @@ class Order(_Domain):
     id: str
     product_id: str
     quantity: int = Field(description="Units to deliver, > 0.")
-    release: int = Field(default=0, description="Earliest start, minutes from plan start (>= 0).")
+    release: int = Field(default=0, description="Earliest start, minutes from plan start; negative = already released.")
     due: int = Field(description="Due time, minutes from plan start; may be negative (already late).")
     weight: float = Field(default=1.0, description="Weight of a minute late, > 0 and finite.")
     customer: str = ""

@@ -41,7 +41,7 @@ def _orders_that_cannot_finish(request: PlanRequest, jobs: list[Job], available:
     horizon = request.options.horizon_minutes
     reasons = []
     for job in jobs:
-        if job.order.release + job.min_work > horizon:
+        if max(job.order.release, 0) + job.min_work > horizon:
             reasons.append(
                 f"Order {job.order.id} needs at least {_hours(job.min_work)} of processing after its release, "
                 f"which ends after the planning horizon ({_hours(horizon)} from plan start)."

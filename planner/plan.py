@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 
 from planner.calendar import availability_by_machine
+from planner.dispatching import best_dispatch
 from planner.domain import PlanRequest
 from planner.feasibility import infeasibility_reasons, solver_infeasible_reason
 from planner.kpis import compute_kpis, order_results
@@ -39,7 +40,9 @@ def create_plan(
             solver="pre-check", time_limit_seconds=request.options.time_limit_seconds,
             num_workers=request.options.num_workers, random_seed=request.options.random_seed,
         ))
-    outcome = solve_schedule(request, jobs, available, hint=hint, on_solution=on_solution)
+    # A caller's hint (e.g. the released plan when re-planning) wins; else the best dispatching rule.
+    start_from = hint if hint is not None else best_dispatch(request, jobs, available)
+    outcome = solve_schedule(request, jobs, available, hint=start_from, on_solution=on_solution)
     logger.info(
         "request %s: %s objective=%.1f bound=%.1f in %.2fs",
         request.request_id, outcome.status, outcome.stats.objective, outcome.stats.best_bound,

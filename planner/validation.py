@@ -150,8 +150,6 @@ def _one_order_violations(order: Order, path: str, product_ids: set[str], horizo
         found.append(Violation(f"{path}.quantity", f"must be greater than 0 (got {order.quantity})"))
     if not _positive_finite(order.weight):
         found.append(Violation(f"{path}.weight", "must be a finite number greater than 0"))
-    if order.release < 0:
-        found.append(Violation(f"{path}.release", "must not be before the plan start"))
     if order.due < order.release:
         found.append(Violation(f"{path}.due", "due time is before the release time"))
     if order.release >= horizon:

@@ -80,13 +80,20 @@ async def abort_with(context: grpc.aio.ServicerContext, status: grpc.Status) -> 
     await context.abort_with_status(status)
 
 
+def status_details(error: grpc.RpcError) -> status_pb2.Status | None:
+    """Client side: the rich google.rpc.Status of a failed call (sync or asyncio), if the server sent one."""
+    metadata = error.trailing_metadata() or ()  # type: ignore[attr-defined]
+    for key, value in metadata:
+        if key == rpc_status.GRPC_DETAILS_METADATA_KEY:
+            return status_pb2.Status.FromString(value)
+    return None
+
+
 def bad_request_violations(error: grpc.RpcError) -> list[FieldViolation]:
-    """Client side: read the BadRequest field violations out of a failed call (empty if none)."""
-    status = rpc_status.from_call(error)  # type: ignore[arg-type]
-    if status is None:
-        return []
+    """Client side: the BadRequest field violations of a failed call (empty if none)."""
+    status = status_details(error)
     found: list[FieldViolation] = []
-    for detail in status.details:
+    for detail in status.details if status is not None else ():
         if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
             bad_request = error_details_pb2.BadRequest()
             detail.Unpack(bad_request)

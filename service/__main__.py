@@ -1,0 +1,33 @@
+"""`python -m service`: run the planning server (flags override PRODPLAN_* environment variables)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+
+from service.interceptors import RequestIdFilter
+from service.server import serve
+from service.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m service", description=__doc__)
+    parser.add_argument("--host", help="address to listen on (PRODPLAN_HOST, default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port, 0 for any free one (PRODPLAN_PORT, default 50051)")
+    parser.add_argument("--solver-processes", type=int, help="solves at once (PRODPLAN_SOLVER_PROCESSES)")
+    parser.add_argument("--log-level", help="logging level (PRODPLAN_LOG_LEVEL, default INFO)")
+    args = parser.parse_args(argv)
+    overrides = {k: v for k, v in vars(args).items() if v is not None}
+    settings = Settings(**overrides)
+    handler = logging.StreamHandler()
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(logging.Formatter(
+        "%(asctime)s level=%(levelname)s logger=%(name)s request_id=%(request_id)s msg=%(message)s"
+    ))
+    logging.basicConfig(level=settings.log_level.upper(), handlers=[handler])
+    asyncio.run(serve(settings))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""One place where domain exceptions become gRPC status codes with rich details, and logs get a request id."""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import grpc
+
+from planner.validation import InvalidPlanRequest
+from service.errors import InvalidArgumentError, OverloadedError, invalid_argument_status, overloaded_status
+from service.mapping import invalid_plan_request
+
+logger = logging.getLogger(__name__)
+
+request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+
+
+class RequestIdFilter(logging.Filter):
+    """Adds `request_id` to every log record, for structured logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id_var.get()
+        return True
+
+
+def _request_id(details: grpc.HandlerCallDetails) -> str:
+    for key, value in details.invocation_metadata or ():
+        if key == "x-request-id":
+            return str(value)
+    return uuid.uuid4().hex[:12]
+
+
+class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
+    """Maps InvalidArgumentError/InvalidPlanRequest -> INVALID_ARGUMENT + BadRequest and
+    OverloadedError -> RESOURCE_EXHAUSTED + RetryInfo, for unary and server-streaming methods."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return handler
+        method = handler_call_details.method
+        rid = _request_id(handler_call_details)
+        if handler.unary_unary:
+            return grpc.unary_unary_rpc_method_handler(
+                _wrap_unary(handler.unary_unary, method, rid),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_stream:
+            return grpc.unary_stream_rpc_method_handler(
+                _wrap_stream(handler.unary_stream, method, rid),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        return handler
+
+
+async def _abort_for(error: Exception, context: grpc.aio.ServicerContext) -> None:
+    if isinstance(error, InvalidPlanRequest):
+        error = invalid_plan_request(error)
+    if isinstance(error, InvalidArgumentError):
+        logger.info("invalid argument: %d violations", len(error.violations))
+        await context.abort_with_status(invalid_argument_status(error))
+    elif isinstance(error, OverloadedError):
+        logger.warning("refused: %s", error)
+        await context.abort_with_status(overloaded_status(error))
+    raise error
+
+
+def _wrap_unary(behaviour: Callable[..., Any], method: str, rid: str) -> Callable[..., Any]:
+    async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        request_id_var.set(rid)
+        started = time.perf_counter()
+        try:
+            return await behaviour(request, context)
+        except (InvalidArgumentError, InvalidPlanRequest, OverloadedError) as error:
+            await _abort_for(error, context)
+        finally:
+            logger.info("%s done in %.1f ms", method, (time.perf_counter() - started) * 1e3)
+
+    return wrapped
+
+
+def _wrap_stream(behaviour: Callable[..., Any], method: str, rid: str) -> Callable[..., Any]:
+    async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        request_id_var.set(rid)
+        try:
+            async for item in behaviour(request, context):
+                yield item
+        except (InvalidArgumentError, InvalidPlanRequest, OverloadedError) as error:
+            await _abort_for(error, context)
+
+    return wrapped

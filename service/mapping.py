@@ -1,0 +1,396 @@
+"""proto <-> domain for planning: timestamps become minutes from plan start, and back.
+
+Conversions never reject anything themselves except what only the API can get wrong (an unset
+required timestamp, an unknown enum value); every other rule is checked once, in
+`planner.validation`, and its violations come back with the API's field names.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import UTC, datetime, timedelta
+
+from google.protobuf import duration_pb2, timestamp_pb2
+
+from planner import domain
+from planner.solution import PlanResult
+from planner.status import SolveStatus
+from planner.validation import InvalidPlanRequest, Violation, find_violations
+from prodplan.v1 import planning_service_pb2 as pb
+from service.errors import FieldViolation, InvalidArgumentError
+from service.settings import Settings
+
+DEFAULT_HORIZON_SLACK = timedelta(days=14)
+
+# Domain field names that differ from the API's (the rest are the same by design).
+_API_NAMES = {
+    "release": "release_time",
+    "due": "due_time",
+    "setup_minutes": "setup_time",
+    "run_minutes_per_unit": "run_time_per_unit",
+    "start_minute": "start",
+    "length_minutes": "length",
+    "horizon_minutes": "horizon",
+    "time_limit_seconds": "time_limit",
+    "utc_offset_minutes": "utc_offset",
+}
+_STATUS = {
+    SolveStatus.OPTIMAL: pb.PLAN_STATUS_OPTIMAL,
+    SolveStatus.FEASIBLE: pb.PLAN_STATUS_FEASIBLE,
+    SolveStatus.INFEASIBLE: pb.PLAN_STATUS_INFEASIBLE,
+    SolveStatus.NO_SOLUTION_IN_TIME: pb.PLAN_STATUS_NO_SOLUTION_IN_TIME,
+    SolveStatus.MODEL_INVALID: pb.PLAN_STATUS_ERROR,
+    SolveStatus.ERROR: pb.PLAN_STATUS_ERROR,
+}
+
+
+def api_field(path: str) -> str:
+    """Translate a domain field path (`orders[2].due`) to the API's (`orders[2].due_time`)."""
+    return re.sub(r"[a-z_]+", lambda m: _API_NAMES.get(m.group(0), m.group(0)), path)
+
+
+def to_field_violations(violations: list[Violation]) -> list[FieldViolation]:
+    return [FieldViolation(api_field(v.field), v.reason) for v in violations]
+
+
+def minutes(value: duration_pb2.Duration, round_up: bool = True) -> int:
+    total = value.seconds / 60 + value.nanos / 60e9
+    return math.ceil(total - 1e-9) if round_up else math.floor(total + 1e-9)
+
+
+def fractional_minutes(value: duration_pb2.Duration) -> float:
+    return value.seconds / 60 + value.nanos / 60e9
+
+
+def to_datetime(value: timestamp_pb2.Timestamp) -> datetime:
+    return datetime.fromtimestamp(value.seconds + value.nanos / 1e9, tz=UTC)
+
+
+def to_timestamp(value: datetime) -> timestamp_pb2.Timestamp:
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
+
+
+def to_duration(minutes_value: float) -> duration_pb2.Duration:
+    span = duration_pb2.Duration()
+    span.FromTimedelta(timedelta(minutes=minutes_value))
+    return span
+
+
+def plan_request_to_domain(message: pb.CreatePlanRequest, settings: Settings) -> domain.PlanRequest:
+    """Map and validate; raises InvalidArgumentError listing every violation with API field paths."""
+    problems = _size_violations(message, settings)
+    if problems:
+        raise InvalidArgumentError(problems, "the request is larger than this server accepts")
+    problems += _required_timestamps(message)
+    start = _plan_start(message)
+    options = _options(message, start, settings, problems)
+    request = domain.PlanRequest(
+        request_id=message.request_id,
+        factory=_factory(message.factory, start, problems),
+        orders=[_order(o, start) for o in message.orders],
+        options=options,
+    )
+    problems += to_field_violations(find_violations(request))
+    if problems:
+        raise InvalidArgumentError(problems)
+    return request
+
+
+def _size_violations(message: pb.CreatePlanRequest, settings: Settings) -> list[FieldViolation]:
+    problems = []
+    if len(message.orders) > settings.max_orders:
+        problems.append(FieldViolation("orders", f"at most {settings.max_orders} orders per request "
+                                                  f"(got {len(message.orders)})"))
+    routing_length = {p.id: len(p.routing) for p in message.factory.products}
+    operations = sum(routing_length.get(o.product_id, 0) for o in message.orders)
+    if operations > settings.max_operations:
+        problems.append(FieldViolation("orders", f"at most {settings.max_operations} operations per request "
+                                                  f"(orders x routing steps; got {operations})"))
+    return problems
+
+
+def _required_timestamps(message: pb.CreatePlanRequest) -> list[FieldViolation]:
+    problems = [
+        FieldViolation(f"orders[{i}].due_time", "is required")
+        for i, o in enumerate(message.orders)
+        if not o.HasField("due_time")
+    ]
+    for m_index, machine in enumerate(message.factory.machines):
+        for w_index, window in enumerate(machine.maintenance_windows):
+            if not (window.HasField("start") and window.HasField("end")):
+                problems.append(FieldViolation(
+                    f"factory.machines[{m_index}].maintenance_windows[{w_index}]", "start and end are required"
+                ))
+    return problems
+
+
+def _plan_start(message: pb.CreatePlanRequest) -> datetime:
+    if message.options.HasField("plan_start"):
+        return to_datetime(message.options.plan_start).replace(second=0, microsecond=0)
+    releases = [to_datetime(o.release_time) for o in message.orders if o.HasField("release_time")]
+    start = min(releases) if releases else datetime.now(tz=UTC)
+    return start.replace(second=0, microsecond=0)
+
+
+def _offset(value: timestamp_pb2.Timestamp, start: datetime) -> int:
+    return math.floor((to_datetime(value) - start).total_seconds() / 60 + 1e-9)
+
+
+def _options(
+    message: pb.CreatePlanRequest, start: datetime, settings: Settings, problems: list[FieldViolation]
+) -> domain.PlanOptions:
+    options = message.options
+    if options.HasField("horizon"):
+        horizon = minutes(options.horizon)
+    else:
+        dues = [_offset(o.due_time, start) for o in message.orders if o.HasField("due_time")]
+        horizon = max(dues, default=0) + int(DEFAULT_HORIZON_SLACK.total_seconds() // 60)
+    if options.objective not in pb.Objective.values():
+        problems.append(FieldViolation("options.objective", f"unknown objective {options.objective}"))
+    objective = domain.Objective.MAKESPAN if options.objective == pb.OBJECTIVE_MAKESPAN else (
+        domain.Objective.WEIGHTED_TARDINESS)
+    requested = (options.time_limit.seconds + options.time_limit.nanos / 1e9) if options.HasField("time_limit") else (
+        settings.default_time_limit_s)
+    if options.num_workers < 0:
+        problems.append(FieldViolation("options.num_workers", "must not be negative"))
+    workers = settings.default_workers if options.num_workers <= 0 else options.num_workers
+    return domain.PlanOptions(
+        plan_start=start,
+        horizon_minutes=horizon,
+        objective=objective,
+        time_limit_seconds=min(requested, settings.max_time_limit_s),
+        num_workers=min(workers, settings.max_workers),
+        random_seed=options.random_seed,
+        locale=options.locale or "en",
+    )
+
+
+def _factory(message: pb.Factory, start: datetime, problems: list[FieldViolation]) -> domain.Factory:
+    return domain.Factory(
+        name=message.name,
+        utc_offset_minutes=round(fractional_minutes(message.utc_offset)),
+        calendars=[_calendar(c, f"factory.calendars[{i}]", problems) for i, c in enumerate(message.calendars)],
+        machines=[
+            domain.Machine(
+                id=m.id,
+                name=m.name,
+                work_center=m.work_center,
+                calendar_id=m.calendar_id or None,
+                maintenance_windows=[
+                    domain.TimeWindow(start=_offset(w.start, start), end=_offset(w.end, start), reason=w.reason)
+                    for w in m.maintenance_windows
+                    if w.HasField("start") and w.HasField("end")
+                ],
+            )
+            for m in message.machines
+        ],
+        products=[_product(p) for p in message.products],
+    )
+
+
+def _calendar(message: pb.ShiftCalendar, path: str, problems: list[FieldViolation]) -> domain.ShiftCalendar:
+    days = []
+    for index, day in enumerate(message.working_days):
+        if day == pb.DAY_OF_WEEK_UNSPECIFIED or day not in pb.DayOfWeek.values():
+            problems.append(FieldViolation(f"{path}.working_days[{index}]", "must be a day of the week"))
+        else:
+            days.append(day - 1)
+    shifts = [
+        domain.Shift(name=s.name, start_minute=minutes(s.start, round_up=False), length_minutes=minutes(s.length))
+        for s in message.shifts
+    ]
+    if message.working_days:
+        return domain.ShiftCalendar(id=message.id, shifts=shifts, working_days=days)
+    return domain.ShiftCalendar(id=message.id, shifts=shifts)
+
+
+def _product(message: pb.Product) -> domain.Product:
+    return domain.Product(
+        id=message.id,
+        name=message.name,
+        family=message.family,
+        routing=[
+            domain.Operation(
+                id=op.id,
+                name=op.name,
+                setup_minutes=minutes(op.setup_time),
+                run_minutes_per_unit=fractional_minutes(op.run_time_per_unit),
+                eligible_machines=[
+                    domain.EligibleMachine(
+                        machine_id=e.machine_id,
+                        setup_minutes=minutes(e.setup_time) if e.HasField("setup_time") else None,
+                        run_minutes_per_unit=(
+                            fractional_minutes(e.run_time_per_unit) if e.HasField("run_time_per_unit") else None
+                        ),
+                    )
+                    for e in op.eligible_machines
+                ],
+            )
+            for op in message.routing
+        ],
+    )
+
+
+def _order(message: pb.Order, start: datetime) -> domain.Order:
+    # A release before plan start stays negative: the order is available from minute 0, and an
+    # order that was due before plan start (already late) is still valid input.
+    release = _offset(message.release_time, start) if message.HasField("release_time") else 0
+    return domain.Order(
+        id=message.id,
+        product_id=message.product_id,
+        quantity=message.quantity,
+        release=release,
+        due=_offset(message.due_time, start) if message.HasField("due_time") else release,
+        weight=message.weight if message.weight != 0 else 1.0,
+        customer=message.customer,
+    )
+
+
+def invalid_plan_request(error: InvalidPlanRequest) -> InvalidArgumentError:
+    return InvalidArgumentError(to_field_violations(error.violations))
+
+
+def plan_to_proto(request: domain.PlanRequest, result: PlanResult) -> pb.Plan:
+    start = request.options.plan_start
+
+    def stamp(minute: int) -> timestamp_pb2.Timestamp:
+        return to_timestamp(start + timedelta(minutes=minute))
+
+    plan = pb.Plan(
+        status=_STATUS[result.status],
+        plan_start=to_timestamp(start),
+        horizon_end=stamp(request.options.horizon_minutes),
+        infeasibility_reasons=result.infeasibility_reasons,
+        statistics=_statistics(result),
+    )
+    for a in result.assignments:
+        plan.assignments.add(
+            order_id=a.order_id, product_id=a.product_id, operation_id=a.operation_id,
+            operation_index=a.operation_index, machine_id=a.machine_id, start=stamp(a.start), end=stamp(a.end),
+            quantity=a.quantity, setup_time=to_duration(a.setup_minutes),
+        )
+    for r in result.order_results:
+        plan.order_results.add(
+            order_id=r.order_id, completion_time=stamp(r.completion), due_time=stamp(r.due),
+            tardiness=to_duration(r.tardiness), on_time=r.on_time,
+        )
+    if result.kpis is not None:
+        plan.kpis.CopyFrom(_kpis(result))
+    return plan
+
+
+def _kpis(result: PlanResult) -> pb.Kpis:
+    kpis = result.kpis
+    assert kpis is not None
+    return pb.Kpis(
+        on_time_rate=kpis.on_time_rate,
+        late_orders=kpis.late_orders,
+        total_tardiness=to_duration(kpis.total_tardiness_minutes),
+        weighted_tardiness_minutes=kpis.weighted_tardiness_minutes,
+        makespan=to_duration(kpis.makespan_minutes),
+        machine_utilization=[
+            pb.MachineUtilization(
+                machine_id=u.machine_id, utilization=u.utilization, busy_time=to_duration(u.busy_minutes),
+                available_time=to_duration(u.available_minutes), operations=u.operations,
+            )
+            for u in kpis.machine_utilization
+        ],
+    )
+
+
+def _statistics(result: PlanResult) -> pb.SolveStatistics:
+    stats = result.stats
+
+    def finite(value: float) -> float:
+        return value if math.isfinite(value) else 0.0
+
+    return pb.SolveStatistics(
+        solver=stats.solver, solver_version=stats.solver_version, objective=finite(stats.objective),
+        best_bound=finite(stats.best_bound), gap=finite(stats.gap),
+        wall_time=to_duration(stats.wall_seconds / 60), time_limit=to_duration(stats.time_limit_seconds / 60),
+        num_workers=stats.num_workers, random_seed=stats.random_seed, operations=stats.operations,
+        alternatives=stats.alternatives, notes=stats.notes,
+    )
+
+
+def plan_request_to_proto(request: domain.PlanRequest) -> pb.CreatePlanRequest:
+    """The API form of a domain request (for the demo client, examples and stored requests)."""
+    start = request.options.plan_start
+
+    def stamp(minute: int) -> timestamp_pb2.Timestamp:
+        return to_timestamp(start + timedelta(minutes=minute))
+
+    factory = request.factory
+    message = pb.CreatePlanRequest(
+        request_id=request.request_id,
+        factory=pb.Factory(
+            name=factory.name,
+            utc_offset=to_duration(factory.utc_offset_minutes),
+            calendars=[
+                pb.ShiftCalendar(
+                    id=c.id,
+                    shifts=[pb.Shift(name=s.name, start=to_duration(s.start_minute), length=to_duration(s.length_minutes))
+                            for s in c.shifts],
+                    working_days=[d + 1 for d in c.working_days],  # type: ignore[misc]
+                )
+                for c in factory.calendars
+            ],
+            machines=[
+                pb.Machine(
+                    id=m.id, name=m.name, work_center=m.work_center, calendar_id=m.calendar_id or "",
+                    maintenance_windows=[pb.TimeWindow(start=stamp(w.start), end=stamp(w.end), reason=w.reason)
+                                         for w in m.maintenance_windows],
+                )
+                for m in factory.machines
+            ],
+            products=[_product_to_proto(p) for p in factory.products],
+        ),
+        orders=[
+            pb.Order(id=o.id, product_id=o.product_id, quantity=o.quantity, release_time=stamp(o.release),
+                     due_time=stamp(o.due), weight=o.weight, customer=o.customer)
+            for o in request.orders
+        ],
+        options=_options_to_proto(request.options),
+    )
+    return message
+
+
+def _product_to_proto(product: domain.Product) -> pb.Product:
+    return pb.Product(
+        id=product.id, name=product.name, family=product.family,
+        routing=[
+            pb.Operation(
+                id=op.id, name=op.name, setup_time=to_duration(op.setup_minutes),
+                run_time_per_unit=to_duration(op.run_minutes_per_unit),
+                eligible_machines=[
+                    pb.EligibleMachine(
+                        machine_id=e.machine_id,
+                        setup_time=to_duration(e.setup_minutes) if e.setup_minutes is not None else None,
+                        run_time_per_unit=(
+                            to_duration(e.run_minutes_per_unit) if e.run_minutes_per_unit is not None else None
+                        ),
+                    )
+                    for e in op.eligible_machines
+                ],
+            )
+            for op in product.routing
+        ],
+    )
+
+
+def _options_to_proto(options: domain.PlanOptions) -> pb.PlanOptions:
+    span = duration_pb2.Duration()
+    span.FromTimedelta(timedelta(seconds=options.time_limit_seconds))
+    return pb.PlanOptions(
+        plan_start=to_timestamp(options.plan_start),
+        horizon=to_duration(options.horizon_minutes),
+        objective=pb.OBJECTIVE_MAKESPAN if options.objective == domain.Objective.MAKESPAN else (
+            pb.OBJECTIVE_WEIGHTED_TARDINESS),
+        time_limit=span,
+        num_workers=options.num_workers,
+        random_seed=options.random_seed,
+        locale=options.locale,
+    )

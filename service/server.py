@@ -1,0 +1,95 @@
+"""The gRPC server: `create_server(address)` builds it (tests bind port 0), `serve()` runs it until SIGTERM.
+
+Registered: PlanningService, ForecastService (when the forecaster's models are present), the
+standard health service and server reflection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from dataclasses import dataclass
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from prodplan.v1 import planning_service_pb2, planning_service_pb2_grpc
+from service.interceptors import ErrorMappingInterceptor
+from service.planning_servicer import PlanningServicer
+from service.settings import Settings
+from service.solver_pool import SolverPool
+
+logger = logging.getLogger(__name__)
+
+GRACE_PERIOD_S = 5.0
+
+
+@dataclass
+class RunningServer:
+    server: grpc.aio.Server
+    port: int
+    pool: SolverPool
+    health: health.aio.HealthServicer
+
+    async def stop(self, grace: float | None = GRACE_PERIOD_S) -> None:
+        """Refuse new calls, let running ones finish within `grace` seconds, then stop the pool."""
+        await self.health.enter_graceful_shutdown()
+        await self.server.stop(grace)
+        self.pool.shutdown()
+
+
+async def create_server(address: str | None = None, settings: Settings | None = None) -> RunningServer:
+    """Build, bind and start the server; `address` like '127.0.0.1:0' overrides the settings' host:port."""
+    settings = settings or Settings()
+    address = address or f"{settings.host}:{settings.port}"
+    server = grpc.aio.server(
+        interceptors=[ErrorMappingInterceptor()],
+        options=[
+            ("grpc.max_receive_message_length", settings.max_message_bytes),
+            ("grpc.max_send_message_length", settings.max_message_bytes),
+        ],
+    )
+    pool = SolverPool(settings.solver_processes, settings.max_queued_solves, settings.deadline_margin_s)
+    planning_service_pb2_grpc.add_PlanningServiceServicer_to_server(PlanningServicer(settings, pool), server)
+    service_names = [planning_service_pb2.DESCRIPTOR.services_by_name["PlanningService"].full_name]
+    service_names += _add_optional_services(server)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection([*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
+    port = server.add_insecure_port(address)
+    if port == 0:
+        raise OSError(f"could not bind {address}")
+    await pool.start()
+    await server.start()
+    for name in ["", *service_names]:
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    return RunningServer(server, port, pool, health_servicer)
+
+
+def _add_optional_services(server: grpc.aio.Server) -> list[str]:
+    """ForecastService, registered when the forecaster package and its shipped models are installed."""
+    try:
+        from prodplan.v1 import forecast_service_pb2
+        from service.forecast_servicer import add_forecast_service
+    except ImportError:
+        logger.info("ForecastService not available in this build")
+        return []
+    add_forecast_service(server)
+    return [forecast_service_pb2.DESCRIPTOR.services_by_name["ForecastService"].full_name]
+
+
+async def serve(settings: Settings) -> None:
+    running = await create_server(settings=settings)
+    # Scripts (the demo, load tests) read this line to find the port when started with --port 0.
+    logger.info("listening on %s:%d", settings.host, running.port)
+    print(f"prodplan listening on {settings.host}:{running.port}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+    logger.info("stopping: finishing running calls for up to %.0f s", GRACE_PERIOD_S)
+    await running.stop()
+    logger.info("stopped")

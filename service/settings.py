@@ -1,0 +1,32 @@
+"""Server settings: command-line flags override environment variables (PRODPLAN_*), which override defaults."""
+
+from __future__ import annotations
+
+import os
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PRODPLAN_", extra="ignore")
+
+    host: str = Field(default="127.0.0.1", description="Address to listen on.")
+    port: int = Field(default=50051, ge=0, le=65535, description="Port; 0 picks a free one.")
+    max_message_bytes: int = Field(default=16 * 1024 * 1024, gt=0, description="Largest request/response.")
+    max_orders: int = Field(default=2000, gt=0, description="Most orders in one plan request.")
+    max_operations: int = Field(default=20000, gt=0, description="Most operations (orders x routing steps).")
+    solver_processes: int = Field(
+        default_factory=lambda: max(1, (os.cpu_count() or 2) // 2),
+        gt=0,
+        description="Solves running at once, each in its own process.",
+    )
+    max_queued_solves: int = Field(default=4, ge=0, description="Solves waiting for a process; beyond: refused.")
+    default_workers: int = Field(default=1, gt=0, description="CP-SAT workers when the request says 0.")
+    max_workers: int = Field(default=os.cpu_count() or 2, gt=0, description="Cap on CP-SAT workers per solve.")
+    default_time_limit_s: float = Field(default=10.0, gt=0, description="Solver limit when the request has none.")
+    max_time_limit_s: float = Field(default=300.0, gt=0, description="Cap on any solver time limit.")
+    deadline_margin_s: float = Field(
+        default=0.25, ge=0, description="Time kept back from the RPC deadline for mapping and the reply."
+    )
+    log_level: str = Field(default="INFO", description="Logging level.")
