@@ -9,6 +9,7 @@ Tests run it after every solve.
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import pairwise
 
 from planner.calendar import availability_by_machine
 from planner.domain import PlanRequest
@@ -33,19 +34,19 @@ def check_schedule(request: PlanRequest, assignments: list[ScheduledOperation]) 
         placed_ops = by_order.get(order_id, {})
         previous_end = job.order.release
         for task in job.tasks:
-            placed = placed_ops.get(task.index)
+            found = placed_ops.get(task.index)
             label = f"{order_id}/{task.index} ({task.operation_id})"
-            if placed is None:
+            if found is None:
                 problems.append(f"{label}: not scheduled")
                 continue
-            alternative = task.alternative(placed.machine_id)
+            alternative = task.alternative(found.machine_id)
             if alternative is None:
-                problems.append(f"{label}: machine {placed.machine_id} is not eligible")
-            elif placed.end - placed.start != alternative.duration:
-                problems.append(f"{label}: lasts {placed.end - placed.start} min, needs {alternative.duration}")
-            if placed.start < previous_end:
-                problems.append(f"{label}: starts at {placed.start}, before its predecessor/release at {previous_end}")
-            previous_end = placed.end
+                problems.append(f"{label}: machine {found.machine_id} is not eligible")
+            elif found.end - found.start != alternative.duration:
+                problems.append(f"{label}: lasts {found.end - found.start} min, needs {alternative.duration}")
+            if found.start < previous_end:
+                problems.append(f"{label}: starts at {found.start}, before its predecessor/release at {previous_end}")
+            previous_end = found.end
     problems += _machine_problems(request, assignments)
     return problems
 
@@ -61,7 +62,7 @@ def _machine_problems(request: PlanRequest, assignments: list[ScheduledOperation
             problems.append(f"machine {machine_id}: not in the factory")
             continue
         ordered = sorted(placed_ops, key=lambda a: a.start)
-        for first, second in zip(ordered, ordered[1:], strict=False):
+        for first, second in pairwise(ordered):
             if second.start < first.end:
                 problems.append(
                     f"machine {machine_id}: {first.order_id}/{first.operation_index} and "

@@ -14,9 +14,11 @@ from planner.tasks import Job
 
 def infeasibility_reasons(request: PlanRequest, jobs: list[Job], available: dict[str, list[Interval]]) -> list[str]:
     """Reasons no schedule can exist (empty when none was found)."""
-    return _operations_longer_than_any_window(jobs, available) + _orders_that_cannot_finish(
-        request, jobs, available
-    ) + _overloaded_machines(jobs, available)
+    return (
+        _operations_longer_than_any_window(jobs, available)
+        + _orders_that_cannot_finish(request, jobs)
+        + _overloaded_machines(jobs, available)
+    )
 
 
 def _operations_longer_than_any_window(jobs: list[Job], available: dict[str, list[Interval]]) -> list[str]:
@@ -37,7 +39,7 @@ def _operations_longer_than_any_window(jobs: list[Job], available: dict[str, lis
     return reasons
 
 
-def _orders_that_cannot_finish(request: PlanRequest, jobs: list[Job], available: dict[str, list[Interval]]) -> list[str]:
+def _orders_that_cannot_finish(request: PlanRequest, jobs: list[Job]) -> list[str]:
     horizon = request.options.horizon_minutes
     reasons = []
     for job in jobs:

@@ -39,7 +39,9 @@ def compute_kpis(request: PlanRequest, assignments: list[ScheduledOperation]) ->
     )
 
 
-def _utilization(request: PlanRequest, assignments: list[ScheduledOperation], makespan: int) -> list[MachineUtilization]:
+def _utilization(
+    request: PlanRequest, assignments: list[ScheduledOperation], makespan: int
+) -> list[MachineUtilization]:
     available = availability_by_machine(request)
     busy: dict[str, int] = {m.id: 0 for m in request.factory.machines}
     count: dict[str, int] = {m.id: 0 for m in request.factory.machines}

@@ -82,7 +82,7 @@ async def abort_with(context: grpc.aio.ServicerContext, status: grpc.Status) -> 
 
 def status_details(error: grpc.RpcError) -> status_pb2.Status | None:
     """Client side: the rich google.rpc.Status of a failed call (sync or asyncio), if the server sent one."""
-    metadata = error.trailing_metadata() or ()  # type: ignore[attr-defined]
+    metadata = error.trailing_metadata() or ()
     for key, value in metadata:
         if key == rpc_status.GRPC_DETAILS_METADATA_KEY:
             return status_pb2.Status.FromString(value)

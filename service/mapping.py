@@ -332,8 +332,10 @@ def plan_request_to_proto(request: domain.PlanRequest) -> pb.CreatePlanRequest:
             calendars=[
                 pb.ShiftCalendar(
                     id=c.id,
-                    shifts=[pb.Shift(name=s.name, start=to_duration(s.start_minute), length=to_duration(s.length_minutes))
-                            for s in c.shifts],
+                    shifts=[
+                        pb.Shift(name=s.name, start=to_duration(s.start_minute), length=to_duration(s.length_minutes))
+                        for s in c.shifts
+                    ],
                     working_days=[d + 1 for d in c.working_days],  # type: ignore[misc]
                 )
                 for c in factory.calendars
