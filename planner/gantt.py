@@ -8,12 +8,12 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # no display: the chart is written to a file
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.patches import Patch
 
-from planner.calendar import unavailable_intervals  # noqa: E402
-from planner.domain import PlanRequest  # noqa: E402
-from planner.solution import ScheduledOperation  # noqa: E402
+from planner.calendar import unavailable_intervals
+from planner.domain import PlanRequest
+from planner.solution import ScheduledOperation
 
 HOURS_PER_DAY = 24
 
