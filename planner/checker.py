@@ -2,23 +2,29 @@
 
 It knows nothing of CP-SAT: it re-derives every rule from the request itself (each order's
 operations once, on an eligible machine, for the right duration, in routing order, after the
-release, inside working time and the horizon, one at a time per machine) and recomputes the KPIs.
+release, inside working time less risk reserves and inside the horizon, one at a time per machine,
+family changeovers between lots, preventive maintenance before its deadline, the defect-rate cap)
+and recomputes the per-order results and KPIs.
 Tests run it after every solve.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from itertools import pairwise
 
 from planner.calendar import availability_by_machine
 from planner.domain import PlanRequest
 from planner.kpis import compute_kpis, order_results
-from planner.solution import PlanResult, ScheduledOperation
+from planner.risk import maintenance_requirements, planning_availability
+from planner.rules import changeover_minutes
+from planner.solution import PlanResult, ScheduledMaintenance, ScheduledOperation
 from planner.tasks import build_jobs
 
 
-def check_schedule(request: PlanRequest, assignments: list[ScheduledOperation]) -> list[str]:
+def check_schedule(request: PlanRequest, assignments: list[ScheduledOperation],
+                   maintenance: Sequence[ScheduledMaintenance] = ()) -> list[str]:
     """Every rule the schedule breaks, in plain words (empty when it is valid)."""
     problems: list[str] = []
     jobs = {job.order.id: job for job in build_jobs(request)}
@@ -47,48 +53,83 @@ def check_schedule(request: PlanRequest, assignments: list[ScheduledOperation]) 
             if found.start < previous_end:
                 problems.append(f"{label}: starts at {found.start}, before its predecessor/release at {previous_end}")
             previous_end = found.end
-    problems += _machine_problems(request, assignments)
+    problems += _machine_problems(request, assignments, maintenance)
     return problems
 
 
-def _machine_problems(request: PlanRequest, assignments: list[ScheduledOperation]) -> list[str]:
+def _machine_problems(request: PlanRequest, assignments: list[ScheduledOperation],
+                      maintenance: Sequence[ScheduledMaintenance]) -> list[str]:
     problems = []
-    available = availability_by_machine(request)
+    available = planning_availability(request, availability_by_machine(request))
+    by_machine: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+    for placed in assignments:
+        by_machine[placed.machine_id].append((placed.start, placed.end, f"{placed.order_id}/{placed.operation_index}"))
+    for task in maintenance:
+        by_machine[task.machine_id].append((task.start, task.end, f"maintenance of {task.machine_id}"))
+    for machine_id, items in by_machine.items():
+        if machine_id not in available:
+            problems.append(f"machine {machine_id}: not in the factory")
+            continue
+        ordered = sorted(items)
+        problems += [f"machine {machine_id}: {a[2]} and {b[2]} overlap" for a, b in pairwise(ordered) if b[0] < a[1]]
+        for start, end, label in ordered:
+            if end > request.options.horizon_minutes or start < 0:
+                problems.append(f"{label}: outside the horizon")
+            if end > start and not any(s <= start and end <= e for s, e in available[machine_id]):
+                problems.append(f"{label} on {machine_id}: runs outside working time (off shift, maintenance or "
+                                "risk reserve)")
+    return problems + _changeover_problems(request, assignments)
+
+
+def _changeover_problems(request: PlanRequest, assignments: list[ScheduledOperation]) -> list[str]:
+    family = {p.id: p.family for p in request.factory.products}
+    problems = []
     by_machine: dict[str, list[ScheduledOperation]] = defaultdict(list)
     for placed in assignments:
         by_machine[placed.machine_id].append(placed)
     for machine_id, placed_ops in by_machine.items():
-        if machine_id not in available:
-            problems.append(f"machine {machine_id}: not in the factory")
-            continue
-        ordered = sorted(placed_ops, key=lambda a: a.start)
-        for first, second in pairwise(ordered):
-            if second.start < first.end:
-                problems.append(
-                    f"machine {machine_id}: {first.order_id}/{first.operation_index} and "
-                    f"{second.order_id}/{second.operation_index} overlap"
-                )
-        for placed in ordered:
-            if placed.end > request.options.horizon_minutes or placed.start < 0:
-                problems.append(f"{placed.order_id}/{placed.operation_index}: outside the horizon")
-            inside = any(s <= placed.start and placed.end <= e for s, e in available[machine_id])
-            if not inside and placed.end > placed.start:
-                problems.append(
-                    f"{placed.order_id}/{placed.operation_index} on {machine_id}: runs outside working time "
-                    "(off shift or maintenance)"
-                )
+        for a, b in pairwise(sorted(placed_ops, key=lambda op: op.start)):
+            changeovers = request.factory.changeovers
+            gap = changeover_minutes(changeovers, machine_id, family[a.product_id], family[b.product_id])
+            if b.start < a.end + gap:
+                problems.append(f"machine {machine_id}: {b.order_id}/{b.operation_index} starts "
+                                f"{a.end + gap - b.start} min before the {gap}-min changeover after "
+                                f"{a.order_id}/{a.operation_index} ends")
     return problems
 
 
+def _maintenance_problems(request: PlanRequest, maintenance: Sequence[ScheduledMaintenance]) -> list[str]:
+    problems = []
+    placed = {m.machine_id: m for m in maintenance}
+    for requirement in maintenance_requirements(request):
+        task = placed.get(requirement.machine_id)
+        if task is None:
+            problems.append(f"maintenance of {requirement.machine_id}: required by minute "
+                            f"{requirement.latest_start} but not scheduled")
+        elif task.start > requirement.latest_start or task.end - task.start != requirement.minutes:
+            problems.append(f"maintenance of {requirement.machine_id}: starts at {task.start} for "
+                            f"{task.end - task.start} min; must start by {requirement.latest_start} for "
+                            f"{requirement.minutes} min")
+    return problems
+
+
+def _defect_cap_problems(request: PlanRequest, plan: PlanResult) -> list[str]:
+    cap = request.options.max_expected_defect_rate
+    if cap is None or plan.kpis is None or plan.kpis.expected_defect_rate <= cap + 1e-4:
+        return []
+    return [f"expected defect rate {plan.kpis.expected_defect_rate:.4f} is above the cap {cap:.4f}"]
+
+
 def check_plan(request: PlanRequest, plan: PlanResult) -> list[str]:
-    """The schedule rules plus consistency of the reported per-order results and KPIs."""
+    """The schedule rules plus maintenance, the defect cap and consistency of the reported results and KPIs."""
     if not plan.status.has_solution:
         return [] if not plan.assignments else ["a plan without a solution carries assignments"]
-    problems = check_schedule(request, plan.assignments)
+    problems = check_schedule(request, plan.assignments, plan.maintenance)
+    problems += _maintenance_problems(request, plan.maintenance)
     if problems:
         return problems
     if plan.order_results != order_results(request, plan.assignments):
         problems.append("reported order results do not match the schedule")
-    if plan.kpis != compute_kpis(request, plan.assignments):
+    if plan.kpis != compute_kpis(request, plan.assignments, plan.maintenance):
         problems.append("reported KPIs do not match the schedule")
-    return problems
+    return problems + _defect_cap_problems(request, plan)

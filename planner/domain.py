@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
+from itertools import pairwise
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -83,6 +84,16 @@ class Product(_Domain):
     name: str = ""
     family: str = Field(default="", description="Product family, for sequence-dependent setups.")
     routing: list[Operation] = Field(description="Operations in processing order; not empty.")
+    scrap_cost: float = Field(default=0.0, description="Cost of one scrapped unit (material and work), >= 0.")
+
+
+class FamilyChangeover(_Domain):
+    """Extra setup when a machine switches from one product family to another."""
+
+    from_family: str
+    to_family: str
+    minutes: int = Field(description="Changeover minutes between the two lots, >= 0.")
+    machine_id: str | None = Field(default=None, description="Only on this machine; None = on every machine.")
 
 
 class Order(_Domain):
@@ -101,12 +112,80 @@ class Factory(_Domain):
     calendars: list[ShiftCalendar] = Field(default_factory=list)
     machines: list[Machine]
     products: list[Product]
+    changeovers: list[FamilyChangeover] = Field(
+        default_factory=list, description="Sequence-dependent setups between product families."
+    )
 
     def machine(self, machine_id: str) -> Machine:
         return next(m for m in self.machines if m.id == machine_id)
 
     def product(self, product_id: str) -> Product:
         return next(p for p in self.products if p.id == product_id)
+
+
+class YieldEstimate(_Domain):
+    """Expected share of good units when a product is processed on a machine (a prediction or a fact)."""
+
+    product_id: str
+    machine_id: str
+    yield_rate: float = Field(description="Good units / processed units, in (0, 1].")
+    source: str = Field(default="supplied", description="Where the figure came from, e.g. a model version.")
+
+
+class RiskPoint(_Domain):
+    minute: int = Field(description="Minutes from plan start.")
+    probability: float = Field(description="Probability that the machine has failed by then, in [0, 1].")
+
+
+class MachineRisk(_Domain):
+    """Predicted failure risk of one machine: a cumulative probability curve over the horizon."""
+
+    machine_id: str
+    curve: list[RiskPoint] = Field(description="Non-decreasing cumulative failure probability; linear between points.")
+    repair_minutes: int = Field(default=240, description="Mean time to repair after a failure, > 0.")
+    source: str = Field(default="supplied", description="Where the curve came from, e.g. a model version.")
+
+    def _points(self) -> list[RiskPoint]:
+        """The curve with its implied start: no failure yet at plan start, unless the curve says otherwise."""
+        if self.curve and self.curve[0].minute <= 0:
+            return list(self.curve)
+        return [RiskPoint(minute=0, probability=0.0), *self.curve]
+
+    def probability_by(self, minute: float) -> float:
+        """Cumulative failure probability at `minute`, linear between points, flat beyond the last."""
+        points = self._points()
+        if minute <= points[0].minute:
+            return points[0].probability
+        for before, after in pairwise(points):
+            if minute <= after.minute:
+                share = (minute - before.minute) / max(after.minute - before.minute, 1)
+                return before.probability + share * (after.probability - before.probability)
+        return points[-1].probability
+
+    def first_minute_at(self, threshold: float) -> int | None:
+        """First minute the cumulative probability reaches `threshold` (None if it never does)."""
+        points = self._points()
+        if points[0].probability >= threshold:
+            return max(points[0].minute, 0)
+        for before, after in pairwise(points):
+            if after.probability >= threshold:
+                share = (threshold - before.probability) / (after.probability - before.probability)
+                return max(math.floor(before.minute + share * (after.minute - before.minute)), 0)
+        return None
+
+
+class RiskPolicy(StrEnum):
+    """How predicted equipment risk shapes the plan (ARCHITECTURE.md, 'How predictions become constraints')."""
+
+    NONE = "NONE"
+    EXPECTED_CAPACITY = "EXPECTED_CAPACITY"
+    """Hold back p x repair time of each bucket's working time: plan on expected capacity."""
+    CHANCE_RESERVE = "CHANCE_RESERVE"
+    """Hold back enough time that the bucket's plan survives a breakdown with probability >= alpha."""
+    PREVENTIVE_MAINTENANCE = "PREVENTIVE_MAINTENANCE"
+    """Schedule a maintenance task that starts before the risk crosses the threshold."""
+    RISK_PENALTY = "RISK_PENALTY"
+    """Charge p x order weight x duration for work on risky machines, so important work avoids them."""
 
 
 class Objective(StrEnum):
@@ -124,6 +203,25 @@ class PlanOptions(_Domain):
     num_workers: int = Field(default=2, description="CP-SAT workers, >= 1.")
     random_seed: int = Field(default=0, description="CP-SAT seed.")
     locale: str = Field(default="en", description="Language of explanations: 'en' or 'ko'.")
+    risk_policy: RiskPolicy = RiskPolicy.NONE
+    risk_alpha: float = Field(default=0.9, description="CHANCE_RESERVE: survive a breakdown with this probability.")
+    maintenance_threshold: float = Field(
+        default=0.3, description="PREVENTIVE_MAINTENANCE: start the task before the risk reaches this probability."
+    )
+    maintenance_minutes: int = Field(default=240, description="PREVENTIVE_MAINTENANCE: length of the task.")
+    risk_penalty_weight: float = Field(
+        default=1.0, description="RISK_PENALTY: cost per (probability x order weight x minute)."
+    )
+    risk_bucket_minutes: int = Field(default=1440, description="Bucket of the capacity policies, minutes.")
+    max_expected_defect_rate: float | None = Field(
+        default=None, description="Hard cap on expected scrap units / processed units over the plan, in [0, 1)."
+    )
+    late_cost_per_minute: float = Field(
+        default=1.0, description="Cost of one weighted minute late, to weigh lateness against scrap cost."
+    )
+    explain_predictions: bool = Field(
+        default=True, description="Also solve without the predictions to report what they changed."
+    )
 
 
 class PlanRequest(_Domain):
@@ -133,3 +231,17 @@ class PlanRequest(_Domain):
     factory: Factory
     orders: list[Order]
     options: PlanOptions
+    yields: list[YieldEstimate] = Field(default_factory=list, description="Yield per product and machine.")
+    machine_risks: list[MachineRisk] = Field(default_factory=list, description="Failure risk curve per machine.")
+
+    def yield_rate(self, product_id: str, machine_id: str) -> float:
+        """Expected yield of the product on the machine (1.0 where nothing was predicted)."""
+        return next((y.yield_rate for y in self.yields if y.product_id == product_id and y.machine_id == machine_id),
+                    1.0)
+
+    def risk_of(self, machine_id: str) -> MachineRisk | None:
+        return next((r for r in self.machine_risks if r.machine_id == machine_id), None)
+
+    @property
+    def uses_predictions(self) -> bool:
+        return bool(self.yields) or (bool(self.machine_risks) and self.options.risk_policy != RiskPolicy.NONE)

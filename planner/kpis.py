@@ -1,46 +1,123 @@
-"""KPIs of a schedule, computed from the schedule and the request alone (no solver values)."""
+"""KPIs of a schedule, computed from the schedule and the request alone (no solver values).
+
+Because nothing here comes from the solver, the same function scores a counterfactual plan under
+the predictions it ignored, and the checker can compare reported KPIs with recomputed ones.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
+from itertools import pairwise
+
 from planner.calendar import availability_by_machine
 from planner.domain import PlanRequest
-from planner.solution import Kpis, MachineUtilization, OrderResult, ScheduledOperation
+from planner.risk import penalty_rates, risk_exposure_hours
+from planner.rules import changeover_minutes
+from planner.solution import (
+    CostBreakdown,
+    Kpis,
+    MachineUtilization,
+    OrderResult,
+    ScheduledMaintenance,
+    ScheduledOperation,
+)
+from planner.tasks import processed_quantity
 
 
-def order_results(request: PlanRequest, assignments: list[ScheduledOperation]) -> list[OrderResult]:
+def order_results(request: PlanRequest, assignments: Sequence[ScheduledOperation]) -> list[OrderResult]:
     """Completion and tardiness per order, in request order (orders without operations are skipped)."""
     completion: dict[str, int] = {}
     for placed in assignments:
         completion[placed.order_id] = max(completion.get(placed.order_id, placed.end), placed.end)
     return [
-        OrderResult(
-            order_id=order.id,
-            completion=completion[order.id],
-            due=order.due,
-            tardiness=max(0, completion[order.id] - order.due),
-        )
+        OrderResult(order_id=order.id, completion=completion[order.id], due=order.due,
+                    tardiness=max(0, completion[order.id] - order.due))
         for order in request.orders
         if order.id in completion
     ]
 
 
-def compute_kpis(request: PlanRequest, assignments: list[ScheduledOperation]) -> Kpis:
+def compute_kpis(request: PlanRequest, assignments: Sequence[ScheduledOperation],
+                 maintenance: Sequence[ScheduledMaintenance] = ()) -> Kpis:
     results = order_results(request, assignments)
-    weights = {o.id: o.weight for o in request.orders}
+    orders = {o.id: o for o in request.orders}
     makespan = max((a.end for a in assignments), default=0)
     late = [r for r in results if not r.on_time]
+    weighted = sum(orders[r.order_id].weight * r.tardiness for r in results)
+    processed, scrap = _yield_totals(request, assignments)
+    ordered = sum(o.quantity for o in request.orders)
     return Kpis(
         on_time_rate=(len(results) - len(late)) / len(results) if results else 1.0,
         late_orders=len(late),
         total_tardiness_minutes=sum(r.tardiness for r in results),
-        weighted_tardiness_minutes=sum(weights[r.order_id] * r.tardiness for r in results),
+        weighted_tardiness_minutes=weighted,
         makespan_minutes=makespan,
         machine_utilization=_utilization(request, assignments, makespan),
+        fill_rate=sum(orders[r.order_id].quantity for r in results if r.on_time) / ordered if ordered else 1.0,
+        processed_units=processed,
+        expected_scrap_units=scrap,
+        risk_exposure_hours=risk_exposure_hours(request, _busy(assignments),
+                                                {m.machine_id: m.end for m in maintenance}),
+        changeover_minutes=_changeovers(request, assignments),
+        costs=CostBreakdown(
+            lateness=request.options.late_cost_per_minute * weighted,
+            scrap=_scrap_cost(request, assignments),
+            risk_penalty=_risk_penalty(request, assignments),
+        ),
     )
 
 
+def _yield_totals(request: PlanRequest, assignments: Sequence[ScheduledOperation]) -> tuple[int, float]:
+    processed, scrap = 0, 0.0
+    for placed in assignments:
+        rate = request.yield_rate(placed.product_id, placed.machine_id)
+        units = processed_quantity(placed.quantity, rate)
+        processed += units
+        scrap += units * (1 - rate)
+    return processed, scrap
+
+
+def _scrap_cost(request: PlanRequest, assignments: Sequence[ScheduledOperation]) -> float:
+    costs = {p.id: p.scrap_cost for p in request.factory.products}
+    total = 0.0
+    for placed in assignments:
+        rate = request.yield_rate(placed.product_id, placed.machine_id)
+        total += processed_quantity(placed.quantity, rate) * (1 - rate) * costs[placed.product_id]
+    return total
+
+
+def _risk_penalty(request: PlanRequest, assignments: Sequence[ScheduledOperation]) -> float:
+    rates = penalty_rates(request)
+    weights = {o.id: o.weight for o in request.orders}
+    return request.options.risk_penalty_weight * sum(
+        rates.get(a.machine_id, 0.0) * weights[a.order_id] * (a.end - a.start) for a in assignments)
+
+
+def _busy(assignments: Sequence[ScheduledOperation]) -> dict[str, list[tuple[int, int]]]:
+    busy: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for placed in assignments:
+        busy[placed.machine_id].append((placed.start, placed.end))
+    return busy
+
+
+def _changeovers(request: PlanRequest, assignments: Sequence[ScheduledOperation]) -> int:
+    if not request.factory.changeovers:
+        return 0
+    family = {p.id: p.family for p in request.factory.products}
+    total = 0
+    by_machine: dict[str, list[ScheduledOperation]] = defaultdict(list)
+    for placed in assignments:
+        by_machine[placed.machine_id].append(placed)
+    for machine_id, placed_ops in by_machine.items():
+        ordered = sorted(placed_ops, key=lambda a: a.start)
+        total += sum(changeover_minutes(request.factory.changeovers, machine_id, family[a.product_id],
+                                        family[b.product_id]) for a, b in pairwise(ordered))
+    return total
+
+
 def _utilization(
-    request: PlanRequest, assignments: list[ScheduledOperation], makespan: int
+    request: PlanRequest, assignments: Sequence[ScheduledOperation], makespan: int
 ) -> list[MachineUtilization]:
     available = availability_by_machine(request)
     busy: dict[str, int] = {m.id: 0 for m in request.factory.machines}

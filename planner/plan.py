@@ -1,4 +1,4 @@
-"""One plan from one request: validate, prepare, prove infeasibility or schedule, measure.
+"""One plan from one request: validate, prepare, prove infeasibility or schedule, measure, explain.
 
 This is the single entry point the service, the demo and the benchmarks use, so a benchmark
 figure measures exactly what a client gets.
@@ -12,8 +12,11 @@ from collections.abc import Callable
 from planner.calendar import availability_by_machine
 from planner.dispatching import best_dispatch
 from planner.domain import PlanRequest
+from planner.effects import policy_actions, prediction_effects
+from planner.explain import explain_late_orders
 from planner.feasibility import infeasibility_reasons, solver_infeasible_reason
 from planner.kpis import compute_kpis, order_results
+from planner.risk import planning_availability
 from planner.scheduling import Hint, solve_schedule
 from planner.solution import PlanResult, SolveStats
 from planner.status import SolveStatus
@@ -25,14 +28,46 @@ logger = logging.getLogger(__name__)
 ProgressReport = Callable[[float, float, float], None]
 """Called with (objective, best bound, seconds elapsed) on every improving solution."""
 
+COUNTERFACTUAL_SHARE = 0.2
+"""Share of the time limit each counterfactual plan (risk-blind, yield-blind) may use."""
+
 
 def create_plan(
     request: PlanRequest, hint: Hint | None = None, on_solution: ProgressReport | None = None
 ) -> PlanResult:
-    """Plan the request. Raises `InvalidPlanRequest` for bad input; infeasibility is a result."""
+    """Plan the request. Raises `InvalidPlanRequest` for bad input; infeasibility is a result.
+
+    When the request carries predictions and `explain_predictions` is on, part of the time limit
+    goes to counterfactual plans that ignore them, to report what the predictions changed."""
     ensure_valid(request)
+    options = request.options
+    counterfactuals = _counterfactual_count(request)
+    main_share = 1.0 - COUNTERFACTUAL_SHARE * counterfactuals
+    main = request.model_copy(update={"options": options.model_copy(
+        update={"time_limit_seconds": options.time_limit_seconds * main_share})}) if counterfactuals else request
+    plan = _plan(main, hint, on_solution, explain=True)
+    if counterfactuals and plan.status.has_solution:
+        def solve_blind(blind: PlanRequest) -> PlanResult:
+            limited = blind.model_copy(update={"options": blind.options.model_copy(
+                update={"time_limit_seconds": options.time_limit_seconds * COUNTERFACTUAL_SHARE})})
+            return _plan(limited, None, None, explain=False)
+
+        plan = plan.model_copy(update={"prediction_effects": prediction_effects(request, plan, solve_blind)})
+    return plan
+
+
+def _counterfactual_count(request: PlanRequest) -> int:
+    if not request.options.explain_predictions:
+        return 0
+    risk = bool(request.machine_risks) and request.options.risk_policy.value != "NONE"
+    yields = any(y.yield_rate < 1 for y in request.yields)
+    return int(risk) + int(yields)
+
+
+def _plan(request: PlanRequest, hint: Hint | None, on_solution: ProgressReport | None, explain: bool) -> PlanResult:
     jobs = build_jobs(request)
-    available = availability_by_machine(request)
+    calendar = availability_by_machine(request)
+    available = planning_availability(request, calendar)
     reasons = infeasibility_reasons(request, jobs, available)
     if reasons:
         logger.info("request %s is infeasible before solving: %d reasons", request.request_id, len(reasons))
@@ -51,10 +86,15 @@ def create_plan(
     if not outcome.status.has_solution:
         reasons = [solver_infeasible_reason(jobs, available)] if outcome.status == SolveStatus.INFEASIBLE else []
         return PlanResult(status=outcome.status, stats=outcome.stats, infeasibility_reasons=reasons)
+    results = order_results(request, outcome.assignments)
     return PlanResult(
         status=outcome.status,
         assignments=outcome.assignments,
-        order_results=order_results(request, outcome.assignments),
-        kpis=compute_kpis(request, outcome.assignments),
+        order_results=results,
+        kpis=compute_kpis(request, outcome.assignments, outcome.maintenance),
         stats=outcome.stats,
+        maintenance=outcome.maintenance,
+        late_orders=explain_late_orders(request, jobs, available, outcome.assignments, results,
+                                        outcome.maintenance) if explain else [],
+        policy_actions=policy_actions(request, calendar, outcome.assignments, outcome.maintenance),
     )

@@ -6,7 +6,10 @@ Model, in the order every model here reads: data -> variables -> constraints -> 
   exactly one present; all alternatives of a task share its start and end variables;
 - one NoOverlap per machine over its intervals and fixed intervals for off-shift and maintenance;
 - routing precedence, release dates, everything ends inside the horizon;
-- objective: weighted tardiness (then makespan, lexicographically, when time allows) or makespan.
+- the rules of `planner.rules`: preventive-maintenance tasks, family changeovers, the defect-rate
+  cap, and the scrap-cost and risk-penalty parts of the objective;
+- objective: cost = late cost x weighted tardiness + scrap cost + risk penalty (then makespan,
+  lexicographically, when time allows), or makespan.
 """
 
 from __future__ import annotations
@@ -17,12 +20,23 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ortools import __version__ as ortools_version
+from ortools import __version__ as ortools_version  # type: ignore[attr-defined]
 from ortools.sat.python import cp_model
 
 from planner.calendar import Interval, complement
 from planner.domain import Objective, PlanRequest
-from planner.solution import ScheduledOperation, SolveStats
+from planner.search import configure_solver, improve_makespan_hint, local_search_budget, makespan_lower_bound
+from planner.risk import maintenance_requirements, penalty_rates
+from planner.rules import (
+    COST_SCALE,
+    MaintenanceVars,
+    defect_rate_cap,
+    family_changeovers,
+    preventive_maintenance,
+    risk_penalty,
+    scrap_cost,
+)
+from planner.solution import ScheduledMaintenance, ScheduledOperation, SolveStats
 from planner.status import SolveStatus, relative_gap
 from planner.tasks import Job, Task
 
@@ -35,8 +49,6 @@ _STATUS = {
     cp_model.MODEL_INVALID: SolveStatus.MODEL_INVALID,
     cp_model.UNKNOWN: SolveStatus.NO_SOLUTION_IN_TIME,
 }
-# Weights are scaled to integers (CP-SAT objectives are integral): 1/100 of a weight unit is kept.
-WEIGHT_SCALE = 100
 # Share of the time limit the lexicographic second phase (makespan at optimal tardiness) may use.
 SECOND_PHASE_SHARE = 0.25
 
@@ -46,6 +58,7 @@ class ScheduleOutcome:
     status: SolveStatus
     assignments: list[ScheduledOperation]
     stats: SolveStats
+    maintenance: list[ScheduledMaintenance] = field(default_factory=list)
 
 
 @dataclass
@@ -62,7 +75,9 @@ class _Model:
     tasks: list[list[_TaskVars]]
     makespan: cp_model.IntVar
     weighted_tardiness: cp_model.LinearExpr | None
+    """The cost objective: late cost x weighted tardiness + scrap cost + risk penalty, x weight_scale."""
     weight_scale: int
+    maintenance: list[MaintenanceVars] = field(default_factory=list)
 
 
 Hint = dict[tuple[str, int], tuple[str, int]]
@@ -79,22 +94,31 @@ def solve_schedule(
     """Schedule the jobs; never raises for infeasible or timed-out models (see the status)."""
     options = request.options
     started = time.perf_counter()
-    built = _build_model(request, jobs, available)
+    notes = "hinted start" if hint else ""
+    makespan_cap = None
+    if hint and options.objective == Objective.MAKESPAN and _sequencing_rules_only(request):
+        improved = improve_makespan_hint(options, jobs, available, hint, local_search_budget(options))
+        if improved is not None:
+            hint, makespan_cap = improved
+            notes += f"; local search start with makespan {makespan_cap}, used as upper bound"
+    built = _build_model(request, jobs, available, makespan_cap)
     if hint:
         _add_hint(built, hint)
-    primary = built.weighted_tardiness if options.objective == Objective.WEIGHTED_TARDINESS else built.makespan
+    primary: cp_model.LinearExpr = built.makespan
+    if options.objective == Objective.WEIGHTED_TARDINESS and built.weighted_tardiness is not None:
+        primary = built.weighted_tardiness
     built.model.minimize(primary)
-    solver = _solver(request, options.time_limit_seconds)
+    solver = _solver(request, options.time_limit_seconds - (time.perf_counter() - started))
     callback = _ProgressCallback(on_solution, built.weight_scale, options.objective) if on_solution else None
     code = solver.solve(built.model, callback)
     status = _STATUS.get(code, SolveStatus.ERROR)
     scale = built.weight_scale if options.objective == Objective.WEIGHTED_TARDINESS else 1
     objective = solver.objective_value / scale if status.has_solution else math.nan
     bound = solver.best_objective_bound / scale if status.has_solution else math.nan
-    notes = "hinted start" if hint else ""
     if status == SolveStatus.OPTIMAL and options.objective == Objective.WEIGHTED_TARDINESS:
         solver, notes = _second_phase(built, solver, request, started, notes)
     assignments = _read(built, solver) if status.has_solution else []
+    maintenance = _read_maintenance(built, solver) if status.has_solution else []
     stats = SolveStats(
         solver="cp-sat",
         solver_version=ortools_version,
@@ -109,25 +133,51 @@ def solve_schedule(
         alternatives=sum(len(t.alternatives) for j in jobs for t in j.tasks),
         notes=notes,
     )
-    return ScheduleOutcome(status=status, assignments=assignments, stats=stats)
+    return ScheduleOutcome(status=status, assignments=assignments, stats=stats, maintenance=maintenance)
 
 
-def _build_model(request: PlanRequest, jobs: list[Job], available: dict[str, list[Interval]]) -> _Model:
+def _sequencing_rules_only(request: PlanRequest) -> bool:
+    """True when the model is the plain flexible job-shop with calendars, the one the local search of
+    `planner.search` decodes exactly; only then is its makespan a safe upper bound. Maintenance
+    tasks, family changeovers and the defect-rate cap are rules the decoder does not know."""
+    return (
+        not request.factory.changeovers
+        and not maintenance_requirements(request)
+        and request.options.max_expected_defect_rate is None
+    )
+
+
+def _build_model(
+    request: PlanRequest,
+    jobs: list[Job],
+    available: dict[str, list[Interval]],
+    makespan_cap: int | None = None,
+) -> _Model:
+    """The model; `makespan_cap` (the makespan of a known feasible schedule) shrinks every time domain."""
     model = cp_model.CpModel()
     horizon = request.options.horizon_minutes
+    if makespan_cap is not None:
+        horizon = min(horizon, makespan_cap)
     intervals_by_machine: dict[str, list[cp_model.IntervalVar]] = {m: [] for m in available}
     all_tasks = []
     for job in jobs:
-        job_vars = [_task_variables(model, task, horizon, available, intervals_by_machine) for task in job.tasks]
+        job_vars = [_task_variables(model, task, horizon, available, intervals_by_machine)
+                    for task in job.tasks]
         _routing_precedence(model, job_vars)
         model.add(job_vars[0].start >= job.order.release)
         all_tasks.append(job_vars)
+    maintenance = preventive_maintenance(model, maintenance_requirements(request), horizon, intervals_by_machine)
+    family_changeovers(model, request, all_tasks)
+    defect_rate_cap(model, request, all_tasks)
     _machine_no_overlap(model, intervals_by_machine, available, horizon)
     makespan = model.new_int_var(0, horizon, "makespan")
     model.add_max_equality(makespan, [job_vars[-1].end for job_vars in all_tasks])
-    scale = _weight_scale(jobs)
-    tardiness = _weighted_tardiness(model, jobs, all_tasks, horizon, scale)
-    return _Model(model, all_tasks, makespan, tardiness, scale)
+    model.add(makespan >= makespan_lower_bound(jobs))
+    costs = scrap_cost(request, all_tasks) + risk_penalty(request, jobs, all_tasks, penalty_rates(request))
+    scale = _weight_scale(request, jobs, has_costs=bool(costs))
+    tardiness = _weighted_tardiness(model, jobs, all_tasks, horizon, scale, request.options.late_cost_per_minute)
+    objective = cp_model.LinearExpr.sum([tardiness, *costs]) if costs else tardiness
+    return _Model(model, all_tasks, makespan, objective, scale, maintenance)
 
 
 def _task_variables(
@@ -184,13 +234,16 @@ def _machine_no_overlap(
             model.add_no_overlap(intervals + blocked)
 
 
-def _weight_scale(jobs: list[Job]) -> int:
-    integral = all(float(j.order.weight).is_integer() for j in jobs)
-    return 1 if integral else WEIGHT_SCALE
+def _weight_scale(request: PlanRequest, jobs: list[Job], has_costs: bool) -> int:
+    """1 when every coefficient is integral (the objective reads in weighted minutes), else cents."""
+    late_cost = request.options.late_cost_per_minute
+    integral = all(float(j.order.weight * late_cost).is_integer() for j in jobs)
+    return 1 if integral and not has_costs else COST_SCALE
 
 
 def _weighted_tardiness(
-    model: cp_model.CpModel, jobs: list[Job], tasks: list[list[_TaskVars]], horizon: int, scale: int
+    model: cp_model.CpModel, jobs: list[Job], tasks: list[list[_TaskVars]], horizon: int, scale: int,
+    late_cost: float,
 ) -> cp_model.LinearExpr:
     """Soft: each minute an order finishes after its due time costs its weight."""
     terms = []
@@ -198,7 +251,7 @@ def _weighted_tardiness(
         due = job.order.due
         late = model.new_int_var(0, max(horizon - due, 0), f"tardiness[{job.order.id}]")
         model.add_max_equality(late, [job_vars[-1].end - due, 0])
-        terms.append(round(job.order.weight * scale) * late)
+        terms.append(round(job.order.weight * late_cost * scale) * late)
     return cp_model.LinearExpr.sum(terms)
 
 
@@ -220,12 +273,8 @@ def _add_hint(built: _Model, hint: Hint) -> None:
 
 
 def _solver(request: PlanRequest, time_limit: float) -> cp_model.CpSolver:
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
-    # CP-SAT's defaults assume 8+ workers; the service sets this deliberately from its settings.
-    solver.parameters.num_workers = request.options.num_workers
-    solver.parameters.random_seed = request.options.random_seed
-    return solver
+    """Parameters are solve strategy, owned by `planner.search`."""
+    return configure_solver(request.options, time_limit)
 
 
 def _second_phase(
@@ -278,9 +327,24 @@ def _read(built: _Model, solver: cp_model.CpSolver) -> list[ScheduledOperation]:
                     end=start + alternative.duration,
                     quantity=task.quantity,
                     setup_minutes=alternative.setup,
+                    processed_quantity=alternative.processed,
+                    expected_scrap=alternative.expected_scrap,
                 )
             )
     return sorted(placed, key=lambda a: (a.machine_id, a.start))
+
+
+def _read_maintenance(built: _Model, solver: cp_model.CpSolver) -> list[ScheduledMaintenance]:
+    placed = []
+    for task in built.maintenance:
+        start = solver.value(task.start)
+        requirement = task.requirement
+        placed.append(ScheduledMaintenance(
+            machine_id=requirement.machine_id, start=start, end=start + requirement.minutes,
+            latest_start=requirement.latest_start,
+            reason=f"preventive maintenance before the failure risk reaches {requirement.risk_at_deadline:.0%}",
+        ))
+    return placed
 
 
 class _ProgressCallback(cp_model.CpSolverSolutionCallback):

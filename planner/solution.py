@@ -22,8 +22,20 @@ class ScheduledOperation(_Result):
     machine_id: str
     start: int = Field(description="Start, minutes from plan start (setup begins here).")
     end: int = Field(description="End, minutes from plan start.")
-    quantity: int = Field(description="Units processed.")
+    quantity: int = Field(description="Good units the operation hands on (the order quantity).")
     setup_minutes: int = Field(default=0, description="Setup part at the start of the operation.")
+    processed_quantity: int = Field(default=0, description="Units processed: quantity / expected yield, rounded up.")
+    expected_scrap: float = Field(default=0.0, description="Expected scrapped units: processed x (1 - yield).")
+
+
+class ScheduledMaintenance(_Result):
+    """A preventive-maintenance task the plan placed (risk policy PREVENTIVE_MAINTENANCE)."""
+
+    machine_id: str
+    start: int
+    end: int
+    latest_start: int = Field(description="When the predicted risk reaches the threshold.")
+    reason: str = ""
 
 
 class OrderResult(_Result):
@@ -48,6 +60,16 @@ class MachineUtilization(_Result):
         return self.busy_minutes / self.available_minutes if self.available_minutes else 0.0
 
 
+class CostBreakdown(_Result):
+    lateness: float = Field(description="late_cost_per_minute x weighted minutes late.")
+    scrap: float = Field(description="Expected scrapped units x each product's scrap cost.")
+    risk_penalty: float = Field(default=0.0, description="RISK_PENALTY policy: p x weight x minutes on risky machines.")
+
+    @property
+    def total(self) -> float:
+        return self.lateness + self.scrap + self.risk_penalty
+
+
 class Kpis(_Result):
     on_time_rate: float = Field(description="Share of orders on time, 0 to 1.")
     late_orders: int
@@ -55,6 +77,18 @@ class Kpis(_Result):
     weighted_tardiness_minutes: float
     makespan_minutes: int
     machine_utilization: list[MachineUtilization]
+    fill_rate: float = Field(default=1.0, description="Units delivered on time over units ordered, 0 to 1.")
+    processed_units: int = Field(default=0, description="Units processed over all operations.")
+    expected_scrap_units: float = Field(default=0.0, description="Expected scrapped units over all operations.")
+    risk_exposure_hours: float = Field(
+        default=0.0, description="Expected hours of planned work a breakdown would stop (risk curves x load)."
+    )
+    changeover_minutes: int = Field(default=0, description="Family changeover time between consecutive lots.")
+    costs: CostBreakdown = Field(default_factory=lambda: CostBreakdown(lateness=0.0, scrap=0.0))
+
+    @property
+    def expected_defect_rate(self) -> float:
+        return self.expected_scrap_units / self.processed_units if self.processed_units else 0.0
 
 
 class SolveStats(_Result):
@@ -72,6 +106,40 @@ class SolveStats(_Result):
     notes: str = ""
 
 
+class LateOrderExplanation(_Result):
+    """Why an order is late and what would fix it, in the request's language."""
+
+    order_id: str
+    minutes_late: int
+    reason_code: str = Field(description="DUE_DATE_INFEASIBLE, RELEASE_TOO_LATE, MAINTENANCE_OR_RISK, "
+                                         "BOTTLENECK_CONTENTION")
+    reason: str = Field(description="The reason as a sentence for a shop-floor planner.")
+    machine_id: str = Field(default="", description="The machine where the order lost the most time.")
+    orders_ahead: list[str] = Field(default_factory=list, description="Orders run on that machine while it waited.")
+    fix: str = Field(default="", description="A concrete change that would help, with its estimated effect.")
+    fix_saves_minutes: int = Field(default=0, description="Estimated lateness the fix removes, minutes.")
+
+
+class PolicyAction(_Result):
+    """One place where a prediction became a constraint or a cost."""
+
+    policy: str = Field(description="YIELD, EXPECTED_CAPACITY, CHANCE_RESERVE, PREVENTIVE_MAINTENANCE, RISK_PENALTY, "
+                                    "DEFECT_CAP")
+    machine_id: str = ""
+    product_id: str = ""
+    detail: str = Field(description="What it did, e.g. 'held back 95 min over 14 days'.")
+
+
+class PredictionEffect(_Result):
+    """KPIs of this plan against the counterfactual plan that ignores one kind of prediction."""
+
+    ignored: str = Field(description="RISK or YIELD: what the counterfactual plan did not take into account.")
+    kpis_with: Kpis
+    kpis_without: Kpis = Field(description="The counterfactual's KPIs, evaluated under the predictions.")
+    summary: str = Field(description="The difference in a sentence.")
+    moved_operations: int = Field(default=0, description="Operations on another machine than in the counterfactual.")
+
+
 class PlanResult(_Result):
     """A plan, or the reasons there is none."""
 
@@ -81,3 +149,7 @@ class PlanResult(_Result):
     kpis: Kpis | None = None
     stats: SolveStats = Field(default_factory=SolveStats)
     infeasibility_reasons: list[str] = Field(default_factory=list)
+    maintenance: list[ScheduledMaintenance] = Field(default_factory=list)
+    late_orders: list[LateOrderExplanation] = Field(default_factory=list)
+    policy_actions: list[PolicyAction] = Field(default_factory=list)
+    prediction_effects: list[PredictionEffect] = Field(default_factory=list)

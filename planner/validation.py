@@ -43,6 +43,8 @@ def find_violations(request: PlanRequest) -> list[Violation]:
             found += _operation_violations(operation, path, machine_ids)
     found += _order_violations(request, {p.id for p in request.factory.products})
     found += _options_violations(request.options)
+    found += _prediction_violations(request, machine_ids)
+    found += _changeover_violations(request.factory, machine_ids)
     return found
 
 
@@ -85,6 +87,8 @@ def _factory_violations(factory: Factory) -> list[Violation]:
             if window.end <= window.start:
                 found.append(Violation(f"{path}.maintenance_windows[{w_index}]", "end must be after start"))
     for p_index, product in enumerate(factory.products):
+        if not (math.isfinite(product.scrap_cost) and product.scrap_cost >= 0):
+            found.append(Violation(f"factory.products[{p_index}].scrap_cost", "must be a finite number, at least 0"))
         if not product.routing:
             found.append(Violation(f"factory.products[{p_index}].routing", "routing must not be empty"))
         found += _id_violations([op.id for op in product.routing], f"factory.products[{p_index}].routing")
@@ -169,6 +173,73 @@ def _options_violations(options: PlanOptions) -> list[Violation]:
         found.append(Violation("options.num_workers", "must be at least 1"))
     if options.locale not in SUPPORTED_LOCALES:
         found.append(Violation("options.locale", f"must be one of {', '.join(SUPPORTED_LOCALES)}"))
+    checks = [
+        ("risk_alpha", 0 < options.risk_alpha < 1, "must be more than 0 and less than 1"),
+        ("maintenance_threshold", 0 < options.maintenance_threshold <= 1, "must be more than 0 and at most 1"),
+        ("maintenance_minutes", options.maintenance_minutes > 0, "must be more than 0"),
+        ("risk_penalty_weight", options.risk_penalty_weight >= 0, "must not be negative"),
+        ("risk_bucket_minutes", options.risk_bucket_minutes > 0, "must be more than 0"),
+        ("late_cost_per_minute", _positive_finite(options.late_cost_per_minute), "must be a finite number above 0"),
+    ]
+    cap = options.max_expected_defect_rate
+    checks.append(("max_expected_defect_rate", cap is None or 0 <= cap < 1, "must be at least 0 and below 1"))
+    found += [Violation(f"options.{name}", reason) for name, ok, reason in checks if not ok]
+    return found
+
+
+def _prediction_violations(request: PlanRequest, machine_ids: set[str]) -> list[Violation]:
+    found: list[Violation] = []
+    product_ids = {p.id for p in request.factory.products}
+    seen: set[tuple[str, str]] = set()
+    for index, estimate in enumerate(request.yields):
+        path = f"yields[{index}]"
+        if estimate.product_id not in product_ids:
+            found.append(Violation(f"{path}.product_id", f"unknown product '{estimate.product_id}'"))
+        if estimate.machine_id not in machine_ids:
+            found.append(Violation(f"{path}.machine_id", f"unknown machine '{estimate.machine_id}'"))
+        if not (math.isfinite(estimate.yield_rate) and 0 < estimate.yield_rate <= 1):
+            found.append(Violation(f"{path}.yield_rate", "must be more than 0 and at most 1"))
+        if (estimate.product_id, estimate.machine_id) in seen:
+            found.append(Violation(path, "a second yield for the same product and machine"))
+        seen.add((estimate.product_id, estimate.machine_id))
+    risky: set[str] = set()
+    for index, risk in enumerate(request.machine_risks):
+        path = f"machine_risks[{index}]"
+        if risk.machine_id not in machine_ids:
+            found.append(Violation(f"{path}.machine_id", f"unknown machine '{risk.machine_id}'"))
+        elif risk.machine_id in risky:
+            found.append(Violation(f"{path}.machine_id", f"a second risk curve for machine '{risk.machine_id}'"))
+        risky.add(risk.machine_id)
+        if risk.repair_minutes <= 0:
+            found.append(Violation(f"{path}.repair_minutes", "must be more than 0"))
+        found += _curve_violations(risk.curve, path)
+    return found
+
+
+def _curve_violations(curve: list, path: str) -> list[Violation]:
+    if not curve:
+        return [Violation(f"{path}.curve", "a risk curve needs at least one point")]
+    found = []
+    for index, point in enumerate(curve):
+        if not (math.isfinite(point.probability) and 0 <= point.probability <= 1):
+            found.append(Violation(f"{path}.curve[{index}].probability", "must be a probability, 0 to 1"))
+        if index and point.minute <= curve[index - 1].minute:
+            found.append(Violation(f"{path}.curve[{index}].minute", "points must be in increasing time order"))
+        elif index and point.probability < curve[index - 1].probability:
+            found.append(Violation(f"{path}.curve[{index}].probability",
+                                   "a cumulative failure probability cannot decrease"))
+    return found
+
+
+def _changeover_violations(factory: Factory, machine_ids: set[str]) -> list[Violation]:
+    # Families need not appear among this request's products: a plant sends its whole matrix.
+    found = []
+    for index, changeover in enumerate(factory.changeovers):
+        path = f"factory.changeovers[{index}]"
+        if changeover.minutes < 0:
+            found.append(Violation(f"{path}.minutes", "must not be negative"))
+        if changeover.machine_id is not None and changeover.machine_id not in machine_ids:
+            found.append(Violation(f"{path}.machine_id", f"unknown machine '{changeover.machine_id}'"))
     return found
 
 

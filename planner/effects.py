@@ -1,0 +1,126 @@
+"""What the predictions did to the plan: where each policy acted, and KPIs against counterfactual plans.
+
+A counterfactual plan is solved from the same request with one kind of prediction ignored (risk
+policy off, or every yield taken as 100 %), then scored with the same KPI code. For risk, its KPIs
+are evaluated under the risk curves it ignored (so risk exposure is comparable); for yield, the
+blind plan's time allows only the ordered units, and the summary says how many good parts it would
+be short at the predicted yields.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+
+from planner.calendar import Interval
+from planner.domain import PlanRequest, RiskPolicy
+from planner.kpis import compute_kpis
+from planner.risk import capacity_reserves, penalty_rates
+from planner.solution import (
+    Kpis,
+    PlanResult,
+    PolicyAction,
+    PredictionEffect,
+    ScheduledMaintenance,
+    ScheduledOperation,
+)
+from planner.tasks import processed_quantity
+
+Solve = Callable[[PlanRequest], PlanResult]
+
+
+def policy_actions(request: PlanRequest, calendar: dict[str, list[Interval]],
+                   assignments: Sequence[ScheduledOperation],
+                   maintenance: Sequence[ScheduledMaintenance]) -> list[PolicyAction]:
+    """Where predictions became constraints or costs in this plan."""
+    actions = _yield_actions(request, assignments)
+    policy = request.options.risk_policy
+    for machine_id, windows in sorted(capacity_reserves(request, calendar).items()):
+        held = sum(w.end - w.start for w in windows)
+        actions.append(PolicyAction(policy=policy.value, machine_id=machine_id,
+                                    detail=f"held back {held} min of working time in {len(windows)} buckets "
+                                           f"for expected breakdowns"))
+    for task in maintenance:
+        actions.append(PolicyAction(policy=RiskPolicy.PREVENTIVE_MAINTENANCE.value, machine_id=task.machine_id,
+                                    detail=f"maintenance at minute {task.start}-{task.end}, before the risk "
+                                           f"threshold at minute {task.latest_start}"))
+    weights = {o.id: o.weight for o in request.orders}
+    for machine_id, rate in sorted(penalty_rates(request).items()):
+        weighted = sum(weights[a.order_id] * (a.end - a.start) for a in assignments if a.machine_id == machine_id)
+        actions.append(PolicyAction(policy=RiskPolicy.RISK_PENALTY.value, machine_id=machine_id,
+                                    detail=f"failure probability {rate:.0%} over the horizon; {weighted:.0f} "
+                                           f"weight-minutes of work kept on it"))
+    if request.options.max_expected_defect_rate is not None:
+        kpis = compute_kpis(request, assignments, maintenance)
+        actions.append(PolicyAction(policy="DEFECT_CAP", detail=f"expected defect rate "
+                                    f"{kpis.expected_defect_rate:.2%} against the cap "
+                                    f"{request.options.max_expected_defect_rate:.2%}"))
+    return actions
+
+
+def _yield_actions(request: PlanRequest, assignments: Sequence[ScheduledOperation]) -> list[PolicyAction]:
+    extra: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for placed in assignments:
+        rate = request.yield_rate(placed.product_id, placed.machine_id)
+        if rate < 1:
+            totals = extra[(placed.product_id, placed.machine_id)]
+            totals[0] += 1
+            totals[1] += processed_quantity(placed.quantity, rate) - placed.quantity
+    return [
+        PolicyAction(policy="YIELD", product_id=product_id, machine_id=machine_id,
+                     detail=f"yield {request.yield_rate(product_id, machine_id):.1%}: {units} extra units "
+                            f"processed over {lots} lots to deliver the ordered good units")
+        for (product_id, machine_id), (lots, units) in sorted(extra.items())
+    ]
+
+
+def prediction_effects(request: PlanRequest, plan: PlanResult, solve: Solve) -> list[PredictionEffect]:
+    """KPIs of the plan against the plans that ignore risk and yield (only for predictions present)."""
+    assert plan.kpis is not None
+    effects = []
+    if request.machine_risks and request.options.risk_policy != RiskPolicy.NONE:
+        blind = solve(request.model_copy(update={"options": request.options.model_copy(
+            update={"risk_policy": RiskPolicy.NONE})}))
+        if blind.status.has_solution:
+            without = compute_kpis(request.model_copy(update={"options": request.options.model_copy(
+                update={"risk_policy": RiskPolicy.NONE})}), blind.assignments, blind.maintenance)
+            effects.append(_risk_effect(plan, blind, without))
+    if any(y.yield_rate < 1 for y in request.yields):
+        blind_request = request.model_copy(update={"yields": []})
+        blind = solve(blind_request)
+        if blind.status.has_solution:
+            effects.append(_yield_effect(request, plan, blind, compute_kpis(blind_request, blind.assignments)))
+    return effects
+
+
+def _moved(plan: PlanResult, other: PlanResult) -> int:
+    machines = {(a.order_id, a.operation_index): a.machine_id for a in other.assignments}
+    return sum(1 for a in plan.assignments if machines.get((a.order_id, a.operation_index)) != a.machine_id)
+
+
+def _risk_effect(plan: PlanResult, blind: PlanResult, without: Kpis) -> PredictionEffect:
+    assert plan.kpis is not None
+    with_ = plan.kpis
+    summary = (f"Taking equipment risk into account changes the expected hours of work a breakdown would stop from "
+               f"{without.risk_exposure_hours:.1f} h to {with_.risk_exposure_hours:.1f} h; on-time rate "
+               f"{without.on_time_rate:.0%} -> {with_.on_time_rate:.0%}, weighted lateness "
+               f"{without.weighted_tardiness_minutes:.0f} -> {with_.weighted_tardiness_minutes:.0f} min; "
+               f"{_moved(plan, blind)} operations on another machine.")
+    return PredictionEffect(ignored="RISK", kpis_with=with_, kpis_without=without, summary=summary,
+                            moved_operations=_moved(plan, blind))
+
+
+def _yield_effect(request: PlanRequest, plan: PlanResult, blind: PlanResult, without: Kpis) -> PredictionEffect:
+    assert plan.kpis is not None
+    short = 0.0
+    for placed in blind.assignments:
+        short += placed.quantity * (1 - request.yield_rate(placed.product_id, placed.machine_id))
+    ordered = sum(o.quantity for o in request.orders)
+    summary = (f"Planning with the yield predictions processes {plan.kpis.processed_units - without.processed_units} "
+               f"more units so that the ordered good parts come out; a yield-blind plan would take "
+               f"{without.makespan_minutes / 60:.1f} h instead of {plan.kpis.makespan_minutes / 60:.1f} h but would "
+               f"be about {short:.0f} good parts short ({short / max(ordered, 1):.1%} of the ordered parts); "
+               f"expected scrap "
+               f"{plan.kpis.expected_scrap_units:.0f} units, cost {plan.kpis.costs.scrap:.0f}.")
+    return PredictionEffect(ignored="YIELD", kpis_with=plan.kpis, kpis_without=without, summary=summary,
+                            moved_operations=_moved(plan, blind))

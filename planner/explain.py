@@ -1,0 +1,214 @@
+"""Why each late order is late, and what would fix it, in words a shop-floor planner reads (en, ko).
+
+For a late order, in this order of precedence:
+1. DUE_DATE_INFEASIBLE: even alone on an empty plant (same calendars, maintenance and reserves) it
+   would finish after its due time; fix: agree the earliest possible date, or add working time.
+2. RELEASE_TOO_LATE: its release plus its shortest processing already passes the due time.
+3. Otherwise the operation that waited longest between becoming ready and starting is where the
+   order lost its time. What the machine did while the order waited decides the reason:
+   MAINTENANCE_OR_RISK when maintenance, a preventive task or a risk reserve took most of it (fix:
+   move it), else BOTTLENECK_CONTENTION, naming the orders the machine ran first (fix: overtime on
+   that machine on that day, the hours rounded up from the time lost).
+Overtime is proposed up to a night shift (8 h) a day; more lost time becomes a night shift over
+several days. Estimated effects are upper bounds on the lateness a fix can remove: they are not
+re-solved.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from planner.calendar import Interval, available_intervals, unavailable_intervals
+from planner.dispatching import dispatch, hint_objective
+from planner.domain import Objective, PlanRequest
+from planner.risk import capacity_reserves
+from planner.solution import LateOrderExplanation, OrderResult, ScheduledMaintenance, ScheduledOperation
+from planner.tasks import Job
+
+MAX_OVERTIME_MINUTES_PER_DAY = 8 * 60
+
+TEXT = {
+    "en": {
+        "due": "Order {order} cannot meet its due time even on an empty plant: its {ops} operations need "
+               "{work} of processing inside the shifts, so the earliest finish is {earliest}.",
+        "due_fix": "Agree {earliest} with {customer}, or add working time (overtime or an extra shift) on {machine}.",
+        "release": "Order {order} is released at {release} and needs at least {work} of processing, "
+                   "which already ends after its due time {due}.",
+        "release_fix": "Release it {hours} earlier (materials or upstream parts), which would save up to {saves}.",
+        "maintenance": "Order {order} waited {wait} for {machine} because of {what}.",
+        "maintenance_fix": "Move {what_short} on {machine} after {after}: the order could finish up to {saves} "
+                           "earlier.",
+        "contention": "Order {order} waited {wait} for bottleneck machine {machine}, which ran {ahead} first.",
+        "contention_fix": "+{hours} overtime on {machine} on {day} would let it finish about {saves} earlier.",
+        "contention_fix_days": "A night shift (+{hours} a day) on {machine} for {days} days from {day} would let it "
+                               "finish about {saves} earlier.",
+        "customer": "the customer",
+    },
+    "ko": {
+        "due": "주문 {order}은(는) 빈 공장에서도 납기를 맞출 수 없습니다. 공정 {ops}개에 근무시간 기준 {work}의 "
+               "가공이 필요하여 가장 빠른 완료 시점은 {earliest}입니다.",
+        "due_fix": "{customer}와(과) 납기를 {earliest}(으)로 조정하거나 {machine}에 작업시간(잔업 또는 추가 교대)을 "
+                   "늘리십시오.",
+        "release": "주문 {order}은(는) {release}에 투입되며 최소 {work}의 가공이 필요하여 이미 납기 {due}를 넘깁니다.",
+        "release_fix": "{hours} 일찍 투입하면(자재 또는 선행 부품 확보) 최대 {saves} 단축됩니다.",
+        "maintenance": "주문 {order}은(는) {machine}의 {what} 때문에 {wait} 대기했습니다.",
+        "maintenance_fix": "{machine}의 {what_short}을(를) {after} 이후로 옮기면 최대 {saves} 빨리 완료할 수 있습니다.",
+        "contention": "주문 {order}은(는) 병목 설비 {machine}에서 {wait} 대기했습니다. 그동안 {ahead} 주문이 먼저 "
+                      "가공되었습니다.",
+        "contention_fix": "{day} {machine}에 잔업 {hours}을 추가하면 약 {saves} 빨리 완료됩니다.",
+        "contention_fix_days": "{day}부터 {days}일간 {machine}에 야간 교대(하루 {hours})를 추가하면 약 {saves} 빨리 "
+                               "완료됩니다.",
+        "customer": "고객",
+    },
+}
+
+
+def _hours(minutes: float, locale: str) -> str:
+    value = f"{minutes / 60:.1f}".rstrip("0").rstrip(".")
+    return f"{value}시간" if locale == "ko" else f"{value} h"
+
+
+def _when(request: PlanRequest, minute: int) -> str:
+    moment: datetime = request.options.plan_start + timedelta(minutes=minute + request.factory.utc_offset_minutes)
+    if request.options.locale == "ko":
+        return moment.strftime("%m월 %d일 %H:%M")
+    return moment.strftime("%a %d %b %H:%M")
+
+
+def _day(request: PlanRequest, minute: int) -> str:
+    moment = request.options.plan_start + timedelta(minutes=minute + request.factory.utc_offset_minutes)
+    return moment.strftime("%m월 %d일") if request.options.locale == "ko" else moment.strftime("%a %d %b")
+
+
+def explain_late_orders(
+    request: PlanRequest, jobs: Sequence[Job], available: dict[str, list[Interval]],
+    assignments: Sequence[ScheduledOperation], results: Sequence[OrderResult],
+    maintenance: Sequence[ScheduledMaintenance] = (),
+) -> list[LateOrderExplanation]:
+    """One explanation per late order, latest first."""
+    by_id = {job.order.id: job for job in jobs}
+    placed = {(a.order_id, a.operation_index): a for a in assignments}
+    explanations = []
+    for result in sorted((r for r in results if not r.on_time), key=lambda r: -r.tardiness):
+        job = by_id[result.order_id]
+        explanations.append(
+            _due_date_infeasible(request, job, available, result)
+            or _release_too_late(request, job, result)
+            or _waiting(request, job, placed, assignments, maintenance, result)
+        )
+    return explanations
+
+
+def _format(request: PlanRequest, key: str, **values: object) -> str:
+    return TEXT[request.options.locale][key].format(**values)
+
+
+def _due_date_infeasible(request: PlanRequest, job: Job, available: dict[str, list[Interval]],
+                         result: OrderResult) -> LateOrderExplanation | None:
+    alone = request.model_copy(update={"options": request.options.model_copy(
+        update={"objective": Objective.MAKESPAN})})
+    hint = dispatch([job], available, lambda *_: 0.0)
+    if hint is None:
+        return None
+    earliest = int(hint_objective(alone, [job], hint))
+    if earliest <= job.order.due:
+        return None
+    longest = max(job.tasks, key=lambda t: t.shortest)
+    machine = min(longest.alternatives, key=lambda a: a.duration).machine_id
+    values = {"order": job.order.id, "ops": len(job.tasks), "work": _hours(job.min_work, request.options.locale),
+              "earliest": _when(request, earliest), "machine": machine,
+              "customer": job.order.customer or TEXT[request.options.locale]["customer"]}
+    return LateOrderExplanation(
+        order_id=job.order.id, minutes_late=result.tardiness, reason_code="DUE_DATE_INFEASIBLE",
+        reason=_format(request, "due", **values), machine_id=machine, fix=_format(request, "due_fix", **values),
+        fix_saves_minutes=min(result.tardiness, earliest - job.order.due),
+    )
+
+
+def _release_too_late(request: PlanRequest, job: Job, result: OrderResult) -> LateOrderExplanation | None:
+    release = max(job.order.release, 0)
+    if release + job.min_work <= job.order.due:
+        return None
+    needed = release + job.min_work - job.order.due
+    locale = request.options.locale
+    values = {"order": job.order.id, "release": _when(request, release), "work": _hours(job.min_work, locale),
+              "due": _when(request, job.order.due), "hours": _hours(math.ceil(needed / 60) * 60, locale),
+              "saves": _hours(min(needed, result.tardiness), locale)}
+    return LateOrderExplanation(
+        order_id=job.order.id, minutes_late=result.tardiness, reason_code="RELEASE_TOO_LATE",
+        reason=_format(request, "release", **values), fix=_format(request, "release_fix", **values),
+        fix_saves_minutes=min(needed, result.tardiness),
+    )
+
+
+def _waiting(request: PlanRequest, job: Job, placed: dict[tuple[str, int], ScheduledOperation],
+             assignments: Sequence[ScheduledOperation], maintenance: Sequence[ScheduledMaintenance],
+             result: OrderResult) -> LateOrderExplanation:
+    ready = max(job.order.release, 0)
+    worst: tuple[int, ScheduledOperation, int] | None = None
+    for task in job.tasks:
+        op = placed[(job.order.id, task.index)]
+        if worst is None or op.start - ready > worst[0]:
+            worst = (op.start - ready, op, ready)
+        ready = op.end
+    assert worst is not None
+    wait, op, became_ready = worst
+    blocked = _planned_downtime(request, op.machine_id, maintenance)
+    downtime = _overlap(blocked, became_ready, op.start)
+    if downtime and downtime[0][1] * 2 >= max(wait, 1):
+        return _maintenance_explanation(request, job, op, wait, downtime, result)
+    ahead = sorted((a for a in assignments if a.machine_id == op.machine_id and a.start < op.start
+                    and a.end > became_ready and a.order_id != job.order.id), key=lambda a: a.start)
+    return _contention_explanation(request, job, op, wait, became_ready, [a.order_id for a in ahead], result)
+
+
+def _planned_downtime(request: PlanRequest, machine_id: str,
+                      maintenance: Sequence[ScheduledMaintenance]) -> list[tuple[int, int, str]]:
+    """Maintenance windows, risk reserves and preventive tasks of the machine (not its off-shift time)."""
+    machine = request.factory.machine(machine_id)
+    windows = [(w.start, w.end, w.reason) for w in unavailable_intervals(machine, request) if w.reason != "off shift"]
+    reserves = capacity_reserves(request, {machine_id: available_intervals(machine, request)})
+    windows += [(w.start, w.end, w.reason) for w in reserves.get(machine_id, [])]
+    windows += [(m.start, m.end, m.reason) for m in maintenance if m.machine_id == machine_id]
+    return windows
+
+
+def _overlap(windows: list[tuple[int, int, str]], start: int, end: int) -> list[tuple[str, int, int, int]]:
+    """(reason, minutes inside [start, end), window start, window end), largest first."""
+    found = [(reason, min(e, end) - max(s, start), s, e) for s, e, reason in windows if min(e, end) > max(s, start)]
+    return sorted(found, key=lambda f: -f[1])
+
+
+def _maintenance_explanation(request: PlanRequest, job: Job, op: ScheduledOperation, wait: int,
+                             downtime: list[tuple[str, int, int, int]], result: OrderResult) -> LateOrderExplanation:
+    reason, minutes, start, end = downtime[0]
+    locale = request.options.locale
+    values = {"order": job.order.id, "wait": _hours(wait, locale), "machine": op.machine_id,
+              "what": f"{reason} ({_when(request, start)} - {_when(request, end)})", "what_short": reason,
+              "after": _when(request, op.end), "saves": _hours(min(minutes, result.tardiness), locale)}
+    return LateOrderExplanation(
+        order_id=job.order.id, minutes_late=result.tardiness, reason_code="MAINTENANCE_OR_RISK",
+        reason=_format(request, "maintenance", **values), machine_id=op.machine_id,
+        fix=_format(request, "maintenance_fix", **values), fix_saves_minutes=min(minutes, result.tardiness),
+    )
+
+
+def _contention_explanation(request: PlanRequest, job: Job, op: ScheduledOperation, wait: int, became_ready: int,
+                            ahead: list[str], result: OrderResult) -> LateOrderExplanation:
+    locale = request.options.locale
+    lost = min(wait, result.tardiness)
+    overtime = max(60, math.ceil(lost / 60) * 60)
+    days = math.ceil(overtime / MAX_OVERTIME_MINUTES_PER_DAY)
+    shown = ", ".join(ahead[:5]) + (f" (+{len(ahead) - 5})" if len(ahead) > 5 else "")
+    values = {"order": job.order.id, "wait": _hours(wait, locale), "machine": op.machine_id,
+              "ahead": shown or "-", "day": _day(request, became_ready), "days": days,
+              "hours": _hours(min(overtime, MAX_OVERTIME_MINUTES_PER_DAY), locale),
+              "saves": _hours(min(overtime, result.tardiness), locale)}
+    return LateOrderExplanation(
+        order_id=job.order.id, minutes_late=result.tardiness, reason_code="BOTTLENECK_CONTENTION",
+        reason=_format(request, "contention", **values), machine_id=op.machine_id, orders_ahead=ahead,
+        fix=_format(request, "contention_fix" if days == 1 else "contention_fix_days", **values),
+        fix_saves_minutes=min(overtime, result.tardiness),
+    )
