@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
-from itertools import pairwise
 from enum import StrEnum
+from itertools import pairwise
 
 from pydantic import BaseModel, ConfigDict, Field
 
