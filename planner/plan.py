@@ -7,7 +7,7 @@ figure measures exactly what a client gets.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from planner.calendar import availability_by_machine
 from planner.dispatching import best_dispatch
@@ -17,7 +17,7 @@ from planner.explain import explain_late_orders
 from planner.feasibility import infeasibility_reasons, solver_infeasible_reason
 from planner.kpis import compute_kpis, order_results
 from planner.risk import planning_availability
-from planner.scheduling import Hint, solve_schedule
+from planner.scheduling import Hint, ModelExtension, solve_schedule
 from planner.solution import PlanResult, SolveStats
 from planner.status import SolveStatus
 from planner.tasks import build_jobs
@@ -33,7 +33,8 @@ COUNTERFACTUAL_SHARE = 0.2
 
 
 def create_plan(
-    request: PlanRequest, hint: Hint | None = None, on_solution: ProgressReport | None = None
+    request: PlanRequest, hint: Hint | None = None, on_solution: ProgressReport | None = None,
+    extensions: Sequence[ModelExtension] = (),
 ) -> PlanResult:
     """Plan the request. Raises `InvalidPlanRequest` for bad input; infeasibility is a result.
 
@@ -45,7 +46,7 @@ def create_plan(
     main_share = 1.0 - COUNTERFACTUAL_SHARE * counterfactuals
     main = request.model_copy(update={"options": options.model_copy(
         update={"time_limit_seconds": options.time_limit_seconds * main_share})}) if counterfactuals else request
-    plan = _plan(main, hint, on_solution, explain=True)
+    plan = _plan(main, hint, on_solution, explain=True, extensions=extensions)
     if counterfactuals and plan.status.has_solution:
         def solve_blind(blind: PlanRequest) -> PlanResult:
             limited = blind.model_copy(update={"options": blind.options.model_copy(
@@ -64,7 +65,8 @@ def _counterfactual_count(request: PlanRequest) -> int:
     return int(risk) + int(yields)
 
 
-def _plan(request: PlanRequest, hint: Hint | None, on_solution: ProgressReport | None, explain: bool) -> PlanResult:
+def _plan(request: PlanRequest, hint: Hint | None, on_solution: ProgressReport | None, explain: bool,
+          extensions: Sequence[ModelExtension] = ()) -> PlanResult:
     jobs = build_jobs(request)
     calendar = availability_by_machine(request)
     available = planning_availability(request, calendar)
@@ -77,7 +79,8 @@ def _plan(request: PlanRequest, hint: Hint | None, on_solution: ProgressReport |
         ))
     # A caller's hint (e.g. the released plan when re-planning) wins; else the best dispatching rule.
     start_from = hint if hint is not None else best_dispatch(request, jobs, available)
-    outcome = solve_schedule(request, jobs, available, hint=start_from, on_solution=on_solution)
+    outcome = solve_schedule(request, jobs, available, hint=start_from, on_solution=on_solution,
+                             extensions=extensions)
     logger.info(
         "request %s: %s objective=%.1f bound=%.1f in %.2fs",
         request.request_id, outcome.status, outcome.stats.objective, outcome.stats.best_bound,

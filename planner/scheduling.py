@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ortools import __version__ as ortools_version  # type: ignore[attr-defined]
@@ -30,6 +30,7 @@ from planner.risk import maintenance_requirements, penalty_rates
 from planner.rules import (
     COST_SCALE,
     MaintenanceVars,
+    TaskVars,
     defect_rate_cap,
     family_changeovers,
     preventive_maintenance,
@@ -83,6 +84,10 @@ class _Model:
 Hint = dict[tuple[str, int], tuple[str, int]]
 """(order id, operation index) -> (machine id, start): a complete or partial schedule to start from."""
 
+ModelExtension = Callable[[cp_model.CpModel, Sequence[Sequence[TaskVars]], int], list[cp_model.LinearExprT]]
+"""Adds rules to a built model: (model, task variables per job, cost scale) -> extra objective terms
+(already multiplied by the cost scale). Re-planning uses it for the frozen window and plan stability."""
+
 
 def solve_schedule(
     request: PlanRequest,
@@ -90,6 +95,7 @@ def solve_schedule(
     available: dict[str, list[Interval]],
     hint: Hint | None = None,
     on_solution: Callable[[float, float, float], None] | None = None,
+    extensions: Sequence[ModelExtension] = (),
 ) -> ScheduleOutcome:
     """Schedule the jobs; never raises for infeasible or timed-out models (see the status)."""
     options = request.options
@@ -101,7 +107,7 @@ def solve_schedule(
         if improved is not None:
             hint, makespan_cap = improved
             notes += f"; local search start with makespan {makespan_cap}, used as upper bound"
-    built = _build_model(request, jobs, available, makespan_cap)
+    built = _build_model(request, jobs, available, makespan_cap, extensions)
     if hint:
         _add_hint(built, hint)
     primary: cp_model.LinearExpr = built.makespan
@@ -152,6 +158,7 @@ def _build_model(
     jobs: list[Job],
     available: dict[str, list[Interval]],
     makespan_cap: int | None = None,
+    extensions: Sequence[ModelExtension] = (),
 ) -> _Model:
     """The model; `makespan_cap` (the makespan of a known feasible schedule) shrinks every time domain."""
     model = cp_model.CpModel()
@@ -174,7 +181,9 @@ def _build_model(
     model.add_max_equality(makespan, [job_vars[-1].end for job_vars in all_tasks])
     model.add(makespan >= makespan_lower_bound(jobs))
     costs = scrap_cost(request, all_tasks) + risk_penalty(request, jobs, all_tasks, penalty_rates(request))
-    scale = _weight_scale(request, jobs, has_costs=bool(costs))
+    scale = _weight_scale(request, jobs, has_costs=bool(costs) or bool(extensions))
+    for extend in extensions:
+        costs += extend(model, all_tasks, scale)
     tardiness = _weighted_tardiness(model, jobs, all_tasks, horizon, scale, request.options.late_cost_per_minute)
     objective = cp_model.LinearExpr.sum([tardiness, *costs]) if costs else tardiness
     return _Model(model, all_tasks, makespan, objective, scale, maintenance)
