@@ -34,7 +34,7 @@ COUNTERFACTUAL_SHARE = 0.2
 
 def create_plan(
     request: PlanRequest, hint: Hint | None = None, on_solution: ProgressReport | None = None,
-    extensions: Sequence[ModelExtension] = (),
+    extensions: Sequence[ModelExtension] = (), should_stop: Callable[[], bool] | None = None,
 ) -> PlanResult:
     """Plan the request. Raises `InvalidPlanRequest` for bad input; infeasibility is a result.
 
@@ -46,8 +46,8 @@ def create_plan(
     main_share = 1.0 - COUNTERFACTUAL_SHARE * counterfactuals
     main = request.model_copy(update={"options": options.model_copy(
         update={"time_limit_seconds": options.time_limit_seconds * main_share})}) if counterfactuals else request
-    plan = _plan(main, hint, on_solution, explain=True, extensions=extensions)
-    if counterfactuals and plan.status.has_solution:
+    plan = _plan(main, hint, on_solution, explain=True, extensions=extensions, should_stop=should_stop)
+    if counterfactuals and plan.status.has_solution and not (should_stop and should_stop()):
         def solve_blind(blind: PlanRequest) -> PlanResult:
             limited = blind.model_copy(update={"options": blind.options.model_copy(
                 update={"time_limit_seconds": options.time_limit_seconds * COUNTERFACTUAL_SHARE})})
@@ -66,7 +66,7 @@ def _counterfactual_count(request: PlanRequest) -> int:
 
 
 def _plan(request: PlanRequest, hint: Hint | None, on_solution: ProgressReport | None, explain: bool,
-          extensions: Sequence[ModelExtension] = ()) -> PlanResult:
+          extensions: Sequence[ModelExtension] = (), should_stop: Callable[[], bool] | None = None) -> PlanResult:
     jobs = build_jobs(request)
     calendar = availability_by_machine(request)
     available = planning_availability(request, calendar)
@@ -80,7 +80,7 @@ def _plan(request: PlanRequest, hint: Hint | None, on_solution: ProgressReport |
     # A caller's hint (e.g. the released plan when re-planning) wins; else the best dispatching rule.
     start_from = hint if hint is not None else best_dispatch(request, jobs, available)
     outcome = solve_schedule(request, jobs, available, hint=start_from, on_solution=on_solution,
-                             extensions=extensions)
+                             extensions=extensions, should_stop=should_stop)
     logger.info(
         "request %s: %s objective=%.1f bound=%.1f in %.2fs",
         request.request_id, outcome.status, outcome.stats.objective, outcome.stats.best_bound,

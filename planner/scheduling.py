@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +26,6 @@ from ortools.sat.python import cp_model
 
 from planner.calendar import Interval, complement
 from planner.domain import Objective, PlanRequest
-from planner.search import configure_solver, improve_makespan_hint, local_search_budget, makespan_lower_bound
 from planner.risk import maintenance_requirements, penalty_rates
 from planner.rules import (
     COST_SCALE,
@@ -36,6 +36,13 @@ from planner.rules import (
     preventive_maintenance,
     risk_penalty,
     scrap_cost,
+)
+from planner.search import (
+    configure_solver,
+    hint_assignments,
+    improve_makespan_hint,
+    local_search_budget,
+    makespan_lower_bound,
 )
 from planner.solution import ScheduledMaintenance, ScheduledOperation, SolveStats
 from planner.status import SolveStatus, relative_gap
@@ -52,6 +59,7 @@ _STATUS = {
 }
 # Share of the time limit the lexicographic second phase (makespan at optimal tardiness) may use.
 SECOND_PHASE_SHARE = 0.25
+STOP_POLL_SECONDS = 0.2
 
 
 @dataclass
@@ -96,13 +104,17 @@ def solve_schedule(
     hint: Hint | None = None,
     on_solution: Callable[[float, float, float], None] | None = None,
     extensions: Sequence[ModelExtension] = (),
+    should_stop: Callable[[], bool] | None = None,
 ) -> ScheduleOutcome:
-    """Schedule the jobs; never raises for infeasible or timed-out models (see the status)."""
+    """Schedule the jobs; never raises for infeasible or timed-out models (see the status).
+
+    `should_stop` is polled every 0.2 s while CP-SAT runs; when it says so the search stops and the
+    best solution so far is returned (a cancelled StreamPlan uses it)."""
     options = request.options
     started = time.perf_counter()
     notes = "hinted start" if hint else ""
     makespan_cap = None
-    if hint and options.objective == Objective.MAKESPAN and _sequencing_rules_only(request):
+    if hint and options.objective == Objective.MAKESPAN and not extensions and _sequencing_rules_only(request):
         improved = improve_makespan_hint(options, jobs, available, hint, local_search_budget(options))
         if improved is not None:
             hint, makespan_cap = improved
@@ -116,8 +128,11 @@ def solve_schedule(
     built.model.minimize(primary)
     solver = _solver(request, options.time_limit_seconds - (time.perf_counter() - started))
     callback = _ProgressCallback(on_solution, built.weight_scale, options.objective) if on_solution else None
-    code = solver.solve(built.model, callback)
+    with _StopWatch(solver, should_stop):
+        code = solver.solve(built.model, callback)
     status = _STATUS.get(code, SolveStatus.ERROR)
+    if makespan_cap is not None and hint and not status.has_solution:
+        return _local_search_outcome(request, jobs, hint, makespan_cap, started, notes)
     scale = built.weight_scale if options.objective == Objective.WEIGHTED_TARDINESS else 1
     objective = solver.objective_value / scale if status.has_solution else math.nan
     bound = solver.best_objective_bound / scale if status.has_solution else math.nan
@@ -140,6 +155,24 @@ def solve_schedule(
         notes=notes,
     )
     return ScheduleOutcome(status=status, assignments=assignments, stats=stats, maintenance=maintenance)
+
+
+def _local_search_outcome(
+    request: PlanRequest, jobs: list[Job], hint: Hint, makespan: int, started: float, notes: str
+) -> ScheduleOutcome:
+    """CP-SAT found nothing in its (tiny) remaining time: the verified local-search schedule stands."""
+    options = request.options
+    bound = makespan_lower_bound(jobs)
+    stats = SolveStats(
+        solver="cp-sat", solver_version=ortools_version, objective=makespan, best_bound=bound,
+        gap=relative_gap(makespan, bound), wall_seconds=time.perf_counter() - started,
+        time_limit_seconds=options.time_limit_seconds, num_workers=options.num_workers,
+        random_seed=options.random_seed, operations=sum(len(j.tasks) for j in jobs),
+        alternatives=sum(len(t.alternatives) for j in jobs for t in j.tasks),
+        notes=notes + "; CP-SAT found no solution in time, local-search schedule returned",
+    )
+    status = SolveStatus.OPTIMAL if makespan == bound else SolveStatus.FEASIBLE
+    return ScheduleOutcome(status=status, assignments=hint_assignments(jobs, hint), stats=stats)
 
 
 def _sequencing_rules_only(request: PlanRequest) -> bool:
@@ -354,6 +387,33 @@ def _read_maintenance(built: _Model, solver: cp_model.CpSolver) -> list[Schedule
             reason=f"preventive maintenance before the failure risk reaches {requirement.risk_at_deadline:.0%}",
         ))
     return placed
+
+
+class _StopWatch:
+    """Polls `should_stop` on a thread while the solver runs and stops the search when it says so."""
+
+    def __init__(self, solver: cp_model.CpSolver, should_stop: Callable[[], bool] | None) -> None:
+        self._solver = solver
+        self._should_stop = should_stop
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True) if should_stop else None
+
+    def _watch(self) -> None:
+        assert self._should_stop is not None
+        while not self._done.wait(STOP_POLL_SECONDS):
+            if self._should_stop():
+                self._solver.stop_search()
+                return
+
+    def __enter__(self) -> _StopWatch:
+        if self._thread is not None:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join()
 
 
 class _ProgressCallback(cp_model.CpSolverSolutionCallback):

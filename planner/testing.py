@@ -38,7 +38,7 @@ def request(
     seed: int = 0,
 ) -> PlanRequest:
     return PlanRequest(
-        request_id="test",
+        request_id="",
         factory=Factory(
             machines=[Machine(id=m) if isinstance(m, str) else m for m in machines],
             products=products,

@@ -17,6 +17,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, help="port, 0 for any free one (PRODPLAN_PORT, default 50051)")
     parser.add_argument("--solver-processes", type=int, help="solves at once (PRODPLAN_SOLVER_PROCESSES)")
     parser.add_argument("--log-level", help="logging level (PRODPLAN_LOG_LEVEL, default INFO)")
+    parser.add_argument("--db", help="plan store: SQLite file or postgresql:// URL (PRODPLAN_DB, default prodplan.db)")
     args = parser.parse_args(argv)
     overrides = {k: v for k, v in vars(args).items() if v is not None}
     settings = Settings(**overrides)

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import grpc
@@ -33,11 +33,12 @@ logger = logging.getLogger("demo")
 STARTUP_TIMEOUT_S = 60.0
 
 
-def start_server(extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
-    """Start `python -m service --port 0`; return the process and its address once it listens."""
+def start_server(db: Path, extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
+    """Start `python -m service --port 0 --db DB`; return the process and its address once it listens."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
     process = subprocess.Popen(
-        [sys.executable, "-m", "service", "--host", "127.0.0.1", "--port", "0", "--log-level", "WARNING"],
+        [sys.executable, "-m", "service", "--host", "127.0.0.1", "--port", "0", "--log-level", "WARNING",
+         "--db", str(db)],
         stdout=subprocess.PIPE, text=True, env=env,
     )
     assert process.stdout is not None
@@ -112,8 +113,11 @@ def summary(plan: pb.Plan, request: PlanRequest) -> str:
 
 
 def run(out_dir: Path, time_limit_s: float) -> int:
-    request = demo_request(time_limit_seconds=time_limit_s)
-    process, address = start_server()
+    # A fresh request id per run: the same id would return the plan stored by an earlier run.
+    request = demo_request(time_limit_seconds=time_limit_s).model_copy(
+        update={"request_id": f"demo-{datetime.now(tz=UTC):%Y%m%d-%H%M%S}-{os.getpid()}"})
+    out_dir.mkdir(parents=True, exist_ok=True)
+    process, address = start_server(out_dir / "demo-plans.db")
     try:
         with grpc.insecure_channel(address) as channel:
             wait_until_serving(channel)

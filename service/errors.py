@@ -5,6 +5,7 @@ Servicers raise or return domain values; this module is where they become status
 - a request over a size limit                       -> INVALID_ARGUMENT + BadRequest naming the limit
 - overload (concurrency limit reached)             -> RESOURCE_EXHAUSTED + google.rpc.RetryInfo
 - a missing stored object                           -> NOT_FOUND
+- the plan store out of reach                       -> UNAVAILABLE
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ class InvalidArgumentError(Exception):
         self.violations = list(violations)
         self.summary = summary
         super().__init__(f"{summary}: " + "; ".join(f"{v.field}: {v.reason}" for v in self.violations))
+
+
+class NotFoundError(Exception):
+    """A stored object the request names does not exist (NOT_FOUND)."""
 
 
 class OverloadedError(Exception):

@@ -12,8 +12,15 @@ from typing import Any
 import grpc
 
 from planner.validation import InvalidPlanRequest
-from service.errors import InvalidArgumentError, OverloadedError, invalid_argument_status, overloaded_status
+from service.errors import (
+    InvalidArgumentError,
+    NotFoundError,
+    OverloadedError,
+    invalid_argument_status,
+    overloaded_status,
+)
 from service.mapping import invalid_plan_request
+from service.store import StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +43,9 @@ def _request_id(details: grpc.HandlerCallDetails) -> str:
 
 
 class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
-    """Maps InvalidArgumentError/InvalidPlanRequest -> INVALID_ARGUMENT + BadRequest and
-    OverloadedError -> RESOURCE_EXHAUSTED + RetryInfo, for unary and server-streaming methods."""
+    """Maps InvalidArgumentError/InvalidPlanRequest -> INVALID_ARGUMENT + BadRequest, OverloadedError ->
+    RESOURCE_EXHAUSTED + RetryInfo, NotFoundError -> NOT_FOUND and StoreError -> UNAVAILABLE, for unary and
+    server-streaming methods."""
 
     async def intercept_service(
         self,
@@ -73,7 +81,15 @@ async def _abort_for(error: Exception, context: grpc.aio.ServicerContext) -> Non
     elif isinstance(error, OverloadedError):
         logger.warning("refused: %s", error)
         await context.abort_with_status(overloaded_status(error))
+    elif isinstance(error, NotFoundError):
+        await context.abort(grpc.StatusCode.NOT_FOUND, str(error))
+    elif isinstance(error, StoreError):
+        logger.error("plan store: %s", error)
+        await context.abort(grpc.StatusCode.UNAVAILABLE, f"the plan store is not available: {error}")
     raise error
+
+
+_MAPPED = (InvalidArgumentError, InvalidPlanRequest, OverloadedError, NotFoundError, StoreError)
 
 
 def _wrap_unary(behaviour: Callable[..., Any], method: str, rid: str) -> Callable[..., Any]:
@@ -82,7 +98,7 @@ def _wrap_unary(behaviour: Callable[..., Any], method: str, rid: str) -> Callabl
         started = time.perf_counter()
         try:
             return await behaviour(request, context)
-        except (InvalidArgumentError, InvalidPlanRequest, OverloadedError) as error:
+        except _MAPPED as error:
             await _abort_for(error, context)
         finally:
             logger.info("%s done in %.1f ms", method, (time.perf_counter() - started) * 1e3)
@@ -96,7 +112,7 @@ def _wrap_stream(behaviour: Callable[..., Any], method: str, rid: str) -> Callab
         try:
             async for item in behaviour(request, context):
                 yield item
-        except (InvalidArgumentError, InvalidPlanRequest, OverloadedError) as error:
+        except _MAPPED as error:
             await _abort_for(error, context)
 
     return wrapped

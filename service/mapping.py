@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from google.protobuf import duration_pb2, timestamp_pb2
 
 from planner import domain
-from planner.solution import PlanResult
+from planner.solution import Kpis, PlanResult
 from planner.status import SolveStatus
 from planner.validation import InvalidPlanRequest, Violation, find_violations
 from prodplan.v1 import planning_service_pb2 as pb
@@ -34,7 +34,22 @@ _API_NAMES = {
     "horizon_minutes": "horizon",
     "time_limit_seconds": "time_limit",
     "utc_offset_minutes": "utc_offset",
+    "minutes": "changeover_time",
+    "repair_minutes": "mean_time_to_repair",
+    "maintenance_minutes": "maintenance_duration",
+    "risk_bucket_minutes": "risk_bucket",
+    "probability": "failure_probability",
+    "minute": "time",
 }
+DEFAULT_REPAIR = timedelta(hours=4)
+_RISK_POLICY = {
+    pb.RISK_POLICY_UNSPECIFIED: domain.RiskPolicy.NONE,
+    pb.RISK_POLICY_EXPECTED_CAPACITY: domain.RiskPolicy.EXPECTED_CAPACITY,
+    pb.RISK_POLICY_CHANCE_RESERVE: domain.RiskPolicy.CHANCE_RESERVE,
+    pb.RISK_POLICY_PREVENTIVE_MAINTENANCE: domain.RiskPolicy.PREVENTIVE_MAINTENANCE,
+    pb.RISK_POLICY_RISK_PENALTY: domain.RiskPolicy.RISK_PENALTY,
+}
+_RISK_POLICY_TO_PROTO = {v: k for k, v in _RISK_POLICY.items()}
 _STATUS = {
     SolveStatus.OPTIMAL: pb.PLAN_STATUS_OPTIMAL,
     SolveStatus.FEASIBLE: pb.PLAN_STATUS_FEASIBLE,
@@ -92,6 +107,9 @@ def plan_request_to_domain(message: pb.CreatePlanRequest, settings: Settings) ->
         factory=_factory(message.factory, start, problems),
         orders=[_order(o, start) for o in message.orders],
         options=options,
+        yields=[domain.YieldEstimate(product_id=y.product_id, machine_id=y.machine_id, yield_rate=y.yield_rate,
+                                     source=y.source or "supplied") for y in message.yields],
+        machine_risks=[_machine_risk(r, start) for r in message.machine_risks],
     )
     problems += to_field_violations(find_violations(request))
     if problems:
@@ -157,6 +175,9 @@ def _options(
     if options.num_workers < 0:
         problems.append(FieldViolation("options.num_workers", "must not be negative"))
     workers = settings.default_workers if options.num_workers <= 0 else options.num_workers
+    if options.risk_policy not in _RISK_POLICY:
+        problems.append(FieldViolation("options.risk_policy", f"unknown risk policy {options.risk_policy}"))
+    defaults = domain.PlanOptions(horizon_minutes=1)
     return domain.PlanOptions(
         plan_start=start,
         horizon_minutes=horizon,
@@ -165,6 +186,29 @@ def _options(
         num_workers=min(workers, settings.max_workers),
         random_seed=options.random_seed,
         locale=options.locale or "en",
+        risk_policy=_RISK_POLICY.get(options.risk_policy, domain.RiskPolicy.NONE),
+        risk_alpha=options.risk_alpha or defaults.risk_alpha,
+        maintenance_threshold=options.maintenance_threshold or defaults.maintenance_threshold,
+        maintenance_minutes=(minutes(options.maintenance_duration) if options.HasField("maintenance_duration")
+                             else defaults.maintenance_minutes),
+        risk_penalty_weight=options.risk_penalty_weight or defaults.risk_penalty_weight,
+        risk_bucket_minutes=(minutes(options.risk_bucket) if options.HasField("risk_bucket")
+                             else defaults.risk_bucket_minutes),
+        max_expected_defect_rate=(options.max_expected_defect_rate if options.HasField("max_expected_defect_rate")
+                                  else None),
+        late_cost_per_minute=options.late_cost_per_minute or defaults.late_cost_per_minute,
+        explain_predictions=not options.skip_prediction_effects,
+    )
+
+
+def _machine_risk(message: pb.MachineRisk, start: datetime) -> domain.MachineRisk:
+    repair = message.mean_time_to_repair if message.HasField("mean_time_to_repair") else None
+    return domain.MachineRisk(
+        machine_id=message.machine_id,
+        curve=[domain.RiskPoint(minute=_offset(p.time, start), probability=p.failure_probability)
+               for p in message.curve],
+        repair_minutes=minutes(repair) if repair is not None else int(DEFAULT_REPAIR.total_seconds() // 60),
+        source=message.source or "supplied",
     )
 
 
@@ -188,6 +232,9 @@ def _factory(message: pb.Factory, start: datetime, problems: list[FieldViolation
             for m in message.machines
         ],
         products=[_product(p) for p in message.products],
+        changeovers=[domain.FamilyChangeover(from_family=c.from_family, to_family=c.to_family,
+                                             minutes=minutes(c.changeover_time), machine_id=c.machine_id or None)
+                     for c in message.changeovers],
     )
 
 
@@ -212,6 +259,7 @@ def _product(message: pb.Product) -> domain.Product:
         id=message.id,
         name=message.name,
         family=message.family,
+        scrap_cost=message.scrap_cost,
         routing=[
             domain.Operation(
                 id=op.id,
@@ -270,7 +318,8 @@ def plan_to_proto(request: domain.PlanRequest, result: PlanResult) -> pb.Plan:
         plan.assignments.add(
             order_id=a.order_id, product_id=a.product_id, operation_id=a.operation_id,
             operation_index=a.operation_index, machine_id=a.machine_id, start=stamp(a.start), end=stamp(a.end),
-            quantity=a.quantity, setup_time=to_duration(a.setup_minutes),
+            quantity=a.quantity, setup_time=to_duration(a.setup_minutes), processed_quantity=a.processed_quantity,
+            expected_scrap=a.expected_scrap,
         )
     for r in result.order_results:
         plan.order_results.add(
@@ -278,13 +327,25 @@ def plan_to_proto(request: domain.PlanRequest, result: PlanResult) -> pb.Plan:
             tardiness=to_duration(r.tardiness), on_time=r.on_time,
         )
     if result.kpis is not None:
-        plan.kpis.CopyFrom(_kpis(result))
+        plan.kpis.CopyFrom(kpis_to_proto(result.kpis))
+    for m in result.maintenance:
+        plan.maintenance.add(machine_id=m.machine_id, start=stamp(m.start), end=stamp(m.end),
+                             latest_start=stamp(m.latest_start), reason=m.reason)
+    for e in result.late_orders:
+        plan.late_orders.add(order_id=e.order_id, lateness=to_duration(e.minutes_late), reason_code=e.reason_code,
+                             reason=e.reason, machine_id=e.machine_id, orders_ahead=e.orders_ahead, fix=e.fix,
+                             fix_saves=to_duration(e.fix_saves_minutes))
+    for action in result.policy_actions:
+        plan.policy_actions.add(policy=action.policy, machine_id=action.machine_id, product_id=action.product_id,
+                                detail=action.detail)
+    for effect in result.prediction_effects:
+        plan.prediction_effects.add(ignored=effect.ignored, kpis_with=kpis_to_proto(effect.kpis_with),
+                                    kpis_without=kpis_to_proto(effect.kpis_without), summary=effect.summary,
+                                    moved_operations=effect.moved_operations)
     return plan
 
 
-def _kpis(result: PlanResult) -> pb.Kpis:
-    kpis = result.kpis
-    assert kpis is not None
+def kpis_to_proto(kpis: Kpis) -> pb.Kpis:
     return pb.Kpis(
         on_time_rate=kpis.on_time_rate,
         late_orders=kpis.late_orders,
@@ -298,6 +359,14 @@ def _kpis(result: PlanResult) -> pb.Kpis:
             )
             for u in kpis.machine_utilization
         ],
+        fill_rate=kpis.fill_rate,
+        processed_units=kpis.processed_units,
+        expected_scrap_units=kpis.expected_scrap_units,
+        expected_defect_rate=kpis.expected_defect_rate,
+        risk_exposure_hours=kpis.risk_exposure_hours,
+        changeover_time=to_duration(kpis.changeover_minutes),
+        costs=pb.CostBreakdown(lateness=kpis.costs.lateness, scrap=kpis.costs.scrap,
+                               risk_penalty=kpis.costs.risk_penalty, total=kpis.costs.total),
     )
 
 
@@ -356,13 +425,26 @@ def plan_request_to_proto(request: domain.PlanRequest) -> pb.CreatePlanRequest:
             for o in request.orders
         ],
         options=_options_to_proto(request.options),
+        yields=[pb.YieldEstimate(product_id=y.product_id, machine_id=y.machine_id, yield_rate=y.yield_rate,
+                                 source=y.source) for y in request.yields],
+        machine_risks=[
+            pb.MachineRisk(machine_id=r.machine_id, mean_time_to_repair=to_duration(r.repair_minutes), source=r.source,
+                           curve=[pb.RiskPoint(time=stamp(p.minute), failure_probability=p.probability)
+                                  for p in r.curve])
+            for r in request.machine_risks
+        ],
+    )
+    message.factory.changeovers.extend(
+        pb.FamilyChangeover(from_family=c.from_family, to_family=c.to_family, changeover_time=to_duration(c.minutes),
+                            machine_id=c.machine_id or "")
+        for c in factory.changeovers
     )
     return message
 
 
 def _product_to_proto(product: domain.Product) -> pb.Product:
     return pb.Product(
-        id=product.id, name=product.name, family=product.family,
+        id=product.id, name=product.name, family=product.family, scrap_cost=product.scrap_cost,
         routing=[
             pb.Operation(
                 id=op.id, name=op.name, setup_time=to_duration(op.setup_minutes),
@@ -395,4 +477,13 @@ def _options_to_proto(options: domain.PlanOptions) -> pb.PlanOptions:
         num_workers=options.num_workers,
         random_seed=options.random_seed,
         locale=options.locale,
+        risk_policy=_RISK_POLICY_TO_PROTO[options.risk_policy],
+        risk_alpha=options.risk_alpha,
+        maintenance_threshold=options.maintenance_threshold,
+        maintenance_duration=to_duration(options.maintenance_minutes),
+        risk_penalty_weight=options.risk_penalty_weight,
+        risk_bucket=to_duration(options.risk_bucket_minutes),
+        max_expected_defect_rate=options.max_expected_defect_rate,
+        late_cost_per_minute=options.late_cost_per_minute,
+        skip_prediction_effects=not options.explain_predictions,
     )

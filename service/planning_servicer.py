@@ -1,29 +1,187 @@
-"""PlanningService: thin handlers that map in, call the planner (in the solver pool) and map out."""
+"""PlanningService: thin handlers that map in, call the planner (in the solver pool) and map out.
+
+Every plan that comes back from the solver is stored (request and response) under its plan id; a
+client-supplied `request_id` makes CreatePlan idempotent. Invalid requests store nothing; a solve that
+fails stores a record marked FAILED with the reason; a cancelled call stores nothing.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
+from collections.abc import AsyncIterator
+from typing import Any
 
 import grpc
+from google.protobuf import duration_pb2
+from ortools import __version__ as ortools_version  # type: ignore[attr-defined]
 
+from planner.domain import PlanRequest
+from planner.solution import PlanResult
 from prodplan.v1 import planning_service_pb2 as pb
 from prodplan.v1 import planning_service_pb2_grpc as pb_grpc
-from service.mapping import plan_request_to_domain, plan_to_proto
+from service.errors import FieldViolation, InvalidArgumentError, NotFoundError
+from service.mapping import plan_request_to_domain, plan_to_proto, to_datetime, to_timestamp
 from service.settings import Settings
 from service.solver_pool import SolverPool
+from service.store import DuplicateRequestError, PlanRecord, PlanStore
+
+logger = logging.getLogger(__name__)
+
+
+def _deadline(context: grpc.aio.ServicerContext) -> float | None:
+    remaining = context.time_remaining()
+    return time.time() + remaining if remaining is not None else None
+
+
+def plan_summary(request: PlanRequest, result: PlanResult) -> dict[str, Any]:
+    summary: dict[str, Any] = {"orders": len(request.orders), "machines": len(request.factory.machines),
+                               "objective": result.stats.objective if result.status.has_solution else None}
+    if result.kpis is not None:
+        summary["on_time_rate"] = result.kpis.on_time_rate
+    return summary
+
+
+def solver_parameters(request: PlanRequest) -> dict[str, Any]:
+    options = request.options
+    return {"solver": "cp-sat", "ortools": ortools_version, "time_limit_s": options.time_limit_seconds,
+            "num_workers": options.num_workers, "random_seed": options.random_seed,
+            "objective": options.objective.value, "risk_policy": options.risk_policy.value}
 
 
 class PlanningServicer(pb_grpc.PlanningServiceServicer):
-    def __init__(self, settings: Settings, pool: SolverPool) -> None:
+    def __init__(self, settings: Settings, pool: SolverPool, store: PlanStore) -> None:
         self._settings = settings
         self._pool = pool
+        self._store = store
 
     async def CreatePlan(  # noqa: N802 (gRPC method name)
         self, request: pb.CreatePlanRequest, context: grpc.aio.ServicerContext
     ) -> pb.CreatePlanResponse:
-        remaining = context.time_remaining()
-        deadline = time.time() + remaining if remaining is not None else None
+        if stored := await self._stored_plan(request):
+            return stored
         plan_request = plan_request_to_domain(request, self._settings)
-        result = await self._pool.solve(plan_request, deadline)
-        return pb.CreatePlanResponse(plan_id=str(uuid.uuid4()), plan=plan_to_proto(plan_request, result))
+        plan_id = str(uuid.uuid4())
+        try:
+            result = await self._pool.solve(plan_request, _deadline(context))
+        except Exception as error:
+            await self._store_failure(plan_id, request, error)
+            raise
+        return await self._save(plan_id, request, plan_request, result)
+
+    async def StreamPlan(  # noqa: N802
+        self, request: pb.CreatePlanRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.StreamPlanResponse]:
+        if stored := await self._stored_plan(request):
+            yield pb.StreamPlanResponse(result=stored)
+            return
+        plan_request = plan_request_to_domain(request, self._settings)
+        plan_id = str(uuid.uuid4())
+        updates = self._pool.solve_streaming(plan_request, _deadline(context))
+        try:
+            async for update in updates:
+                if isinstance(update, PlanResult):
+                    yield pb.StreamPlanResponse(result=await self._save(plan_id, request, plan_request, update))
+                else:
+                    yield pb.StreamPlanResponse(progress=_progress(*update))
+        finally:
+            await updates.aclose()  # a cancelled call stops the solver here
+
+    async def GetPlan(  # noqa: N802
+        self, request: pb.GetPlanRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetPlanResponse:
+        record = await self._record(request.plan_id, "plan_id")
+        response = pb.GetPlanResponse(plan_id=record.plan_id, kind=record.kind,
+                                      create_time=to_timestamp(record.created_at),
+                                      parent_plan_id=record.parent_plan_id)
+        if record.kind == "comparison":
+            response.comparison.ParseFromString(record.response)
+            comparison_request = pb.CompareScenariosRequest.FromString(record.request)
+            response.request.CopyFrom(comparison_request.base)
+            if response.comparison.results:
+                response.plan.CopyFrom(response.comparison.results[0].plan)
+            return response
+        response.request.ParseFromString(record.request)
+        if record.response:
+            response.plan.CopyFrom(_stored_plan_message(record).plan)
+        return response
+
+    async def ListPlans(  # noqa: N802
+        self, request: pb.ListPlansRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListPlansResponse:
+        try:
+            records, token = await self._store.list(
+                kind=request.kind or None, status=request.status or None,
+                created_after=to_datetime(request.created_after) if request.HasField("created_after") else None,
+                created_before=to_datetime(request.created_before) if request.HasField("created_before") else None,
+                page_size=request.page_size, page_token=request.page_token,
+            )
+        except ValueError as error:
+            field = "page_token" if "token" in str(error) else "page_size"
+            raise InvalidArgumentError([FieldViolation(field, str(error))]) from error
+        return pb.ListPlansResponse(plans=[_summary(r) for r in records], next_page_token=token)
+
+    async def _stored_plan(self, message: pb.CreatePlanRequest) -> pb.CreatePlanResponse | None:
+        """Idempotency: the stored response for a request id that was already planned with the same request;
+        the same id with a different request is refused rather than answered with another request's plan."""
+        if not message.request_id:
+            return None
+        record = await self._store.find_by_request_id(message.request_id, "plan")
+        if record is None:
+            return None
+        if record.request != message.SerializeToString(deterministic=True):
+            raise InvalidArgumentError([FieldViolation(
+                "request_id", f"already used for a different request (plan {record.plan_id}); use a new request id")])
+        logger.info("request id %s already planned as %s: returning the stored plan", message.request_id,
+                    record.plan_id)
+        return _stored_plan_message(record)
+
+    async def _save(self, plan_id: str, message: pb.CreatePlanRequest, request: PlanRequest,
+                    result: PlanResult) -> pb.CreatePlanResponse:
+        response = pb.CreatePlanResponse(plan_id=plan_id, plan=plan_to_proto(request, result))
+        record = PlanRecord(plan_id=plan_id, kind="plan", status=pb.PlanStatus.Name(response.plan.status),
+                            request_id=message.request_id, request=message.SerializeToString(deterministic=True),
+                            response=response.SerializeToString(), summary=plan_summary(request, result),
+                            solver_parameters=solver_parameters(request))
+        try:
+            await self._store.save(record)
+        except DuplicateRequestError as duplicate:  # a concurrent call with the same request id won
+            stored = await self._store.get(duplicate.existing_plan_id)
+            if stored is not None:
+                return _stored_plan_message(stored)
+        return response
+
+    async def _store_failure(self, plan_id: str, message: pb.CreatePlanRequest, error: Exception) -> None:
+        logger.exception("solve failed")
+        record = PlanRecord.failed(kind="plan", request=message.SerializeToString(deterministic=True), plan_id=plan_id,
+                                   request_id=message.request_id, reason=f"{type(error).__name__}: {error}")
+        await self._store.save(record)
+
+    async def _record(self, plan_id: str, field: str) -> PlanRecord:
+        if not plan_id:
+            raise InvalidArgumentError([FieldViolation(field, "is required")])
+        record = await self._store.get(plan_id)
+        if record is None:
+            raise NotFoundError(f"no stored plan with id '{plan_id}'")
+        return record
+
+
+def _stored_plan_message(record: PlanRecord) -> pb.CreatePlanResponse:
+    return pb.CreatePlanResponse.FromString(record.response)
+
+
+def _progress(objective: float, bound: float, elapsed: float) -> pb.SolveProgress:
+    gap = abs(objective - bound) / max(abs(objective), 1e-9) if objective != bound else 0.0
+    span = duration_pb2.Duration()
+    span.FromNanoseconds(int(elapsed * 1e9))
+    return pb.SolveProgress(objective=objective, best_bound=bound, gap=gap, elapsed=span)
+
+
+def _summary(record: PlanRecord) -> pb.PlanSummary:
+    summary = record.summary
+    return pb.PlanSummary(
+        plan_id=record.plan_id, kind=record.kind, status=record.status, create_time=to_timestamp(record.created_at),
+        request_id=record.request_id, parent_plan_id=record.parent_plan_id, orders=int(summary.get("orders") or 0),
+        on_time_rate=float(summary.get("on_time_rate") or 0.0), objective=float(summary.get("objective") or 0.0),
+    )

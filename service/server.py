@@ -20,6 +20,7 @@ from service.interceptors import ErrorMappingInterceptor
 from service.planning_servicer import PlanningServicer
 from service.settings import Settings
 from service.solver_pool import SolverPool
+from service.store import PlanStore, open_store
 
 logger = logging.getLogger(__name__)
 
@@ -32,12 +33,14 @@ class RunningServer:
     port: int
     pool: SolverPool
     health: health.aio.HealthServicer
+    store: PlanStore
 
     async def stop(self, grace: float | None = GRACE_PERIOD_S) -> None:
-        """Refuse new calls, let running ones finish within `grace` seconds, then stop the pool."""
+        """Refuse new calls, let running ones finish within `grace` seconds, then stop the pool and the store."""
         await self.health.enter_graceful_shutdown()
         await self.server.stop(grace)
         self.pool.shutdown()
+        await self.store.close()
 
 
 async def create_server(address: str | None = None, settings: Settings | None = None) -> RunningServer:
@@ -52,7 +55,9 @@ async def create_server(address: str | None = None, settings: Settings | None = 
         ],
     )
     pool = SolverPool(settings.solver_processes, settings.max_queued_solves, settings.deadline_margin_s)
-    planning_service_pb2_grpc.add_PlanningServiceServicer_to_server(PlanningServicer(settings, pool), server)
+    store = open_store(settings.db)
+    logger.info("plan store: %s", settings.db if "://" not in settings.db else settings.db.split("@")[-1])
+    planning_service_pb2_grpc.add_PlanningServiceServicer_to_server(PlanningServicer(settings, pool, store), server)
     service_names = [planning_service_pb2.DESCRIPTOR.services_by_name["PlanningService"].full_name]
     service_names += _add_optional_services(server)
     health_servicer = health.aio.HealthServicer()
@@ -65,7 +70,7 @@ async def create_server(address: str | None = None, settings: Settings | None = 
     await server.start()
     for name in ["", *service_names]:
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    return RunningServer(server, port, pool, health_servicer)
+    return RunningServer(server, port, pool, health_servicer, store)
 
 
 def _add_optional_services(server: grpc.aio.Server) -> list[str]:

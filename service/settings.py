@@ -30,3 +30,7 @@ class Settings(BaseSettings):
         default=0.25, ge=0, description="Time kept back from the RPC deadline for mapping and the reply."
     )
     log_level: str = Field(default="INFO", description="Logging level.")
+    db: str = Field(
+        default="prodplan.db",
+        description="Plan store: an SQLite file path (default ./prodplan.db) or a postgresql:// URL.",
+    )

@@ -12,8 +12,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import queue
 import time
+from collections.abc import AsyncGenerator
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.managers import SyncManager
+from queue import Queue
+from typing import Protocol
 
 from planner.domain import PlanRequest
 from planner.plan import create_plan
@@ -22,15 +27,37 @@ from service.errors import OverloadedError
 
 logger = logging.getLogger(__name__)
 
+Progress = tuple[float, float, float]
+"""(objective, best bound, seconds elapsed) of an improving solution."""
 
-def _solve_before(request: PlanRequest, deadline: float | None, margin: float) -> PlanResult:
-    """Runs in a worker process: cap the time limit by what is left of the deadline, then plan."""
+
+class EventLike(Protocol):
+    def is_set(self) -> bool: ...
+    def set(self) -> None: ...
+
+
+def _capped(request: PlanRequest, deadline: float | None, margin: float) -> PlanRequest:
+    """The request with its time limit capped by what is left of the RPC deadline."""
     if deadline is not None:
         left = max(deadline - time.time() - margin, 0.05)
         if left < request.options.time_limit_seconds:
-            request = request.model_copy(update={"options": request.options.model_copy(
+            return request.model_copy(update={"options": request.options.model_copy(
                 update={"time_limit_seconds": left})})
-    return create_plan(request)
+    return request
+
+
+def _solve_before(request: PlanRequest, deadline: float | None, margin: float) -> PlanResult:
+    """Runs in a worker process: cap the time limit by what is left of the deadline, then plan."""
+    return create_plan(_capped(request, deadline, margin))
+
+
+def _solve_streaming(request: PlanRequest, deadline: float | None, margin: float, progress: Queue[Progress],
+                     cancelled: EventLike) -> PlanResult:
+    """Runs in a worker process: plan, sending each improving solution to `progress`, stopping on `cancelled`."""
+    def report(objective: float, bound: float, elapsed: float) -> None:
+        progress.put((objective, bound, elapsed))
+
+    return create_plan(_capped(request, deadline, margin), on_solution=report, should_stop=cancelled.is_set)
 
 
 def _warm_up() -> None:
@@ -44,6 +71,7 @@ class SolverPool:
         self._capacity = processes + max_queued
         self._margin = deadline_margin_s
         self._in_flight = 0
+        self._sync_manager: SyncManager | None = None
         # forkserver: workers do not inherit the event loop or grpc's threads from the server process.
         self._executor = ProcessPoolExecutor(
             max_workers=processes, mp_context=multiprocessing.get_context("forkserver")
@@ -57,14 +85,17 @@ class SolverPool:
         loop = asyncio.get_running_loop()
         await asyncio.gather(*(loop.run_in_executor(self._executor, _warm_up) for _ in range(self._processes)))
 
-    async def solve(self, request: PlanRequest, deadline: float | None) -> PlanResult:
-        """Plan in a worker process; raises OverloadedError at once when the pool and its queue are full."""
+    def _admit(self, request: PlanRequest) -> None:
         if self._in_flight >= self._capacity:
             raise OverloadedError(
                 f"the server is at its limit of {self._capacity} concurrent solves "
                 f"({self._processes} running, the rest queued); retry shortly",
                 retry_after_s=max(request.options.time_limit_seconds / 2, 0.5),
             )
+
+    async def solve(self, request: PlanRequest, deadline: float | None) -> PlanResult:
+        """Plan in a worker process; raises OverloadedError at once when the pool and its queue are full."""
+        self._admit(request)
         self._in_flight += 1
         try:
             loop = asyncio.get_running_loop()
@@ -72,5 +103,46 @@ class SolverPool:
         finally:
             self._in_flight -= 1
 
+    async def solve_streaming(
+        self, request: PlanRequest, deadline: float | None
+    ) -> AsyncGenerator[Progress | PlanResult, None]:
+        """Yield (objective, bound, elapsed) per improving solution, then the PlanResult. Closing the
+        iterator early (the client cancelled) stops the solver in its process within about 0.2 s."""
+        self._admit(request)
+        self._in_flight += 1
+        manager = self._manager()
+        progress: Queue[Progress] = manager.Queue()
+        cancelled = manager.Event()
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self._executor, _solve_streaming, request, deadline, self._margin, progress,
+                                      cancelled)
+        try:
+            while not future.done():
+                update = await loop.run_in_executor(None, _next_update, progress)
+                if update is not None:
+                    yield update
+            while (update := _next_update(progress, wait=0.0)) is not None:
+                yield update
+            yield await future
+        finally:
+            if not future.done():
+                cancelled.set()
+                await asyncio.wait([future], timeout=5)
+            self._in_flight -= 1
+
+    def _manager(self) -> SyncManager:
+        if self._sync_manager is None:
+            self._sync_manager = multiprocessing.get_context("forkserver").Manager()
+        return self._sync_manager
+
     def shutdown(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._sync_manager is not None:
+            self._sync_manager.shutdown()
+
+
+def _next_update(progress: Queue[Progress], wait: float = 0.2) -> Progress | None:
+    try:
+        return progress.get(timeout=wait) if wait else progress.get_nowait()
+    except queue.Empty:
+        return None

@@ -42,8 +42,9 @@ class ServerThread:
 
 
 @pytest.fixture(scope="module")
-def planning_server() -> Iterator[ServerHandle]:
-    server = ServerThread(Settings(solver_processes=1, max_queued_solves=2))
+def planning_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerHandle]:
+    db = tmp_path_factory.mktemp("store") / "plans.db"
+    server = ServerThread(Settings(solver_processes=1, max_queued_solves=2, db=str(db)))
     yield server.start()
     server.stop()
 

@@ -28,6 +28,14 @@ class Objective(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     OBJECTIVE_WEIGHTED_TARDINESS: _ClassVar[Objective]
     OBJECTIVE_MAKESPAN: _ClassVar[Objective]
 
+class RiskPolicy(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RISK_POLICY_UNSPECIFIED: _ClassVar[RiskPolicy]
+    RISK_POLICY_EXPECTED_CAPACITY: _ClassVar[RiskPolicy]
+    RISK_POLICY_CHANCE_RESERVE: _ClassVar[RiskPolicy]
+    RISK_POLICY_PREVENTIVE_MAINTENANCE: _ClassVar[RiskPolicy]
+    RISK_POLICY_RISK_PENALTY: _ClassVar[RiskPolicy]
+
 class PlanStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     PLAN_STATUS_UNSPECIFIED: _ClassVar[PlanStatus]
@@ -47,6 +55,11 @@ DAY_OF_WEEK_SUNDAY: DayOfWeek
 OBJECTIVE_UNSPECIFIED: Objective
 OBJECTIVE_WEIGHTED_TARDINESS: Objective
 OBJECTIVE_MAKESPAN: Objective
+RISK_POLICY_UNSPECIFIED: RiskPolicy
+RISK_POLICY_EXPECTED_CAPACITY: RiskPolicy
+RISK_POLICY_CHANCE_RESERVE: RiskPolicy
+RISK_POLICY_PREVENTIVE_MAINTENANCE: RiskPolicy
+RISK_POLICY_RISK_PENALTY: RiskPolicy
 PLAN_STATUS_UNSPECIFIED: PlanStatus
 PLAN_STATUS_OPTIMAL: PlanStatus
 PLAN_STATUS_FEASIBLE: PlanStatus
@@ -55,16 +68,20 @@ PLAN_STATUS_NO_SOLUTION_IN_TIME: PlanStatus
 PLAN_STATUS_ERROR: PlanStatus
 
 class CreatePlanRequest(_message.Message):
-    __slots__ = ("request_id", "factory", "orders", "options")
+    __slots__ = ("request_id", "factory", "orders", "options", "yields", "machine_risks")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     FACTORY_FIELD_NUMBER: _ClassVar[int]
     ORDERS_FIELD_NUMBER: _ClassVar[int]
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    YIELDS_FIELD_NUMBER: _ClassVar[int]
+    MACHINE_RISKS_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     factory: Factory
     orders: _containers.RepeatedCompositeFieldContainer[Order]
     options: PlanOptions
-    def __init__(self, request_id: _Optional[str] = ..., factory: _Optional[_Union[Factory, _Mapping]] = ..., orders: _Optional[_Iterable[_Union[Order, _Mapping]]] = ..., options: _Optional[_Union[PlanOptions, _Mapping]] = ...) -> None: ...
+    yields: _containers.RepeatedCompositeFieldContainer[YieldEstimate]
+    machine_risks: _containers.RepeatedCompositeFieldContainer[MachineRisk]
+    def __init__(self, request_id: _Optional[str] = ..., factory: _Optional[_Union[Factory, _Mapping]] = ..., orders: _Optional[_Iterable[_Union[Order, _Mapping]]] = ..., options: _Optional[_Union[PlanOptions, _Mapping]] = ..., yields: _Optional[_Iterable[_Union[YieldEstimate, _Mapping]]] = ..., machine_risks: _Optional[_Iterable[_Union[MachineRisk, _Mapping]]] = ...) -> None: ...
 
 class CreatePlanResponse(_message.Message):
     __slots__ = ("plan_id", "plan")
@@ -75,18 +92,64 @@ class CreatePlanResponse(_message.Message):
     def __init__(self, plan_id: _Optional[str] = ..., plan: _Optional[_Union[Plan, _Mapping]] = ...) -> None: ...
 
 class Factory(_message.Message):
-    __slots__ = ("name", "utc_offset", "calendars", "machines", "products")
+    __slots__ = ("name", "utc_offset", "calendars", "machines", "products", "changeovers")
     NAME_FIELD_NUMBER: _ClassVar[int]
     UTC_OFFSET_FIELD_NUMBER: _ClassVar[int]
     CALENDARS_FIELD_NUMBER: _ClassVar[int]
     MACHINES_FIELD_NUMBER: _ClassVar[int]
     PRODUCTS_FIELD_NUMBER: _ClassVar[int]
+    CHANGEOVERS_FIELD_NUMBER: _ClassVar[int]
     name: str
     utc_offset: _duration_pb2.Duration
     calendars: _containers.RepeatedCompositeFieldContainer[ShiftCalendar]
     machines: _containers.RepeatedCompositeFieldContainer[Machine]
     products: _containers.RepeatedCompositeFieldContainer[Product]
-    def __init__(self, name: _Optional[str] = ..., utc_offset: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., calendars: _Optional[_Iterable[_Union[ShiftCalendar, _Mapping]]] = ..., machines: _Optional[_Iterable[_Union[Machine, _Mapping]]] = ..., products: _Optional[_Iterable[_Union[Product, _Mapping]]] = ...) -> None: ...
+    changeovers: _containers.RepeatedCompositeFieldContainer[FamilyChangeover]
+    def __init__(self, name: _Optional[str] = ..., utc_offset: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., calendars: _Optional[_Iterable[_Union[ShiftCalendar, _Mapping]]] = ..., machines: _Optional[_Iterable[_Union[Machine, _Mapping]]] = ..., products: _Optional[_Iterable[_Union[Product, _Mapping]]] = ..., changeovers: _Optional[_Iterable[_Union[FamilyChangeover, _Mapping]]] = ...) -> None: ...
+
+class FamilyChangeover(_message.Message):
+    __slots__ = ("from_family", "to_family", "changeover_time", "machine_id")
+    FROM_FAMILY_FIELD_NUMBER: _ClassVar[int]
+    TO_FAMILY_FIELD_NUMBER: _ClassVar[int]
+    CHANGEOVER_TIME_FIELD_NUMBER: _ClassVar[int]
+    MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    from_family: str
+    to_family: str
+    changeover_time: _duration_pb2.Duration
+    machine_id: str
+    def __init__(self, from_family: _Optional[str] = ..., to_family: _Optional[str] = ..., changeover_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., machine_id: _Optional[str] = ...) -> None: ...
+
+class YieldEstimate(_message.Message):
+    __slots__ = ("product_id", "machine_id", "yield_rate", "source")
+    PRODUCT_ID_FIELD_NUMBER: _ClassVar[int]
+    MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    YIELD_RATE_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    product_id: str
+    machine_id: str
+    yield_rate: float
+    source: str
+    def __init__(self, product_id: _Optional[str] = ..., machine_id: _Optional[str] = ..., yield_rate: _Optional[float] = ..., source: _Optional[str] = ...) -> None: ...
+
+class MachineRisk(_message.Message):
+    __slots__ = ("machine_id", "curve", "mean_time_to_repair", "source")
+    MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    CURVE_FIELD_NUMBER: _ClassVar[int]
+    MEAN_TIME_TO_REPAIR_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    machine_id: str
+    curve: _containers.RepeatedCompositeFieldContainer[RiskPoint]
+    mean_time_to_repair: _duration_pb2.Duration
+    source: str
+    def __init__(self, machine_id: _Optional[str] = ..., curve: _Optional[_Iterable[_Union[RiskPoint, _Mapping]]] = ..., mean_time_to_repair: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., source: _Optional[str] = ...) -> None: ...
+
+class RiskPoint(_message.Message):
+    __slots__ = ("time", "failure_probability")
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    FAILURE_PROBABILITY_FIELD_NUMBER: _ClassVar[int]
+    time: _timestamp_pb2.Timestamp
+    failure_probability: float
+    def __init__(self, time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., failure_probability: _Optional[float] = ...) -> None: ...
 
 class ShiftCalendar(_message.Message):
     __slots__ = ("id", "shifts", "working_days")
@@ -133,16 +196,18 @@ class TimeWindow(_message.Message):
     def __init__(self, start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class Product(_message.Message):
-    __slots__ = ("id", "name", "family", "routing")
+    __slots__ = ("id", "name", "family", "routing", "scrap_cost")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     FAMILY_FIELD_NUMBER: _ClassVar[int]
     ROUTING_FIELD_NUMBER: _ClassVar[int]
+    SCRAP_COST_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     family: str
     routing: _containers.RepeatedCompositeFieldContainer[Operation]
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., family: _Optional[str] = ..., routing: _Optional[_Iterable[_Union[Operation, _Mapping]]] = ...) -> None: ...
+    scrap_cost: float
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., family: _Optional[str] = ..., routing: _Optional[_Iterable[_Union[Operation, _Mapping]]] = ..., scrap_cost: _Optional[float] = ...) -> None: ...
 
 class Operation(_message.Message):
     __slots__ = ("id", "name", "eligible_machines", "setup_time", "run_time_per_unit")
@@ -187,7 +252,7 @@ class Order(_message.Message):
     def __init__(self, id: _Optional[str] = ..., product_id: _Optional[str] = ..., quantity: _Optional[int] = ..., release_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., weight: _Optional[float] = ..., customer: _Optional[str] = ...) -> None: ...
 
 class PlanOptions(_message.Message):
-    __slots__ = ("plan_start", "horizon", "objective", "time_limit", "num_workers", "random_seed", "locale")
+    __slots__ = ("plan_start", "horizon", "objective", "time_limit", "num_workers", "random_seed", "locale", "risk_policy", "risk_alpha", "maintenance_threshold", "maintenance_duration", "risk_penalty_weight", "risk_bucket", "max_expected_defect_rate", "late_cost_per_minute", "skip_prediction_effects")
     PLAN_START_FIELD_NUMBER: _ClassVar[int]
     HORIZON_FIELD_NUMBER: _ClassVar[int]
     OBJECTIVE_FIELD_NUMBER: _ClassVar[int]
@@ -195,6 +260,15 @@ class PlanOptions(_message.Message):
     NUM_WORKERS_FIELD_NUMBER: _ClassVar[int]
     RANDOM_SEED_FIELD_NUMBER: _ClassVar[int]
     LOCALE_FIELD_NUMBER: _ClassVar[int]
+    RISK_POLICY_FIELD_NUMBER: _ClassVar[int]
+    RISK_ALPHA_FIELD_NUMBER: _ClassVar[int]
+    MAINTENANCE_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    MAINTENANCE_DURATION_FIELD_NUMBER: _ClassVar[int]
+    RISK_PENALTY_WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    RISK_BUCKET_FIELD_NUMBER: _ClassVar[int]
+    MAX_EXPECTED_DEFECT_RATE_FIELD_NUMBER: _ClassVar[int]
+    LATE_COST_PER_MINUTE_FIELD_NUMBER: _ClassVar[int]
+    SKIP_PREDICTION_EFFECTS_FIELD_NUMBER: _ClassVar[int]
     plan_start: _timestamp_pb2.Timestamp
     horizon: _duration_pb2.Duration
     objective: Objective
@@ -202,10 +276,19 @@ class PlanOptions(_message.Message):
     num_workers: int
     random_seed: int
     locale: str
-    def __init__(self, plan_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., horizon: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., objective: _Optional[_Union[Objective, str]] = ..., time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., num_workers: _Optional[int] = ..., random_seed: _Optional[int] = ..., locale: _Optional[str] = ...) -> None: ...
+    risk_policy: RiskPolicy
+    risk_alpha: float
+    maintenance_threshold: float
+    maintenance_duration: _duration_pb2.Duration
+    risk_penalty_weight: float
+    risk_bucket: _duration_pb2.Duration
+    max_expected_defect_rate: float
+    late_cost_per_minute: float
+    skip_prediction_effects: bool
+    def __init__(self, plan_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., horizon: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., objective: _Optional[_Union[Objective, str]] = ..., time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., num_workers: _Optional[int] = ..., random_seed: _Optional[int] = ..., locale: _Optional[str] = ..., risk_policy: _Optional[_Union[RiskPolicy, str]] = ..., risk_alpha: _Optional[float] = ..., maintenance_threshold: _Optional[float] = ..., maintenance_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., risk_penalty_weight: _Optional[float] = ..., risk_bucket: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_expected_defect_rate: _Optional[float] = ..., late_cost_per_minute: _Optional[float] = ..., skip_prediction_effects: _Optional[bool] = ...) -> None: ...
 
 class Plan(_message.Message):
-    __slots__ = ("status", "plan_start", "horizon_end", "assignments", "kpis", "statistics", "infeasibility_reasons", "order_results")
+    __slots__ = ("status", "plan_start", "horizon_end", "assignments", "kpis", "statistics", "infeasibility_reasons", "order_results", "maintenance", "late_orders", "policy_actions", "prediction_effects")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     PLAN_START_FIELD_NUMBER: _ClassVar[int]
     HORIZON_END_FIELD_NUMBER: _ClassVar[int]
@@ -214,6 +297,10 @@ class Plan(_message.Message):
     STATISTICS_FIELD_NUMBER: _ClassVar[int]
     INFEASIBILITY_REASONS_FIELD_NUMBER: _ClassVar[int]
     ORDER_RESULTS_FIELD_NUMBER: _ClassVar[int]
+    MAINTENANCE_FIELD_NUMBER: _ClassVar[int]
+    LATE_ORDERS_FIELD_NUMBER: _ClassVar[int]
+    POLICY_ACTIONS_FIELD_NUMBER: _ClassVar[int]
+    PREDICTION_EFFECTS_FIELD_NUMBER: _ClassVar[int]
     status: PlanStatus
     plan_start: _timestamp_pb2.Timestamp
     horizon_end: _timestamp_pb2.Timestamp
@@ -222,10 +309,74 @@ class Plan(_message.Message):
     statistics: SolveStatistics
     infeasibility_reasons: _containers.RepeatedScalarFieldContainer[str]
     order_results: _containers.RepeatedCompositeFieldContainer[OrderResult]
-    def __init__(self, status: _Optional[_Union[PlanStatus, str]] = ..., plan_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., horizon_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., assignments: _Optional[_Iterable[_Union[Assignment, _Mapping]]] = ..., kpis: _Optional[_Union[Kpis, _Mapping]] = ..., statistics: _Optional[_Union[SolveStatistics, _Mapping]] = ..., infeasibility_reasons: _Optional[_Iterable[str]] = ..., order_results: _Optional[_Iterable[_Union[OrderResult, _Mapping]]] = ...) -> None: ...
+    maintenance: _containers.RepeatedCompositeFieldContainer[ScheduledMaintenance]
+    late_orders: _containers.RepeatedCompositeFieldContainer[LateOrderExplanation]
+    policy_actions: _containers.RepeatedCompositeFieldContainer[PolicyAction]
+    prediction_effects: _containers.RepeatedCompositeFieldContainer[PredictionEffect]
+    def __init__(self, status: _Optional[_Union[PlanStatus, str]] = ..., plan_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., horizon_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., assignments: _Optional[_Iterable[_Union[Assignment, _Mapping]]] = ..., kpis: _Optional[_Union[Kpis, _Mapping]] = ..., statistics: _Optional[_Union[SolveStatistics, _Mapping]] = ..., infeasibility_reasons: _Optional[_Iterable[str]] = ..., order_results: _Optional[_Iterable[_Union[OrderResult, _Mapping]]] = ..., maintenance: _Optional[_Iterable[_Union[ScheduledMaintenance, _Mapping]]] = ..., late_orders: _Optional[_Iterable[_Union[LateOrderExplanation, _Mapping]]] = ..., policy_actions: _Optional[_Iterable[_Union[PolicyAction, _Mapping]]] = ..., prediction_effects: _Optional[_Iterable[_Union[PredictionEffect, _Mapping]]] = ...) -> None: ...
+
+class ScheduledMaintenance(_message.Message):
+    __slots__ = ("machine_id", "start", "end", "latest_start", "reason")
+    MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    LATEST_START_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    machine_id: str
+    start: _timestamp_pb2.Timestamp
+    end: _timestamp_pb2.Timestamp
+    latest_start: _timestamp_pb2.Timestamp
+    reason: str
+    def __init__(self, machine_id: _Optional[str] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., latest_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class LateOrderExplanation(_message.Message):
+    __slots__ = ("order_id", "lateness", "reason_code", "reason", "machine_id", "orders_ahead", "fix", "fix_saves")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    LATENESS_FIELD_NUMBER: _ClassVar[int]
+    REASON_CODE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    ORDERS_AHEAD_FIELD_NUMBER: _ClassVar[int]
+    FIX_FIELD_NUMBER: _ClassVar[int]
+    FIX_SAVES_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    lateness: _duration_pb2.Duration
+    reason_code: str
+    reason: str
+    machine_id: str
+    orders_ahead: _containers.RepeatedScalarFieldContainer[str]
+    fix: str
+    fix_saves: _duration_pb2.Duration
+    def __init__(self, order_id: _Optional[str] = ..., lateness: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., reason_code: _Optional[str] = ..., reason: _Optional[str] = ..., machine_id: _Optional[str] = ..., orders_ahead: _Optional[_Iterable[str]] = ..., fix: _Optional[str] = ..., fix_saves: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class PolicyAction(_message.Message):
+    __slots__ = ("policy", "machine_id", "product_id", "detail")
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    PRODUCT_ID_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    policy: str
+    machine_id: str
+    product_id: str
+    detail: str
+    def __init__(self, policy: _Optional[str] = ..., machine_id: _Optional[str] = ..., product_id: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
+
+class PredictionEffect(_message.Message):
+    __slots__ = ("ignored", "kpis_with", "kpis_without", "summary", "moved_operations")
+    IGNORED_FIELD_NUMBER: _ClassVar[int]
+    KPIS_WITH_FIELD_NUMBER: _ClassVar[int]
+    KPIS_WITHOUT_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    MOVED_OPERATIONS_FIELD_NUMBER: _ClassVar[int]
+    ignored: str
+    kpis_with: Kpis
+    kpis_without: Kpis
+    summary: str
+    moved_operations: int
+    def __init__(self, ignored: _Optional[str] = ..., kpis_with: _Optional[_Union[Kpis, _Mapping]] = ..., kpis_without: _Optional[_Union[Kpis, _Mapping]] = ..., summary: _Optional[str] = ..., moved_operations: _Optional[int] = ...) -> None: ...
 
 class Assignment(_message.Message):
-    __slots__ = ("order_id", "product_id", "operation_id", "operation_index", "machine_id", "start", "end", "quantity", "setup_time")
+    __slots__ = ("order_id", "product_id", "operation_id", "operation_index", "machine_id", "start", "end", "quantity", "setup_time", "processed_quantity", "expected_scrap")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     PRODUCT_ID_FIELD_NUMBER: _ClassVar[int]
     OPERATION_ID_FIELD_NUMBER: _ClassVar[int]
@@ -235,6 +386,8 @@ class Assignment(_message.Message):
     END_FIELD_NUMBER: _ClassVar[int]
     QUANTITY_FIELD_NUMBER: _ClassVar[int]
     SETUP_TIME_FIELD_NUMBER: _ClassVar[int]
+    PROCESSED_QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_SCRAP_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     product_id: str
     operation_id: str
@@ -244,7 +397,9 @@ class Assignment(_message.Message):
     end: _timestamp_pb2.Timestamp
     quantity: int
     setup_time: _duration_pb2.Duration
-    def __init__(self, order_id: _Optional[str] = ..., product_id: _Optional[str] = ..., operation_id: _Optional[str] = ..., operation_index: _Optional[int] = ..., machine_id: _Optional[str] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., quantity: _Optional[int] = ..., setup_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    processed_quantity: int
+    expected_scrap: float
+    def __init__(self, order_id: _Optional[str] = ..., product_id: _Optional[str] = ..., operation_id: _Optional[str] = ..., operation_index: _Optional[int] = ..., machine_id: _Optional[str] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., quantity: _Optional[int] = ..., setup_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., processed_quantity: _Optional[int] = ..., expected_scrap: _Optional[float] = ...) -> None: ...
 
 class OrderResult(_message.Message):
     __slots__ = ("order_id", "completion_time", "due_time", "tardiness", "on_time")
@@ -261,20 +416,46 @@ class OrderResult(_message.Message):
     def __init__(self, order_id: _Optional[str] = ..., completion_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tardiness: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., on_time: _Optional[bool] = ...) -> None: ...
 
 class Kpis(_message.Message):
-    __slots__ = ("on_time_rate", "late_orders", "total_tardiness", "weighted_tardiness_minutes", "makespan", "machine_utilization")
+    __slots__ = ("on_time_rate", "late_orders", "total_tardiness", "weighted_tardiness_minutes", "makespan", "machine_utilization", "fill_rate", "processed_units", "expected_scrap_units", "expected_defect_rate", "risk_exposure_hours", "changeover_time", "costs")
     ON_TIME_RATE_FIELD_NUMBER: _ClassVar[int]
     LATE_ORDERS_FIELD_NUMBER: _ClassVar[int]
     TOTAL_TARDINESS_FIELD_NUMBER: _ClassVar[int]
     WEIGHTED_TARDINESS_MINUTES_FIELD_NUMBER: _ClassVar[int]
     MAKESPAN_FIELD_NUMBER: _ClassVar[int]
     MACHINE_UTILIZATION_FIELD_NUMBER: _ClassVar[int]
+    FILL_RATE_FIELD_NUMBER: _ClassVar[int]
+    PROCESSED_UNITS_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_SCRAP_UNITS_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_DEFECT_RATE_FIELD_NUMBER: _ClassVar[int]
+    RISK_EXPOSURE_HOURS_FIELD_NUMBER: _ClassVar[int]
+    CHANGEOVER_TIME_FIELD_NUMBER: _ClassVar[int]
+    COSTS_FIELD_NUMBER: _ClassVar[int]
     on_time_rate: float
     late_orders: int
     total_tardiness: _duration_pb2.Duration
     weighted_tardiness_minutes: float
     makespan: _duration_pb2.Duration
     machine_utilization: _containers.RepeatedCompositeFieldContainer[MachineUtilization]
-    def __init__(self, on_time_rate: _Optional[float] = ..., late_orders: _Optional[int] = ..., total_tardiness: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., weighted_tardiness_minutes: _Optional[float] = ..., makespan: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., machine_utilization: _Optional[_Iterable[_Union[MachineUtilization, _Mapping]]] = ...) -> None: ...
+    fill_rate: float
+    processed_units: int
+    expected_scrap_units: float
+    expected_defect_rate: float
+    risk_exposure_hours: float
+    changeover_time: _duration_pb2.Duration
+    costs: CostBreakdown
+    def __init__(self, on_time_rate: _Optional[float] = ..., late_orders: _Optional[int] = ..., total_tardiness: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., weighted_tardiness_minutes: _Optional[float] = ..., makespan: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., machine_utilization: _Optional[_Iterable[_Union[MachineUtilization, _Mapping]]] = ..., fill_rate: _Optional[float] = ..., processed_units: _Optional[int] = ..., expected_scrap_units: _Optional[float] = ..., expected_defect_rate: _Optional[float] = ..., risk_exposure_hours: _Optional[float] = ..., changeover_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., costs: _Optional[_Union[CostBreakdown, _Mapping]] = ...) -> None: ...
+
+class CostBreakdown(_message.Message):
+    __slots__ = ("lateness", "scrap", "risk_penalty", "total")
+    LATENESS_FIELD_NUMBER: _ClassVar[int]
+    SCRAP_FIELD_NUMBER: _ClassVar[int]
+    RISK_PENALTY_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    lateness: float
+    scrap: float
+    risk_penalty: float
+    total: float
+    def __init__(self, lateness: _Optional[float] = ..., scrap: _Optional[float] = ..., risk_penalty: _Optional[float] = ..., total: _Optional[float] = ...) -> None: ...
 
 class MachineUtilization(_message.Message):
     __slots__ = ("machine_id", "utilization", "busy_time", "available_time", "operations")
@@ -317,3 +498,303 @@ class SolveStatistics(_message.Message):
     alternatives: int
     notes: str
     def __init__(self, solver: _Optional[str] = ..., solver_version: _Optional[str] = ..., objective: _Optional[float] = ..., best_bound: _Optional[float] = ..., gap: _Optional[float] = ..., wall_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., num_workers: _Optional[int] = ..., random_seed: _Optional[int] = ..., operations: _Optional[int] = ..., alternatives: _Optional[int] = ..., notes: _Optional[str] = ...) -> None: ...
+
+class StreamPlanResponse(_message.Message):
+    __slots__ = ("progress", "result")
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    progress: SolveProgress
+    result: CreatePlanResponse
+    def __init__(self, progress: _Optional[_Union[SolveProgress, _Mapping]] = ..., result: _Optional[_Union[CreatePlanResponse, _Mapping]] = ...) -> None: ...
+
+class SolveProgress(_message.Message):
+    __slots__ = ("objective", "best_bound", "gap", "elapsed")
+    OBJECTIVE_FIELD_NUMBER: _ClassVar[int]
+    BEST_BOUND_FIELD_NUMBER: _ClassVar[int]
+    GAP_FIELD_NUMBER: _ClassVar[int]
+    ELAPSED_FIELD_NUMBER: _ClassVar[int]
+    objective: float
+    best_bound: float
+    gap: float
+    elapsed: _duration_pb2.Duration
+    def __init__(self, objective: _Optional[float] = ..., best_bound: _Optional[float] = ..., gap: _Optional[float] = ..., elapsed: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class GetPlanRequest(_message.Message):
+    __slots__ = ("plan_id",)
+    PLAN_ID_FIELD_NUMBER: _ClassVar[int]
+    plan_id: str
+    def __init__(self, plan_id: _Optional[str] = ...) -> None: ...
+
+class GetPlanResponse(_message.Message):
+    __slots__ = ("plan_id", "kind", "create_time", "request", "plan", "parent_plan_id", "comparison")
+    PLAN_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    PLAN_FIELD_NUMBER: _ClassVar[int]
+    PARENT_PLAN_ID_FIELD_NUMBER: _ClassVar[int]
+    COMPARISON_FIELD_NUMBER: _ClassVar[int]
+    plan_id: str
+    kind: str
+    create_time: _timestamp_pb2.Timestamp
+    request: CreatePlanRequest
+    plan: Plan
+    parent_plan_id: str
+    comparison: CompareScenariosResponse
+    def __init__(self, plan_id: _Optional[str] = ..., kind: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., request: _Optional[_Union[CreatePlanRequest, _Mapping]] = ..., plan: _Optional[_Union[Plan, _Mapping]] = ..., parent_plan_id: _Optional[str] = ..., comparison: _Optional[_Union[CompareScenariosResponse, _Mapping]] = ...) -> None: ...
+
+class ListPlansRequest(_message.Message):
+    __slots__ = ("page_size", "page_token", "kind", "status", "created_after", "created_before")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AFTER_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    kind: str
+    status: str
+    created_after: _timestamp_pb2.Timestamp
+    created_before: _timestamp_pb2.Timestamp
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., kind: _Optional[str] = ..., status: _Optional[str] = ..., created_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListPlansResponse(_message.Message):
+    __slots__ = ("plans", "next_page_token")
+    PLANS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    plans: _containers.RepeatedCompositeFieldContainer[PlanSummary]
+    next_page_token: str
+    def __init__(self, plans: _Optional[_Iterable[_Union[PlanSummary, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class PlanSummary(_message.Message):
+    __slots__ = ("plan_id", "kind", "status", "create_time", "request_id", "parent_plan_id", "orders", "on_time_rate", "objective")
+    PLAN_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    PARENT_PLAN_ID_FIELD_NUMBER: _ClassVar[int]
+    ORDERS_FIELD_NUMBER: _ClassVar[int]
+    ON_TIME_RATE_FIELD_NUMBER: _ClassVar[int]
+    OBJECTIVE_FIELD_NUMBER: _ClassVar[int]
+    plan_id: str
+    kind: str
+    status: str
+    create_time: _timestamp_pb2.Timestamp
+    request_id: str
+    parent_plan_id: str
+    orders: int
+    on_time_rate: float
+    objective: float
+    def __init__(self, plan_id: _Optional[str] = ..., kind: _Optional[str] = ..., status: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., request_id: _Optional[str] = ..., parent_plan_id: _Optional[str] = ..., orders: _Optional[int] = ..., on_time_rate: _Optional[float] = ..., objective: _Optional[float] = ...) -> None: ...
+
+class ReplanRequest(_message.Message):
+    __slots__ = ("plan_id", "disruptions", "replan_time", "frozen_window", "move_cost", "machine_change_cost", "time_limit", "request_id")
+    PLAN_ID_FIELD_NUMBER: _ClassVar[int]
+    DISRUPTIONS_FIELD_NUMBER: _ClassVar[int]
+    REPLAN_TIME_FIELD_NUMBER: _ClassVar[int]
+    FROZEN_WINDOW_FIELD_NUMBER: _ClassVar[int]
+    MOVE_COST_FIELD_NUMBER: _ClassVar[int]
+    MACHINE_CHANGE_COST_FIELD_NUMBER: _ClassVar[int]
+    TIME_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    plan_id: str
+    disruptions: _containers.RepeatedCompositeFieldContainer[Disruption]
+    replan_time: _timestamp_pb2.Timestamp
+    frozen_window: _duration_pb2.Duration
+    move_cost: float
+    machine_change_cost: float
+    time_limit: _duration_pb2.Duration
+    request_id: str
+    def __init__(self, plan_id: _Optional[str] = ..., disruptions: _Optional[_Iterable[_Union[Disruption, _Mapping]]] = ..., replan_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., frozen_window: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., move_cost: _Optional[float] = ..., machine_change_cost: _Optional[float] = ..., time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class Disruption(_message.Message):
+    __slots__ = ("machine_breakdown", "rush_order", "scrapped_lot", "due_date_change")
+    MACHINE_BREAKDOWN_FIELD_NUMBER: _ClassVar[int]
+    RUSH_ORDER_FIELD_NUMBER: _ClassVar[int]
+    SCRAPPED_LOT_FIELD_NUMBER: _ClassVar[int]
+    DUE_DATE_CHANGE_FIELD_NUMBER: _ClassVar[int]
+    machine_breakdown: MachineBreakdown
+    rush_order: Order
+    scrapped_lot: ScrappedLot
+    due_date_change: DueDateChange
+    def __init__(self, machine_breakdown: _Optional[_Union[MachineBreakdown, _Mapping]] = ..., rush_order: _Optional[_Union[Order, _Mapping]] = ..., scrapped_lot: _Optional[_Union[ScrappedLot, _Mapping]] = ..., due_date_change: _Optional[_Union[DueDateChange, _Mapping]] = ...) -> None: ...
+
+class MachineBreakdown(_message.Message):
+    __slots__ = ("machine_id", "start", "expected_repair_end")
+    MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_REPAIR_END_FIELD_NUMBER: _ClassVar[int]
+    machine_id: str
+    start: _timestamp_pb2.Timestamp
+    expected_repair_end: _timestamp_pb2.Timestamp
+    def __init__(self, machine_id: _Optional[str] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expected_repair_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ScrappedLot(_message.Message):
+    __slots__ = ("order_id", "scrapped_quantity")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    SCRAPPED_QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    scrapped_quantity: int
+    def __init__(self, order_id: _Optional[str] = ..., scrapped_quantity: _Optional[int] = ...) -> None: ...
+
+class DueDateChange(_message.Message):
+    __slots__ = ("order_id", "new_due_time")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    NEW_DUE_TIME_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    new_due_time: _timestamp_pb2.Timestamp
+    def __init__(self, order_id: _Optional[str] = ..., new_due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ReplanResponse(_message.Message):
+    __slots__ = ("plan_id", "parent_plan_id", "plan", "changes", "unchanged_operations", "summary")
+    PLAN_ID_FIELD_NUMBER: _ClassVar[int]
+    PARENT_PLAN_ID_FIELD_NUMBER: _ClassVar[int]
+    PLAN_FIELD_NUMBER: _ClassVar[int]
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    UNCHANGED_OPERATIONS_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    plan_id: str
+    parent_plan_id: str
+    plan: Plan
+    changes: _containers.RepeatedCompositeFieldContainer[PlanChange]
+    unchanged_operations: int
+    summary: str
+    def __init__(self, plan_id: _Optional[str] = ..., parent_plan_id: _Optional[str] = ..., plan: _Optional[_Union[Plan, _Mapping]] = ..., changes: _Optional[_Iterable[_Union[PlanChange, _Mapping]]] = ..., unchanged_operations: _Optional[int] = ..., summary: _Optional[str] = ...) -> None: ...
+
+class PlanChange(_message.Message):
+    __slots__ = ("order_id", "operation_id", "operation_index", "change", "old_machine_id", "new_machine_id", "old_start", "new_start", "reason")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    OPERATION_ID_FIELD_NUMBER: _ClassVar[int]
+    OPERATION_INDEX_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    OLD_MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    NEW_MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    OLD_START_FIELD_NUMBER: _ClassVar[int]
+    NEW_START_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    operation_id: str
+    operation_index: int
+    change: str
+    old_machine_id: str
+    new_machine_id: str
+    old_start: _timestamp_pb2.Timestamp
+    new_start: _timestamp_pb2.Timestamp
+    reason: str
+    def __init__(self, order_id: _Optional[str] = ..., operation_id: _Optional[str] = ..., operation_index: _Optional[int] = ..., change: _Optional[str] = ..., old_machine_id: _Optional[str] = ..., new_machine_id: _Optional[str] = ..., old_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., new_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class CompareScenariosRequest(_message.Message):
+    __slots__ = ("request_id", "base", "scenarios")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    BASE_FIELD_NUMBER: _ClassVar[int]
+    SCENARIOS_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    base: CreatePlanRequest
+    scenarios: _containers.RepeatedCompositeFieldContainer[Scenario]
+    def __init__(self, request_id: _Optional[str] = ..., base: _Optional[_Union[CreatePlanRequest, _Mapping]] = ..., scenarios: _Optional[_Iterable[_Union[Scenario, _Mapping]]] = ...) -> None: ...
+
+class Scenario(_message.Message):
+    __slots__ = ("name", "description", "deltas")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    DELTAS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    description: str
+    deltas: _containers.RepeatedCompositeFieldContainer[ScenarioDelta]
+    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., deltas: _Optional[_Iterable[_Union[ScenarioDelta, _Mapping]]] = ...) -> None: ...
+
+class ScenarioDelta(_message.Message):
+    __slots__ = ("add_order", "cancel_order_id", "change_quantity", "change_due_date", "machine_down", "extra_working_time", "demand_scale", "risk_policy", "yield_override")
+    ADD_ORDER_FIELD_NUMBER: _ClassVar[int]
+    CANCEL_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_DUE_DATE_FIELD_NUMBER: _ClassVar[int]
+    MACHINE_DOWN_FIELD_NUMBER: _ClassVar[int]
+    EXTRA_WORKING_TIME_FIELD_NUMBER: _ClassVar[int]
+    DEMAND_SCALE_FIELD_NUMBER: _ClassVar[int]
+    RISK_POLICY_FIELD_NUMBER: _ClassVar[int]
+    YIELD_OVERRIDE_FIELD_NUMBER: _ClassVar[int]
+    add_order: Order
+    cancel_order_id: str
+    change_quantity: QuantityChange
+    change_due_date: DueDateChange
+    machine_down: MachineDown
+    extra_working_time: ExtraWorkingTime
+    demand_scale: DemandScale
+    risk_policy: RiskPolicy
+    yield_override: YieldEstimate
+    def __init__(self, add_order: _Optional[_Union[Order, _Mapping]] = ..., cancel_order_id: _Optional[str] = ..., change_quantity: _Optional[_Union[QuantityChange, _Mapping]] = ..., change_due_date: _Optional[_Union[DueDateChange, _Mapping]] = ..., machine_down: _Optional[_Union[MachineDown, _Mapping]] = ..., extra_working_time: _Optional[_Union[ExtraWorkingTime, _Mapping]] = ..., demand_scale: _Optional[_Union[DemandScale, _Mapping]] = ..., risk_policy: _Optional[_Union[RiskPolicy, str]] = ..., yield_override: _Optional[_Union[YieldEstimate, _Mapping]] = ...) -> None: ...
+
+class QuantityChange(_message.Message):
+    __slots__ = ("order_id", "quantity")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    quantity: int
+    def __init__(self, order_id: _Optional[str] = ..., quantity: _Optional[int] = ...) -> None: ...
+
+class MachineDown(_message.Message):
+    __slots__ = ("machine_id", "window")
+    MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_FIELD_NUMBER: _ClassVar[int]
+    machine_id: str
+    window: TimeWindow
+    def __init__(self, machine_id: _Optional[str] = ..., window: _Optional[_Union[TimeWindow, _Mapping]] = ...) -> None: ...
+
+class ExtraWorkingTime(_message.Message):
+    __slots__ = ("machine_id", "window")
+    MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_FIELD_NUMBER: _ClassVar[int]
+    machine_id: str
+    window: TimeWindow
+    def __init__(self, machine_id: _Optional[str] = ..., window: _Optional[_Union[TimeWindow, _Mapping]] = ...) -> None: ...
+
+class DemandScale(_message.Message):
+    __slots__ = ("product_id", "factor")
+    PRODUCT_ID_FIELD_NUMBER: _ClassVar[int]
+    FACTOR_FIELD_NUMBER: _ClassVar[int]
+    product_id: str
+    factor: float
+    def __init__(self, product_id: _Optional[str] = ..., factor: _Optional[float] = ...) -> None: ...
+
+class CompareScenariosResponse(_message.Message):
+    __slots__ = ("comparison_id", "results")
+    COMPARISON_ID_FIELD_NUMBER: _ClassVar[int]
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    comparison_id: str
+    results: _containers.RepeatedCompositeFieldContainer[ScenarioResult]
+    def __init__(self, comparison_id: _Optional[str] = ..., results: _Optional[_Iterable[_Union[ScenarioResult, _Mapping]]] = ...) -> None: ...
+
+class ScenarioResult(_message.Message):
+    __slots__ = ("name", "status", "kpis", "bottleneck_machine_id", "bottleneck_utilization", "orders_became_late", "orders_became_on_time", "load_changes", "plan", "infeasibility_reasons")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    KPIS_FIELD_NUMBER: _ClassVar[int]
+    BOTTLENECK_MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    BOTTLENECK_UTILIZATION_FIELD_NUMBER: _ClassVar[int]
+    ORDERS_BECAME_LATE_FIELD_NUMBER: _ClassVar[int]
+    ORDERS_BECAME_ON_TIME_FIELD_NUMBER: _ClassVar[int]
+    LOAD_CHANGES_FIELD_NUMBER: _ClassVar[int]
+    PLAN_FIELD_NUMBER: _ClassVar[int]
+    INFEASIBILITY_REASONS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    status: PlanStatus
+    kpis: Kpis
+    bottleneck_machine_id: str
+    bottleneck_utilization: float
+    orders_became_late: _containers.RepeatedScalarFieldContainer[str]
+    orders_became_on_time: _containers.RepeatedScalarFieldContainer[str]
+    load_changes: _containers.RepeatedCompositeFieldContainer[MachineLoadChange]
+    plan: Plan
+    infeasibility_reasons: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., status: _Optional[_Union[PlanStatus, str]] = ..., kpis: _Optional[_Union[Kpis, _Mapping]] = ..., bottleneck_machine_id: _Optional[str] = ..., bottleneck_utilization: _Optional[float] = ..., orders_became_late: _Optional[_Iterable[str]] = ..., orders_became_on_time: _Optional[_Iterable[str]] = ..., load_changes: _Optional[_Iterable[_Union[MachineLoadChange, _Mapping]]] = ..., plan: _Optional[_Union[Plan, _Mapping]] = ..., infeasibility_reasons: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class MachineLoadChange(_message.Message):
+    __slots__ = ("machine_id", "busy_time_change")
+    MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    BUSY_TIME_CHANGE_FIELD_NUMBER: _ClassVar[int]
+    machine_id: str
+    busy_time_change: _duration_pb2.Duration
+    def __init__(self, machine_id: _Optional[str] = ..., busy_time_change: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...

@@ -40,6 +40,31 @@ class PlanningServiceStub:
                 request_serializer=prodplan_dot_v1_dot_planning__service__pb2.CreatePlanRequest.SerializeToString,
                 response_deserializer=prodplan_dot_v1_dot_planning__service__pb2.CreatePlanResponse.FromString,
                 _registered_method=True)
+        self.StreamPlan = channel.unary_stream(
+                '/prodplan.v1.PlanningService/StreamPlan',
+                request_serializer=prodplan_dot_v1_dot_planning__service__pb2.CreatePlanRequest.SerializeToString,
+                response_deserializer=prodplan_dot_v1_dot_planning__service__pb2.StreamPlanResponse.FromString,
+                _registered_method=True)
+        self.GetPlan = channel.unary_unary(
+                '/prodplan.v1.PlanningService/GetPlan',
+                request_serializer=prodplan_dot_v1_dot_planning__service__pb2.GetPlanRequest.SerializeToString,
+                response_deserializer=prodplan_dot_v1_dot_planning__service__pb2.GetPlanResponse.FromString,
+                _registered_method=True)
+        self.ListPlans = channel.unary_unary(
+                '/prodplan.v1.PlanningService/ListPlans',
+                request_serializer=prodplan_dot_v1_dot_planning__service__pb2.ListPlansRequest.SerializeToString,
+                response_deserializer=prodplan_dot_v1_dot_planning__service__pb2.ListPlansResponse.FromString,
+                _registered_method=True)
+        self.Replan = channel.unary_unary(
+                '/prodplan.v1.PlanningService/Replan',
+                request_serializer=prodplan_dot_v1_dot_planning__service__pb2.ReplanRequest.SerializeToString,
+                response_deserializer=prodplan_dot_v1_dot_planning__service__pb2.ReplanResponse.FromString,
+                _registered_method=True)
+        self.CompareScenarios = channel.unary_unary(
+                '/prodplan.v1.PlanningService/CompareScenarios',
+                request_serializer=prodplan_dot_v1_dot_planning__service__pb2.CompareScenariosRequest.SerializeToString,
+                response_deserializer=prodplan_dot_v1_dot_planning__service__pb2.CompareScenariosResponse.FromString,
+                _registered_method=True)
 
 
 class PlanningServiceServicer:
@@ -56,6 +81,44 @@ class PlanningServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StreamPlan(self, request, context):
+        """Same as CreatePlan, streamed: one message per improving solution (objective, bound, gap,
+        elapsed), then the final plan. Cancelling the call stops the solver within a second.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPlan(self, request, context):
+        """A stored plan (or re-plan) by id, with the request that produced it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPlans(self, request, context):
+        """Stored plans and scenario comparisons, newest first, filtered and paged.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Replan(self, request, context):
+        """Re-plans a stored plan after disruptions (breakdown, rush order, scrapped lot, changed due
+        date): operations inside the frozen window stay as released, the rest keeps what it can, and
+        the response lists every change.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompareScenarios(self, request, context):
+        """Solves a base request and named what-if scenarios side by side and compares their KPIs.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PlanningServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -63,6 +126,31 @@ def add_PlanningServiceServicer_to_server(servicer, server):
                     servicer.CreatePlan,
                     request_deserializer=prodplan_dot_v1_dot_planning__service__pb2.CreatePlanRequest.FromString,
                     response_serializer=prodplan_dot_v1_dot_planning__service__pb2.CreatePlanResponse.SerializeToString,
+            ),
+            'StreamPlan': grpc.unary_stream_rpc_method_handler(
+                    servicer.StreamPlan,
+                    request_deserializer=prodplan_dot_v1_dot_planning__service__pb2.CreatePlanRequest.FromString,
+                    response_serializer=prodplan_dot_v1_dot_planning__service__pb2.StreamPlanResponse.SerializeToString,
+            ),
+            'GetPlan': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPlan,
+                    request_deserializer=prodplan_dot_v1_dot_planning__service__pb2.GetPlanRequest.FromString,
+                    response_serializer=prodplan_dot_v1_dot_planning__service__pb2.GetPlanResponse.SerializeToString,
+            ),
+            'ListPlans': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPlans,
+                    request_deserializer=prodplan_dot_v1_dot_planning__service__pb2.ListPlansRequest.FromString,
+                    response_serializer=prodplan_dot_v1_dot_planning__service__pb2.ListPlansResponse.SerializeToString,
+            ),
+            'Replan': grpc.unary_unary_rpc_method_handler(
+                    servicer.Replan,
+                    request_deserializer=prodplan_dot_v1_dot_planning__service__pb2.ReplanRequest.FromString,
+                    response_serializer=prodplan_dot_v1_dot_planning__service__pb2.ReplanResponse.SerializeToString,
+            ),
+            'CompareScenarios': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompareScenarios,
+                    request_deserializer=prodplan_dot_v1_dot_planning__service__pb2.CompareScenariosRequest.FromString,
+                    response_serializer=prodplan_dot_v1_dot_planning__service__pb2.CompareScenariosResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -93,6 +181,141 @@ class PlanningService:
             '/prodplan.v1.PlanningService/CreatePlan',
             prodplan_dot_v1_dot_planning__service__pb2.CreatePlanRequest.SerializeToString,
             prodplan_dot_v1_dot_planning__service__pb2.CreatePlanResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StreamPlan(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/prodplan.v1.PlanningService/StreamPlan',
+            prodplan_dot_v1_dot_planning__service__pb2.CreatePlanRequest.SerializeToString,
+            prodplan_dot_v1_dot_planning__service__pb2.StreamPlanResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPlan(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/prodplan.v1.PlanningService/GetPlan',
+            prodplan_dot_v1_dot_planning__service__pb2.GetPlanRequest.SerializeToString,
+            prodplan_dot_v1_dot_planning__service__pb2.GetPlanResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPlans(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/prodplan.v1.PlanningService/ListPlans',
+            prodplan_dot_v1_dot_planning__service__pb2.ListPlansRequest.SerializeToString,
+            prodplan_dot_v1_dot_planning__service__pb2.ListPlansResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Replan(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/prodplan.v1.PlanningService/Replan',
+            prodplan_dot_v1_dot_planning__service__pb2.ReplanRequest.SerializeToString,
+            prodplan_dot_v1_dot_planning__service__pb2.ReplanResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompareScenarios(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/prodplan.v1.PlanningService/CompareScenarios',
+            prodplan_dot_v1_dot_planning__service__pb2.CompareScenariosRequest.SerializeToString,
+            prodplan_dot_v1_dot_planning__service__pb2.CompareScenariosResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 
 import grpc
 import pytest
@@ -96,8 +97,9 @@ def test_the_rpc_deadline_caps_the_solver_and_the_best_plan_comes_back(channel: 
     assert check_schedule(req, _schedule(plan, req)) == []
 
 
-def test_requests_over_the_size_limits_are_refused_with_the_limit() -> None:
-    server = ServerThread(Settings(solver_processes=1, max_orders=5, max_message_bytes=4_000))
+def test_requests_over_the_size_limits_are_refused_with_the_limit(tmp_path: Path) -> None:
+    settings = Settings(solver_processes=1, max_orders=5, max_message_bytes=4_000, db=str(tmp_path / "p.db"))
+    server = ServerThread(settings)
     handle = server.start()
     try:
         with grpc.insecure_channel(handle.address) as channel:
@@ -112,8 +114,8 @@ def test_requests_over_the_size_limits_are_refused_with_the_limit() -> None:
         server.stop()
 
 
-def test_beyond_the_concurrency_limit_calls_are_refused_fast_with_a_retry_hint() -> None:
-    server = ServerThread(Settings(solver_processes=1, max_queued_solves=0))
+def test_beyond_the_concurrency_limit_calls_are_refused_fast_with_a_retry_hint(tmp_path: Path) -> None:
+    server = ServerThread(Settings(solver_processes=1, max_queued_solves=0, db=str(tmp_path / "p.db")))
     handle = server.start()
     slow = plan_request_to_proto(demo_request(time_limit_seconds=3.0, num_workers=1))
     try:

@@ -1,4 +1,6 @@
-"""The dispatching-rule start is a complete, valid schedule, so CP-SAT always starts from a plan."""
+"""The dispatching-rule start is a complete schedule valid under the core rules (routing, eligibility,
+calendars, maintenance, releases), so CP-SAT always starts from a plan; it does not know changeovers or
+risk policies, which CP-SAT repairs."""
 
 from __future__ import annotations
 
@@ -38,7 +40,7 @@ def test_demo_factory_dispatch_is_valid_and_beats_nothing_placed() -> None:
 
 
 @settings(max_examples=80, deadline=None)
-@given(plan_requests(max_orders=8))
+@given(plan_requests(max_orders=8, predictions=False))
 def test_dispatch_schedules_pass_the_checker(req: PlanRequest) -> None:
     hint = best_dispatch(req, build_jobs(req), availability_by_machine(req))
     if hint is not None:  # None only when some operation finds no room before the horizon
