@@ -1,8 +1,9 @@
 """Machine availability: shift calendars and maintenance windows turned into minute intervals.
 
 A machine works inside its shifts (adjacent or overlapping shifts merge, so work may run across a
-shift change) and never inside a maintenance window. Everything else up to the horizon is an
-unavailable interval that the scheduler blocks with a fixed interval.
+shift change) and inside its extra working windows (overtime, an added shift), and never inside a
+maintenance window. Everything else up to the horizon is an unavailable interval that the scheduler
+blocks with a fixed interval.
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ def unavailable_intervals(machine: Machine, request: PlanRequest) -> list[TimeWi
     blocked: list[TimeWindow] = []
     if machine.calendar_id is not None:
         calendar = next(c for c in request.factory.calendars if c.id == machine.calendar_id)
-        off_shift = complement(shift_intervals(calendar, request), horizon)
+        extra = [(w.start, w.end) for w in machine.extra_working_windows]
+        off_shift = complement(merge(shift_intervals(calendar, request) + extra), horizon)
         blocked += [TimeWindow(start=s, end=e, reason="off shift") for s, e in off_shift]
     for window in machine.maintenance_windows:
         start, end = max(window.start, 0), min(window.end, horizon)

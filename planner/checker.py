@@ -19,7 +19,7 @@ from planner.domain import PlanRequest
 from planner.kpis import compute_kpis, order_results
 from planner.risk import maintenance_requirements, planning_availability
 from planner.rules import changeover_minutes
-from planner.solution import PlanResult, ScheduledMaintenance, ScheduledOperation
+from planner.solution import PlanResult, ScheduledMaintenance, ScheduledOperation, planned_request
 from planner.tasks import build_jobs
 
 
@@ -124,6 +124,7 @@ def check_plan(request: PlanRequest, plan: PlanResult) -> list[str]:
     """The schedule rules plus maintenance, the defect cap and consistency of the reported results and KPIs."""
     if not plan.status.has_solution:
         return [] if not plan.assignments else ["a plan without a solution carries assignments"]
+    request = planned_request(request, plan)  # the client's orders plus the forecast lots the plan declares
     problems = check_schedule(request, plan.assignments, plan.maintenance)
     problems += _maintenance_problems(request, plan.maintenance)
     if problems:

@@ -53,6 +53,10 @@ class Machine(_Domain):
     work_center: str = Field(default="", description="Machine group, e.g. 'machining'.")
     calendar_id: str | None = Field(default=None, description="ShiftCalendar id; None = around the clock.")
     maintenance_windows: list[TimeWindow] = Field(default_factory=list, description="Planned downtime.")
+    extra_working_windows: list[TimeWindow] = Field(
+        default_factory=list,
+        description="Working time on top of the calendar (overtime, an added shift); maintenance still wins.",
+    )
 
 
 class EligibleMachine(_Domain):
@@ -174,6 +178,31 @@ class MachineRisk(_Domain):
         return None
 
 
+class QuantileValue(_Domain):
+    level: float = Field(description="Quantile level in (0, 1), e.g. 0.9.")
+    value: float = Field(description="Demand at that quantile, units, >= 0.")
+
+
+class DemandForecast(_Domain):
+    """Forecast demand of one product in one lot-sizing bucket, beyond the firm orders (make-to-stock)."""
+
+    product_id: str
+    bucket: int = Field(description="Index of the lot-sizing bucket from plan start, >= 0.")
+    quantiles: list[QuantileValue] = Field(description="Demand quantiles, levels increasing; values non-decreasing.")
+    source: str = Field(default="supplied", description="Where it came from, e.g. a model version.")
+
+    def at(self, level: float) -> float:
+        """Demand at a quantile level, linear between the given levels, clamped at the ends."""
+        points = sorted(self.quantiles, key=lambda q: q.level)
+        if level <= points[0].level:
+            return points[0].value
+        for low, high in pairwise(points):
+            if level <= high.level:
+                share = (level - low.level) / (high.level - low.level)
+                return low.value + share * (high.value - low.value)
+        return points[-1].value
+
+
 class RiskPolicy(StrEnum):
     """How predicted equipment risk shapes the plan (ARCHITECTURE.md, 'How predictions become constraints')."""
 
@@ -222,6 +251,19 @@ class PlanOptions(_Domain):
     explain_predictions: bool = Field(
         default=True, description="Also solve without the predictions to report what they changed."
     )
+    lot_sizing: bool = Field(
+        default=False, description="Plan lots per work center and bucket first (on when demand forecasts are given)."
+    )
+    lot_bucket_minutes: int = Field(default=1440, description="Lot-sizing bucket: a day, a shift or a week, minutes.")
+    service_level: float = Field(
+        default=0.9, description="Forecast demand is covered up to this quantile; the spread above the median is "
+                                 "safety stock."
+    )
+    detailed_lot_buckets: int = Field(
+        default=2, description="Forecast lots of this many first buckets become jobs of the detailed schedule."
+    )
+    holding_cost_per_unit: float = Field(default=0.1, description="Cost of keeping one unit in stock for a bucket.")
+    setup_cost: float = Field(default=20.0, description="Cost of one lot (setup) in the lot plan.")
 
 
 class PlanRequest(_Domain):
@@ -233,6 +275,9 @@ class PlanRequest(_Domain):
     options: PlanOptions
     yields: list[YieldEstimate] = Field(default_factory=list, description="Yield per product and machine.")
     machine_risks: list[MachineRisk] = Field(default_factory=list, description="Failure risk curve per machine.")
+    demand_forecasts: list[DemandForecast] = Field(
+        default_factory=list, description="Make-to-stock demand per product and lot bucket, as quantiles."
+    )
 
     def yield_rate(self, product_id: str, machine_id: str) -> float:
         """Expected yield of the product on the machine (1.0 where nothing was predicted)."""

@@ -23,6 +23,7 @@ from planner.solution import (
     PredictionEffect,
     ScheduledMaintenance,
     ScheduledOperation,
+    planned_request,
 )
 from planner.tasks import processed_quantity
 
@@ -82,14 +83,16 @@ def prediction_effects(request: PlanRequest, plan: PlanResult, solve: Solve) -> 
         blind = solve(request.model_copy(update={"options": request.options.model_copy(
             update={"risk_policy": RiskPolicy.NONE})}))
         if blind.status.has_solution:
-            without = compute_kpis(request.model_copy(update={"options": request.options.model_copy(
-                update={"risk_policy": RiskPolicy.NONE})}), blind.assignments, blind.maintenance)
-            effects.append(_risk_effect(plan, blind, without))
+            # Scored with the risk curves it ignored (policy off: no reserves or penalty), and its own lots.
+            scored = planned_request(request.model_copy(update={"options": request.options.model_copy(
+                update={"risk_policy": RiskPolicy.NONE})}), blind)
+            effects.append(_risk_effect(plan, blind, compute_kpis(scored, blind.assignments, blind.maintenance)))
     if any(y.yield_rate < 1 for y in request.yields):
         blind_request = request.model_copy(update={"yields": []})
         blind = solve(blind_request)
         if blind.status.has_solution:
-            effects.append(_yield_effect(request, plan, blind, compute_kpis(blind_request, blind.assignments)))
+            without = compute_kpis(planned_request(blind_request, blind), blind.assignments)
+            effects.append(_yield_effect(request, plan, blind, without))
     return effects
 
 
@@ -115,7 +118,7 @@ def _yield_effect(request: PlanRequest, plan: PlanResult, blind: PlanResult, wit
     short = 0.0
     for placed in blind.assignments:
         short += placed.quantity * (1 - request.yield_rate(placed.product_id, placed.machine_id))
-    ordered = sum(o.quantity for o in request.orders)
+    ordered = sum(o.quantity for o in planned_request(request, blind).orders)
     summary = (f"Planning with the yield predictions processes {plan.kpis.processed_units - without.processed_units} "
                f"more units so that the ordered good parts come out; a yield-blind plan would take "
                f"{without.makespan_minutes / 60:.1f} h instead of {plan.kpis.makespan_minutes / 60:.1f} h but would "

@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
-from planner.calendar import availability_by_machine
+from planner.calendar import Interval, availability_by_machine
 from planner.dispatching import best_dispatch
 from planner.domain import PlanRequest
 from planner.effects import policy_actions, prediction_effects
 from planner.explain import explain_late_orders
 from planner.feasibility import infeasibility_reasons, solver_infeasible_reason
 from planner.kpis import compute_kpis, order_results
+from planner.lots import bottlenecks, lot_orders, lot_plan, realisation_problems, solve_lots, uses_lot_sizing
 from planner.risk import planning_availability
 from planner.scheduling import Hint, ModelExtension, solve_schedule
 from planner.solution import PlanResult, SolveStats
@@ -67,9 +68,25 @@ def _counterfactual_count(request: PlanRequest) -> int:
 
 def _plan(request: PlanRequest, hint: Hint | None, on_solution: ProgressReport | None, explain: bool,
           extensions: Sequence[ModelExtension] = (), should_stop: Callable[[], bool] | None = None) -> PlanResult:
-    jobs = build_jobs(request)
     calendar = availability_by_machine(request)
     available = planning_availability(request, calendar)
+    if not uses_lot_sizing(request):
+        return _schedule(request, calendar, available, hint, on_solution, explain, extensions, should_stop)
+    instance, lot_result = solve_lots(request, available)
+    lots = lot_orders(request, lot_result)
+    remaining = max(request.options.time_limit_seconds - lot_result.build_seconds - lot_result.solve_seconds, 0.5)
+    detailed = request.model_copy(update={"orders": [*request.orders, *lots], "options": request.options.model_copy(
+        update={"time_limit_seconds": remaining})})
+    plan = _schedule(detailed, calendar, available, hint, on_solution, explain, extensions, should_stop)
+    lots_plan = lot_plan(request, lot_result, lots).model_copy(
+        update={"realisation_problems": realisation_problems(lots, plan.assignments) if plan.assignments else []})
+    return plan.model_copy(update={"lot_plan": lots_plan, "bottlenecks": bottlenecks(request, instance, lot_result)})
+
+
+def _schedule(request: PlanRequest, calendar: dict[str, list[Interval]], available: dict[str, list[Interval]],
+              hint: Hint | None, on_solution: ProgressReport | None, explain: bool,
+              extensions: Sequence[ModelExtension], should_stop: Callable[[], bool] | None) -> PlanResult:
+    jobs = build_jobs(request)
     reasons = infeasibility_reasons(request, jobs, available)
     if reasons:
         logger.info("request %s is infeasible before solving: %d reasons", request.request_id, len(reasons))

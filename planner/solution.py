@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from planner.domain import Order, PlanRequest
 from planner.status import SolveStatus
 
 
@@ -140,6 +141,51 @@ class PredictionEffect(_Result):
     moved_operations: int = Field(default=0, description="Operations on another machine than in the counterfactual.")
 
 
+class Bottleneck(_Result):
+    """A work center and bucket whose capacity limits the plan, priced by the lot-sizing LP."""
+
+    work_center: str
+    bucket: int
+    bucket_start: int = Field(description="Minutes from plan start.")
+    saves_per_hour: float = Field(description="Cost one more hour of capacity there would save (LP dual, integers "
+                                              "fixed).")
+    utilization: float = Field(description="Planned load over capacity in that bucket.")
+    sentence: str = ""
+
+
+class ProductLots(_Result):
+    product_id: str
+    production: list[float] = Field(description="Units processed per bucket.")
+    inventory: list[float] = Field(description="Good units in stock at the end of each bucket.")
+    backlog: list[float] = Field(description="Demand not yet met at the end of each bucket.")
+
+
+class LotPlan(_Result):
+    """The lot plan over buckets (HiGHS) that the detailed schedule realises for its first buckets."""
+
+    status: SolveStatus
+    bucket_minutes: int
+    buckets: int
+    objective: float = 0.0
+    best_bound: float = 0.0
+    gap: float = 0.0
+    build_seconds: float = 0.0
+    solve_seconds: float = 0.0
+    products: list[ProductLots] = Field(default_factory=list)
+    lots: list[Order] = Field(default_factory=list, description="Forecast lots the detailed schedule also plans.")
+    realisation_problems: list[str] = Field(
+        default_factory=list, description="Lots the detailed schedule does not finish in their bucket (empty: all)."
+    )
+    reasons: list[str] = Field(default_factory=list, description="Why the lot plan is infeasible, when it is.")
+
+
+def planned_request(request: PlanRequest, plan: PlanResult) -> PlanRequest:
+    """The request the detailed schedule was made for: the client's orders plus any forecast lots."""
+    if plan.lot_plan is None or not plan.lot_plan.lots:
+        return request
+    return request.model_copy(update={"orders": [*request.orders, *plan.lot_plan.lots]})
+
+
 class PlanResult(_Result):
     """A plan, or the reasons there is none."""
 
@@ -153,3 +199,5 @@ class PlanResult(_Result):
     late_orders: list[LateOrderExplanation] = Field(default_factory=list)
     policy_actions: list[PolicyAction] = Field(default_factory=list)
     prediction_effects: list[PredictionEffect] = Field(default_factory=list)
+    lot_plan: LotPlan | None = None
+    bottlenecks: list[Bottleneck] = Field(default_factory=list)

@@ -45,6 +45,7 @@ def find_violations(request: PlanRequest) -> list[Violation]:
     found += _options_violations(request.options)
     found += _prediction_violations(request, machine_ids)
     found += _changeover_violations(request.factory, machine_ids)
+    found += _forecast_violations(request)
     return found
 
 
@@ -180,6 +181,11 @@ def _options_violations(options: PlanOptions) -> list[Violation]:
         ("risk_penalty_weight", options.risk_penalty_weight >= 0, "must not be negative"),
         ("risk_bucket_minutes", options.risk_bucket_minutes > 0, "must be more than 0"),
         ("late_cost_per_minute", _positive_finite(options.late_cost_per_minute), "must be a finite number above 0"),
+        ("lot_bucket_minutes", options.lot_bucket_minutes > 0, "must be more than 0"),
+        ("service_level", 0 < options.service_level < 1, "must be between 0 and 1"),
+        ("detailed_lot_buckets", options.detailed_lot_buckets >= 1, "must be at least 1"),
+        ("holding_cost_per_unit", options.holding_cost_per_unit >= 0, "must not be negative"),
+        ("setup_cost", options.setup_cost >= 0, "must not be negative"),
     ]
     cap = options.max_expected_defect_rate
     checks.append(("max_expected_defect_rate", cap is None or 0 <= cap < 1, "must be at least 0 and below 1"))
@@ -228,6 +234,30 @@ def _curve_violations(curve: list, path: str) -> list[Violation]:
         elif index and point.probability < curve[index - 1].probability:
             found.append(Violation(f"{path}.curve[{index}].probability",
                                    "a cumulative failure probability cannot decrease"))
+    return found
+
+
+def _forecast_violations(request: PlanRequest) -> list[Violation]:
+    found: list[Violation] = []
+    product_ids = {p.id for p in request.factory.products}
+    buckets = -(-request.options.horizon_minutes // max(request.options.lot_bucket_minutes, 1))
+    for index, forecast in enumerate(request.demand_forecasts):
+        path = f"demand_forecasts[{index}]"
+        if forecast.product_id not in product_ids:
+            found.append(Violation(f"{path}.product_id", f"unknown product '{forecast.product_id}'"))
+        if not 0 <= forecast.bucket < buckets:
+            found.append(Violation(f"{path}.bucket", f"must be a lot bucket of the horizon, 0 to {buckets - 1}"))
+        if not forecast.quantiles:
+            found.append(Violation(f"{path}.quantiles", "at least one quantile is required"))
+        for q_index, quantile in enumerate(forecast.quantiles):
+            q_path = f"{path}.quantiles[{q_index}]"
+            if not (math.isfinite(quantile.level) and 0 < quantile.level < 1):
+                found.append(Violation(f"{q_path}.level", "must be between 0 and 1"))
+            if not (math.isfinite(quantile.value) and quantile.value >= 0):
+                found.append(Violation(f"{q_path}.value", "must be a finite number, at least 0"))
+            if q_index and (quantile.level <= forecast.quantiles[q_index - 1].level
+                            or quantile.value < forecast.quantiles[q_index - 1].value):
+                found.append(Violation(q_path, "levels must increase and values must not decrease"))
     return found
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from google.protobuf import duration_pb2, timestamp_pb2
 
 from planner import domain
-from planner.solution import Kpis, PlanResult
+from planner.solution import Kpis, LotPlan, PlanResult
 from planner.status import SolveStatus
 from planner.validation import InvalidPlanRequest, Violation, find_violations
 from prodplan.v1 import planning_service_pb2 as pb
@@ -110,6 +111,10 @@ def plan_request_to_domain(message: pb.CreatePlanRequest, settings: Settings) ->
         yields=[domain.YieldEstimate(product_id=y.product_id, machine_id=y.machine_id, yield_rate=y.yield_rate,
                                      source=y.source or "supplied") for y in message.yields],
         machine_risks=[_machine_risk(r, start) for r in message.machine_risks],
+        demand_forecasts=[domain.DemandForecast(
+            product_id=f.product_id, bucket=f.bucket, source=f.source or "supplied",
+            quantiles=[domain.QuantileValue(level=q.level, value=q.value) for q in f.quantiles])
+            for f in message.demand_forecasts],
     )
     problems += to_field_violations(find_violations(request))
     if problems:
@@ -198,6 +203,13 @@ def _options(
                                   else None),
         late_cost_per_minute=options.late_cost_per_minute or defaults.late_cost_per_minute,
         explain_predictions=not options.skip_prediction_effects,
+        lot_sizing=options.lot_sizing,
+        lot_bucket_minutes=minutes(options.lot_bucket) if options.HasField("lot_bucket") else defaults.lot_bucket_minutes,
+        service_level=options.service_level or defaults.service_level,
+        detailed_lot_buckets=options.detailed_lot_buckets or defaults.detailed_lot_buckets,
+        holding_cost_per_unit=(options.holding_cost_per_unit if options.HasField("holding_cost_per_unit")
+                               else defaults.holding_cost_per_unit),
+        setup_cost=options.setup_cost if options.HasField("setup_cost") else defaults.setup_cost,
     )
 
 
@@ -342,7 +354,25 @@ def plan_to_proto(request: domain.PlanRequest, result: PlanResult) -> pb.Plan:
         plan.prediction_effects.add(ignored=effect.ignored, kpis_with=kpis_to_proto(effect.kpis_with),
                                     kpis_without=kpis_to_proto(effect.kpis_without), summary=effect.summary,
                                     moved_operations=effect.moved_operations)
+    if result.lot_plan is not None:
+        plan.lot_plan.CopyFrom(_lot_plan_to_proto(result.lot_plan, stamp))
+    for b in result.bottlenecks:
+        plan.bottlenecks.add(work_center=b.work_center, bucket=b.bucket, bucket_start=stamp(b.bucket_start),
+                             saves_per_hour=b.saves_per_hour, utilization=b.utilization, sentence=b.sentence)
     return plan
+
+
+def _lot_plan_to_proto(lots: LotPlan, stamp: Callable[[int], timestamp_pb2.Timestamp]) -> pb.LotPlan:
+    return pb.LotPlan(
+        status=_STATUS[lots.status], bucket=to_duration(lots.bucket_minutes), buckets=lots.buckets,
+        objective=lots.objective, best_bound=lots.best_bound, gap=lots.gap,
+        build_time=to_duration(lots.build_seconds / 60), solve_time=to_duration(lots.solve_seconds / 60),
+        products=[pb.ProductLots(product_id=p.product_id, production=p.production, inventory=p.inventory,
+                                 backlog=p.backlog) for p in lots.products],
+        lots=[pb.Order(id=o.id, product_id=o.product_id, quantity=o.quantity, release_time=stamp(o.release),
+                       due_time=stamp(o.due), weight=o.weight, customer=o.customer) for o in lots.lots],
+        realisation_problems=lots.realisation_problems, reasons=lots.reasons,
+    )
 
 
 def kpis_to_proto(kpis: Kpis) -> pb.Kpis:
@@ -434,6 +464,11 @@ def plan_request_to_proto(request: domain.PlanRequest) -> pb.CreatePlanRequest:
             for r in request.machine_risks
         ],
     )
+    message.demand_forecasts.extend(
+        pb.DemandForecast(product_id=f.product_id, bucket=f.bucket, source=f.source,
+                          quantiles=[pb.QuantileValue(level=q.level, value=q.value) for q in f.quantiles])
+        for f in request.demand_forecasts
+    )
     message.factory.changeovers.extend(
         pb.FamilyChangeover(from_family=c.from_family, to_family=c.to_family, changeover_time=to_duration(c.minutes),
                             machine_id=c.machine_id or "")
@@ -486,4 +521,10 @@ def _options_to_proto(options: domain.PlanOptions) -> pb.PlanOptions:
         max_expected_defect_rate=options.max_expected_defect_rate,
         late_cost_per_minute=options.late_cost_per_minute,
         skip_prediction_effects=not options.explain_predictions,
+        lot_sizing=options.lot_sizing,
+        lot_bucket=to_duration(options.lot_bucket_minutes),
+        service_level=options.service_level,
+        detailed_lot_buckets=options.detailed_lot_buckets,
+        holding_cost_per_unit=options.holding_cost_per_unit,
+        setup_cost=options.setup_cost,
     )

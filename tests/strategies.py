@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from planner.domain import (
+    DemandForecast,
     FamilyChangeover,
     Machine,
     MachineRisk,
@@ -12,6 +13,7 @@ from planner.domain import (
     Order,
     PlanRequest,
     Product,
+    QuantileValue,
     RiskPoint,
     RiskPolicy,
     TimeWindow,
@@ -78,4 +80,9 @@ def _with_predictions(
                                     machine_id=draw(st.sampled_from([None, *machine_ids])))]
     changeovers = changeovers if draw(st.booleans()) else []
     factory = base.factory.model_copy(update={"products": products, "changeovers": changeovers})
-    return base.model_copy(update={"yields": yields, "machine_risks": risks, "options": options, "factory": factory})
+    forecasts = [DemandForecast(product_id=draw(st.sampled_from(product_ids)), bucket=bucket, quantiles=[
+        QuantileValue(level=0.1, value=median * 0.5), QuantileValue(level=0.5, value=median),
+        QuantileValue(level=0.9, value=median * 1.4)])
+        for bucket, median in enumerate(draw(st.lists(st.sampled_from([0.0, 5.0, 20.0]), max_size=3)))]
+    return base.model_copy(update={"yields": yields, "machine_risks": risks, "options": options, "factory": factory,
+                                   "demand_forecasts": forecasts})

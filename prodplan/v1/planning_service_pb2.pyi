@@ -68,20 +68,42 @@ PLAN_STATUS_NO_SOLUTION_IN_TIME: PlanStatus
 PLAN_STATUS_ERROR: PlanStatus
 
 class CreatePlanRequest(_message.Message):
-    __slots__ = ("request_id", "factory", "orders", "options", "yields", "machine_risks")
+    __slots__ = ("request_id", "factory", "orders", "options", "yields", "machine_risks", "demand_forecasts")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     FACTORY_FIELD_NUMBER: _ClassVar[int]
     ORDERS_FIELD_NUMBER: _ClassVar[int]
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
     YIELDS_FIELD_NUMBER: _ClassVar[int]
     MACHINE_RISKS_FIELD_NUMBER: _ClassVar[int]
+    DEMAND_FORECASTS_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     factory: Factory
     orders: _containers.RepeatedCompositeFieldContainer[Order]
     options: PlanOptions
     yields: _containers.RepeatedCompositeFieldContainer[YieldEstimate]
     machine_risks: _containers.RepeatedCompositeFieldContainer[MachineRisk]
-    def __init__(self, request_id: _Optional[str] = ..., factory: _Optional[_Union[Factory, _Mapping]] = ..., orders: _Optional[_Iterable[_Union[Order, _Mapping]]] = ..., options: _Optional[_Union[PlanOptions, _Mapping]] = ..., yields: _Optional[_Iterable[_Union[YieldEstimate, _Mapping]]] = ..., machine_risks: _Optional[_Iterable[_Union[MachineRisk, _Mapping]]] = ...) -> None: ...
+    demand_forecasts: _containers.RepeatedCompositeFieldContainer[DemandForecast]
+    def __init__(self, request_id: _Optional[str] = ..., factory: _Optional[_Union[Factory, _Mapping]] = ..., orders: _Optional[_Iterable[_Union[Order, _Mapping]]] = ..., options: _Optional[_Union[PlanOptions, _Mapping]] = ..., yields: _Optional[_Iterable[_Union[YieldEstimate, _Mapping]]] = ..., machine_risks: _Optional[_Iterable[_Union[MachineRisk, _Mapping]]] = ..., demand_forecasts: _Optional[_Iterable[_Union[DemandForecast, _Mapping]]] = ...) -> None: ...
+
+class DemandForecast(_message.Message):
+    __slots__ = ("product_id", "bucket", "quantiles", "source")
+    PRODUCT_ID_FIELD_NUMBER: _ClassVar[int]
+    BUCKET_FIELD_NUMBER: _ClassVar[int]
+    QUANTILES_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    product_id: str
+    bucket: int
+    quantiles: _containers.RepeatedCompositeFieldContainer[QuantileValue]
+    source: str
+    def __init__(self, product_id: _Optional[str] = ..., bucket: _Optional[int] = ..., quantiles: _Optional[_Iterable[_Union[QuantileValue, _Mapping]]] = ..., source: _Optional[str] = ...) -> None: ...
+
+class QuantileValue(_message.Message):
+    __slots__ = ("level", "value")
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    level: float
+    value: float
+    def __init__(self, level: _Optional[float] = ..., value: _Optional[float] = ...) -> None: ...
 
 class CreatePlanResponse(_message.Message):
     __slots__ = ("plan_id", "plan")
@@ -252,7 +274,7 @@ class Order(_message.Message):
     def __init__(self, id: _Optional[str] = ..., product_id: _Optional[str] = ..., quantity: _Optional[int] = ..., release_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., weight: _Optional[float] = ..., customer: _Optional[str] = ...) -> None: ...
 
 class PlanOptions(_message.Message):
-    __slots__ = ("plan_start", "horizon", "objective", "time_limit", "num_workers", "random_seed", "locale", "risk_policy", "risk_alpha", "maintenance_threshold", "maintenance_duration", "risk_penalty_weight", "risk_bucket", "max_expected_defect_rate", "late_cost_per_minute", "skip_prediction_effects")
+    __slots__ = ("plan_start", "horizon", "objective", "time_limit", "num_workers", "random_seed", "locale", "risk_policy", "risk_alpha", "maintenance_threshold", "maintenance_duration", "risk_penalty_weight", "risk_bucket", "max_expected_defect_rate", "late_cost_per_minute", "skip_prediction_effects", "lot_sizing", "lot_bucket", "service_level", "detailed_lot_buckets", "holding_cost_per_unit", "setup_cost")
     PLAN_START_FIELD_NUMBER: _ClassVar[int]
     HORIZON_FIELD_NUMBER: _ClassVar[int]
     OBJECTIVE_FIELD_NUMBER: _ClassVar[int]
@@ -269,6 +291,12 @@ class PlanOptions(_message.Message):
     MAX_EXPECTED_DEFECT_RATE_FIELD_NUMBER: _ClassVar[int]
     LATE_COST_PER_MINUTE_FIELD_NUMBER: _ClassVar[int]
     SKIP_PREDICTION_EFFECTS_FIELD_NUMBER: _ClassVar[int]
+    LOT_SIZING_FIELD_NUMBER: _ClassVar[int]
+    LOT_BUCKET_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    DETAILED_LOT_BUCKETS_FIELD_NUMBER: _ClassVar[int]
+    HOLDING_COST_PER_UNIT_FIELD_NUMBER: _ClassVar[int]
+    SETUP_COST_FIELD_NUMBER: _ClassVar[int]
     plan_start: _timestamp_pb2.Timestamp
     horizon: _duration_pb2.Duration
     objective: Objective
@@ -285,10 +313,16 @@ class PlanOptions(_message.Message):
     max_expected_defect_rate: float
     late_cost_per_minute: float
     skip_prediction_effects: bool
-    def __init__(self, plan_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., horizon: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., objective: _Optional[_Union[Objective, str]] = ..., time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., num_workers: _Optional[int] = ..., random_seed: _Optional[int] = ..., locale: _Optional[str] = ..., risk_policy: _Optional[_Union[RiskPolicy, str]] = ..., risk_alpha: _Optional[float] = ..., maintenance_threshold: _Optional[float] = ..., maintenance_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., risk_penalty_weight: _Optional[float] = ..., risk_bucket: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_expected_defect_rate: _Optional[float] = ..., late_cost_per_minute: _Optional[float] = ..., skip_prediction_effects: _Optional[bool] = ...) -> None: ...
+    lot_sizing: bool
+    lot_bucket: _duration_pb2.Duration
+    service_level: float
+    detailed_lot_buckets: int
+    holding_cost_per_unit: float
+    setup_cost: float
+    def __init__(self, plan_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., horizon: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., objective: _Optional[_Union[Objective, str]] = ..., time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., num_workers: _Optional[int] = ..., random_seed: _Optional[int] = ..., locale: _Optional[str] = ..., risk_policy: _Optional[_Union[RiskPolicy, str]] = ..., risk_alpha: _Optional[float] = ..., maintenance_threshold: _Optional[float] = ..., maintenance_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., risk_penalty_weight: _Optional[float] = ..., risk_bucket: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_expected_defect_rate: _Optional[float] = ..., late_cost_per_minute: _Optional[float] = ..., skip_prediction_effects: _Optional[bool] = ..., lot_sizing: _Optional[bool] = ..., lot_bucket: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., service_level: _Optional[float] = ..., detailed_lot_buckets: _Optional[int] = ..., holding_cost_per_unit: _Optional[float] = ..., setup_cost: _Optional[float] = ...) -> None: ...
 
 class Plan(_message.Message):
-    __slots__ = ("status", "plan_start", "horizon_end", "assignments", "kpis", "statistics", "infeasibility_reasons", "order_results", "maintenance", "late_orders", "policy_actions", "prediction_effects")
+    __slots__ = ("status", "plan_start", "horizon_end", "assignments", "kpis", "statistics", "infeasibility_reasons", "order_results", "maintenance", "late_orders", "policy_actions", "prediction_effects", "lot_plan", "bottlenecks")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     PLAN_START_FIELD_NUMBER: _ClassVar[int]
     HORIZON_END_FIELD_NUMBER: _ClassVar[int]
@@ -301,6 +335,8 @@ class Plan(_message.Message):
     LATE_ORDERS_FIELD_NUMBER: _ClassVar[int]
     POLICY_ACTIONS_FIELD_NUMBER: _ClassVar[int]
     PREDICTION_EFFECTS_FIELD_NUMBER: _ClassVar[int]
+    LOT_PLAN_FIELD_NUMBER: _ClassVar[int]
+    BOTTLENECKS_FIELD_NUMBER: _ClassVar[int]
     status: PlanStatus
     plan_start: _timestamp_pb2.Timestamp
     horizon_end: _timestamp_pb2.Timestamp
@@ -313,7 +349,65 @@ class Plan(_message.Message):
     late_orders: _containers.RepeatedCompositeFieldContainer[LateOrderExplanation]
     policy_actions: _containers.RepeatedCompositeFieldContainer[PolicyAction]
     prediction_effects: _containers.RepeatedCompositeFieldContainer[PredictionEffect]
-    def __init__(self, status: _Optional[_Union[PlanStatus, str]] = ..., plan_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., horizon_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., assignments: _Optional[_Iterable[_Union[Assignment, _Mapping]]] = ..., kpis: _Optional[_Union[Kpis, _Mapping]] = ..., statistics: _Optional[_Union[SolveStatistics, _Mapping]] = ..., infeasibility_reasons: _Optional[_Iterable[str]] = ..., order_results: _Optional[_Iterable[_Union[OrderResult, _Mapping]]] = ..., maintenance: _Optional[_Iterable[_Union[ScheduledMaintenance, _Mapping]]] = ..., late_orders: _Optional[_Iterable[_Union[LateOrderExplanation, _Mapping]]] = ..., policy_actions: _Optional[_Iterable[_Union[PolicyAction, _Mapping]]] = ..., prediction_effects: _Optional[_Iterable[_Union[PredictionEffect, _Mapping]]] = ...) -> None: ...
+    lot_plan: LotPlan
+    bottlenecks: _containers.RepeatedCompositeFieldContainer[Bottleneck]
+    def __init__(self, status: _Optional[_Union[PlanStatus, str]] = ..., plan_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., horizon_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., assignments: _Optional[_Iterable[_Union[Assignment, _Mapping]]] = ..., kpis: _Optional[_Union[Kpis, _Mapping]] = ..., statistics: _Optional[_Union[SolveStatistics, _Mapping]] = ..., infeasibility_reasons: _Optional[_Iterable[str]] = ..., order_results: _Optional[_Iterable[_Union[OrderResult, _Mapping]]] = ..., maintenance: _Optional[_Iterable[_Union[ScheduledMaintenance, _Mapping]]] = ..., late_orders: _Optional[_Iterable[_Union[LateOrderExplanation, _Mapping]]] = ..., policy_actions: _Optional[_Iterable[_Union[PolicyAction, _Mapping]]] = ..., prediction_effects: _Optional[_Iterable[_Union[PredictionEffect, _Mapping]]] = ..., lot_plan: _Optional[_Union[LotPlan, _Mapping]] = ..., bottlenecks: _Optional[_Iterable[_Union[Bottleneck, _Mapping]]] = ...) -> None: ...
+
+class LotPlan(_message.Message):
+    __slots__ = ("status", "bucket", "buckets", "objective", "best_bound", "gap", "build_time", "solve_time", "products", "lots", "realisation_problems", "reasons")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    BUCKET_FIELD_NUMBER: _ClassVar[int]
+    BUCKETS_FIELD_NUMBER: _ClassVar[int]
+    OBJECTIVE_FIELD_NUMBER: _ClassVar[int]
+    BEST_BOUND_FIELD_NUMBER: _ClassVar[int]
+    GAP_FIELD_NUMBER: _ClassVar[int]
+    BUILD_TIME_FIELD_NUMBER: _ClassVar[int]
+    SOLVE_TIME_FIELD_NUMBER: _ClassVar[int]
+    PRODUCTS_FIELD_NUMBER: _ClassVar[int]
+    LOTS_FIELD_NUMBER: _ClassVar[int]
+    REALISATION_PROBLEMS_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    status: PlanStatus
+    bucket: _duration_pb2.Duration
+    buckets: int
+    objective: float
+    best_bound: float
+    gap: float
+    build_time: _duration_pb2.Duration
+    solve_time: _duration_pb2.Duration
+    products: _containers.RepeatedCompositeFieldContainer[ProductLots]
+    lots: _containers.RepeatedCompositeFieldContainer[Order]
+    realisation_problems: _containers.RepeatedScalarFieldContainer[str]
+    reasons: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, status: _Optional[_Union[PlanStatus, str]] = ..., bucket: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., buckets: _Optional[int] = ..., objective: _Optional[float] = ..., best_bound: _Optional[float] = ..., gap: _Optional[float] = ..., build_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., solve_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., products: _Optional[_Iterable[_Union[ProductLots, _Mapping]]] = ..., lots: _Optional[_Iterable[_Union[Order, _Mapping]]] = ..., realisation_problems: _Optional[_Iterable[str]] = ..., reasons: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ProductLots(_message.Message):
+    __slots__ = ("product_id", "production", "inventory", "backlog")
+    PRODUCT_ID_FIELD_NUMBER: _ClassVar[int]
+    PRODUCTION_FIELD_NUMBER: _ClassVar[int]
+    INVENTORY_FIELD_NUMBER: _ClassVar[int]
+    BACKLOG_FIELD_NUMBER: _ClassVar[int]
+    product_id: str
+    production: _containers.RepeatedScalarFieldContainer[float]
+    inventory: _containers.RepeatedScalarFieldContainer[float]
+    backlog: _containers.RepeatedScalarFieldContainer[float]
+    def __init__(self, product_id: _Optional[str] = ..., production: _Optional[_Iterable[float]] = ..., inventory: _Optional[_Iterable[float]] = ..., backlog: _Optional[_Iterable[float]] = ...) -> None: ...
+
+class Bottleneck(_message.Message):
+    __slots__ = ("work_center", "bucket", "bucket_start", "saves_per_hour", "utilization", "sentence")
+    WORK_CENTER_FIELD_NUMBER: _ClassVar[int]
+    BUCKET_FIELD_NUMBER: _ClassVar[int]
+    BUCKET_START_FIELD_NUMBER: _ClassVar[int]
+    SAVES_PER_HOUR_FIELD_NUMBER: _ClassVar[int]
+    UTILIZATION_FIELD_NUMBER: _ClassVar[int]
+    SENTENCE_FIELD_NUMBER: _ClassVar[int]
+    work_center: str
+    bucket: int
+    bucket_start: _timestamp_pb2.Timestamp
+    saves_per_hour: float
+    utilization: float
+    sentence: str
+    def __init__(self, work_center: _Optional[str] = ..., bucket: _Optional[int] = ..., bucket_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., saves_per_hour: _Optional[float] = ..., utilization: _Optional[float] = ..., sentence: _Optional[str] = ...) -> None: ...
 
 class ScheduledMaintenance(_message.Message):
     __slots__ = ("machine_id", "start", "end", "latest_start", "reason")

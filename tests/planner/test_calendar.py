@@ -56,6 +56,20 @@ def test_maintenance_is_removed_from_availability() -> None:
     assert available["M"] == [(0, 100), (200, 1000)]
 
 
+def test_extra_working_time_adds_to_the_shifts_and_maintenance_still_wins() -> None:
+    # Monday: shifts 06:00-22:00; overtime 22:00-24:00 joins the late shift, a Saturday shift is
+    # worked although the calendar is Monday to Friday, and maintenance inside the overtime wins.
+    overtime = TimeWindow(start=1320, end=1440, reason="overtime")
+    saturday = TimeWindow(start=5 * DAY + 360, end=5 * DAY + 840, reason="added Saturday shift")
+    machine = Machine(id="M", calendar_id="c", extra_working_windows=[overtime, saturday],
+                      maintenance_windows=[TimeWindow(start=1400, end=1410)])
+    available = availability_by_machine(_request(TWO_SHIFTS, machine))["M"]
+    assert available[:2] == [(360, 1400), (1410, 1440)]
+    assert (5 * DAY + 360, 5 * DAY + 840) in available
+    plain = availability_by_machine(_request(TWO_SHIFTS, Machine(id="M", calendar_id="c")))["M"]
+    assert sum(e - s for s, e in available) == sum(e - s for s, e in plain) + 120 - 10 + 480
+
+
 @given(st.lists(st.tuples(st.integers(0, 500), st.integers(0, 100)), max_size=8))
 def test_merge_and_complement_partition_the_horizon(raw: list[tuple[int, int]]) -> None:
     intervals = [(s, s + length) for s, length in raw]

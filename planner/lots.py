@@ -1,0 +1,206 @@
+"""The hierarchical plan: lot sizing over buckets (HiGHS) above the detailed schedule (CP-SAT).
+
+From a plan request this module builds the lot-sizing instance:
+- resources are work centers; a bucket's capacity is the working time of their machines in it,
+  after the risk policy's reserves (so EXPECTED_CAPACITY plans lots on expected capacity);
+- items are products; demand per bucket is the firm orders due in it plus the forecast median,
+  and the forecast quantile at the service level above the median is safety stock;
+- an item's time per unit on a work center is the mean run time over the eligible machines divided
+  by the mean yield there (gross units take the capacity); setup time is the operation's setup;
+- backlog costs what lateness costs: the order weight x late cost per minute x bucket minutes,
+  per unit of an average order.
+
+The solved lot plan then does two things. Its forecast-driven lots in the first
+`detailed_lot_buckets` buckets (production beyond the firm orders due there) become jobs of the
+detailed schedule, due at their bucket's end; after scheduling, `realisation_problems` lists any lot
+the schedule does not finish in its bucket. And the capacity rows' duals (LP with the setups fixed)
+rank bottlenecks: "one more hour on <work center> in <bucket> saves <cost>".
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from datetime import timedelta
+
+from planner.calendar import Interval
+from planner.domain import Order, PlanRequest
+from planner.lotsizing import (
+    LotSizingInstance,
+    LotSizingItem,
+    LotSizingOperation,
+    LotSizingOptions,
+    LotSizingResource,
+    LotSizingResult,
+    solve_lot_sizing,
+)
+from planner.solution import Bottleneck, LotPlan, ProductLots, ScheduledOperation
+
+LOT_PREFIX = "LOT"
+LOT_WEIGHT = 0.5
+"""Weight of a forecast lot's lateness: stock replenishment matters, but less than a customer order."""
+MAX_BOTTLENECKS = 5
+LOT_SHARE_OF_TIME = 0.15
+"""Share of the request's time limit the lot-sizing MIP may use."""
+
+
+def uses_lot_sizing(request: PlanRequest) -> bool:
+    return request.options.lot_sizing or bool(request.demand_forecasts)
+
+
+def bucket_count(request: PlanRequest) -> int:
+    return math.ceil(request.options.horizon_minutes / request.options.lot_bucket_minutes)
+
+
+def _bucket_of(request: PlanRequest, minute: int) -> int:
+    return min(max(minute, 0) // request.options.lot_bucket_minutes, bucket_count(request) - 1)
+
+
+def _capacities(request: PlanRequest, available: dict[str, list[Interval]]) -> dict[str, list[float]]:
+    size, buckets = request.options.lot_bucket_minutes, bucket_count(request)
+    capacity: dict[str, list[float]] = defaultdict(lambda: [0.0] * buckets)
+    for machine in request.factory.machines:
+        center = machine.work_center or machine.id
+        for start, end in available[machine.id]:
+            for bucket in range(start // size, min((end - 1) // size, buckets - 1) + 1):
+                capacity[center][bucket] += min(end, (bucket + 1) * size) - max(start, bucket * size)
+    return capacity
+
+
+def _operations(request: PlanRequest, product_id: str) -> tuple[list[LotSizingOperation], float]:
+    """Per work center of the routing: gross minutes per unit and setup; and the product's mean yield."""
+    product = request.factory.product(product_id)
+    centers = {m.id: m.work_center or m.id for m in request.factory.machines}
+    by_center: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    yields = []
+    for operation in product.routing:
+        options = operation.eligible_machines
+        rates = [request.yield_rate(product_id, o.machine_id) for o in options]
+        runs = [(o.run_minutes_per_unit or operation.run_minutes_per_unit) for o in options]
+        center = centers[options[0].machine_id]
+        by_center[center][0] += sum(runs) / len(runs)
+        by_center[center][1] += operation.setup_minutes
+        yields.append(sum(rates) / len(rates))
+    mean_yield = math.prod(yields) ** (1 / len(yields)) if yields else 1.0
+    ops = [LotSizingOperation(resource_id=c, minutes_per_unit=run, setup_minutes=setup)
+           for c, (run, setup) in by_center.items()]
+    return ops, mean_yield
+
+
+def _demand(request: PlanRequest) -> tuple[dict[str, list[float]], dict[str, list[float]], dict[str, list[Order]]]:
+    """Per product: demand per bucket (orders + forecast median), safety stock, and its orders."""
+    buckets = bucket_count(request)
+    demand: dict[str, list[float]] = defaultdict(lambda: [0.0] * buckets)
+    safety: dict[str, list[float]] = defaultdict(lambda: [0.0] * buckets)
+    orders: dict[str, list[Order]] = defaultdict(list)
+    for order in request.orders:
+        demand[order.product_id][_bucket_of(request, order.due)] += order.quantity
+        orders[order.product_id].append(order)
+    for forecast in request.demand_forecasts:
+        median = forecast.at(0.5)
+        demand[forecast.product_id][forecast.bucket] += median
+        safety[forecast.product_id][forecast.bucket] += max(forecast.at(request.options.service_level) - median, 0.0)
+    return demand, safety, orders
+
+
+def lot_sizing_instance(request: PlanRequest, available: dict[str, list[Interval]]) -> LotSizingInstance:
+    options = request.options
+    demand, safety, orders = _demand(request)
+    capacity = _capacities(request, available)
+    items = []
+    for product_id in sorted(demand):
+        operations, mean_yield = _operations(request, product_id)
+        product_orders = orders.get(product_id, [])
+        weight = sum(o.weight for o in product_orders) / len(product_orders) if product_orders else LOT_WEIGHT
+        quantity = sum(o.quantity for o in product_orders) / len(product_orders) if product_orders else 100.0
+        backlog = weight * options.late_cost_per_minute * options.lot_bucket_minutes / max(quantity, 1.0)
+        items.append(LotSizingItem(
+            item_id=product_id, demand=demand[product_id], operations=operations, setup_cost=options.setup_cost,
+            holding_cost=options.holding_cost_per_unit, backlog_cost=max(backlog, options.holding_cost_per_unit * 2),
+            safety_stock=safety[product_id] if product_id in safety else None, yield_rate=min(mean_yield, 1.0),
+        ))
+    used = {op.resource_id for item in items for op in item.operations}
+    resources = [LotSizingResource(resource_id=c, capacity_minutes=capacity[c]) for c in sorted(used)]
+    return LotSizingInstance(name=request.request_id or "plan", bucket_count=bucket_count(request), items=items,
+                             resources=resources)
+
+
+def solve_lots(request: PlanRequest,
+               available: dict[str, list[Interval]]) -> tuple[LotSizingInstance, LotSizingResult]:
+    options = LotSizingOptions(time_limit_seconds=max(request.options.time_limit_seconds * LOT_SHARE_OF_TIME, 0.5),
+                               threads=request.options.num_workers, random_seed=request.options.random_seed)
+    instance = lot_sizing_instance(request, available)
+    return instance, solve_lot_sizing(instance, options)
+
+
+def lot_orders(request: PlanRequest, result: LotSizingResult) -> list[Order]:
+    """Forecast-driven lots of the first buckets, as orders for the detailed schedule."""
+    if not result.status.has_solution:
+        return []
+    size = request.options.lot_bucket_minutes
+    firm: dict[tuple[str, int], float] = defaultdict(float)
+    for order in request.orders:
+        firm[(order.product_id, _bucket_of(request, order.due))] += order.quantity
+    lots = []
+    for plan in result.items:
+        for bucket in range(min(request.options.detailed_lot_buckets, len(plan.good_production))):
+            extra = math.floor(plan.good_production[bucket] - firm[(plan.item_id, bucket)] + 1e-6)
+            if extra > 0:
+                lots.append(Order(id=f"{LOT_PREFIX}-{plan.item_id}-B{bucket}", product_id=plan.item_id,
+                                  quantity=extra, release=bucket * size,
+                                  due=min((bucket + 1) * size, request.options.horizon_minutes),
+                                  weight=LOT_WEIGHT, customer="stock (forecast lot)"))
+    return lots
+
+
+def realisation_problems(lots: list[Order], assignments: list[ScheduledOperation]) -> list[str]:
+    """Lots that the detailed schedule does not finish inside their bucket."""
+    finish: dict[str, int] = {}
+    for placed in assignments:
+        finish[placed.order_id] = max(finish.get(placed.order_id, 0), placed.end)
+    return [f"lot {lot.id} ({lot.quantity} units) finishes at minute {finish[lot.id]}, after its bucket ends at "
+            f"minute {lot.due}" for lot in lots if lot.id in finish and finish[lot.id] > lot.due] + [
+            f"lot {lot.id} is not scheduled" for lot in lots if lot.id not in finish]
+
+
+def lot_plan(request: PlanRequest, result: LotSizingResult, lots: list[Order]) -> LotPlan:
+    return LotPlan(
+        status=result.status, bucket_minutes=request.options.lot_bucket_minutes, buckets=bucket_count(request),
+        objective=result.objective or 0.0, best_bound=result.best_bound or 0.0, gap=result.gap or 0.0,
+        build_seconds=result.build_seconds, solve_seconds=result.solve_seconds,
+        products=[ProductLots(product_id=p.item_id, production=p.production, inventory=p.inventory,
+                              backlog=p.backlog) for p in result.items],
+        lots=lots, reasons=result.reasons,
+    )
+
+
+BOTTLENECK_TEXT = {
+    "en": "One more hour on {center} on {day} would save {saves:,.0f} (at {utilization:.0%} load).",
+    "ko": "{day} {center} 작업장에 1시간을 더하면 {saves:,.0f}을(를) 절감합니다 (부하율 {utilization:.0%}).",
+}
+
+
+def bottlenecks(request: PlanRequest, instance: LotSizingInstance, result: LotSizingResult) -> list[Bottleneck]:
+    """Work center x bucket ranked by what one more hour of capacity would save (LP dual x 60)."""
+    if not result.status.has_solution:
+        return []
+    capacity = {r.resource_id: r.capacity_minutes for r in instance.resources}
+    found = []
+    for plan in result.resources:
+        for bucket, price in enumerate(plan.shadow_price or []):
+            saves = abs(price) * 60
+            if saves > 1e-6:
+                cap = capacity.get(plan.resource_id, [0.0] * (bucket + 1))[bucket]
+                found.append((saves, plan.resource_id, bucket, plan.load_minutes[bucket] / cap if cap else 1.0))
+    ranked = sorted(found, reverse=True)[:MAX_BOTTLENECKS]
+    return [_bottleneck(request, saves, center, bucket, load) for saves, center, bucket, load in ranked]
+
+
+def _bottleneck(request: PlanRequest, saves: float, center: str, bucket: int, utilization: float) -> Bottleneck:
+    start = bucket * request.options.lot_bucket_minutes
+    moment = request.options.plan_start + timedelta(minutes=start + request.factory.utc_offset_minutes)
+    day = moment.strftime("%m월 %d일") if request.options.locale == "ko" else moment.strftime("%a %d %b")
+    sentence = BOTTLENECK_TEXT[request.options.locale].format(center=center, day=day, saves=saves,
+                                                              utilization=utilization)
+    return Bottleneck(work_center=center, bucket=bucket, bucket_start=start, saves_per_hour=saves,
+                      utilization=min(utilization, 1.0), sentence=sentence)

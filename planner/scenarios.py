@@ -1,0 +1,374 @@
+"""What-if scenarios: a base request plus named deltas, and the comparison of their plans with the base.
+
+A scenario is the base request with its deltas applied in order (a later delta may refer to an
+order an earlier one added). Each delta type mirrors one `ScenarioDelta` of the API, and its
+`kind` is the name of that oneof field, so violations carry the API's path
+(`scenarios[1].deltas[0].cancel_order_id`) without a translation table.
+
+Semantics a planner relies on:
+- quantities scaled by demand are rounded up (never fewer parts than asked for), at least 1;
+- a machine down for a window becomes a maintenance window on that machine;
+- extra working time (overtime, an added shift) is working time even outside the machine's
+  calendar (`Machine.extra_working_windows`); maintenance and breakdowns still win over it;
+- a yield override replaces the estimate for its (product, machine) pair or adds one.
+
+`compare` measures a scenario's plan against the base plan: KPIs, the bottleneck machine, orders
+that became late or on time, and the machines whose busy time changed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from planner.domain import Machine, Order, PlanRequest, RiskPolicy, TimeWindow, YieldEstimate
+from planner.solution import Kpis, PlanResult
+from planner.status import SolveStatus
+from planner.validation import InvalidPlanRequest, Violation, find_violations
+
+
+class _Delta(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class AddOrder(_Delta):
+    """A new order, e.g. a rush order."""
+
+    kind: Literal["add_order"] = "add_order"
+    order: Order
+
+
+class CancelOrder(_Delta):
+    kind: Literal["cancel_order_id"] = "cancel_order_id"
+    order_id: str
+
+
+class ChangeQuantity(_Delta):
+    kind: Literal["change_quantity"] = "change_quantity"
+    order_id: str
+    quantity: int = Field(description="New quantity, > 0.")
+
+
+class ChangeDueDate(_Delta):
+    kind: Literal["change_due_date"] = "change_due_date"
+    order_id: str
+    due: int = Field(description="New due time, minutes from plan start.")
+
+
+class MachineDown(_Delta):
+    """The machine cannot work inside the window (it becomes a maintenance window)."""
+
+    kind: Literal["machine_down"] = "machine_down"
+    machine_id: str
+    window: TimeWindow
+
+
+class ExtraWorkingTime(_Delta):
+    """Overtime or an added shift: the window becomes working time even outside the machine's calendar."""
+
+    kind: Literal["extra_working_time"] = "extra_working_time"
+    machine_id: str
+    window: TimeWindow
+
+
+class DemandScale(_Delta):
+    kind: Literal["demand_scale"] = "demand_scale"
+    product_id: str | None = Field(default=None, description="Only this product's orders; None = every order.")
+    factor: float = Field(description="Multiplies quantities (rounded up), > 0; 1.2 is demand +20 %.")
+
+
+class SetRiskPolicy(_Delta):
+    kind: Literal["risk_policy"] = "risk_policy"
+    risk_policy: RiskPolicy
+
+
+class YieldOverride(_Delta):
+    kind: Literal["yield_override"] = "yield_override"
+    estimate: YieldEstimate
+
+
+ScenarioDelta = Annotated[
+    AddOrder | CancelOrder | ChangeQuantity | ChangeDueDate | MachineDown | ExtraWorkingTime | DemandScale
+    | SetRiskPolicy | YieldOverride,
+    Field(discriminator="kind"),
+]
+
+_Applied = tuple[PlanRequest, list[Violation]]
+
+
+def apply_deltas(base: PlanRequest, deltas: Sequence[ScenarioDelta | None], path: str = "deltas") -> PlanRequest:
+    """The base request with the deltas applied in order.
+
+    Raises `InvalidPlanRequest` listing every problem (unknown order, machine or product, a
+    non-positive factor, a window that ends before it starts, a result that breaks the request's
+    rules), each under `{path}[j].<delta field>`. A None is a delta the caller could not read and
+    has reported already: it is skipped, so the others are still checked under their own index."""
+    request = base
+    problems: list[Violation] = []
+    touched: dict[str, int] = {}
+    for index, delta in enumerate(deltas):
+        if delta is None:
+            continue
+        here = f"{path}[{index}].{delta.kind}"
+        request, found = _APPLY[type(delta)](request, delta, here)
+        problems += found
+        if not found:
+            touched.update({order_id: index for order_id in _orders_named(delta)})
+    if not problems:
+        problems = _result_violations(base, request, deltas, touched, path)
+    if problems:
+        raise InvalidPlanRequest(problems)
+    return request
+
+
+def _orders_named(delta: ScenarioDelta) -> list[str]:
+    if isinstance(delta, AddOrder):
+        return [delta.order.id]
+    if isinstance(delta, ChangeQuantity | ChangeDueDate):
+        return [delta.order_id]
+    return []
+
+
+def _result_violations(base: PlanRequest, request: PlanRequest, deltas: Sequence[ScenarioDelta | None],
+                       touched: dict[str, int], path: str) -> list[Violation]:
+    """Violations the deltas introduced, moved onto the delta that caused them where it is known."""
+    existing = {(v.field, v.reason) for v in find_violations(base)}
+    problems = []
+    for violation in find_violations(request):
+        if (violation.field, violation.reason) in existing:
+            continue
+        head, _, rest = violation.field.partition(".")
+        if head.startswith("orders[") and head.endswith("]") and head[7:-1].isdigit():
+            order_id = request.orders[int(head[7:-1])].id
+            if order_id in touched:
+                index = touched[order_id]
+                kind = deltas[index].kind  # type: ignore[union-attr]  # touched only names applied deltas
+                suffix = f".{rest}" if kind == "add_order" and rest else ""
+                problems.append(Violation(f"{path}[{index}].{kind}{suffix}", violation.reason))
+                continue
+        problems.append(Violation(path, f"the scenario breaks a rule of the request: {violation.field}: "
+                                        f"{violation.reason}"))
+    return problems
+
+
+def _unknown_order(request: PlanRequest, order_id: str, field: str) -> list[Violation]:
+    if any(o.id == order_id for o in request.orders):
+        return []
+    return [Violation(field, f"unknown order '{order_id}' (not in the base or cancelled by an earlier delta)")]
+
+
+def _unknown_machine(request: PlanRequest, machine_id: str, field: str) -> list[Violation]:
+    if any(m.id == machine_id for m in request.factory.machines):
+        return []
+    return [Violation(field, f"unknown machine '{machine_id}'")]
+
+
+def _unknown_product(request: PlanRequest, product_id: str, field: str) -> list[Violation]:
+    if any(p.id == product_id for p in request.factory.products):
+        return []
+    return [Violation(field, f"unknown product '{product_id}'")]
+
+
+def _window_violations(window: TimeWindow, field: str) -> list[Violation]:
+    return [] if window.end > window.start else [Violation(field, "end must be after start")]
+
+
+def _add_order(request: PlanRequest, delta: AddOrder, path: str) -> _Applied:
+    """An order joins the plan; its id must be new (the request's own rules check the rest)."""
+    if any(o.id == delta.order.id for o in request.orders):
+        return request, [Violation(f"{path}.id", f"duplicate order id '{delta.order.id}'")]
+    problems = _unknown_product(request, delta.order.product_id, f"{path}.product_id")
+    if problems:
+        return request, problems
+    return request.model_copy(update={"orders": [*request.orders, delta.order]}), []
+
+
+def _cancel_order(request: PlanRequest, delta: CancelOrder, path: str) -> _Applied:
+    problems = _unknown_order(request, delta.order_id, path)
+    if problems:
+        return request, problems
+    return request.model_copy(update={"orders": [o for o in request.orders if o.id != delta.order_id]}), []
+
+
+def _replace_order(request: PlanRequest, order_id: str, **changes: object) -> PlanRequest:
+    orders = [o.model_copy(update=changes) if o.id == order_id else o for o in request.orders]
+    return request.model_copy(update={"orders": orders})
+
+
+def _change_quantity(request: PlanRequest, delta: ChangeQuantity, path: str) -> _Applied:
+    problems = _unknown_order(request, delta.order_id, f"{path}.order_id")
+    if delta.quantity <= 0:
+        problems.append(Violation(f"{path}.quantity", f"must be greater than 0 (got {delta.quantity})"))
+    if problems:
+        return request, problems
+    return _replace_order(request, delta.order_id, quantity=delta.quantity), []
+
+
+def _change_due_date(request: PlanRequest, delta: ChangeDueDate, path: str) -> _Applied:
+    problems = _unknown_order(request, delta.order_id, f"{path}.order_id")
+    if problems:
+        return request, problems
+    order = next(o for o in request.orders if o.id == delta.order_id)
+    if delta.due < order.release:
+        problems.append(Violation(f"{path}.new_due_time", "due time is before the order's release time"))
+    if delta.due > request.options.horizon_minutes:
+        problems.append(Violation(f"{path}.new_due_time", "due time is after the end of the planning horizon"))
+    if problems:
+        return request, problems
+    return _replace_order(request, delta.order_id, due=delta.due), []
+
+
+def _replace_machine(request: PlanRequest, machine_id: str, change: Callable[[Machine], Machine]) -> PlanRequest:
+    machines = [change(m) if m.id == machine_id else m for m in request.factory.machines]
+    return request.model_copy(update={"factory": request.factory.model_copy(update={"machines": machines})})
+
+
+def _machine_down(request: PlanRequest, delta: MachineDown, path: str) -> _Applied:
+    """Hard: the machine does nothing inside the window, like planned maintenance."""
+    problems = _unknown_machine(request, delta.machine_id, f"{path}.machine_id")
+    problems += _window_violations(delta.window, f"{path}.window")
+    if problems:
+        return request, problems
+    window = delta.window if delta.window.reason else delta.window.model_copy(update={"reason": "machine down"})
+    return _replace_machine(request, delta.machine_id, lambda m: m.model_copy(
+        update={"maintenance_windows": [*m.maintenance_windows, window]})), []
+
+
+def _extra_working_time(request: PlanRequest, delta: ExtraWorkingTime, path: str) -> _Applied:
+    """Working time added to the machine's calendar (overtime, an added shift)."""
+    problems = _unknown_machine(request, delta.machine_id, f"{path}.machine_id")
+    problems += _window_violations(delta.window, f"{path}.window")
+    if problems:
+        return request, problems
+    window = delta.window if delta.window.reason else delta.window.model_copy(update={"reason": "extra working time"})
+    return _replace_machine(request, delta.machine_id, lambda m: m.model_copy(
+        update={"extra_working_windows": [*m.extra_working_windows, window]})), []
+
+
+def scaled_quantity(quantity: int, factor: float) -> int:
+    """quantity x factor rounded up (a tolerance keeps 100 x 1.2 at 120), at least 1."""
+    return max(1, math.ceil(quantity * factor - 1e-9))
+
+
+def _demand_scale(request: PlanRequest, delta: DemandScale, path: str) -> _Applied:
+    problems = [] if delta.product_id is None else _unknown_product(request, delta.product_id, f"{path}.product_id")
+    if not (math.isfinite(delta.factor) and delta.factor > 0):
+        problems.append(Violation(f"{path}.factor", f"must be a finite number greater than 0 (got {delta.factor})"))
+    if problems:
+        return request, problems
+    orders = [o.model_copy(update={"quantity": scaled_quantity(o.quantity, delta.factor)})
+              if delta.product_id in (None, o.product_id) else o for o in request.orders]
+    return request.model_copy(update={"orders": orders}), []
+
+
+def _risk_policy(request: PlanRequest, delta: SetRiskPolicy, path: str) -> _Applied:
+    return request.model_copy(update={"options": request.options.model_copy(
+        update={"risk_policy": delta.risk_policy})}), []
+
+
+def _yield_override(request: PlanRequest, delta: YieldOverride, path: str) -> _Applied:
+    estimate = delta.estimate
+    problems = _unknown_product(request, estimate.product_id, f"{path}.product_id")
+    problems += _unknown_machine(request, estimate.machine_id, f"{path}.machine_id")
+    if not (math.isfinite(estimate.yield_rate) and 0 < estimate.yield_rate <= 1):
+        problems.append(Violation(f"{path}.yield_rate", "must be more than 0 and at most 1"))
+    if problems:
+        return request, problems
+    kept = [y for y in request.yields if (y.product_id, y.machine_id) != (estimate.product_id, estimate.machine_id)]
+    return request.model_copy(update={"yields": [*kept, estimate]}), []
+
+
+_APPLY: dict[type, Callable[..., _Applied]] = {
+    AddOrder: _add_order,
+    CancelOrder: _cancel_order,
+    ChangeQuantity: _change_quantity,
+    ChangeDueDate: _change_due_date,
+    MachineDown: _machine_down,
+    ExtraWorkingTime: _extra_working_time,
+    DemandScale: _demand_scale,
+    SetRiskPolicy: _risk_policy,
+    YieldOverride: _yield_override,
+}
+
+
+# --- comparison -----------------------------------------------------------------------------------
+
+class MachineLoadChange(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    machine_id: str
+    busy_minutes_change: int = Field(description="Busy minutes in the scenario minus in the base.")
+
+
+class ScenarioComparison(BaseModel):
+    """One scenario's plan measured against the base plan (the base itself has no changes)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    status: SolveStatus
+    kpis: Kpis | None = None
+    bottleneck_machine_id: str = Field(default="", description="The most utilized machine.")
+    bottleneck_utilization: float = 0.0
+    orders_became_late: list[str] = Field(default_factory=list, description="On time in the base, late here.")
+    orders_became_on_time: list[str] = Field(default_factory=list, description="Late in the base, on time here.")
+    load_changes: list[MachineLoadChange] = Field(default_factory=list, description="Only machines that changed.")
+    infeasibility_reasons: list[str] = Field(default_factory=list)
+
+
+def bottleneck(kpis: Kpis | None) -> tuple[str, float]:
+    """The most utilized machine and its utilization (ties: the first in factory order)."""
+    if kpis is None or not kpis.machine_utilization:
+        return "", 0.0
+    top = max(kpis.machine_utilization, key=lambda u: u.utilization)
+    return top.machine_id, top.utilization
+
+
+def compare(base_request: PlanRequest, base_plan: PlanResult, scenario_request: PlanRequest,
+            scenario_plan: PlanResult, name: str = "") -> ScenarioComparison:
+    """The scenario's KPIs and bottleneck, and what changed against the base.
+
+    Only orders in both plans can become late or on time (an added order is judged by its own
+    result, a cancelled one drops out); load changes need both plans to have a schedule."""
+    machine_id, utilization = bottleneck(scenario_plan.kpis)
+    comparison = ScenarioComparison(
+        name=name, status=scenario_plan.status, kpis=scenario_plan.kpis, bottleneck_machine_id=machine_id,
+        bottleneck_utilization=utilization, infeasibility_reasons=scenario_plan.infeasibility_reasons,
+    )
+    if not (base_plan.status.has_solution and scenario_plan.status.has_solution):
+        return comparison
+    before = {r.order_id: r.on_time for r in base_plan.order_results}
+    after = {r.order_id: r.on_time for r in scenario_plan.order_results}
+    ordered = [o.id for o in scenario_request.orders if o.id in before and o.id in after]
+    return comparison.model_copy(update={
+        "orders_became_late": [o for o in ordered if before[o] and not after[o]],
+        "orders_became_on_time": [o for o in ordered if not before[o] and after[o]],
+        "load_changes": load_changes(base_request, base_plan, scenario_request, scenario_plan),
+    })
+
+
+def load_changes(base_request: PlanRequest, base_plan: PlanResult, scenario_request: PlanRequest,
+                 scenario_plan: PlanResult) -> list[MachineLoadChange]:
+    """Busy minutes per machine in the scenario minus in the base, for machines whose load moved."""
+    def busy(plan: PlanResult) -> dict[str, int]:
+        minutes: dict[str, int] = {}
+        for placed in plan.assignments:
+            minutes[placed.machine_id] = minutes.get(placed.machine_id, 0) + placed.end - placed.start
+        return minutes
+
+    before, after = busy(base_plan), busy(scenario_plan)
+    machines = [m.id for m in base_request.factory.machines]
+    machines += [m.id for m in scenario_request.factory.machines if m.id not in machines]
+    changes = [MachineLoadChange(machine_id=m, busy_minutes_change=after.get(m, 0) - before.get(m, 0))
+               for m in machines]
+    return [c for c in changes if c.busy_minutes_change != 0]
+
+
+def compare_all(base_request: PlanRequest, base_plan: PlanResult,
+                scenarios: Sequence[tuple[str, PlanRequest, PlanResult]]) -> list[ScenarioComparison]:
+    """The base (named "base", no changes) first, then each scenario against it, in order."""
+    base = compare(base_request, base_plan, base_request, base_plan, name="base")
+    return [base] + [compare(base_request, base_plan, request, plan, name=name) for name, request, plan in scenarios]

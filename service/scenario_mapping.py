@@ -1,0 +1,402 @@
+"""proto <-> domain for CompareScenarios and Replan: deltas and disruptions in, comparisons and re-plans out.
+
+Like `service.mapping`, every problem is collected before anything is solved and raised as one
+`InvalidArgumentError` with the API's field paths (`scenarios[1].deltas[0].machine_down.machine_id`).
+The rules themselves live in `planner.scenarios` and `planner.replan`; this module only reads what
+only the API can get wrong (an unset oneof, a missing timestamp, too many scenarios, duplicate names)
+and converts timestamps to plan minutes (rounded down, like every timestamp of the API).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from google.protobuf import timestamp_pb2
+
+from planner import domain
+from planner.demo_factory import demo_request
+from planner.kpis import compute_kpis, order_results
+from planner.replan import (
+    Disruption,
+    DueDateChange,
+    MachineBreakdown,
+    ReplanResult,
+    RushOrder,
+    ScrappedLot,
+    apply_disruptions,
+    disruption_violations,
+)
+from planner.scenarios import (
+    AddOrder,
+    CancelOrder,
+    ChangeDueDate,
+    ChangeQuantity,
+    DemandScale,
+    ExtraWorkingTime,
+    MachineDown,
+    ScenarioDelta,
+    SetRiskPolicy,
+    YieldOverride,
+    apply_deltas,
+    compare_all,
+)
+from planner.solution import PlanResult, ScheduledOperation
+from planner.status import SolveStatus
+from planner.validation import InvalidPlanRequest
+from prodplan.v1 import planning_service_pb2 as pb
+from service.errors import FieldViolation, InvalidArgumentError
+from service.mapping import minutes, plan_request_to_proto, plan_to_proto, to_datetime, to_duration, to_timestamp
+from service.mapping import to_field_violations as _api_violations
+from service.settings import Settings
+
+MAX_SCENARIOS = 16
+BASE_NAME = "base"
+DEFAULT_MOVE_COST = 5.0
+DEFAULT_MACHINE_CHANGE_COST = 30.0
+
+_RISK_POLICIES = {
+    pb.RISK_POLICY_UNSPECIFIED: domain.RiskPolicy.NONE,
+    pb.RISK_POLICY_EXPECTED_CAPACITY: domain.RiskPolicy.EXPECTED_CAPACITY,
+    pb.RISK_POLICY_CHANCE_RESERVE: domain.RiskPolicy.CHANCE_RESERVE,
+    pb.RISK_POLICY_PREVENTIVE_MAINTENANCE: domain.RiskPolicy.PREVENTIVE_MAINTENANCE,
+    pb.RISK_POLICY_RISK_PENALTY: domain.RiskPolicy.RISK_PENALTY,
+}
+_STATUSES = {
+    pb.PLAN_STATUS_OPTIMAL: SolveStatus.OPTIMAL,
+    pb.PLAN_STATUS_FEASIBLE: SolveStatus.FEASIBLE,
+    pb.PLAN_STATUS_INFEASIBLE: SolveStatus.INFEASIBLE,
+    pb.PLAN_STATUS_NO_SOLUTION_IN_TIME: SolveStatus.NO_SOLUTION_IN_TIME,
+}
+
+
+def _minute(stamp: timestamp_pb2.Timestamp, request: domain.PlanRequest) -> int:
+    """Minutes from the plan start, rounded down."""
+    return math.floor((to_datetime(stamp) - request.options.plan_start).total_seconds() / 60 + 1e-9)
+
+
+def _stamp(minute: int, request: domain.PlanRequest) -> timestamp_pb2.Timestamp:
+    return to_timestamp(request.options.plan_start + timedelta(minutes=minute))
+
+
+def _order(message: pb.Order, request: domain.PlanRequest, path: str,
+           problems: list[FieldViolation]) -> domain.Order | None:
+    """An order of a delta or disruption (release unset: at plan start; due time required)."""
+    if not message.HasField("due_time"):
+        problems.append(FieldViolation(f"{path}.due_time", "is required"))
+        return None
+    return domain.Order(
+        id=message.id, product_id=message.product_id, quantity=message.quantity,
+        release=_minute(message.release_time, request) if message.HasField("release_time") else 0,
+        due=_minute(message.due_time, request), weight=message.weight if message.weight != 0 else 1.0,
+        customer=message.customer,
+    )
+
+
+def _window(message: pb.TimeWindow, request: domain.PlanRequest, path: str,
+            problems: list[FieldViolation]) -> domain.TimeWindow | None:
+    if not (message.HasField("start") and message.HasField("end")):
+        problems.append(FieldViolation(path, "start and end are required"))
+        return None
+    return domain.TimeWindow(start=_minute(message.start, request), end=_minute(message.end, request),
+                             reason=message.reason)
+
+
+# --- CompareScenarios -------------------------------------------------------------------------------
+
+def scenarios_from_proto(message: pb.CompareScenariosRequest,
+                         base: domain.PlanRequest) -> list[tuple[str, domain.PlanRequest]]:
+    """Each scenario's name and request (the base with its deltas applied), in request order.
+
+    `base` is `message.base` already mapped and validated (`service.mapping.plan_request_to_domain`).
+    Raises InvalidArgumentError listing every problem of every scenario."""
+    problems = _scenario_list_violations(message.scenarios)
+    built: list[tuple[str, domain.PlanRequest]] = []
+    for s_index, scenario in enumerate(message.scenarios):
+        path = f"scenarios[{s_index}].deltas"
+        deltas = [_delta(d, base, f"{path}[{d_index}]", problems) for d_index, d in enumerate(scenario.deltas)]
+        try:
+            built.append((scenario.name, apply_deltas(base, deltas, path=path)))
+        except InvalidPlanRequest as error:
+            problems += _api_violations(error.violations)
+    if problems:
+        raise InvalidArgumentError(problems, "the scenarios are invalid")
+    return built
+
+
+def _scenario_list_violations(scenarios: Sequence[pb.Scenario]) -> list[FieldViolation]:
+    problems = []
+    if not scenarios:
+        problems.append(FieldViolation("scenarios", "at least one scenario is required"))
+    if len(scenarios) > MAX_SCENARIOS:
+        problems.append(FieldViolation("scenarios", f"at most {MAX_SCENARIOS} scenarios per request "
+                                                    f"(got {len(scenarios)})"))
+    names = Counter(s.name for s in scenarios)
+    for index, scenario in enumerate(scenarios):
+        path = f"scenarios[{index}].name"
+        if not scenario.name.strip():
+            problems.append(FieldViolation(path, "must not be empty"))
+        elif scenario.name == BASE_NAME:
+            problems.append(FieldViolation(path, f"'{BASE_NAME}' is the name of the base case"))
+        elif names[scenario.name] > 1 and [s.name for s in scenarios].index(scenario.name) != index:
+            problems.append(FieldViolation(path, f"duplicate scenario name '{scenario.name}'"))
+    return problems
+
+
+def _delta(message: pb.ScenarioDelta, base: domain.PlanRequest, path: str,
+           problems: list[FieldViolation]) -> ScenarioDelta | None:
+    """The domain delta, or None (with the problem recorded) when the message cannot be read."""
+    kind = message.WhichOneof("delta")
+    here = f"{path}.{kind}"
+    if kind is None:
+        problems.append(FieldViolation(path, "a delta must set one change"))
+        return None
+    if kind == "add_order":
+        order = _order(message.add_order, base, here, problems)
+        return AddOrder(order=order) if order is not None else None
+    if kind == "cancel_order_id":
+        return CancelOrder(order_id=message.cancel_order_id)
+    if kind == "change_quantity":
+        return ChangeQuantity(order_id=message.change_quantity.order_id, quantity=message.change_quantity.quantity)
+    if kind == "change_due_date":
+        if not message.change_due_date.HasField("new_due_time"):
+            problems.append(FieldViolation(f"{here}.new_due_time", "is required"))
+            return None
+        return ChangeDueDate(order_id=message.change_due_date.order_id,
+                             due=_minute(message.change_due_date.new_due_time, base))
+    return _machine_or_option_delta(message, kind, base, here, problems)
+
+
+def _machine_or_option_delta(message: pb.ScenarioDelta, kind: str, base: domain.PlanRequest, path: str,
+                             problems: list[FieldViolation]) -> ScenarioDelta | None:
+    if kind in ("machine_down", "extra_working_time"):
+        change = message.machine_down if kind == "machine_down" else message.extra_working_time
+        window = _window(change.window, base, f"{path}.window", problems)
+        if window is None:
+            return None
+        if kind == "machine_down":
+            return MachineDown(machine_id=change.machine_id, window=window)
+        return ExtraWorkingTime(machine_id=change.machine_id, window=window)
+    if kind == "demand_scale":
+        return DemandScale(product_id=message.demand_scale.product_id or None, factor=message.demand_scale.factor)
+    if kind == "risk_policy":
+        policy = _RISK_POLICIES.get(message.risk_policy)
+        if policy is None:
+            problems.append(FieldViolation(path, f"unknown risk policy {message.risk_policy}"))
+            return None
+        return SetRiskPolicy(risk_policy=policy)
+    estimate = message.yield_override
+    return YieldOverride(estimate=domain.YieldEstimate(
+        product_id=estimate.product_id, machine_id=estimate.machine_id, yield_rate=estimate.yield_rate,
+        source=estimate.source or "scenario"))
+
+
+def comparison_to_proto(comparison_id: str, base_request: domain.PlanRequest, base_plan: PlanResult,
+                        scenarios: Sequence[tuple[str, domain.PlanRequest, PlanResult]]) -> pb.CompareScenariosResponse:
+    """The base first (its plan is stored under `comparison_id`, so it is left out here), then each
+    scenario in request order with its plan and what changed against the base."""
+    response = pb.CompareScenariosResponse(comparison_id=comparison_id)
+    plans = [(base_request, base_plan)] + [(request, plan) for _, request, plan in scenarios]
+    for index, (comparison, (request, plan)) in enumerate(
+            zip(compare_all(base_request, base_plan, scenarios), plans, strict=True)):
+        proto_plan = plan_to_proto(request, plan)
+        result = response.results.add(
+            name=comparison.name, status=proto_plan.status, bottleneck_machine_id=comparison.bottleneck_machine_id,
+            bottleneck_utilization=comparison.bottleneck_utilization,
+            orders_became_late=comparison.orders_became_late, orders_became_on_time=comparison.orders_became_on_time,
+            load_changes=[pb.MachineLoadChange(machine_id=c.machine_id, busy_time_change=to_duration(
+                c.busy_minutes_change)) for c in comparison.load_changes],
+            infeasibility_reasons=comparison.infeasibility_reasons,
+        )
+        if proto_plan.HasField("kpis"):
+            result.kpis.CopyFrom(proto_plan.kpis)
+        if index > 0:
+            result.plan.CopyFrom(proto_plan)
+    return response
+
+
+# --- Replan -----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ReplanInput:
+    """Everything `planner.replan.replan` needs besides the released plan."""
+
+    request: domain.PlanRequest
+    """The stored request, with the re-plan's time limit."""
+    disruptions: list[Disruption]
+    replan_at: int
+    frozen_minutes: int
+    move_cost: float
+    machine_change_cost: float
+
+
+def disruptions_from_proto(message: pb.ReplanRequest, stored: domain.PlanRequest,
+                           settings: Settings | None = None) -> ReplanInput:
+    """Read and check the disruptions against the stored request; raises InvalidArgumentError with
+    every problem (unknown machine or order, repair before breakdown, a missing time, ...).
+
+    The re-plan time defaults to the earliest breakdown; without a breakdown it is required. Costs
+    of 0 mean the API's defaults (5 and 30); the time limit defaults to the stored request's and is
+    capped by the server maximum when `settings` are given."""
+    problems: list[FieldViolation] = []
+    read = [_disruption(m, stored, f"disruptions[{i}]", problems) for i, m in enumerate(message.disruptions)]
+    disruptions = [d for d in read if d is not None]
+    replan_at = _replan_time(message, stored, disruptions, problems)
+    frozen = minutes(message.frozen_window) if message.HasField("frozen_window") else 0
+    move_cost = message.move_cost if message.move_cost != 0 else DEFAULT_MOVE_COST
+    change_cost = message.machine_change_cost if message.machine_change_cost != 0 else DEFAULT_MACHINE_CHANGE_COST
+    request = _with_time_limit(message, stored, settings, problems)
+    problems += _api_violations(disruption_violations(stored, read, replan_at, frozen, move_cost, change_cost))
+    if not problems:
+        try:
+            apply_disruptions(stored, disruptions, replan_at)
+        except InvalidPlanRequest as error:
+            problems += _api_violations(error.violations)
+    if problems:
+        raise InvalidArgumentError(problems, "the re-plan request is invalid")
+    return ReplanInput(request, disruptions, replan_at, frozen, move_cost, change_cost)
+
+
+def _disruption(message: pb.Disruption, stored: domain.PlanRequest, path: str,
+                problems: list[FieldViolation]) -> Disruption | None:
+    """The domain disruption, or None (with the problem recorded) when the message cannot be read."""
+    kind = message.WhichOneof("event")
+    here = f"{path}.{kind}"
+    if kind is None:
+        problems.append(FieldViolation(path, "a disruption must set one event"))
+        return None
+    if kind == "machine_breakdown":
+        breakdown = message.machine_breakdown
+        if not breakdown.HasField("start"):
+            problems.append(FieldViolation(f"{here}.start", "is required"))
+            return None
+        repair_end = _minute(breakdown.expected_repair_end, stored) if breakdown.HasField(
+            "expected_repair_end") else None
+        return MachineBreakdown(machine_id=breakdown.machine_id, start=_minute(breakdown.start, stored),
+                                repair_end=repair_end)
+    if kind == "rush_order":
+        order = _order(message.rush_order, stored, here, problems)
+        return RushOrder(order=order) if order is not None else None
+    if kind == "scrapped_lot":
+        return ScrappedLot(order_id=message.scrapped_lot.order_id,
+                           scrapped_quantity=message.scrapped_lot.scrapped_quantity)
+    if not message.due_date_change.HasField("new_due_time"):
+        problems.append(FieldViolation(f"{here}.new_due_time", "is required"))
+        return None
+    return DueDateChange(order_id=message.due_date_change.order_id,
+                         due=_minute(message.due_date_change.new_due_time, stored))
+
+
+def _replan_time(message: pb.ReplanRequest, stored: domain.PlanRequest, disruptions: Sequence[Disruption],
+                 problems: list[FieldViolation]) -> int:
+    if message.HasField("replan_time"):
+        return _minute(message.replan_time, stored)
+    starts = [d.start for d in disruptions if isinstance(d, MachineBreakdown)]
+    if not starts:
+        problems.append(FieldViolation("replan_time", "is required when no machine breakdown gives the time"))
+        return 0
+    return min(starts)
+
+
+def _with_time_limit(message: pb.ReplanRequest, stored: domain.PlanRequest, settings: Settings | None,
+                     problems: list[FieldViolation]) -> domain.PlanRequest:
+    if not message.HasField("time_limit"):
+        return stored
+    seconds = message.time_limit.seconds + message.time_limit.nanos / 1e9
+    if seconds <= 0:
+        problems.append(FieldViolation("time_limit", "must be more than 0"))
+        return stored
+    if settings is not None:
+        seconds = min(seconds, settings.max_time_limit_s)
+    return stored.model_copy(update={"options": stored.options.model_copy(update={"time_limit_seconds": seconds})})
+
+
+def released_plan_from_proto(plan: pb.Plan, request: domain.PlanRequest) -> PlanResult:
+    """A stored plan back in domain form (schedule, per-order results and KPIs recomputed from it)."""
+    assignments = [
+        ScheduledOperation(
+            order_id=a.order_id, product_id=a.product_id, operation_id=a.operation_id,
+            operation_index=a.operation_index, machine_id=a.machine_id, start=_minute(a.start, request),
+            end=_minute(a.end, request), quantity=a.quantity, setup_minutes=minutes(a.setup_time),
+            processed_quantity=a.processed_quantity, expected_scrap=a.expected_scrap,
+        )
+        for a in plan.assignments
+    ]
+    status = _STATUSES.get(plan.status, SolveStatus.ERROR)
+    if not status.has_solution:
+        return PlanResult(status=status, infeasibility_reasons=list(plan.infeasibility_reasons))
+    return PlanResult(status=status, assignments=assignments, order_results=order_results(request, assignments),
+                      kpis=compute_kpis(request, assignments))
+
+
+def replan_to_proto(plan_id: str, parent_plan_id: str, result: ReplanResult) -> pb.ReplanResponse:
+    request = result.request
+    response = pb.ReplanResponse(plan_id=plan_id, parent_plan_id=parent_plan_id,
+                                 plan=plan_to_proto(request, result.plan),
+                                 unchanged_operations=result.unchanged, summary=result.summary)
+    for change in result.changes:
+        entry = response.changes.add(
+            order_id=change.order_id, operation_id=change.operation_id, operation_index=change.operation_index,
+            change=change.change, old_machine_id=change.old_machine_id, new_machine_id=change.new_machine_id,
+            reason=change.reason)
+        if change.old_start is not None:
+            entry.old_start.CopyFrom(_stamp(change.old_start, request))
+        if change.new_start is not None:
+            entry.new_start.CopyFrom(_stamp(change.new_start, request))
+    return response
+
+
+# --- example ------------------------------------------------------------------------------------------
+
+DAY = 24 * 60
+
+
+def _machine_risks(request: domain.PlanRequest) -> list[pb.MachineRisk]:
+    """Risk curves for the example: CNC-2's spindle vibration trend rises after its bearing is due
+    (a risk model's output), DC-3 carries a low background risk."""
+    def curve(points: list[tuple[int, float]]) -> list[pb.RiskPoint]:
+        return [pb.RiskPoint(time=_stamp(minute, request), failure_probability=p) for minute, p in points]
+
+    return [
+        pb.MachineRisk(machine_id="CNC-2", curve=curve([(0, 0.0), (2 * DAY, 0.08), (4 * DAY, 0.25), (7 * DAY, 0.55),
+                                                        (14 * DAY, 0.85)]),
+                       mean_time_to_repair=to_duration(6 * 60), source="example: spindle-vibration risk model"),
+        pb.MachineRisk(machine_id="DC-3", curve=curve([(0, 0.0), (21 * DAY, 0.15)]),
+                       mean_time_to_repair=to_duration(4 * 60), source="example: fleet failure rate"),
+    ]
+
+
+def compare_scenarios_example() -> pb.CompareScenariosRequest:
+    """The demo plant (risk-blind) against a rush order, CNC-2 down for a shift, demand +20 %, Saturday
+    overtime on CNC-2, and risk-aware planning (chance reserve and preventive maintenance)."""
+    request = demo_request(time_limit_seconds=5.0)
+    base = plan_request_to_proto(request)
+    base.request_id = "demo-compare-base"
+    base.machine_risks.extend(_machine_risks(request))
+
+    def window(start: int, end: int, reason: str) -> pb.TimeWindow:
+        return pb.TimeWindow(start=_stamp(start, request), end=_stamp(end, request), reason=reason)
+
+    rush = pb.Order(id="SO-99001", product_id="MH-800", quantity=60, release_time=_stamp(DAY, request),
+                    due_time=_stamp(3 * DAY + 16 * 60, request), weight=3.0, customer="Hyundai Mobis")
+    # Plan minute 0 is Monday 06:00 local; day d's early shift is [d x DAY, d x DAY + 8 h).
+    return pb.CompareScenariosRequest(request_id="demo-compare", base=base, scenarios=[
+        pb.Scenario(name="rush order", description="Hyundai Mobis calls off 60 motor housings 800 V for Thursday.",
+                    deltas=[pb.ScenarioDelta(add_order=rush)]),
+        pb.Scenario(name="CNC-2 down for a shift", description="Unplanned spindle repair, Wednesday early shift.",
+                    deltas=[pb.ScenarioDelta(machine_down=pb.MachineDown(machine_id="CNC-2", window=window(
+                        2 * DAY, 2 * DAY + 8 * 60, "unplanned spindle repair")))]),
+        pb.Scenario(name="demand +20%", description="Every order 20 % larger (rounded up).",
+                    deltas=[pb.ScenarioDelta(demand_scale=pb.DemandScale(factor=1.2))]),
+        pb.Scenario(name="Saturday overtime on CNC-2", description="An early shift on CNC-2 on Saturday.",
+                    deltas=[pb.ScenarioDelta(extra_working_time=pb.ExtraWorkingTime(machine_id="CNC-2", window=window(
+                        5 * DAY, 5 * DAY + 8 * 60, "Saturday overtime")))]),
+        pb.Scenario(name="risk-aware: chance reserve", description="Hold back time on risky machines (alpha 0.9).",
+                    deltas=[pb.ScenarioDelta(risk_policy=pb.RISK_POLICY_CHANCE_RESERVE)]),
+        pb.Scenario(name="risk-aware: preventive maintenance",
+                    description="Service CNC-2 before its failure risk reaches 30 %.",
+                    deltas=[pb.ScenarioDelta(risk_policy=pb.RISK_POLICY_PREVENTIVE_MAINTENANCE)]),
+    ])

@@ -1,0 +1,184 @@
+"""Re-planning: a CNC breakdown in the demo plant moves only what must move; frozen and started work
+stays; rush orders, scrapped lots and due-date changes; every change carries a reason; the checker
+passes every re-plan."""
+
+from __future__ import annotations
+
+import pytest
+
+from planner.checker import check_plan
+from planner.demo_factory import demo_request
+from planner.domain import PlanRequest
+from planner.plan import create_plan
+from planner.replan import (
+    DueDateChange,
+    MachineBreakdown,
+    ReplanResult,
+    RushOrder,
+    ScrappedLot,
+    replan,
+)
+from planner.solution import PlanResult, ScheduledOperation
+from planner.status import SolveStatus
+from planner.testing import order, product, request
+from planner.validation import InvalidPlanRequest
+
+
+def _solve(req: PlanRequest) -> PlanResult:
+    plan = create_plan(req)
+    assert plan.status.has_solution, plan.infeasibility_reasons
+    assert check_plan(req, plan) == []
+    return plan
+
+
+def _checked(result: ReplanResult) -> ReplanResult:
+    assert result.plan.status.has_solution, result.summary
+    assert check_plan(result.request, result.plan) == []
+    assert all(change.reason for change in result.changes)
+    return result
+
+
+def _placements(plan: PlanResult) -> dict[tuple[str, int], ScheduledOperation]:
+    return {(a.order_id, a.operation_index): a for a in plan.assignments}
+
+
+@pytest.fixture(scope="module")
+def demo_subset() -> tuple[PlanRequest, PlanResult]:
+    """20 orders of the demo plant released in the first two days: solved to optimality in about a second."""
+    base = demo_request(time_limit_seconds=5.0)
+    req = base.model_copy(update={"orders": [o for o in base.orders if o.release <= 1440][:20]})
+    return req, _solve(req)
+
+
+def test_cnc_breakdown_moves_only_the_operations_that_must_move(demo_subset: tuple[PlanRequest, PlanResult]) -> None:
+    req, released = demo_subset
+    broken_at, repaired_at = 600, 1600  # Monday 16:00 to Tuesday 08:40
+    breakdown = MachineBreakdown(machine_id="CNC-3", start=broken_at, repair_end=repaired_at)
+    result = _checked(replan(req, released, [breakdown], replan_at=broken_at, frozen_minutes=120, move_cost=5.0,
+                             machine_change_cost=30.0))
+    old, new = _placements(released), _placements(result.plan)
+    hit = {key for key, a in old.items() if a.machine_id == "CNC-3" and a.start < repaired_at and a.end > broken_at}
+    assert hit, "the breakdown must hit planned work for this test to mean anything"
+    hit_orders = {order_id for order_id, _ in hit}
+    changed = {(c.order_id, c.operation_index) for c in result.changes}
+    # Work that ended before the breakdown, and work of orders it did not hit, stays untouched.
+    assert all(new[key] == a for key, a in old.items() if a.end <= broken_at)
+    assert {order_id for order_id, _ in changed} <= hit_orders
+    assert hit <= changed
+    for change in result.changes:
+        if (change.order_id, change.operation_index) in hit:
+            assert "CNC-3 broken down" in change.reason
+        assert change.new_start is not None and change.new_start >= 600
+    # Proven optimal, and its cost is exactly the moves it made (no lateness here): no cheaper re-plan exists.
+    assert result.plan.status == SolveStatus.OPTIMAL and result.plan.kpis is not None
+    moves = sum(new[(c.order_id, c.operation_index)].start != c.old_start for c in result.changes)
+    machine_changes = sum(c.change == "MACHINE_CHANGED" for c in result.changes)
+    assert result.plan.stats.objective == pytest.approx(
+        result.plan.kpis.weighted_tardiness_minutes + 5 * moves + 30 * machine_changes)
+    assert result.unchanged == len(old) - len(changed)
+    assert "breakdown of CNC-3" in result.summary
+
+
+def _two_machines(*orders: tuple[str, int, int]) -> PlanRequest:
+    """Orders (id, quantity, due) of one product that runs on M1 or M2, one minute per unit."""
+    return request(["M1", "M2"], [product("P", ("cut", ["M1", "M2"], 1.0))],
+                   [order(order_id, "P", quantity, due=due) for order_id, quantity, due in orders], time_limit=3.0)
+
+
+def test_an_interrupted_operation_is_redone_in_full_after_the_repair_or_elsewhere() -> None:
+    req = _two_machines(("A", 100, 100), ("B", 100, 100), ("C", 50, 400))
+    released = _solve(req)
+    running = next(a for a in released.assignments if a.start == 0 and a.machine_id == "M1")
+    result = _checked(replan(req, released, [MachineBreakdown(machine_id="M1", start=40, repair_end=500)],
+                             replan_at=40))
+    redone = _placements(result.plan)[(running.order_id, 0)]
+    assert redone.start >= 40 and redone.end - redone.start == 100
+    assert redone.machine_id == "M2" or redone.start >= 500
+    change = next(c for c in result.changes if c.order_id == running.order_id)
+    assert "interrupted, redone in full" in change.reason
+
+
+def test_frozen_work_stays_unless_the_breakdown_takes_it() -> None:
+    # Each machine runs one order at 0-100 and one at 100-150 (the frozen window is 100-160).
+    req = _two_machines(("A", 100, 100), ("B", 100, 100), ("C", 50, 150), ("D", 50, 150))
+    released = _solve(req)
+    result = _checked(replan(req, released, [MachineBreakdown(machine_id="M1", start=100, repair_end=200)],
+                             replan_at=100, frozen_minutes=60))
+    old, new = _placements(released), _placements(result.plan)
+    for key, before in old.items():
+        if before.machine_id == "M2":
+            assert new[key] == before  # started or frozen, and not on the broken machine
+    taken = next(key for key, a in old.items() if a.machine_id == "M1" and a.start == 100)
+    assert new[taken].start >= 200 or new[taken].machine_id == "M2"
+    change = next(c for c in result.changes if (c.order_id, c.operation_index) == taken)
+    assert "M1 broken down" in change.reason
+
+
+def test_nothing_that_is_not_kept_starts_before_the_replan_time() -> None:
+    req = _two_machines(*[(f"O{i}", 30, 60 * (i + 1)) for i in range(6)])
+    released = _solve(req)
+    result = _checked(replan(req, released, [DueDateChange(order_id="O5", due=60)], replan_at=45))
+    old = _placements(released)
+    for key, placed in _placements(result.plan).items():
+        assert placed.start >= 45 or placed == old[key]
+
+
+def test_a_rush_order_is_added_and_each_of_its_operations_reported() -> None:
+    req = _two_machines(("A", 60, 200), ("B", 60, 200))
+    released = _solve(req)
+    rush = order("RUSH", "P", 40, due=100, release=10, weight=3.0)
+    result = _checked(replan(req, released, [RushOrder(order=rush)], replan_at=10))
+    added = [c for c in result.changes if c.change == "ADDED"]
+    assert [(c.order_id, c.reason) for c in added] == [("RUSH", "rush order RUSH")]
+    assert added[0].new_start is not None and added[0].new_start >= 10
+    assert result.plan.order_results[-1].order_id == "RUSH" and result.plan.order_results[-1].on_time
+
+
+def test_a_scrapped_lot_is_made_again_as_a_rework_order() -> None:
+    req = request(["M1", "M2"], [product("P", ("cast", ["M1"], 1.0), ("machine", ["M2"], 1.0))],
+                  [order("A", "P", 50, due=300)], time_limit=3.0)
+    released = _solve(req)
+    result = _checked(replan(req, released, [ScrappedLot(order_id="A", scrapped_quantity=20)], replan_at=120))
+    rework = next(o for o in result.request.orders if o.id == "A-rework")
+    assert (rework.quantity, rework.due, rework.release) == (20, 300, 120)
+    added = [c for c in result.changes if c.change == "ADDED"]
+    assert [c.operation_index for c in added] == [0, 1]
+    assert all(c.reason == "rework of 20 scrapped units of A" for c in added)
+    assert result.unchanged == 2  # the original lot ran as released
+
+
+def test_an_earlier_due_date_moves_work_only_when_lateness_pays_for_it() -> None:
+    req = _two_machines(("A", 100, 400), ("B", 100, 400), ("C", 100, 400), ("D", 100, 400))
+    released = _solve(req)
+    last = max(released.assignments, key=lambda a: (a.start, a.order_id))
+    cheap = _checked(replan(req, released, [DueDateChange(order_id=last.order_id, due=100)], replan_at=0,
+                            move_cost=1.0, machine_change_cost=1.0))
+    assert _placements(cheap.plan)[(last.order_id, 0)].end == 100
+    assert any(c.order_id == last.order_id and "due date" in c.reason for c in cheap.changes)
+    dear = _checked(replan(req, released, [DueDateChange(order_id=last.order_id, due=100)], replan_at=0,
+                           move_cost=1000.0, machine_change_cost=1000.0))
+    assert dear.changes == [] and dear.unchanged == 4
+
+
+def test_bad_disruptions_are_reported_all_at_once() -> None:
+    req = _two_machines(("A", 10, 100))
+    released = _solve(req)
+    disruptions = [
+        MachineBreakdown(machine_id="CNC-9", start=50, repair_end=40),
+        ScrappedLot(order_id="Z", scrapped_quantity=5),
+        ScrappedLot(order_id="A", scrapped_quantity=11),
+        DueDateChange(order_id="A", due=20_000),
+        RushOrder(order=order("A", "P", 5)),
+        RushOrder(order=order("R", "P", 0)),
+    ]
+    with pytest.raises(InvalidPlanRequest) as caught:
+        replan(req, released, disruptions, replan_at=-5, frozen_minutes=-1, move_cost=-1.0)
+    assert [v.field for v in caught.value.violations] == [
+        "replan_time", "frozen_window", "move_cost",
+        "disruptions[0].machine_breakdown.machine_id", "disruptions[0].machine_breakdown.expected_repair_end",
+        "disruptions[1].scrapped_lot.order_id", "disruptions[2].scrapped_lot.scrapped_quantity",
+        "disruptions[3].due_date_change.new_due_time", "disruptions[4].rush_order.id",
+    ]
+    with pytest.raises(InvalidPlanRequest) as caught:
+        replan(req, released, [RushOrder(order=order("R", "P", 0))], replan_at=0)
+    assert [v.field for v in caught.value.violations] == ["disruptions[0].rush_order.quantity"]
