@@ -128,9 +128,10 @@ def planning_availability(request: PlanRequest, calendar: dict[str, list[Interva
 
 def risk_exposure_hours(request: PlanRequest, busy: dict[str, list[Interval]],
                         maintenance: dict[str, int] | None = None) -> float:
-    """Expected hours of planned work a breakdown would stop: sum over machines and buckets of
-    p(bucket) x min(MTTR, busy minutes in the bucket). After a preventive maintenance at minute t the
-    machine's curve restarts at t."""
+    """Expected hours of planned work that a breakdown would stop: over machines and buckets,
+    p(bucket) x busy minutes in the bucket x min(MTTR, bucket) / bucket, i.e. the planned work that
+    falls inside a repair window starting at a uniformly random time of the bucket. After a preventive
+    maintenance at minute t the machine's curve restarts at t."""
     bucket = request.options.risk_bucket_minutes
     total = 0.0
     for risk in request.machine_risks:
@@ -144,5 +145,5 @@ def risk_exposure_hours(request: PlanRequest, busy: dict[str, list[Interval]],
                 probability = bucket_failure_probability(risk, start - restart, end - restart)
             else:
                 probability = bucket_failure_probability(risk, start, end)
-            total += probability * min(risk.repair_minutes, load)
+            total += probability * load * min(risk.repair_minutes, bucket) / bucket
     return total / 60

@@ -14,6 +14,7 @@ from google.protobuf import json_format
 
 from planner.demo_factory import demo_request
 from service.mapping import plan_request_to_proto
+from service.scenario_mapping import compare_scenarios_example
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -21,7 +22,11 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 def rendered() -> dict[str, str]:
     """File name -> JSON text of every example."""
     create_plan = plan_request_to_proto(demo_request(time_limit_seconds=5.0))
-    return {"create_plan.json": json_format.MessageToJson(create_plan, indent=2, sort_keys=False) + "\n"}
+    return {
+        "create_plan.json": json_format.MessageToJson(create_plan, indent=2, sort_keys=False) + "\n",
+        "compare_scenarios.json": json_format.MessageToJson(compare_scenarios_example(), indent=2,
+                                                            sort_keys=False) + "\n",
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,7 +22,15 @@ from planner.solution import PlanResult
 from prodplan.v1 import planning_service_pb2 as pb
 from prodplan.v1 import planning_service_pb2_grpc as pb_grpc
 from service.errors import FieldViolation, InvalidArgumentError, NotFoundError
-from service.mapping import plan_request_to_domain, plan_to_proto, to_datetime, to_timestamp
+from planner.replan import replan
+from service.mapping import plan_request_to_domain, plan_request_to_proto, plan_to_proto, to_datetime, to_timestamp
+from service.scenario_mapping import (
+    comparison_to_proto,
+    disruptions_from_proto,
+    released_plan_from_proto,
+    replan_to_proto,
+    scenarios_from_proto,
+)
 from service.settings import Settings
 from service.solver_pool import SolverPool
 from service.store import DuplicateRequestError, PlanRecord, PlanStore
@@ -122,6 +130,58 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
             raise InvalidArgumentError([FieldViolation(field, str(error))]) from error
         return pb.ListPlansResponse(plans=[_summary(r) for r in records], next_page_token=token)
 
+    async def Replan(  # noqa: N802
+        self, request: pb.ReplanRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ReplanResponse:
+        if request.request_id and (done := await self._store.find_by_request_id(request.request_id, "replan")):
+            return pb.ReplanResponse.FromString(done.response)
+        record = await self._record_for_replan(request.plan_id)
+        stored = plan_request_to_domain(pb.CreatePlanRequest.FromString(record.request), self._settings)
+        released = released_plan_from_proto(_stored_plan_message(record).plan, stored)
+        inputs = disruptions_from_proto(request, stored, self._settings)
+        result = await self._pool.run(replan, inputs.request, released, inputs.disruptions, inputs.replan_at,
+                                      inputs.frozen_minutes, inputs.move_cost, inputs.machine_change_cost,
+                                      cost_hint=inputs.request)
+        plan_id = str(uuid.uuid4())
+        response = replan_to_proto(plan_id, request.plan_id, result)
+        new_request = plan_request_to_proto(result.request)
+        await self._store.save(PlanRecord(
+            plan_id=plan_id, kind="replan", status=pb.PlanStatus.Name(response.plan.status),
+            request_id=request.request_id, parent_plan_id=request.plan_id,
+            request=new_request.SerializeToString(deterministic=True),
+            response=response.SerializeToString(),
+            summary={**plan_summary(result.request, result.plan), "changes": len(response.changes),
+                     "unchanged": response.unchanged_operations},
+            solver_parameters=solver_parameters(result.request)))
+        return response
+
+    async def CompareScenarios(  # noqa: N802
+        self, request: pb.CompareScenariosRequest, context: grpc.aio.ServicerContext
+    ) -> pb.CompareScenariosResponse:
+        if request.request_id and (done := await self._store.find_by_request_id(request.request_id, "comparison")):
+            return pb.CompareScenariosResponse.FromString(done.response)
+        base = plan_request_to_domain(request.base, self._settings)
+        scenarios = scenarios_from_proto(request, base)
+        plans = await self._pool.solve_many([base, *(r for _, r in scenarios)], _deadline(context))
+        comparison_id = str(uuid.uuid4())
+        solved = [(name, scenario, plan) for (name, scenario), plan in zip(scenarios, plans[1:], strict=True)]
+        response = comparison_to_proto(comparison_id, base, plans[0], solved)
+        await self._store.save(PlanRecord(
+            plan_id=comparison_id, kind="comparison", status=pb.PlanStatus.Name(response.results[0].status),
+            request_id=request.request_id, request=request.SerializeToString(deterministic=True),
+            response=response.SerializeToString(),
+            summary={**plan_summary(base, plans[0]), "scenarios": len(scenarios)},
+            solver_parameters=solver_parameters(base)))
+        return response
+
+    async def _record_for_replan(self, plan_id: str) -> PlanRecord:
+        """The stored plan to re-plan; an unknown id is a field violation of the request."""
+        record = await self._store.get(plan_id) if plan_id else None
+        if record is None or record.kind == "comparison" or not record.response:
+            reason = "is required" if not plan_id else f"no stored plan with id '{plan_id}'"
+            raise InvalidArgumentError([FieldViolation("plan_id", reason)])
+        return record
+
     async def _stored_plan(self, message: pb.CreatePlanRequest) -> pb.CreatePlanResponse | None:
         """Idempotency: the stored response for a request id that was already planned with the same request;
         the same id with a different request is refused rather than answered with another request's plan."""
@@ -168,6 +228,10 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
 
 
 def _stored_plan_message(record: PlanRecord) -> pb.CreatePlanResponse:
+    """The plan of a stored plan or re-plan (a re-plan's record holds its whole ReplanResponse)."""
+    if record.kind == "replan":
+        replanned = pb.ReplanResponse.FromString(record.response)
+        return pb.CreatePlanResponse(plan_id=replanned.plan_id, plan=replanned.plan)
     return pb.CreatePlanResponse.FromString(record.response)
 
 

@@ -361,8 +361,8 @@ def _machine_risks(request: domain.PlanRequest) -> list[pb.MachineRisk]:
         return [pb.RiskPoint(time=_stamp(minute, request), failure_probability=p) for minute, p in points]
 
     return [
-        pb.MachineRisk(machine_id="CNC-2", curve=curve([(0, 0.0), (2 * DAY, 0.08), (4 * DAY, 0.25), (7 * DAY, 0.55),
-                                                        (14 * DAY, 0.85)]),
+        pb.MachineRisk(machine_id="CNC-2", curve=curve([(0, 0.02), (DAY, 0.10), (3 * DAY, 0.40), (6 * DAY, 0.75),
+                                                        (10 * DAY, 0.95)]),
                        mean_time_to_repair=to_duration(6 * 60), source="example: spindle-vibration risk model"),
         pb.MachineRisk(machine_id="DC-3", curve=curve([(0, 0.0), (21 * DAY, 0.15)]),
                        mean_time_to_repair=to_duration(4 * 60), source="example: fleet failure rate"),
@@ -372,10 +372,11 @@ def _machine_risks(request: domain.PlanRequest) -> list[pb.MachineRisk]:
 def compare_scenarios_example() -> pb.CompareScenariosRequest:
     """The demo plant (risk-blind) against a rush order, CNC-2 down for a shift, demand +20 %, Saturday
     overtime on CNC-2, and risk-aware planning (chance reserve and preventive maintenance)."""
-    request = demo_request(time_limit_seconds=5.0)
+    request = demo_request(time_limit_seconds=3.0)
     base = plan_request_to_proto(request)
     base.request_id = "demo-compare-base"
     base.machine_risks.extend(_machine_risks(request))
+    base.options.risk_alpha = 0.95  # used by the risk-aware scenarios; the base itself is risk-blind
 
     def window(start: int, end: int, reason: str) -> pb.TimeWindow:
         return pb.TimeWindow(start=_stamp(start, request), end=_stamp(end, request), reason=reason)

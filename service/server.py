@@ -81,7 +81,11 @@ def _add_optional_services(server: grpc.aio.Server) -> list[str]:
     except ImportError:
         logger.info("ForecastService not available in this build")
         return []
-    add_forecast_service(server)
+    try:
+        add_forecast_service(server)
+    except Exception:  # a broken model artifact must not take planning down with it
+        logger.exception("ForecastService disabled: its models could not be loaded")
+        return []
     return [forecast_service_pb2.DESCRIPTOR.services_by_name["ForecastService"].full_name]
 
 

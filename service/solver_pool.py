@@ -14,11 +14,11 @@ import logging
 import multiprocessing
 import queue
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.managers import SyncManager
 from queue import Queue
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from planner.domain import PlanRequest
 from planner.plan import create_plan
@@ -27,6 +27,7 @@ from service.errors import OverloadedError
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
 Progress = tuple[float, float, float]
 """(objective, best bound, seconds elapsed) of an improving solution."""
 
@@ -100,6 +101,35 @@ class SolverPool:
         try:
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self._executor, _solve_before, request, deadline, self._margin)
+        finally:
+            self._in_flight -= 1
+
+    async def solve_many(self, requests: list[PlanRequest], deadline: float | None) -> list[PlanResult]:
+        """Plan several requests (a scenario comparison) in parallel in the pool, admitted as one call.
+
+        Each keeps its own time limit, capped so that every wave of `processes` solves ends before the
+        deadline: with N requests on P processes there are ceil(N / P) waves."""
+        if not requests:
+            return []
+        self._admit(requests[0])
+        self._in_flight += 1
+        try:
+            waves = -(-len(requests) // self._processes)
+            if deadline is not None:
+                share = max((deadline - time.time() - self._margin) / waves, 0.05)
+                requests = [_capped(r, time.time() + share, 0.0) for r in requests]
+            loop = asyncio.get_running_loop()
+            jobs = [loop.run_in_executor(self._executor, _solve_before, r, None, 0.0) for r in requests]
+            return list(await asyncio.gather(*jobs))
+        finally:
+            self._in_flight -= 1
+
+    async def run(self, function: Callable[..., T], *args: object, cost_hint: PlanRequest) -> T:
+        """Run another planning job (a re-plan) in the pool, admitted like a solve of `cost_hint`."""
+        self._admit(cost_hint)
+        self._in_flight += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
         finally:
             self._in_flight -= 1
 

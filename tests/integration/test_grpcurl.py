@@ -46,3 +46,12 @@ def test_the_example_request_returns_a_schedule(planning_server: ServerHandle) -
     assert plan["status"] in ("PLAN_STATUS_OPTIMAL", "PLAN_STATUS_FEASIBLE")
     # grpcurl prints the proto field names (order_id), not the lowerCamel JSON names
     assert len({a["order_id"] for a in plan["assignments"]}) == 80
+
+
+def test_the_scenario_example_returns_the_kpi_table(planning_server: ServerHandle) -> None:
+    example = EXAMPLE.with_name("compare_scenarios.json").read_text(encoding="utf-8")
+    output = _run("-max-time", "600", "-d", "@", planning_server.address,
+                  "prodplan.v1.PlanningService/CompareScenarios", stdin=example)
+    results = json.loads(output)["results"]
+    assert [r["name"] for r in results][:2] == ["base", "rush order"] and len(results) == 7
+    assert all("on_time_rate" in r["kpis"] or "onTimeRate" in r["kpis"] for r in results)
