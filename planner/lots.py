@@ -133,24 +133,58 @@ def solve_lots(request: PlanRequest,
     return instance, solve_lot_sizing(instance, options)
 
 
-def lot_orders(request: PlanRequest, result: LotSizingResult) -> list[Order]:
-    """Forecast-driven lots of the first buckets, as orders for the detailed schedule."""
-    if not result.status.has_solution:
+def lot_orders(request: PlanRequest, result: LotSizingResult, available: dict[str, list[Interval]]) -> list[Order]:
+    """Forecast-driven lots of the first buckets, as orders for the detailed schedule.
+
+    A lot is the bucket's good production beyond the firm orders due in it, and never more than the
+    forecast demand (median plus safety stock) not yet covered: early production for a firm order due
+    later is that order's own job already. Lots larger than one working stretch are split."""
+    if not result.status.has_solution or not request.demand_forecasts:
         return []
     size = request.options.lot_bucket_minutes
     firm: dict[tuple[str, int], float] = defaultdict(float)
     for order in request.orders:
         firm[(order.product_id, _bucket_of(request, order.due))] += order.quantity
+    uncovered: dict[str, float] = defaultdict(float)
+    for forecast in request.demand_forecasts:
+        uncovered[forecast.product_id] += max(forecast.at(request.options.service_level), forecast.at(0.5))
     lots = []
     for plan in result.items:
         for bucket in range(min(request.options.detailed_lot_buckets, len(plan.good_production))):
-            extra = math.floor(plan.good_production[bucket] - firm[(plan.item_id, bucket)] + 1e-6)
-            if extra > 0:
-                lots.append(Order(id=f"{LOT_PREFIX}-{plan.item_id}-B{bucket}", product_id=plan.item_id,
-                                  quantity=extra, release=bucket * size,
-                                  due=min((bucket + 1) * size, request.options.horizon_minutes),
-                                  weight=LOT_WEIGHT, customer="stock (forecast lot)"))
+            beyond_orders = plan.good_production[bucket] - firm[(plan.item_id, bucket)]
+            quantity = math.floor(min(beyond_orders, uncovered[plan.item_id]) + 1e-6)
+            if quantity <= 0:
+                continue
+            uncovered[plan.item_id] -= quantity
+            lots += _split_lot(request, plan.item_id, bucket, quantity, available)
     return lots
+
+
+def _split_lot(request: PlanRequest, product_id: str, bucket: int, quantity: int,
+               available: dict[str, list[Interval]]) -> list[Order]:
+    """One order per part of the lot, each small enough that every operation fits a working stretch."""
+    largest = max(_largest_fitting_lot(request, product_id, available), 1)
+    parts = math.ceil(quantity / largest)
+    size = request.options.lot_bucket_minutes
+    return [Order(id=f"{LOT_PREFIX}-{product_id}-B{bucket}" + (f"-{k + 1}" if parts > 1 else ""),
+                  product_id=product_id, quantity=min(largest, quantity - k * largest), release=bucket * size,
+                  due=min((bucket + 1) * size, request.options.horizon_minutes), weight=LOT_WEIGHT,
+                  customer="stock (forecast lot)") for k in range(parts)]
+
+
+def _largest_fitting_lot(request: PlanRequest, product_id: str, available: dict[str, list[Interval]]) -> int:
+    """Most units whose every operation fits, on some eligible machine, the longest stretch of working time."""
+    product = request.factory.product(product_id)
+    limit = math.inf
+    for operation in product.routing:
+        best = 0.0
+        for option in operation.eligible_machines:
+            stretch = max((e - s for s, e in available[option.machine_id]), default=0)
+            run = (option.run_minutes_per_unit or operation.run_minutes_per_unit)
+            setup = operation.setup_on(option)
+            best = max(best, (stretch - setup) * request.yield_rate(product_id, option.machine_id) / run)
+        limit = min(limit, best)
+    return int(limit) if math.isfinite(limit) else 1
 
 
 def realisation_problems(lots: list[Order], assignments: list[ScheduledOperation]) -> list[str]:

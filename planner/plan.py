@@ -103,7 +103,7 @@ def _plan(request: PlanRequest, hint: Hint | None, on_solution: ProgressReport |
     if not uses_lot_sizing(request):
         return _schedule(request, calendar, available, hint, on_solution, explain, extensions, should_stop)
     instance, lot_result = solve_lots(request, available)
-    lots = lot_orders(request, lot_result)
+    lots = lot_orders(request, lot_result, available)
     remaining = max(request.options.time_limit_seconds - lot_result.build_seconds - lot_result.solve_seconds, 0.5)
     detailed = request.model_copy(update={"orders": [*request.orders, *lots], "options": request.options.model_copy(
         update={"time_limit_seconds": remaining})})
