@@ -29,11 +29,13 @@ from planner.domain import (
     EligibleMachine,
     Factory,
     Machine,
+    MachineRisk,
     Operation,
     Order,
     PlanOptions,
     PlanRequest,
     Product,
+    RiskPoint,
     Shift,
     ShiftCalendar,
     TimeWindow,
@@ -150,6 +152,20 @@ def demo_orders(count: int = 80, seed: int = ORDER_SEED) -> list[Order]:
             customer=customer,
         ))
     return orders
+
+
+def demo_machine_risks() -> list[MachineRisk]:
+    """Failure-risk curves for the demo, as a risk model would give them: CNC-2's spindle vibration trend rises
+    (its bearing is due), DC-3 carries a low background risk. Repair: 6 h and 4 h."""
+    def curve(points: list[tuple[int, float]]) -> list[RiskPoint]:
+        return [RiskPoint(minute=minute, probability=p) for minute, p in points]
+
+    return [
+        MachineRisk(machine_id="CNC-2", repair_minutes=6 * 60, source="example: spindle-vibration risk model",
+                    curve=curve([(0, 0.02), (DAY, 0.10), (3 * DAY, 0.40), (6 * DAY, 0.75), (10 * DAY, 0.95)])),
+        MachineRisk(machine_id="DC-3", repair_minutes=4 * 60, source="example: fleet failure rate",
+                    curve=curve([(0, 0.0), (21 * DAY, 0.15)])),
+    ]
 
 
 def _due_on_working_day(day: int) -> int:

@@ -10,6 +10,7 @@ For a bucket [a, b) (a day by default) the chance of a breakdown inside it is p 
   (0 when p <= 1 - alpha) keeps the bucket's plan intact with probability >= alpha.
 - PREVENTIVE_MAINTENANCE: a maintenance task of `maintenance_minutes` must start no later than the
   minute at which F reaches `maintenance_threshold`; the scheduler places it jointly with production.
+  Afterwards the machine runs at its baseline risk (the lowest bucket probability on its curve).
 - RISK_PENALTY: work on a machine costs p_h x order weight x minutes, p_h = F(horizon end), so
   high-priority work moves to safer machines when the cost of doing so is lower.
 
@@ -131,18 +132,21 @@ def risk_exposure_hours(request: PlanRequest, busy: dict[str, list[Interval]],
     """Expected hours of planned work that a breakdown would stop: over machines and buckets,
     p(bucket) x busy minutes in the bucket x min(MTTR, bucket) / bucket, i.e. the planned work that
     falls inside a repair window starting at a uniformly random time of the bucket. After a preventive
-    maintenance at minute t the machine's curve restarts at t."""
+    maintenance the machine runs at its baseline: the lowest bucket probability on its curve (the curve
+    rises with wear, and maintenance removes the wear)."""
     bucket = request.options.risk_bucket_minutes
     total = 0.0
     for risk in request.machine_risks:
         restart = (maintenance or {}).get(risk.machine_id)
-        for start in range(0, request.options.horizon_minutes, bucket):
+        starts = range(0, request.options.horizon_minutes, bucket)
+        baseline = min(bucket_failure_probability(risk, s, s + bucket) for s in starts)
+        for start in starts:
             end = start + bucket
             load = sum(max(0, min(e, end) - max(s, start)) for s, e in busy.get(risk.machine_id, []))
             if load == 0:
                 continue
             if restart is not None and start >= restart:
-                probability = bucket_failure_probability(risk, start - restart, end - restart)
+                probability = baseline
             else:
                 probability = bucket_failure_probability(risk, start, end)
             total += probability * load * min(risk.repair_minutes, bucket) / bucket

@@ -1,8 +1,12 @@
-"""`make demo`: start the server, plan the demo factory over gRPC like an ERP would, print it, chart it.
+"""`make demo`: the whole flow over gRPC, the way an ERP, a planner and operations would use it.
 
-Steps: start `python -m service --port 0` as a child process and read its address; wait for the
-standard health check to say SERVING; send the embedded demo factory's CreatePlan request; print
-KPIs, late orders and each machine's sequence; write a Gantt chart PNG; stop the server (SIGTERM).
+1. Start `python -m service --port 0` as a child process, read its address, wait for health SERVING.
+2. CreatePlan for the embedded demo plant with its predictions (risk curves; risk-aware policy) and
+   lot sizing: print KPIs, late orders with reasons and fixes, machine sequences, what the predictions
+   did, and the bottleneck table; draw the Gantt chart.
+3. CompareScenarios: the what-if table (rush order, CNC-2 down, demand +20 %, overtime, risk-aware).
+4. Replan after a CNC-3 breakdown: what changed and why; draw the Gantt chart after the breakdown.
+5. Stop the server (SIGTERM).
 """
 
 from __future__ import annotations
@@ -14,20 +18,21 @@ import signal
 import subprocess
 import sys
 import time
-from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from planner.demo_factory import demo_request
-from planner.domain import PlanRequest
+from planner.demo_factory import demo_machine_risks, demo_request
+from planner.domain import Factory, PlanRequest, RiskPolicy, TimeWindow
 from planner.gantt import draw_gantt
 from planner.solution import ScheduledOperation
 from prodplan.v1 import planning_service_pb2 as pb
 from prodplan.v1 import planning_service_pb2_grpc as pb_grpc
-from service.mapping import plan_request_to_proto, to_datetime
+from service import demo_report
+from service.mapping import plan_request_to_proto, to_datetime, to_duration, to_timestamp
+from service.scenario_mapping import compare_scenarios_example
 
 logger = logging.getLogger("demo")
 STARTUP_TIMEOUT_S = 60.0
@@ -75,63 +80,78 @@ def assignments_from_proto(plan: pb.Plan, request: PlanRequest) -> list[Schedule
     ]
 
 
-def summary(plan: pb.Plan, request: PlanRequest) -> str:
-    """The plan as a planner reads it: status, KPIs, late orders, each machine's sequence."""
-    local = timedelta(minutes=request.factory.utc_offset_minutes)
-    stats, kpis = plan.statistics, plan.kpis
-
-    def when(stamp: object) -> str:
-        return (to_datetime(stamp) + local).strftime("%a %d %b %H:%M")  # type: ignore[arg-type]
-
-    lines = [
-        f"Plan for {request.factory.name}: {len(request.orders)} orders, {len(request.factory.machines)} machines",
-        f"  status {pb.PlanStatus.Name(plan.status)}, weighted tardiness {stats.objective:.0f} "
-        f"(bound {stats.best_bound:.0f}, gap {stats.gap:.1%}) in {stats.wall_time.ToTimedelta().total_seconds():.1f} s "
-        f"with {stats.num_workers} CP-SAT workers [{stats.notes}]",
-        f"  on time {kpis.on_time_rate:.0%} ({kpis.late_orders} late), total lateness "
-        f"{kpis.total_tardiness.ToTimedelta().total_seconds() / 3600:.1f} h, makespan "
-        f"{kpis.makespan.ToTimedelta().total_seconds() / 86400:.1f} days",
-        "", "Late orders:",
-    ]
-    customers = {o.id: o.customer for o in request.orders}
-    for result in (r for r in plan.order_results if not r.on_time):
-        lines.append(f"  {result.order_id:<9} {customers[result.order_id]:<22} due {when(result.due_time)}, "
-                     f"done {when(result.completion_time)} "
-                     f"({result.tardiness.ToTimedelta().total_seconds() / 3600:.1f} h late)")
-    if all(r.on_time for r in plan.order_results):
-        lines.append("  none")
-    lines += ["", "Machines (utilization, then sequence of orders):"]
-    sequence: dict[str, list[str]] = defaultdict(list)
-    for a in plan.assignments:
-        sequence[a.machine_id].append(a.order_id.removeprefix("SO-"))
-    for u in kpis.machine_utilization:
-        shown = " ".join(sequence[u.machine_id][:14]) + (" ..." if len(sequence[u.machine_id]) > 14 else "")
-        lines.append(f"  {u.machine_id:<6} {u.utilization:>4.0%}  {shown}")
-    for reason in plan.infeasibility_reasons:
-        lines.append(f"  ! {reason}")
-    return "\n".join(lines)
-
-
 def run(out_dir: Path, time_limit_s: float) -> int:
-    # A fresh request id per run: the same id would return the plan stored by an earlier run.
-    request = demo_request(time_limit_seconds=time_limit_s).model_copy(
-        update={"request_id": f"demo-{datetime.now(tz=UTC):%Y%m%d-%H%M%S}-{os.getpid()}"})
     out_dir.mkdir(parents=True, exist_ok=True)
     process, address = start_server(out_dir / "demo-plans.db")
     try:
         with grpc.insecure_channel(address) as channel:
             wait_until_serving(channel)
-            print(f"Server up at {address}; sending CreatePlan for the demo factory ...\n")
-            response = pb_grpc.PlanningServiceStub(channel).CreatePlan(
-                plan_request_to_proto(request), timeout=time_limit_s + 60
-            )
-        print(summary(response.plan, request))
-        chart = draw_gantt(request, assignments_from_proto(response.plan, request), out_dir / "gantt.png")
-        print(f"\nGantt chart: {chart}  (plan id {response.plan_id})")
+            print(f"Server up at {address}.\n")
+            request = _planned_request(channel, time_limit_s)
+            stub = pb_grpc.PlanningServiceStub(channel)
+            created = stub.CreatePlan(plan_request_to_proto(request), timeout=time_limit_s + 120)
+            _section(demo_report.plan_summary(created.plan, request))
+            _section(demo_report.predictions_summary(created.plan))
+            before = draw_gantt(request, assignments_from_proto(created.plan, request), out_dir / "gantt.png",
+                                title=f"{request.factory.name}: released plan")
+            comparison = stub.CompareScenarios(_scenarios(time_limit_s), timeout=20 * time_limit_s + 300)
+            _section(demo_report.comparison_table(comparison))
+            replanned = stub.Replan(_breakdown(created), timeout=time_limit_s + 120)
+            _section(demo_report.replan_summary(replanned, request))
+            after = draw_gantt(request.model_copy(update={"factory": _broken_factory(request)}),
+                               assignments_from_proto(replanned.plan, request), out_dir / "gantt_after_breakdown.png",
+                               title=f"{request.factory.name}: re-plan after the {BROKEN_MACHINE} breakdown")
+        print(f"Gantt charts: {before} (released plan), {after} (after the breakdown); plan ids "
+              f"{created.plan_id} -> {replanned.plan_id}; store {out_dir / 'demo-plans.db'}")
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
     return 0
+
+
+BROKEN_MACHINE = "CNC-3"
+BREAKDOWN_AT = 2 * 1440 + 4 * 60  # Wednesday 10:00 local
+REPAIR_MINUTES = 12 * 60
+
+
+def _section(text: str) -> None:
+    print(text, end="\n\n")
+
+
+def _planned_request(channel: grpc.Channel, time_limit_s: float) -> PlanRequest:
+    """The demo factory with its predictions, lot sizing and a risk-aware policy; a fresh request id per run
+    (the same id would return the plan stored by an earlier run)."""
+    request = demo_request(time_limit_seconds=time_limit_s)
+    options = request.options.model_copy(update={"lot_sizing": True, "risk_policy": RiskPolicy.CHANCE_RESERVE,
+                                                  "risk_alpha": 0.95})
+    request = request.model_copy(update={
+        "request_id": f"demo-{datetime.now(tz=UTC):%Y%m%d-%H%M%S}-{os.getpid()}", "options": options,
+        "machine_risks": demo_machine_risks()})
+    return request
+
+
+def _scenarios(time_limit_s: float) -> pb.CompareScenariosRequest:
+    comparison = compare_scenarios_example()
+    comparison.request_id = ""
+    comparison.base.request_id = ""
+    comparison.base.options.time_limit.FromMilliseconds(int(max(time_limit_s / 3, 1.0) * 1000))
+    return comparison
+
+
+def _breakdown(created: pb.CreatePlanResponse) -> pb.ReplanRequest:
+    start = to_datetime(created.plan.plan_start)
+    return pb.ReplanRequest(plan_id=created.plan_id, disruptions=[pb.Disruption(machine_breakdown=pb.MachineBreakdown(
+        machine_id=BROKEN_MACHINE, start=to_timestamp(start + timedelta(minutes=BREAKDOWN_AT)),
+        expected_repair_end=to_timestamp(start + timedelta(minutes=BREAKDOWN_AT + REPAIR_MINUTES))))],
+        frozen_window=to_duration(120))
+
+
+def _broken_factory(request: PlanRequest) -> Factory:
+    """The factory with the breakdown drawn as downtime, for the second chart."""
+    machines = [m.model_copy(update={"maintenance_windows": [*m.maintenance_windows, TimeWindow(
+        start=BREAKDOWN_AT, end=BREAKDOWN_AT + REPAIR_MINUTES, reason="breakdown")]}) if m.id == BROKEN_MACHINE else m
+        for m in request.factory.machines]
+    return request.factory.model_copy(update={"machines": machines})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,7 +18,7 @@ from datetime import timedelta
 from google.protobuf import timestamp_pb2
 
 from planner import domain
-from planner.demo_factory import demo_request
+from planner.demo_factory import demo_machine_risks, demo_request
 from planner.kpis import compute_kpis, order_results
 from planner.replan import (
     Disruption,
@@ -354,28 +354,12 @@ def replan_to_proto(plan_id: str, parent_plan_id: str, result: ReplanResult) -> 
 DAY = 24 * 60
 
 
-def _machine_risks(request: domain.PlanRequest) -> list[pb.MachineRisk]:
-    """Risk curves for the example: CNC-2's spindle vibration trend rises after its bearing is due
-    (a risk model's output), DC-3 carries a low background risk."""
-    def curve(points: list[tuple[int, float]]) -> list[pb.RiskPoint]:
-        return [pb.RiskPoint(time=_stamp(minute, request), failure_probability=p) for minute, p in points]
-
-    return [
-        pb.MachineRisk(machine_id="CNC-2", curve=curve([(0, 0.02), (DAY, 0.10), (3 * DAY, 0.40), (6 * DAY, 0.75),
-                                                        (10 * DAY, 0.95)]),
-                       mean_time_to_repair=to_duration(6 * 60), source="example: spindle-vibration risk model"),
-        pb.MachineRisk(machine_id="DC-3", curve=curve([(0, 0.0), (21 * DAY, 0.15)]),
-                       mean_time_to_repair=to_duration(4 * 60), source="example: fleet failure rate"),
-    ]
-
-
 def compare_scenarios_example() -> pb.CompareScenariosRequest:
     """The demo plant (risk-blind) against a rush order, CNC-2 down for a shift, demand +20 %, Saturday
     overtime on CNC-2, and risk-aware planning (chance reserve and preventive maintenance)."""
-    request = demo_request(time_limit_seconds=3.0)
+    request = demo_request(time_limit_seconds=3.0).model_copy(update={"machine_risks": demo_machine_risks()})
     base = plan_request_to_proto(request)
     base.request_id = "demo-compare-base"
-    base.machine_risks.extend(_machine_risks(request))
     base.options.risk_alpha = 0.95  # used by the risk-aware scenarios; the base itself is risk-blind
 
     def window(start: int, end: int, reason: str) -> pb.TimeWindow:

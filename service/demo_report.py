@@ -1,0 +1,101 @@
+"""Plain-text views of API responses for the demo: what a planner reads on the terminal."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+
+from google.protobuf import timestamp_pb2
+
+from planner.domain import PlanRequest
+from prodplan.v1 import planning_service_pb2 as pb
+from service.mapping import to_datetime
+
+SHOWN_LATE_ORDERS = 5
+SHOWN_CHANGES = 8
+
+
+def _hours(span: object) -> float:
+    return span.ToTimedelta().total_seconds() / 3600  # type: ignore[attr-defined]
+
+
+def _when(request: PlanRequest, stamp: timestamp_pb2.Timestamp) -> str:
+    local = timedelta(minutes=request.factory.utc_offset_minutes)
+    return (to_datetime(stamp) + local).strftime("%a %d %b %H:%M")
+
+
+def plan_summary(plan: pb.Plan, request: PlanRequest) -> str:
+    """Status, KPIs, late orders with reasons and fixes, each machine's sequence."""
+    stats, kpis = plan.statistics, plan.kpis
+    lines = [
+        f"Plan for {request.factory.name}: {len(plan.order_results)} jobs ({len(request.orders)} orders), "
+        f"{len(request.factory.machines)} machines",
+        f"  status {pb.PlanStatus.Name(plan.status)}, cost {stats.objective:,.0f} (bound {stats.best_bound:,.0f}) in "
+        f"{stats.wall_time.ToTimedelta().total_seconds():.1f} s, {stats.num_workers} CP-SAT workers [{stats.notes}]",
+        f"  on time {kpis.on_time_rate:.0%} ({kpis.late_orders} late, fill rate {kpis.fill_rate:.0%}), lateness "
+        f"{_hours(kpis.total_tardiness):.1f} h, makespan {_hours(kpis.makespan) / 24:.1f} days",
+        f"  processed {kpis.processed_units:,} units, expected scrap {kpis.expected_scrap_units:,.0f} "
+        f"({kpis.expected_defect_rate:.1%}), risk exposure {kpis.risk_exposure_hours:.1f} h",
+        "", f"Late orders ({len(plan.late_orders)}; the {min(SHOWN_LATE_ORDERS, len(plan.late_orders))} latest):",
+    ]
+    for late in plan.late_orders[:SHOWN_LATE_ORDERS]:
+        lines += [f"  {late.order_id} [{late.reason_code}] {late.reason}", f"      fix: {late.fix}"]
+    if not plan.late_orders:
+        lines.append("  none")
+    lines += ["", "Machines (utilization, then sequence of jobs):"]
+    sequence: dict[str, list[str]] = defaultdict(list)
+    for a in plan.assignments:
+        sequence[a.machine_id].append(a.order_id.removeprefix("SO-"))
+    for u in kpis.machine_utilization:
+        shown = " ".join(sequence[u.machine_id][:12]) + (" ..." if len(sequence[u.machine_id]) > 12 else "")
+        lines.append(f"  {u.machine_id:<6} {u.utilization:>4.0%}  {shown}")
+    lines += [f"  ! {reason}" for reason in plan.infeasibility_reasons]
+    return "\n".join(lines)
+
+
+def predictions_summary(plan: pb.Plan) -> str:
+    """Where predictions became constraints, what they changed, and the bottleneck table."""
+    lines = ["What the predictions did:"]
+    lines += [f"  {a.policy:<22} {a.machine_id or a.product_id:<8} {a.detail}" for a in plan.policy_actions[:10]]
+    if len(plan.policy_actions) > 10:
+        lines.append(f"  ... and {len(plan.policy_actions) - 10} more")
+    lines += [f"  vs. a plan ignoring {e.ignored.lower()}: {e.summary}" for e in plan.prediction_effects]
+    if plan.HasField("lot_plan"):
+        lot = plan.lot_plan
+        lines += ["", f"Lot plan: {pb.PlanStatus.Name(lot.status)}, cost {lot.objective:,.0f} (bound "
+                      f"{lot.best_bound:,.0f}), {lot.buckets} buckets, built in "
+                      f"{lot.build_time.ToTimedelta().total_seconds():.2f} s, solved in "
+                      f"{lot.solve_time.ToTimedelta().total_seconds():.2f} s; {len(lot.lots)} forecast lots scheduled"]
+        lines += [f"  ! {p}" for p in lot.realisation_problems]
+    lines += ["", "Bottlenecks (what one more hour of capacity is worth):"]
+    lines += [f"  {b.sentence}" for b in plan.bottlenecks] or ["  none: no capacity limit binds in the lot plan"]
+    return "\n".join(lines)
+
+
+def comparison_table(response: pb.CompareScenariosResponse) -> str:
+    header = (f"{'scenario':<36}{'status':>10}{'on time':>9}{'late':>6}{'lateness h':>12}{'cost':>10}"
+              f"{'scrap':>8}{'risk h':>8}{'bottleneck':>18}")
+    lines = ["What-if comparison:", header, "-" * len(header)]
+    for r in response.results:
+        k = r.kpis
+        status = pb.PlanStatus.Name(r.status).removeprefix("PLAN_STATUS_")
+        lines.append(f"{r.name[:35]:<36}{status:>10}{k.on_time_rate:>9.0%}{k.late_orders:>6}"
+                     f"{_hours(k.total_tardiness):>12.1f}{k.costs.total:>10,.0f}{k.expected_scrap_units:>8.0f}"
+                     f"{k.risk_exposure_hours:>8.1f}{r.bottleneck_machine_id:>10} {r.bottleneck_utilization:>5.0%}")
+    for r in response.results[1:]:
+        moved = ", ".join(f"{c.machine_id} {_hours(c.busy_time_change):+.1f} h" for c in r.load_changes[:4])
+        late = ", ".join(r.orders_became_late[:4]) or "-"
+        lines.append(f"  {r.name}: became late {late}; load moved {moved or '-'}")
+    return "\n".join(lines)
+
+
+def replan_summary(response: pb.ReplanResponse, request: PlanRequest) -> str:
+    lines = ["Re-plan after the breakdown:", f"  {response.summary}",
+             f"  {response.unchanged_operations} operations unchanged, {len(response.changes)} changed:"]
+    for change in response.changes[:SHOWN_CHANGES]:
+        where = (f"{change.old_machine_id} {_when(request, change.old_start)}" if change.old_machine_id else "new")
+        lines.append(f"    {change.order_id}/{change.operation_id} {change.change}: {where} -> "
+                     f"{change.new_machine_id} {_when(request, change.new_start)} ({change.reason})")
+    if len(response.changes) > SHOWN_CHANGES:
+        lines.append(f"    ... and {len(response.changes) - SHOWN_CHANGES} more")
+    return "\n".join(lines)
