@@ -117,7 +117,7 @@ def lot_sizing_instance(request: PlanRequest, available: dict[str, list[Interval
         items.append(LotSizingItem(
             item_id=product_id, demand=demand[product_id], operations=operations, setup_cost=options.setup_cost,
             holding_cost=options.holding_cost_per_unit, backlog_cost=max(backlog, options.holding_cost_per_unit * 2),
-            safety_stock=safety[product_id] if product_id in safety else None, yield_rate=min(mean_yield, 1.0),
+            safety_stock=safety.get(product_id), yield_rate=min(mean_yield, 1.0),
         ))
     used = {op.resource_id for item in items for op in item.operations}
     resources = [LotSizingResource(resource_id=c, capacity_minutes=capacity[c]) for c in sorted(used)]
@@ -141,7 +141,6 @@ def lot_orders(request: PlanRequest, result: LotSizingResult, available: dict[st
     later is that order's own job already. Lots larger than one working stretch are split."""
     if not result.status.has_solution or not request.demand_forecasts:
         return []
-    size = request.options.lot_bucket_minutes
     firm: dict[tuple[str, int], float] = defaultdict(float)
     for order in request.orders:
         firm[(order.product_id, _bucket_of(request, order.due))] += order.quantity

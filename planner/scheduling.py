@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from ortools import __version__ as ortools_version  # type: ignore[attr-defined]
 from ortools.sat.python import cp_model
@@ -256,7 +257,7 @@ def _task_variables(
 
 def _routing_precedence(model: cp_model.CpModel, job_vars: list[_TaskVars]) -> None:
     """Hard: an operation starts only after the previous operation of the same order has ended."""
-    for before, after in zip(job_vars, job_vars[1:], strict=False):
+    for before, after in pairwise(job_vars):
         model.add(after.start >= before.end)
 
 
@@ -353,7 +354,8 @@ def _read(built: _Model, solver: cp_model.CpSolver) -> list[ScheduledOperation]:
         for variables in job_vars:
             task = variables.task
             machine_id = next(
-                m for m, lit in variables.presence.items() if lit is True or (lit is not False and solver.boolean_value(lit))
+                m for m, lit in variables.presence.items()
+                if lit is True or (lit is not False and solver.boolean_value(lit))
             )
             alternative = task.alternative(machine_id)
             assert alternative is not None

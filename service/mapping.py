@@ -204,7 +204,8 @@ def _options(
         late_cost_per_minute=options.late_cost_per_minute or defaults.late_cost_per_minute,
         explain_predictions=not options.skip_prediction_effects,
         lot_sizing=options.lot_sizing,
-        lot_bucket_minutes=minutes(options.lot_bucket) if options.HasField("lot_bucket") else defaults.lot_bucket_minutes,
+        lot_bucket_minutes=(minutes(options.lot_bucket) if options.HasField("lot_bucket")
+                            else defaults.lot_bucket_minutes),
         service_level=options.service_level or defaults.service_level,
         detailed_lot_buckets=options.detailed_lot_buckets or defaults.detailed_lot_buckets,
         holding_cost_per_unit=(options.holding_cost_per_unit if options.HasField("holding_cost_per_unit")

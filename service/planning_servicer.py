@@ -18,11 +18,11 @@ from google.protobuf import duration_pb2
 from ortools import __version__ as ortools_version  # type: ignore[attr-defined]
 
 from planner.domain import PlanRequest
+from planner.replan import replan
 from planner.solution import PlanResult
 from prodplan.v1 import planning_service_pb2 as pb
 from prodplan.v1 import planning_service_pb2_grpc as pb_grpc
 from service.errors import FieldViolation, InvalidArgumentError, NotFoundError
-from planner.replan import replan
 from service.mapping import plan_request_to_domain, plan_request_to_proto, plan_to_proto, to_datetime, to_timestamp
 from service.scenario_mapping import (
     comparison_to_proto,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from planner.calendar import availability_by_machine
 from planner.checker import check_plan
 from planner.domain import DemandForecast, Machine, PlanRequest, QuantileValue
 from planner.lots import lot_sizing_instance
 from planner.plan import create_plan
 from planner.risk import planning_availability
-from planner.calendar import availability_by_machine
 from planner.status import SolveStatus
 from planner.testing import order, product, request
 
