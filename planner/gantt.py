@@ -11,8 +11,9 @@ matplotlib.use("Agg")  # no display: the chart is written to a file
 import matplotlib.pyplot as plt
 from matplotlib.patches import Patch
 
-from planner.calendar import unavailable_intervals
+from planner.calendar import availability_by_machine, unavailable_intervals
 from planner.domain import PlanRequest
+from planner.risk import capacity_reserves
 from planner.solution import ScheduledOperation
 
 HOURS_PER_DAY = 24
@@ -27,7 +28,12 @@ def draw_gantt(request: PlanRequest, assignments: list[ScheduledOperation], path
     late = _late_orders(request, assignments)
     end = max((a.end for a in assignments), default=60)
     figure, axes = plt.subplots(figsize=(16, 0.55 * len(machines) + 2.2))
+    reserves = capacity_reserves(request, availability_by_machine(request))
     for row, machine in enumerate(machines):
+        for window in reserves.get(machine.id, []):
+            if window.start < end:
+                axes.broken_barh([(window.start / 60, (min(window.end, end) - window.start) / 60)], (row - 0.4, 0.8),
+                                 facecolors="#fde2c8", edgecolor="#f0a868", hatch="..", linewidth=0)
         for window in unavailable_intervals(machine, request):
             if window.start < end:
                 axes.broken_barh([(window.start / 60, (min(window.end, end) - window.start) / 60)], (row - 0.4, 0.8),
@@ -43,6 +49,7 @@ def draw_gantt(request: PlanRequest, assignments: list[ScheduledOperation], path
     _day_axis(axes, request, end)
     handles = [Patch(facecolor=colours[f], label=f) for f in families]
     handles += [Patch(facecolor="#dddddd", label="off shift / maintenance (hatched)"),
+                Patch(facecolor="#fde2c8", edgecolor="#f0a868", hatch="..", label="risk reserve"),
                 Patch(facecolor="white", edgecolor="red", label="late order")]
     axes.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=len(handles), fontsize=8)
     axes.set_title(title or f"{request.factory.name}: schedule of {len(request.orders)} orders")
