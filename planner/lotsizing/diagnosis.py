@@ -85,11 +85,12 @@ def diagnose_infeasibility(data: PreparedData, options: LotSizingOptions, time_l
                "(proven by HiGHS)")
     if time_limit <= 0:
         return [generic]
-    # Capacity may be bought here, so a setup longer than the bucket is no reason to forbid a lot.
+    # Capacity may be bought here, so a setup longer than the bucket is no reason to forbid a lot. The
+    # aggregated formulation suffices: only feasibility matters, not a tight cost bound.
     elastic_data = dataclasses.replace(
         data, max_gross=uncapacitated_max_gross(data.demand, data.safety_stock, data.yield_rate,
                                                 data.backlog_allowed))
-    model = build_model(elastic_data, options.formulation, elastic=True)
+    model = build_model(elastic_data, "aggregated", elastic=True)
     outcome = run_highs(model, options, time_limit)
     if outcome.col_value is None or model.variables.shortfall is None:
         return [generic]

@@ -201,14 +201,9 @@ class ModelBuilder:
                  upper: float | FloatArray) -> IntArray:
         """Rows of equal length k: index and value are [n, k]; returns the n new row indices."""
         count, width = index.shape
-        self._row_index.append(index.ravel().astype(np.int64))
-        self._row_value.append(np.broadcast_to(value, index.shape).ravel().astype(float))
-        self._row_length.append(np.full(count, width, dtype=np.int64))
-        self._row_lower.append(np.broadcast_to(np.asarray(lower, dtype=float), (count,)).copy())
-        self._row_upper.append(np.broadcast_to(np.asarray(upper, dtype=float), (count,)).copy())
-        rows = np.arange(self.n_rows, self.n_rows + count, dtype=np.int64)
-        self.n_rows += count
-        return rows
+        values = np.broadcast_to(np.asarray(value, dtype=float), index.shape)
+        return self.add_sparse_rows(np.repeat(np.arange(count), width), index.ravel(), values.ravel(),
+                                    lower, upper, count)
 
     def add_sparse_rows(self, row: IntArray, index: IntArray, value: FloatArray | float,
                         lower: float | FloatArray, upper: float | FloatArray, count: int) -> IntArray:
@@ -414,6 +409,16 @@ def add_tightening_inequalities(builder: ModelBuilder, data: PreparedData,
                                 -INF, 0.0, producing.size)
         if backlog:
             _add_backlog_link(builder, data.requirement[i], variables.backlog[i], flows, sources, targets)
+
+
+def flow_column_count(data: PreparedData) -> int:
+    """How many flow columns `add_tightening_inequalities` would create (to bound the model's size)."""
+    total = 0
+    for i in range(data.n_items):
+        increment = np.diff(data.requirement[i], prepend=0.0)
+        max_good = data.max_gross[i] * data.yield_rate[i]
+        total += _flow_pairs(increment, max_good, bool(data.backlog_allowed[i]))[0].size
+    return total
 
 
 def _flow_pairs(increment: FloatArray, max_good: FloatArray, backlog: bool) -> tuple[IntArray, IntArray]:

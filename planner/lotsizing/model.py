@@ -132,10 +132,14 @@ class LotSizingOptions(BaseModel):
         0, ge=0, description="HiGHS threads; 0 leaves HiGHS' default. One value per process (see solve.py)."
     )
     random_seed: int = Field(0, ge=0, description="HiGHS random seed, for reproducible plans.")
-    formulation: Literal["facility_location", "aggregated"] = Field(
-        "facility_location",
+    formulation: Literal["auto", "facility_location", "aggregated"] = Field(
+        "auto",
         description="facility_location adds flow variables whose LP relaxation is much tighter; "
-        "aggregated is the plain textbook model (kept for comparison).",
+        "aggregated is the plain textbook model; auto picks facility_location unless its flow columns "
+        "would exceed `max_flow_columns`.",
+    )
+    max_flow_columns: int = Field(
+        60_000, ge=0, description="Size above which `auto` falls back to the aggregated formulation."
     )
     shadow_prices: bool = Field(
         True, description="Re-solve the LP with setups fixed to price capacity (costs one extra LP)."

@@ -24,6 +24,7 @@ from planner.lotsizing.formulation import (
     LotSizingModel,
     PreparedData,
     build_model,
+    flow_column_count,
     prepare,
 )
 from planner.lotsizing.model import (
@@ -47,7 +48,10 @@ def solve_lot_sizing(instance: LotSizingInstance, options: LotSizingOptions | No
     if reasons:
         return _result(instance, options, SolveStatus.INFEASIBLE, reasons=reasons,
                        build=time.perf_counter() - started)
-    model = build_model(data, options.formulation)
+    formulation = choose_formulation(data, options)
+    # The result records the formulation actually built, not "auto".
+    options = options.model_copy(update={"formulation": formulation})
+    model = build_model(data, formulation)
     build = time.perf_counter() - started
     mip = run_highs(model, options, options.time_limit_seconds)
     logger.info("lot sizing %s: %s in %.2fs (build %.3fs)", instance.name, mip.model_status, mip.seconds, build)
@@ -62,6 +66,18 @@ def solve_lot_sizing(instance: LotSizingInstance, options: LotSizingOptions | No
                        bound=mip.bound)
     setups = mip.col_value[model.variables.setup] > 0.5
     return _priced_result(instance, options, data, setups, mip, build)
+
+
+def choose_formulation(data: PreparedData, options: LotSizingOptions) -> Formulation:
+    """The formulation to build: `auto` keeps the tight one while its flow columns stay affordable."""
+    if options.formulation != "auto":
+        return options.formulation
+    flows = flow_column_count(data)
+    if flows <= options.max_flow_columns:
+        return "facility_location"
+    # HiGHS may spend longer than the time limit in presolve on very large flow models.
+    logger.info("%d flow columns exceed %d: using the aggregated formulation", flows, options.max_flow_columns)
+    return "aggregated"
 
 
 def _priced_result(instance: LotSizingInstance, options: LotSizingOptions, data: PreparedData,

@@ -21,7 +21,7 @@ from planner.lotsizing import (
 )
 from planner.status import SolveStatus
 
-OPTIONS = LotSizingOptions(time_limit_seconds=20.0, relative_gap=1e-9, threads=1)
+OPTIONS = LotSizingOptions(time_limit_seconds=20.0, relative_gap=1e-9, threads=1, formulation="facility_location")
 amounts = st.integers(min_value=0, max_value=60).map(float)
 
 

@@ -180,3 +180,12 @@ def test_fast_options_are_deterministic() -> None:
     problem = instance([item(demand=[10, 30, 5, 40], setup_cost=20.0, holding_cost=1.0)], [resource([50] * 4)])
     first, second = solve_checked(problem, FAST), solve_checked(problem, FAST)
     assert first.items == second.items
+
+
+@pytest.mark.parametrize(("max_flow_columns", "built"), [(60_000, "facility_location"), (0, "aggregated")])
+def test_auto_formulation_falls_back_on_large_flow_models(max_flow_columns: int, built: str) -> None:
+    problem = instance([item(demand=[10, 30, 5, 40], setup_cost=20.0, holding_cost=1.0)], [resource([50] * 4)])
+    options = FAST.model_copy(update={"formulation": "auto", "max_flow_columns": max_flow_columns})
+    result = solve_checked(problem, options)
+    assert result.parameters["formulation"] == built
+    assert result.status == SolveStatus.OPTIMAL
