@@ -1,0 +1,151 @@
+"""Demand forecasting API: validate histories, run the shipped ensemble batched, return quantile bands.
+
+Requested quantile levels are interpolated linearly between the trained levels (0.05 ... 0.95); the
+band is widened or narrowed by the calibration factor stored in the artifact. Forecasts are clipped at
+zero when the whole history is non-negative (demand cannot be negative).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from forecaster.artifacts import WEIGHTS_DIR, load_artifact, load_into
+from forecaster.demand import DemandEnsemble
+from forecaster.demand_data import MIN_CONTEXT, predict_quantiles
+from forecaster.seasonality import future_pattern
+from forecaster.types import DemandForecast, DemandHistory, ForecastInputError, InputProblem, raise_if_any
+
+ARTIFACT_NAME = "demand"
+MAX_SERIES = 10_000
+MAX_HISTORY = 10_000
+
+
+@dataclass
+class DemandModel:
+    """The loaded demand ensemble with the constants it was trained with."""
+
+    net: DemandEnsemble
+    version: str
+    trained_quantiles: tuple[float, ...]
+    band_scale: float
+    context_length: int
+    max_horizon: int
+
+    @property
+    def min_history(self) -> int:
+        return MIN_CONTEXT
+
+
+def load_demand_model(directory: Path = WEIGHTS_DIR, name: str = ARTIFACT_NAME) -> DemandModel:
+    """Load the shipped (or a retrained) demand artifact; raises ArtifactError naming the file on problems."""
+    artifact = load_artifact(name, directory)
+    config = artifact.config
+    net = DemandEnsemble(**config)
+    load_into(net, artifact, name, directory)
+    return DemandModel(
+        net=net, version=artifact.version, trained_quantiles=tuple(artifact.metadata["quantiles"]),
+        band_scale=float(artifact.metadata.get("band_scale", 1.0)),
+        context_length=int(config["context_length"]), max_horizon=int(config["max_horizon"]),
+    )
+
+
+def validate_demand_request(
+    model: DemandModel, histories: Sequence[DemandHistory], horizon: int, quantiles: Sequence[float]
+) -> None:
+    """Raise ForecastInputError listing every problem (field paths `series[i].history[j]`, `horizon`, ...)."""
+    problems: list[InputProblem] = []
+    if not histories:
+        problems.append(InputProblem("series", "at least one series is required"))
+    if len(histories) > MAX_SERIES:
+        problems.append(InputProblem("series", f"at most {MAX_SERIES} series per call, got {len(histories)}"))
+    if not 1 <= horizon <= model.max_horizon:
+        problems.append(InputProblem("horizon", f"must be between 1 and {model.max_horizon} periods, got {horizon}"))
+    low, high = model.trained_quantiles[0], model.trained_quantiles[-1]
+    if not quantiles:
+        problems.append(InputProblem("quantiles", "at least one quantile level is required"))
+    for i, level in enumerate(quantiles):
+        if not (math.isfinite(level) and low <= level <= high):
+            problems.append(InputProblem(f"quantiles[{i}]", f"must be between {low} and {high}, got {level}"))
+    seen: set[str] = set()
+    for i, history in enumerate(histories):
+        problems += _history_problems(model, history, f"series[{i}]", seen)
+    raise_if_any(problems)
+
+
+def _history_problems(model: DemandModel, history: DemandHistory, path: str, seen: set[str]) -> list[InputProblem]:
+    problems: list[InputProblem] = []
+    if not history.series_id:
+        problems.append(InputProblem(f"{path}.series_id", "must not be empty"))
+    elif history.series_id in seen:
+        problems.append(InputProblem(f"{path}.series_id", f"duplicate series id {history.series_id!r}"))
+    seen.add(history.series_id)
+    if len(history.values) < model.min_history:
+        problems.append(InputProblem(
+            f"{path}.history", f"needs at least {model.min_history} periods, got {len(history.values)}"))
+    if len(history.values) > MAX_HISTORY:
+        problems.append(InputProblem(f"{path}.history", f"at most {MAX_HISTORY} periods, got {len(history.values)}"))
+    for j, value in enumerate(history.values):
+        if not math.isfinite(value):
+            problems.append(InputProblem(f"{path}.history[{j}]", f"must be a finite number, got {value}"))
+    if not 1 <= history.season_length <= 366:
+        problems.append(InputProblem(
+            f"{path}.season_length", f"must be between 1 and 366 periods, got {history.season_length}"))
+    return problems
+
+
+def interpolate_quantiles(
+    paths: np.ndarray, trained: Sequence[float], requested: Sequence[float]
+) -> np.ndarray:
+    """[B, H, Q_trained] -> [B, H, Q_requested] by linear interpolation between trained levels."""
+    trained_array = np.asarray(trained)
+    out = np.empty((*paths.shape[:2], len(requested)), dtype=np.float64)
+    for k, level in enumerate(requested):
+        upper = int(np.clip(np.searchsorted(trained_array, level), 1, len(trained_array) - 1))
+        lo, hi = trained_array[upper - 1], trained_array[upper]
+        weight = (level - lo) / (hi - lo)
+        out[..., k] = (1 - weight) * paths[..., upper - 1] + weight * paths[..., upper]
+    return out
+
+
+def quantile_paths(
+    model: DemandModel, histories: Sequence[np.ndarray], season_lengths: Sequence[int], horizon: int,
+    quantiles: Sequence[float],
+) -> np.ndarray:
+    """Calibrated quantile forecasts [B, horizon, Q] in the histories' units (no validation; batched)."""
+    with torch.inference_mode():
+        raw = predict_quantiles(model.net, histories, season_lengths, horizon, model.context_length,
+                                model.max_horizon)  # [B, H, Q_trained]
+    median = raw[..., model.trained_quantiles.index(0.5)][..., None]
+    calibrated = median + model.band_scale * (raw - median)
+    paths = interpolate_quantiles(calibrated, model.trained_quantiles, quantiles)
+    non_negative = np.array([float(np.min(h)) >= 0 for h in histories])[:, None, None]
+    return np.where(non_negative, np.maximum(paths, 0.0), paths)
+
+
+def forecast_demand(
+    model: DemandModel, histories: Sequence[DemandHistory], horizon: int,
+    quantiles: Sequence[float] = (0.1, 0.5, 0.9),
+) -> list[DemandForecast]:
+    """Quantile forecasts for many series in one batched pass; raises ForecastInputError on bad input."""
+    validate_demand_request(model, histories, horizon, quantiles)
+    arrays = [np.asarray(h.values, dtype=np.float64) for h in histories]
+    paths = quantile_paths(model, arrays, [h.season_length for h in histories], horizon, quantiles)
+    forecasts = []
+    for history, values, path in zip(histories, arrays, paths, strict=True):
+        cycle = history.season_length
+        pattern = future_pattern(values, cycle, cycle) if cycle > 1 else np.ones(1)
+        forecasts.append(DemandForecast(
+            series_id=history.series_id, quantiles=tuple(float(q) for q in quantiles),
+            values=tuple(tuple(path[:, k].tolist()) for k in range(len(quantiles))),
+            seasonal_pattern=tuple(np.round(pattern, 4).tolist()), model_version=model.version,
+        ))
+    return forecasts
+
+
+__all__ = ["DemandModel", "ForecastInputError", "forecast_demand", "load_demand_model", "quantile_paths"]

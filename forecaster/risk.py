@@ -1,0 +1,264 @@
+"""Equipment failure risk over the plan's buckets and an anomaly score, from machine telemetry.
+
+Failure model: an ensemble of 5 tabular classifiers (seeds) on the AI4I 2020 signals (air and process temperature,
+rotational speed, torque, tool wear, duty class) plus physics features computed inside the graph
+(temperature gap for heat dissipation, mechanical power, tool wear x torque for overstrain), trained on
+AI4I and temperature-calibrated on a validation split.
+
+From probability to a risk curve: AI4I rows have no time axis, so one row is read as one reference
+window of `window_hours` of operation (default 8 h, one shift; recorded in the artifact). The hazard
+per operating hour is lambda = -ln(1 - p) / window_hours; tool wear is projected forward at the machine's
+wear rate, so risk accelerates for worn tools; P(fail by t) = 1 - exp(-integral of lambda x utilization).
+`hours_since_maintenance` is carried through to the planner but is not a model input (AI4I has no such
+signal). Anomaly score: an autoencoder trained on normal rows only; its reconstruction error is turned
+into the share of normal validation rows with a smaller error (0..1).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from forecaster.artifacts import WEIGHTS_DIR, load_artifact, load_into
+from forecaster.explain import explain_row, integrated_gradients
+from forecaster.tabular import TabularNet
+from forecaster.types import InputProblem, MachineTelemetry, RiskCurve, TelemetrySample, raise_if_any
+
+SIGNALS = ("air_temperature_k", "process_temperature_k", "rotational_speed_rpm", "torque_nm", "tool_wear_min")
+DUTY_CLASSES = ("L", "M", "H")
+INPUT_NAMES = (*SIGNALS, *(f"duty={d}" for d in DUTY_CLASSES))
+TOOL_WEAR_MAX_MIN = 253.0
+"""Largest tool wear in AI4I; projections are capped here rather than extrapolated."""
+MAX_MACHINES = 10_000
+MAX_BUCKETS = 1_000
+_PLAUSIBLE = {"air_temperature_k": (250.0, 350.0), "process_temperature_k": (250.0, 400.0),
+              "rotational_speed_rpm": (0.0, 10_000.0), "torque_nm": (0.0, 500.0), "tool_wear_min": (0.0, 10_000.0)}
+
+
+class RiskNet(TabularNet):
+    """TabularNet whose derived inputs are AI4I physics: temperature gap [K], power [kW], overstrain.
+
+    Args:
+        hidden, layers, dropout: see TabularNet (inputs and classes are fixed: INPUT_NAMES, 2).
+    """
+
+    derived_mean: torch.Tensor
+    derived_std: torch.Tensor
+
+    def __init__(self, hidden: int = 64, layers: int = 2, dropout: float = 0.1) -> None:
+        super().__init__(len(INPUT_NAMES), 2, hidden=hidden, layers=layers, dropout=dropout, derived_features=3)
+        self.register_buffer("derived_mean", torch.zeros(3))
+        self.register_buffer("derived_std", torch.ones(3))
+
+    def physics(self, raw: torch.Tensor) -> torch.Tensor:
+        # [B, F] physical units -> [B, 3]: process-air gap (K), power (kW), tool wear x torque (1e3 min Nm)
+        gap = raw[:, 1] - raw[:, 0]
+        power = raw[:, 3] * raw[:, 2] * (2.0 * math.pi / 60.0) / 1000.0
+        strain = raw[:, 4] * raw[:, 3] / 1000.0
+        return torch.stack([gap, power, strain], dim=1)
+
+    def derive(self, z: torch.Tensor) -> torch.Tensor:
+        raw = z * self.input_std + self.input_mean  # [B, F]
+        return (self.physics(raw) - self.derived_mean) / self.derived_std
+
+
+class RiskEnsemble(nn.Module):
+    """RiskNets trained with different seeds; the ensemble's probability is the members' mean.
+
+    Args:
+        members: number of RiskNet members.
+        hidden, layers, dropout: see RiskNet.
+    """
+
+    def __init__(self, members: int = 5, hidden: int = 64, layers: int = 2, dropout: float = 0.1) -> None:
+        super().__init__()
+        self.members = nn.ModuleList(RiskNet(hidden, layers, dropout) for _ in range(members))
+
+    def first(self) -> RiskNet:
+        member = self.members[0]
+        assert isinstance(member, RiskNet)
+        return member
+
+    def standardise(self, raw: torch.Tensor) -> torch.Tensor:
+        return self.first().standardise(raw)  # members share the normalisation of the training split
+
+    def physics(self, raw: torch.Tensor) -> torch.Tensor:
+        return self.first().physics(raw)
+
+    def logits_from_z(self, z: torch.Tensor) -> torch.Tensor:
+        # [B, F] -> [B, 2] log of the members' mean probabilities (softmax of it is that mean)
+        probabilities = torch.stack([F.softmax(m.logits_from_z(z), dim=1) for m in self.members
+                                     if isinstance(m, RiskNet)]).mean(dim=0)
+        return torch.log(probabilities.clamp_min(1e-12))
+
+    def forward(self, raw: torch.Tensor) -> torch.Tensor:
+        return self.logits_from_z(self.standardise(raw))
+
+
+class AnomalyAutoencoder(nn.Module):
+    """Autoencoder on z-scored signals of normal operation.
+
+    Args:
+        inputs: number of signals.
+        hidden: width of the encoder/decoder layer.
+        code: bottleneck width.
+    """
+
+    error_quantiles: torch.Tensor
+
+    def __init__(self, inputs: int = len(SIGNALS) + 3, hidden: int = 32, code: int = 3) -> None:
+        super().__init__()
+        self.encoder = nn.Sequential(nn.Linear(inputs, hidden), nn.GELU(), nn.Linear(hidden, code))
+        self.decoder = nn.Sequential(nn.Linear(code, hidden), nn.GELU(), nn.Linear(hidden, inputs))
+        self.register_buffer("error_quantiles", torch.linspace(0.0, 1.0, 101))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        # [B, F] -> [B] mean squared reconstruction error
+        return ((self.decoder(self.encoder(z)) - z) ** 2).mean(dim=1)
+
+    def score(self, errors: torch.Tensor) -> torch.Tensor:
+        """Reconstruction errors [B] -> share of normal validation rows with a smaller error [B]."""
+        grid = self.error_quantiles
+        position = torch.searchsorted(grid, errors.contiguous())
+        return (position.float() / len(grid)).clamp(0.0, 1.0)
+
+
+@dataclass
+class RiskModel:
+    net: RiskEnsemble
+    anomaly: AnomalyAutoencoder
+    version: str
+    window_hours: float
+
+
+def load_risk_model(directory: Path = WEIGHTS_DIR, name: str = "risk") -> RiskModel:
+    artifact = load_artifact(name, directory)
+    net = RiskEnsemble(**artifact.config)
+    load_into(net, artifact, name, directory)
+    anomaly_artifact = load_artifact(f"{name}_anomaly", directory)
+    anomaly = AnomalyAutoencoder(**anomaly_artifact.config)
+    load_into(anomaly, anomaly_artifact, f"{name}_anomaly", directory)
+    return RiskModel(net=net, anomaly=anomaly, version=artifact.version,
+                     window_hours=float(artifact.metadata["window_hours"]))
+
+
+def encode(samples: Sequence[TelemetrySample], duty_classes: Sequence[str]) -> np.ndarray:
+    """Rows [N, len(INPUT_NAMES)] in physical units plus the duty-class one-hot."""
+    signals = [[getattr(s, name) for name in SIGNALS] for s in samples]
+    duty = [[float(d == c) for c in DUTY_CLASSES] for d in duty_classes]
+    return np.hstack([np.array(signals, dtype=float).reshape(-1, len(SIGNALS)),
+                      np.array(duty, dtype=float).reshape(-1, len(DUTY_CLASSES))])
+
+
+def _sample_problems(sample: TelemetrySample, path: str) -> list[InputProblem]:
+    problems = []
+    for name in SIGNALS:
+        value = getattr(sample, name)
+        low, high = _PLAUSIBLE[name]
+        if not math.isfinite(value):
+            problems.append(InputProblem(f"{path}.{name}", f"must be a finite number, got {value}"))
+        elif not low <= value <= high:
+            problems.append(InputProblem(f"{path}.{name}", f"must be between {low} and {high}, got {value}"))
+    return problems
+
+
+def validate_telemetry(machines: Sequence[MachineTelemetry], bucket_hours: float, n_buckets: int) -> None:
+    """Raise ForecastInputError listing every problem (`machines[i].current.torque_nm`, `bucket_hours`...)."""
+    problems: list[InputProblem] = []
+    if not machines:
+        problems.append(InputProblem("machines", "at least one machine is required"))
+    if len(machines) > MAX_MACHINES:
+        problems.append(InputProblem("machines", f"at most {MAX_MACHINES} machines per call, got {len(machines)}"))
+    if not (math.isfinite(bucket_hours) and 0 < bucket_hours <= 24 * 31):
+        problems.append(InputProblem("bucket_hours", f"must be in (0, 744] hours, got {bucket_hours}"))
+    if not 1 <= n_buckets <= MAX_BUCKETS:
+        problems.append(InputProblem("n_buckets", f"must be between 1 and {MAX_BUCKETS}, got {n_buckets}"))
+    for i, machine in enumerate(machines):
+        path = f"machines[{i}]"
+        if not machine.machine_id:
+            problems.append(InputProblem(f"{path}.machine_id", "must not be empty"))
+        if machine.duty_class not in DUTY_CLASSES:
+            problems.append(InputProblem(f"{path}.duty_class",
+                                         f"must be one of {DUTY_CLASSES}, got {machine.duty_class!r}"))
+        if not (math.isfinite(machine.utilization) and 0 <= machine.utilization <= 1):
+            problems.append(InputProblem(f"{path}.utilization", f"must be in [0, 1], got {machine.utilization}"))
+        wear_rate = machine.tool_wear_rate_min_per_h
+        if not (math.isfinite(wear_rate) and 0 <= wear_rate <= 60):
+            problems.append(InputProblem(f"{path}.tool_wear_rate_min_per_h",
+                                         f"must be in [0, 60] minutes per hour, got {wear_rate}"))
+        problems += _sample_problems(machine.current, f"{path}.current")
+        for j, sample in enumerate(machine.history):
+            problems += _sample_problems(sample, f"{path}.history[{j}]")
+    raise_if_any(problems)
+
+
+def failure_probability(net: RiskEnsemble, raw: np.ndarray) -> np.ndarray:
+    """P(failure within one reference window) for rows [N, F] in physical units -> [N]."""
+    with torch.no_grad():
+        return F.softmax(net(torch.from_numpy(raw.astype(np.float32))), dim=1)[:, 1].double().numpy()
+
+
+def risk_curves(model: RiskModel, machines: Sequence[MachineTelemetry], bucket_hours: float, n_buckets: int,
+                steps_per_bucket: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """(cumulative [M, B], per-bucket conditional [M, B]) failure probabilities, all machines in one batch."""
+    base = encode([m.current for m in machines], [m.duty_class for m in machines])  # [M, F]
+    steps = n_buckets * steps_per_bucket
+    hours = (np.arange(steps) + 0.5) * bucket_hours / steps_per_bucket  # midpoints [S]
+    rate = np.array([m.tool_wear_rate_min_per_h * m.utilization for m in machines])  # [M]
+    rows = np.repeat(base[:, None, :], steps, axis=1)  # [M, S, F]
+    wear = rows[:, :, SIGNALS.index("tool_wear_min")] + rate[:, None] * hours[None, :]
+    rows[:, :, SIGNALS.index("tool_wear_min")] = np.minimum(wear, max(TOOL_WEAR_MAX_MIN, float(base[:, 4].max())))
+    p = failure_probability(model.net, rows.reshape(-1, rows.shape[2])).reshape(len(machines), steps)
+    utilization = np.array([m.utilization for m in machines])[:, None]
+    hazard = -np.log1p(-np.clip(p, 0.0, 1 - 1e-9)) / model.window_hours * utilization  # [M, S] per hour
+    exposure = hazard.reshape(len(machines), n_buckets, steps_per_bucket).sum(axis=2) * bucket_hours / steps_per_bucket
+    cumulative = 1.0 - np.exp(-np.cumsum(exposure, axis=1))  # [M, B]
+    return cumulative, 1.0 - np.exp(-exposure)
+
+
+def anomaly_scores(model: RiskModel, machines: Sequence[MachineTelemetry]) -> np.ndarray:
+    """Anomaly score per machine from its current reading and history (mean reconstruction error)."""
+    samples = [s for m in machines for s in (*m.history, m.current)]
+    duty = [m.duty_class for m in machines for _ in range(len(m.history) + 1)]
+    with torch.no_grad():
+        z = model.net.standardise(torch.from_numpy(encode(samples, duty).astype(np.float32)))
+        errors = model.anomaly(z)  # [N]
+    counts = [len(m.history) + 1 for m in machines]
+    per_machine = torch.stack([chunk.mean() for chunk in torch.split(errors, counts)])
+    return model.anomaly.score(per_machine).double().numpy()
+
+
+def assess_equipment_risk(
+    model: RiskModel, machines: Sequence[MachineTelemetry], bucket_hours: float, n_buckets: int, top: int = 3
+) -> list[RiskCurve]:
+    """Risk curve, anomaly score and explanation per machine; raises ForecastInputError on bad input."""
+    validate_telemetry(machines, bucket_hours, n_buckets)
+    cumulative, per_bucket = risk_curves(model, machines, bucket_hours, n_buckets)
+    anomaly = anomaly_scores(model, machines)
+    raw = encode([m.current for m in machines], [m.duty_class for m in machines])
+    current = failure_probability(model.net, raw)
+    z = model.net.standardise(torch.from_numpy(raw.astype(np.float32)))
+
+    def failure_fn(inputs: torch.Tensor) -> torch.Tensor:
+        return F.softmax(model.net.logits_from_z(inputs), dim=1)[:, 1]
+
+    attributions = integrated_gradients(failure_fn, z, torch.zeros(z.shape[1]), steps=16).numpy()
+    curves = []
+    for k, machine in enumerate(machines):
+        explanation = explain_row(INPUT_NAMES, raw[k], z[k].numpy(), attributions[k], "failure", top=top,
+                                  allowed=SIGNALS)
+        curves.append(RiskCurve(
+            machine_id=machine.machine_id, bucket_hours=bucket_hours,
+            cumulative_failure_probability=tuple(float(v) for v in cumulative[k]),
+            bucket_failure_probability=tuple(float(v) for v in per_bucket[k]),
+            current_failure_probability=float(current[k]), anomaly_score=float(anomaly[k]),
+            explanation=explanation, model_version=model.version,
+        ))
+    return curves

@@ -1,0 +1,49 @@
+"""Classical multiplicative seasonality: the M-competition seasonality test and seasonal indices.
+
+Used to report the seasonal pattern next to a demand forecast, and by the Naive2 baseline (the M3
+convention: deseasonalise with classical decomposition when the lag-m autocorrelation is significant
+at 90%, forecast with naive, reseasonalise).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def seasonality_test(values: np.ndarray, season_length: int) -> bool:
+    """True when the autocorrelation at lag `season_length` is significant at 90% (M4 benchmark rule)."""
+    m = season_length
+    if m <= 1 or len(values) < 3 * m:
+        return False
+    x = np.asarray(values, dtype=float)
+    centred = x - x.mean()
+    denominator = float(np.sum(centred**2))
+    if denominator <= 0:
+        return False
+    acf = np.array([np.dot(centred[k:], centred[: len(x) - k]) for k in range(1, m + 1)]) / denominator
+    limit = 1.645 * np.sqrt((1 + 2 * np.sum(acf[: m - 1] ** 2)) / len(x))
+    return bool(abs(acf[m - 1]) > limit)
+
+
+def seasonal_indices(values: np.ndarray, season_length: int) -> np.ndarray:
+    """Multiplicative seasonal index per cycle position (mean 1), aligned so index[i] is position i
+    counted from the first observation; all ones when no seasonality is detected or values <= 0."""
+    m = season_length
+    x = np.asarray(values, dtype=float)
+    if m <= 1 or not seasonality_test(x, m) or np.any(x <= 0):
+        return np.ones(max(m, 1))
+    # centred moving average of order m (2 x m when m is even)
+    weights = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
+    trend = np.convolve(x, weights, mode="valid")
+    offset = (len(weights) - 1) // 2
+    ratios = x[offset : offset + len(trend)] / trend
+    positions = (np.arange(len(trend)) + offset) % m
+    index = np.bincount(positions, weights=ratios, minlength=m) / np.maximum(np.bincount(positions, minlength=m), 1)
+    return index / index.mean()
+
+
+def future_pattern(values: np.ndarray, season_length: int, horizon: int) -> np.ndarray:
+    """Seasonal indices for the `horizon` periods after the end of `values`."""
+    index = seasonal_indices(values, season_length)
+    positions = (len(values) + np.arange(horizon)) % len(index)
+    return index[positions]

@@ -1,0 +1,188 @@
+"""The tabular classifier shared by defect prediction (plant simulator, Steel Plates) and failure risk (AI4I).
+
+A small MLP over standardised inputs whose normalisation constants and calibration temperature are
+buffers, so they travel inside the safetensors state_dict. Calibration: one temperature fitted on the
+validation split (never the test split) after early stopping. Subclasses may add derived inputs
+(e.g. the AI4I physics features) by overriding `derive`, inside the graph, so integrated gradients
+attribute to the raw, named inputs.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from forecaster.device import seed_everything
+from forecaster.training import Batch, TrainConfig, TrainResult, fit, tensor_batches
+
+
+class TabularNet(nn.Module):
+    """MLP classifier on standardised inputs, with stored normalisation and temperature.
+
+    Args:
+        in_features: number of raw inputs F.
+        n_classes: output classes C (2 for binary risk, where class 1 is "failure").
+        hidden: width of the hidden layers.
+        layers: number of hidden layers.
+        dropout: dropout between hidden layers during training.
+        derived_features: width of the optional feature layer's output (0 when there is none).
+    """
+
+    input_mean: torch.Tensor
+    input_std: torch.Tensor
+    temperature: torch.Tensor
+
+    def __init__(
+        self, in_features: int, n_classes: int, hidden: int = 128, layers: int = 2, dropout: float = 0.1,
+        derived_features: int = 0,
+    ) -> None:
+        super().__init__()
+        widths = [in_features + derived_features] + [hidden] * layers
+        blocks: list[nn.Module] = []
+        for a, b in itertools.pairwise(widths):
+            blocks += [nn.Linear(a, b), nn.GELU(), nn.Dropout(dropout)]
+        self.body = nn.Sequential(*blocks)
+        self.out = nn.Linear(widths[-1], n_classes)
+        self.register_buffer("input_mean", torch.zeros(in_features))
+        self.register_buffer("input_std", torch.ones(in_features))
+        self.register_buffer("temperature", torch.ones(()))
+        self.derived_features = derived_features
+
+    def standardise(self, raw: torch.Tensor) -> torch.Tensor:
+        # [B, F] in physical units -> [B, F] z-scores
+        return (raw - self.input_mean) / self.input_std
+
+    def derive(self, z: torch.Tensor) -> torch.Tensor:
+        """Derived inputs computed from the z-scores inside the graph ([B, F] -> [B, D]); none here."""
+        return z[:, :0]
+
+    def logits_from_z(self, z: torch.Tensor) -> torch.Tensor:
+        # [B, F] z-scores -> [B, C] calibrated logits
+        inputs = torch.cat([z, self.derive(z)], dim=1) if self.derived_features else z
+        return self.out(self.body(inputs)) / self.temperature
+
+    def forward(self, raw: torch.Tensor) -> torch.Tensor:
+        return self.logits_from_z(self.standardise(raw))
+
+
+@dataclass(frozen=True)
+class TabularSettings:
+    """Hyper-parameters of one tabular model (recorded in artifact metadata).
+
+    Args:
+        hidden, layers, dropout: network size (see TabularNet).
+        batch_size, max_epochs, patience, learning_rate, weight_decay: optimisation.
+        members: ensemble size for benchmarks (probabilities averaged).
+        seed: base seed.
+    """
+
+    hidden: int = 128
+    layers: int = 2
+    dropout: float = 0.1
+    batch_size: int = 256
+    max_epochs: int = 200
+    patience: int = 20
+    learning_rate: float = 2e-3
+    weight_decay: float = 1e-4
+    members: int = 1
+    seed: int = 0
+
+
+def fit_normalisation(net: TabularNet, features: np.ndarray, std_floor: float = 1e-6) -> None:
+    net.input_mean.copy_(torch.from_numpy(features.mean(axis=0).astype(np.float32)))
+    net.input_std.copy_(torch.from_numpy(np.maximum(features.std(axis=0), std_floor).astype(np.float32)))
+
+
+def _cross_entropy(model: nn.Module, batch: Batch) -> torch.Tensor:
+    features, labels = batch
+    return F.cross_entropy(model(features), labels)
+
+
+def fit_temperature(net: TabularNet, features: np.ndarray, labels: np.ndarray) -> float:
+    """Set the temperature minimising validation log-loss (LBFGS on log T); returns T."""
+    net.temperature.fill_(1.0)
+    with torch.no_grad():
+        logits = net(torch.from_numpy(features)).float()
+    log_t = torch.zeros((), requires_grad=True)
+    optimizer = torch.optim.LBFGS([log_t], lr=0.1, max_iter=100)
+    targets = torch.from_numpy(labels)
+
+    def closure() -> torch.Tensor:
+        optimizer.zero_grad()
+        loss = F.cross_entropy(logits / log_t.exp(), targets)
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    temperature = float(log_t.detach().exp().clamp(0.05, 20.0))
+    net.temperature.fill_(temperature)
+    return temperature
+
+
+def train_tabular(
+    net: TabularNet, train: tuple[np.ndarray, np.ndarray], validation: tuple[np.ndarray, np.ndarray],
+    settings: TabularSettings, device: torch.device, show_progress: bool = False, description: str = "tabular",
+) -> TrainResult:
+    """Seed and (re)initialise the weights, fit normalisation on the training split, train with early
+    stopping, calibrate the temperature. The result depends only on the data and `settings.seed`."""
+    seed_everything(settings.seed)
+    for module in net.modules():
+        if isinstance(module, nn.Linear):
+            module.reset_parameters()
+    x_train, y_train = train[0].astype(np.float32), train[1].astype(np.int64)
+    x_val, y_val = validation[0].astype(np.float32), validation[1].astype(np.int64)
+    fit_normalisation(net, x_train)
+    config = TrainConfig(max_epochs=settings.max_epochs, learning_rate=settings.learning_rate,
+                         weight_decay=settings.weight_decay, patience=settings.patience, show_progress=show_progress)
+    val_batches = tensor_batches((x_val, y_val), 4096, None)
+    result = fit(
+        net, _cross_entropy,
+        lambda epoch: tensor_batches((x_train, y_train), settings.batch_size, settings.seed * 1000 + epoch),
+        lambda: val_batches, config, device, description,
+    )
+    net.cpu()
+    fit_temperature(net, x_val, y_val)
+    return result
+
+
+@torch.no_grad()
+def predict_proba(nets: list[TabularNet], features: np.ndarray) -> np.ndarray:
+    """Average class probabilities of one or more nets: [N, F] -> [N, C]."""
+    x = torch.from_numpy(features.astype(np.float32))
+    probabilities = [F.softmax(net.eval()(x), dim=1) for net in nets]
+    return torch.stack(probabilities).mean(dim=0).numpy().astype(np.float64)
+
+
+def stratified_split(
+    labels: np.ndarray, validation: float, test: float, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Indices (train, validation, test), stratified by label, deterministic for a seed."""
+    rng = np.random.default_rng(seed)
+    parts: tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]] = ([], [], [])
+    for label in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == label))
+        n_test, n_val = round(len(members) * test), round(len(members) * validation)
+        parts[2].append(members[:n_test])
+        parts[1].append(members[n_test : n_test + n_val])
+        parts[0].append(members[n_test + n_val :])
+    train_idx, val_idx, test_idx = (np.sort(np.concatenate(p)) for p in parts)
+    return train_idx, val_idx, test_idx
+
+
+def skewed_columns(features: np.ndarray, threshold: float = 2.0) -> np.ndarray:
+    """Indices of non-negative columns with skewness above `threshold` (log1p-transformed before the net)."""
+    centred = features - features.mean(axis=0)
+    spread = np.maximum(features.std(axis=0), 1e-12)
+    skew = (centred**3).mean(axis=0) / spread**3
+    return np.flatnonzero((features.min(axis=0) >= 0) & (skew > threshold))
+
+
+def log_transform(features: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    out = features.astype(np.float64).copy()
+    out[:, columns] = np.log1p(out[:, columns])
+    return out

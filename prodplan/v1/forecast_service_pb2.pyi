@@ -1,0 +1,269 @@
+import datetime
+
+from google.protobuf import duration_pb2 as _duration_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class ProcessType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PROCESS_TYPE_UNSPECIFIED: _ClassVar[ProcessType]
+    PROCESS_TYPE_DIE_CASTING: _ClassVar[ProcessType]
+    PROCESS_TYPE_CNC_MACHINING: _ClassVar[ProcessType]
+    PROCESS_TYPE_HEAT_TREATMENT: _ClassVar[ProcessType]
+
+class DutyClass(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DUTY_CLASS_UNSPECIFIED: _ClassVar[DutyClass]
+    DUTY_CLASS_LOW: _ClassVar[DutyClass]
+    DUTY_CLASS_MEDIUM: _ClassVar[DutyClass]
+    DUTY_CLASS_HIGH: _ClassVar[DutyClass]
+PROCESS_TYPE_UNSPECIFIED: ProcessType
+PROCESS_TYPE_DIE_CASTING: ProcessType
+PROCESS_TYPE_CNC_MACHINING: ProcessType
+PROCESS_TYPE_HEAT_TREATMENT: ProcessType
+DUTY_CLASS_UNSPECIFIED: DutyClass
+DUTY_CLASS_LOW: DutyClass
+DUTY_CLASS_MEDIUM: DutyClass
+DUTY_CLASS_HIGH: DutyClass
+
+class ForecastDemandRequest(_message.Message):
+    __slots__ = ("series", "horizon", "quantiles")
+    SERIES_FIELD_NUMBER: _ClassVar[int]
+    HORIZON_FIELD_NUMBER: _ClassVar[int]
+    QUANTILES_FIELD_NUMBER: _ClassVar[int]
+    series: _containers.RepeatedCompositeFieldContainer[DemandSeries]
+    horizon: int
+    quantiles: _containers.RepeatedScalarFieldContainer[float]
+    def __init__(self, series: _Optional[_Iterable[_Union[DemandSeries, _Mapping]]] = ..., horizon: _Optional[int] = ..., quantiles: _Optional[_Iterable[float]] = ...) -> None: ...
+
+class DemandSeries(_message.Message):
+    __slots__ = ("series_id", "history", "season_length", "period", "history_start")
+    SERIES_ID_FIELD_NUMBER: _ClassVar[int]
+    HISTORY_FIELD_NUMBER: _ClassVar[int]
+    SEASON_LENGTH_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_FIELD_NUMBER: _ClassVar[int]
+    HISTORY_START_FIELD_NUMBER: _ClassVar[int]
+    series_id: str
+    history: _containers.RepeatedScalarFieldContainer[float]
+    season_length: int
+    period: _duration_pb2.Duration
+    history_start: _timestamp_pb2.Timestamp
+    def __init__(self, series_id: _Optional[str] = ..., history: _Optional[_Iterable[float]] = ..., season_length: _Optional[int] = ..., period: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., history_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ForecastDemandResponse(_message.Message):
+    __slots__ = ("forecasts", "model_version")
+    FORECASTS_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    forecasts: _containers.RepeatedCompositeFieldContainer[DemandSeriesForecast]
+    model_version: str
+    def __init__(self, forecasts: _Optional[_Iterable[_Union[DemandSeriesForecast, _Mapping]]] = ..., model_version: _Optional[str] = ...) -> None: ...
+
+class DemandSeriesForecast(_message.Message):
+    __slots__ = ("series_id", "quantiles", "seasonal_pattern", "forecast_start")
+    SERIES_ID_FIELD_NUMBER: _ClassVar[int]
+    QUANTILES_FIELD_NUMBER: _ClassVar[int]
+    SEASONAL_PATTERN_FIELD_NUMBER: _ClassVar[int]
+    FORECAST_START_FIELD_NUMBER: _ClassVar[int]
+    series_id: str
+    quantiles: _containers.RepeatedCompositeFieldContainer[QuantilePath]
+    seasonal_pattern: _containers.RepeatedScalarFieldContainer[float]
+    forecast_start: _timestamp_pb2.Timestamp
+    def __init__(self, series_id: _Optional[str] = ..., quantiles: _Optional[_Iterable[_Union[QuantilePath, _Mapping]]] = ..., seasonal_pattern: _Optional[_Iterable[float]] = ..., forecast_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class QuantilePath(_message.Message):
+    __slots__ = ("level", "values")
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    level: float
+    values: _containers.RepeatedScalarFieldContainer[float]
+    def __init__(self, level: _Optional[float] = ..., values: _Optional[_Iterable[float]] = ...) -> None: ...
+
+class PredictYieldRequest(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[YieldItem]
+    def __init__(self, items: _Optional[_Iterable[_Union[YieldItem, _Mapping]]] = ...) -> None: ...
+
+class YieldItem(_message.Message):
+    __slots__ = ("item_id", "product", "machine_id", "process", "parameters")
+    class ParametersEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    PRODUCT_FIELD_NUMBER: _ClassVar[int]
+    MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    PROCESS_FIELD_NUMBER: _ClassVar[int]
+    PARAMETERS_FIELD_NUMBER: _ClassVar[int]
+    item_id: str
+    product: str
+    machine_id: str
+    process: ProcessType
+    parameters: _containers.ScalarMap[str, float]
+    def __init__(self, item_id: _Optional[str] = ..., product: _Optional[str] = ..., machine_id: _Optional[str] = ..., process: _Optional[_Union[ProcessType, str]] = ..., parameters: _Optional[_Mapping[str, float]] = ...) -> None: ...
+
+class PredictYieldResponse(_message.Message):
+    __slots__ = ("predictions", "by_product_machine", "model_version")
+    PREDICTIONS_FIELD_NUMBER: _ClassVar[int]
+    BY_PRODUCT_MACHINE_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    predictions: _containers.RepeatedCompositeFieldContainer[YieldPrediction]
+    by_product_machine: _containers.RepeatedCompositeFieldContainer[ProductMachineYield]
+    model_version: str
+    def __init__(self, predictions: _Optional[_Iterable[_Union[YieldPrediction, _Mapping]]] = ..., by_product_machine: _Optional[_Iterable[_Union[ProductMachineYield, _Mapping]]] = ..., model_version: _Optional[str] = ...) -> None: ...
+
+class YieldPrediction(_message.Message):
+    __slots__ = ("item_id", "product", "machine_id", "defect_probability", "defect_types", "expected_yield", "explanation")
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    PRODUCT_FIELD_NUMBER: _ClassVar[int]
+    MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    DEFECT_PROBABILITY_FIELD_NUMBER: _ClassVar[int]
+    DEFECT_TYPES_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_YIELD_FIELD_NUMBER: _ClassVar[int]
+    EXPLANATION_FIELD_NUMBER: _ClassVar[int]
+    item_id: str
+    product: str
+    machine_id: str
+    defect_probability: float
+    defect_types: _containers.RepeatedCompositeFieldContainer[DefectTypeProbability]
+    expected_yield: float
+    explanation: PredictionExplanation
+    def __init__(self, item_id: _Optional[str] = ..., product: _Optional[str] = ..., machine_id: _Optional[str] = ..., defect_probability: _Optional[float] = ..., defect_types: _Optional[_Iterable[_Union[DefectTypeProbability, _Mapping]]] = ..., expected_yield: _Optional[float] = ..., explanation: _Optional[_Union[PredictionExplanation, _Mapping]] = ...) -> None: ...
+
+class DefectTypeProbability(_message.Message):
+    __slots__ = ("defect_type", "probability")
+    DEFECT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    PROBABILITY_FIELD_NUMBER: _ClassVar[int]
+    defect_type: str
+    probability: float
+    def __init__(self, defect_type: _Optional[str] = ..., probability: _Optional[float] = ...) -> None: ...
+
+class ProductMachineYield(_message.Message):
+    __slots__ = ("product", "machine_id", "expected_yield", "items")
+    PRODUCT_FIELD_NUMBER: _ClassVar[int]
+    MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_YIELD_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    product: str
+    machine_id: str
+    expected_yield: float
+    items: int
+    def __init__(self, product: _Optional[str] = ..., machine_id: _Optional[str] = ..., expected_yield: _Optional[float] = ..., items: _Optional[int] = ...) -> None: ...
+
+class AssessEquipmentRiskRequest(_message.Message):
+    __slots__ = ("machines", "bucket", "bucket_count", "horizon_start")
+    MACHINES_FIELD_NUMBER: _ClassVar[int]
+    BUCKET_FIELD_NUMBER: _ClassVar[int]
+    BUCKET_COUNT_FIELD_NUMBER: _ClassVar[int]
+    HORIZON_START_FIELD_NUMBER: _ClassVar[int]
+    machines: _containers.RepeatedCompositeFieldContainer[MachineTelemetry]
+    bucket: _duration_pb2.Duration
+    bucket_count: int
+    horizon_start: _timestamp_pb2.Timestamp
+    def __init__(self, machines: _Optional[_Iterable[_Union[MachineTelemetry, _Mapping]]] = ..., bucket: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., bucket_count: _Optional[int] = ..., horizon_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class MachineTelemetry(_message.Message):
+    __slots__ = ("machine_id", "current", "history", "time_since_maintenance", "duty_class", "utilization", "tool_wear_rate_min_per_h")
+    MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_FIELD_NUMBER: _ClassVar[int]
+    HISTORY_FIELD_NUMBER: _ClassVar[int]
+    TIME_SINCE_MAINTENANCE_FIELD_NUMBER: _ClassVar[int]
+    DUTY_CLASS_FIELD_NUMBER: _ClassVar[int]
+    UTILIZATION_FIELD_NUMBER: _ClassVar[int]
+    TOOL_WEAR_RATE_MIN_PER_H_FIELD_NUMBER: _ClassVar[int]
+    machine_id: str
+    current: TelemetrySample
+    history: _containers.RepeatedCompositeFieldContainer[TelemetrySample]
+    time_since_maintenance: _duration_pb2.Duration
+    duty_class: DutyClass
+    utilization: float
+    tool_wear_rate_min_per_h: float
+    def __init__(self, machine_id: _Optional[str] = ..., current: _Optional[_Union[TelemetrySample, _Mapping]] = ..., history: _Optional[_Iterable[_Union[TelemetrySample, _Mapping]]] = ..., time_since_maintenance: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., duty_class: _Optional[_Union[DutyClass, str]] = ..., utilization: _Optional[float] = ..., tool_wear_rate_min_per_h: _Optional[float] = ...) -> None: ...
+
+class TelemetrySample(_message.Message):
+    __slots__ = ("time", "air_temperature_k", "process_temperature_k", "rotational_speed_rpm", "torque_nm", "tool_wear_min")
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    AIR_TEMPERATURE_K_FIELD_NUMBER: _ClassVar[int]
+    PROCESS_TEMPERATURE_K_FIELD_NUMBER: _ClassVar[int]
+    ROTATIONAL_SPEED_RPM_FIELD_NUMBER: _ClassVar[int]
+    TORQUE_NM_FIELD_NUMBER: _ClassVar[int]
+    TOOL_WEAR_MIN_FIELD_NUMBER: _ClassVar[int]
+    time: _timestamp_pb2.Timestamp
+    air_temperature_k: float
+    process_temperature_k: float
+    rotational_speed_rpm: float
+    torque_nm: float
+    tool_wear_min: float
+    def __init__(self, time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., air_temperature_k: _Optional[float] = ..., process_temperature_k: _Optional[float] = ..., rotational_speed_rpm: _Optional[float] = ..., torque_nm: _Optional[float] = ..., tool_wear_min: _Optional[float] = ...) -> None: ...
+
+class AssessEquipmentRiskResponse(_message.Message):
+    __slots__ = ("machines", "model_version")
+    MACHINES_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    machines: _containers.RepeatedCompositeFieldContainer[EquipmentRisk]
+    model_version: str
+    def __init__(self, machines: _Optional[_Iterable[_Union[EquipmentRisk, _Mapping]]] = ..., model_version: _Optional[str] = ...) -> None: ...
+
+class EquipmentRisk(_message.Message):
+    __slots__ = ("machine_id", "buckets", "current_failure_probability", "reference_window", "anomaly_score", "explanation", "time_since_maintenance")
+    MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    BUCKETS_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_FAILURE_PROBABILITY_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_WINDOW_FIELD_NUMBER: _ClassVar[int]
+    ANOMALY_SCORE_FIELD_NUMBER: _ClassVar[int]
+    EXPLANATION_FIELD_NUMBER: _ClassVar[int]
+    TIME_SINCE_MAINTENANCE_FIELD_NUMBER: _ClassVar[int]
+    machine_id: str
+    buckets: _containers.RepeatedCompositeFieldContainer[RiskBucket]
+    current_failure_probability: float
+    reference_window: _duration_pb2.Duration
+    anomaly_score: float
+    explanation: PredictionExplanation
+    time_since_maintenance: _duration_pb2.Duration
+    def __init__(self, machine_id: _Optional[str] = ..., buckets: _Optional[_Iterable[_Union[RiskBucket, _Mapping]]] = ..., current_failure_probability: _Optional[float] = ..., reference_window: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., anomaly_score: _Optional[float] = ..., explanation: _Optional[_Union[PredictionExplanation, _Mapping]] = ..., time_since_maintenance: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class RiskBucket(_message.Message):
+    __slots__ = ("start_offset", "start", "end", "failure_probability", "cumulative_failure_probability")
+    START_OFFSET_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    FAILURE_PROBABILITY_FIELD_NUMBER: _ClassVar[int]
+    CUMULATIVE_FAILURE_PROBABILITY_FIELD_NUMBER: _ClassVar[int]
+    start_offset: _duration_pb2.Duration
+    start: _timestamp_pb2.Timestamp
+    end: _timestamp_pb2.Timestamp
+    failure_probability: float
+    cumulative_failure_probability: float
+    def __init__(self, start_offset: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., failure_probability: _Optional[float] = ..., cumulative_failure_probability: _Optional[float] = ...) -> None: ...
+
+class PredictionExplanation(_message.Message):
+    __slots__ = ("contributions", "text_en", "text_ko")
+    CONTRIBUTIONS_FIELD_NUMBER: _ClassVar[int]
+    TEXT_EN_FIELD_NUMBER: _ClassVar[int]
+    TEXT_KO_FIELD_NUMBER: _ClassVar[int]
+    contributions: _containers.RepeatedCompositeFieldContainer[FeatureContribution]
+    text_en: str
+    text_ko: str
+    def __init__(self, contributions: _Optional[_Iterable[_Union[FeatureContribution, _Mapping]]] = ..., text_en: _Optional[str] = ..., text_ko: _Optional[str] = ...) -> None: ...
+
+class FeatureContribution(_message.Message):
+    __slots__ = ("feature", "value", "deviation_sd", "attribution")
+    FEATURE_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    DEVIATION_SD_FIELD_NUMBER: _ClassVar[int]
+    ATTRIBUTION_FIELD_NUMBER: _ClassVar[int]
+    feature: str
+    value: float
+    deviation_sd: float
+    attribution: float
+    def __init__(self, feature: _Optional[str] = ..., value: _Optional[float] = ..., deviation_sd: _Optional[float] = ..., attribution: _Optional[float] = ...) -> None: ...

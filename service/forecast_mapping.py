@@ -1,0 +1,183 @@
+"""Map ForecastService messages onto forecaster domain types and back.
+
+Request mapping collects every problem it finds (as FieldViolation with the request's field path),
+then runs the forecaster's own validation on what it built and merges both lists, so one
+INVALID_ARGUMENT names every problem. Field paths of the forecaster (`bucket_hours`, ...) are renamed
+to the proto fields they came from (`bucket`, ...).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+from google.protobuf import duration_pb2, timestamp_pb2
+
+from forecaster import (
+    DemandForecast,
+    DemandHistory,
+    ForecastInputError,
+    ForecastModels,
+    MachineTelemetry,
+    ProcessRecord,
+    RiskCurve,
+    TelemetrySample,
+    YieldPrediction,
+    yield_by_product_machine,
+)
+from forecaster.defect import validate_records
+from forecaster.demand_forecast import validate_demand_request
+from forecaster.risk import validate_telemetry
+from forecaster.types import Explanation
+from prodplan.v1 import forecast_service_pb2 as pb
+from service.errors import FieldViolation, InvalidArgumentError
+
+DEFAULT_QUANTILES = (0.1, 0.5, 0.9)
+_PROCESSES = {pb.PROCESS_TYPE_DIE_CASTING: "die_casting", pb.PROCESS_TYPE_CNC_MACHINING: "cnc_machining",
+              pb.PROCESS_TYPE_HEAT_TREATMENT: "heat_treatment"}
+_DUTY = {pb.DUTY_CLASS_UNSPECIFIED: "M", pb.DUTY_CLASS_LOW: "L", pb.DUTY_CLASS_MEDIUM: "M", pb.DUTY_CLASS_HIGH: "H"}
+_RENAMED = {"bucket_hours": "bucket", "n_buckets": "bucket_count"}
+
+
+def _domain_problems(check: Callable[[], None], skip_prefixes: Sequence[str] = ()) -> list[FieldViolation]:
+    """Run a forecaster validation and return its problems as field violations (proto paths)."""
+    try:
+        check()
+    except ForecastInputError as error:
+        return [FieldViolation(_RENAMED.get(p.field, p.field), p.reason) for p in error.problems
+                if not any(p.field.startswith(prefix) for prefix in skip_prefixes)]
+    return []
+
+
+def _raise(violations: list[FieldViolation]) -> None:
+    if violations:
+        raise InvalidArgumentError(violations)
+
+
+def _season_from_period(period: duration_pb2.Duration) -> int:
+    days = period.ToTimedelta() / timedelta(days=1)
+    for low, high, season in ((0.9, 1.1, 7), (6.5, 7.5, 52), (27.0, 32.0, 12), (88.0, 93.0, 4), (360.0, 370.0, 1)):
+        if low <= days <= high:
+            return season
+    return 1
+
+
+def demand_request(request: pb.ForecastDemandRequest, models: ForecastModels
+                   ) -> tuple[list[DemandHistory], int, tuple[float, ...]]:
+    """ForecastDemandRequest -> (histories, horizon, quantiles); raises InvalidArgumentError with all problems."""
+    histories = []
+    for series in request.series:
+        season = series.season_length or (_season_from_period(series.period) if series.HasField("period") else 12)
+        histories.append(DemandHistory(series.series_id, tuple(series.history), season))
+    quantiles = tuple(request.quantiles) or DEFAULT_QUANTILES
+    violations = [FieldViolation(f"quantiles[{i}]", "levels must be strictly increasing")
+                  for i in range(1, len(quantiles)) if quantiles[i] <= quantiles[i - 1]]
+    horizon = request.horizon
+    violations += _domain_problems(lambda: validate_demand_request(models.demand, histories, horizon, quantiles))
+    _raise(violations)
+    return histories, request.horizon, quantiles
+
+
+def demand_response(request: pb.ForecastDemandRequest, forecasts: list[DemandForecast], version: str
+                    ) -> pb.ForecastDemandResponse:
+    response = pb.ForecastDemandResponse(model_version=version)
+    for series, forecast in zip(request.series, forecasts, strict=True):
+        item = response.forecasts.add(series_id=forecast.series_id, seasonal_pattern=forecast.seasonal_pattern)
+        for level, values in zip(forecast.quantiles, forecast.values, strict=True):
+            item.quantiles.add(level=level, values=values)
+        if series.HasField("history_start") and series.HasField("period"):
+            start = series.history_start.ToDatetime() + series.period.ToTimedelta() * len(series.history)
+            item.forecast_start.FromDatetime(start)
+    return response
+
+
+def yield_request(request: pb.PredictYieldRequest) -> list[ProcessRecord]:
+    records = [ProcessRecord(item.item_id, item.product, item.machine_id, _PROCESSES.get(item.process, ""),
+                             dict(item.parameters)) for item in request.items]
+    violations = [FieldViolation(f"items[{i}].process", "must be DIE_CASTING, CNC_MACHINING or HEAT_TREATMENT")
+                  for i, item in enumerate(request.items) if item.process not in _PROCESSES]
+    unset = tuple(f"items[{i}].process" for i, item in enumerate(request.items) if item.process not in _PROCESSES)
+    violations += _domain_problems(lambda: validate_records(records), skip_prefixes=unset)
+    _raise(violations)
+    return records
+
+
+def _explanation(message: pb.PredictionExplanation, explanation: Explanation) -> None:
+    message.text_en, message.text_ko = explanation.text_en, explanation.text_ko
+    for c in explanation.contributions:
+        message.contributions.add(feature=c.feature, value=c.value, deviation_sd=c.deviation_sd,
+                                  attribution=c.attribution)
+
+
+def yield_response(predictions: list[YieldPrediction], version: str) -> pb.PredictYieldResponse:
+    response = pb.PredictYieldResponse(model_version=version)
+    for p in predictions:
+        item = response.predictions.add(item_id=p.item_id, product=p.product, machine_id=p.machine_id,
+                                        defect_probability=p.defect_probability, expected_yield=p.expected_yield)
+        for name, probability in p.defect_type_probabilities.items():
+            item.defect_types.add(defect_type=name, probability=probability)
+        _explanation(item.explanation, p.explanation)
+    counts: dict[tuple[str, str], int] = {}
+    for p in predictions:
+        counts[(p.product, p.machine_id)] = counts.get((p.product, p.machine_id), 0) + 1
+    for (product, machine), value in yield_by_product_machine(predictions).items():
+        response.by_product_machine.add(product=product, machine_id=machine, expected_yield=value,
+                                        items=counts[(product, machine)])
+    return response
+
+
+def _sample(sample: pb.TelemetrySample) -> TelemetrySample:
+    return TelemetrySample(sample.air_temperature_k, sample.process_temperature_k, sample.rotational_speed_rpm,
+                           sample.torque_nm, sample.tool_wear_min)
+
+
+def _machine(machine: pb.MachineTelemetry) -> MachineTelemetry:
+    current = _sample(machine.current) if machine.HasField("current") else TelemetrySample(*[math.nan] * 5)
+    return MachineTelemetry(
+        machine_id=machine.machine_id, current=current,
+        hours_since_maintenance=machine.time_since_maintenance.ToTimedelta() / timedelta(hours=1),
+        duty_class=_DUTY.get(machine.duty_class, "?"),
+        utilization=machine.utilization if machine.HasField("utilization") else 1.0,
+        tool_wear_rate_min_per_h=(machine.tool_wear_rate_min_per_h if machine.HasField("tool_wear_rate_min_per_h")
+                                  else 1.0),
+        history=tuple(_sample(s) for s in machine.history),
+    )
+
+
+def risk_request(request: pb.AssessEquipmentRiskRequest) -> tuple[list[MachineTelemetry], float, int]:
+    machines = [_machine(m) for m in request.machines]
+    missing = [f"machines[{i}].current" for i, m in enumerate(request.machines) if not m.HasField("current")]
+    violations = [FieldViolation(path, "is required (the latest telemetry reading)") for path in missing]
+    bucket_hours = request.bucket.ToTimedelta() / timedelta(hours=1) if request.HasField("bucket") else 0.0
+    violations += _domain_problems(lambda: validate_telemetry(machines, bucket_hours, request.bucket_count),
+                                   skip_prefixes=tuple(f"{path}." for path in missing))
+    _raise(violations)
+    return machines, bucket_hours, request.bucket_count
+
+
+def risk_response(request: pb.AssessEquipmentRiskRequest, curves: list[RiskCurve], version: str,
+                  window_hours: float) -> pb.AssessEquipmentRiskResponse:
+    response = pb.AssessEquipmentRiskResponse(model_version=version)
+    bucket = request.bucket.ToTimedelta()
+    for machine, curve in zip(request.machines, curves, strict=True):
+        item = response.machines.add(machine_id=curve.machine_id, anomaly_score=curve.anomaly_score,
+                                     current_failure_probability=curve.current_failure_probability,
+                                     time_since_maintenance=machine.time_since_maintenance)
+        item.reference_window.FromTimedelta(timedelta(hours=window_hours))
+        for b, (p, cumulative) in enumerate(zip(curve.bucket_failure_probability,
+                                                curve.cumulative_failure_probability, strict=True)):
+            entry = item.buckets.add(failure_probability=p, cumulative_failure_probability=cumulative)
+            entry.start_offset.FromTimedelta(bucket * b)
+            if request.HasField("horizon_start"):
+                start = request.horizon_start.ToDatetime() + bucket * b
+                entry.start.CopyFrom(_timestamp(start))
+                entry.end.CopyFrom(_timestamp(start + bucket))
+        _explanation(item.explanation, curve.explanation)
+    return response
+
+
+def _timestamp(moment: datetime) -> timestamp_pb2.Timestamp:
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(moment)
+    return stamp

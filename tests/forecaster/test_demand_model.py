@@ -1,0 +1,93 @@
+"""Demand network: shapes, non-crossing quantiles, a deterministic training step, windows without leakage."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from forecaster.demand import DemandEnsemble, DemandNet, pinball_loss
+from forecaster.demand_data import SeriesSet, WindowSampler, make_context, predict_quantiles
+from forecaster.demand_forecast import interpolate_quantiles
+
+
+def _series(count: int = 20, length: int = 60) -> SeriesSet:
+    rng = np.random.default_rng(0)
+    values = [100 + 10 * np.sin(np.arange(length) * 2 * np.pi / 12) + rng.normal(0, 2, length) for _ in range(count)]
+    return SeriesSet(values, np.full(count, 12), np.full(count, 6), [f"s{i}" for i in range(count)])
+
+
+def test_shapes() -> None:
+    net = DemandEnsemble(members=2, context_length=24, max_horizon=8, n_quantiles=5, hidden=16, blocks=2)
+    out = net(torch.randn(3, 24), torch.ones(3, 24), torch.tensor([12, 4, 7]))
+    assert out.shape == (3, 8, 5)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000))
+def test_quantiles_never_cross(seed: int) -> None:
+    torch.manual_seed(seed)
+    net = DemandNet(context_length=12, max_horizon=4, n_quantiles=7, hidden=8, blocks=1)
+    out = net(torch.randn(5, 12) * 3, torch.ones(5, 12), torch.tensor([1, 4, 12, 52, 7]))
+    assert bool((out[..., 1:] >= out[..., :-1]).all())
+
+
+def _step(seed: int) -> dict[str, torch.Tensor]:
+    torch.manual_seed(seed)
+    sampler = WindowSampler(_series(), context_length=24, max_horizon=6)
+    net = DemandNet(context_length=24, max_horizon=6, n_quantiles=3, hidden=16, blocks=2)
+    optimizer = torch.optim.AdamW(net.parameters(), lr=1e-3)
+    context, mask, season, target, target_mask = sampler.sample(64, np.random.default_rng(seed))
+    loss = pinball_loss(net(context, mask, season), target, target_mask, torch.tensor([0.1, 0.5, 0.9]))
+    loss.backward()
+    optimizer.step()
+    return {k: v.clone() for k, v in net.state_dict().items()}
+
+
+def test_training_step_is_deterministic_on_cpu() -> None:
+    first, second = _step(3), _step(3)
+    assert all(torch.equal(first[k], second[k]) for k in first)
+
+
+def test_holdout_windows_never_see_the_holdout_in_training() -> None:
+    series = _series(count=5, length=40)
+    sampler = WindowSampler(series, context_length=24, max_horizon=6, holdout=[6] * 5)
+    _context, _mask, _, _target, target_mask = sampler.sample(500, np.random.default_rng(0))
+    # every training target lies in the first 34 values: the masked target count shrinks near the end
+    assert int(sampler.ends.max()) == 34
+    assert float(target_mask.sum(dim=1).min()) >= 1
+
+
+def test_short_history_is_padded_and_masked() -> None:
+    context, mask, scale = make_context(np.array([10.0, 20.0, 30.0, 40.0]), 8)
+    assert scale == 25.0
+    assert mask.tolist() == [0, 0, 0, 0, 1, 1, 1, 1]
+    assert np.allclose(context[-4:], [0.4, 0.8, 1.2, 1.6])
+
+
+def test_recursive_forecast_beyond_the_network_horizon() -> None:
+    net = DemandNet(context_length=12, max_horizon=4, n_quantiles=3, hidden=8, blocks=1).eval()
+    paths = predict_quantiles(net, [np.arange(1.0, 30.0)], [12], horizon=10, context_length=12, max_horizon=4)
+    assert paths.shape == (1, 10, 3)
+
+
+def test_quantile_interpolation() -> None:
+    paths = np.array([[[1.0, 2.0, 4.0]]])
+    out = interpolate_quantiles(paths, (0.1, 0.5, 0.9), (0.1, 0.3, 0.7, 0.9))
+    assert np.allclose(out[0, 0], [1.0, 1.5, 3.0, 4.0])
+
+
+def test_fine_tuning_on_a_plants_history_changes_a_copy() -> None:
+    from forecaster.demand_forecast import DemandModel
+    from forecaster.demand_training import fine_tune
+    from forecaster.demo import demo_demand
+
+    net = DemandEnsemble(members=2, member_context_lengths=[12, 24], context_length=24, max_horizon=6,
+                         n_quantiles=11, hidden=8, blocks=1)
+    model = DemandModel(net, "demand-test", (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95), 1.0, 24, 6)
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    tuned = fine_tune(model, demo_demand(), epochs=1, batches_per_epoch=2)
+    assert tuned.version == "demand-test.ft"
+    assert any(not torch.equal(before[k], v) for k, v in tuned.net.state_dict().items())
+    assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())

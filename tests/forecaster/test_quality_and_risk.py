@@ -1,0 +1,83 @@
+"""Shipped models through the public API: probabilities, monotone risk curves, explanations, demand bands."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+from functools import cache
+
+import numpy as np
+
+from forecaster import (
+    ForecastModels,
+    assess_equipment_risk,
+    demo_inputs,
+    forecast_demand,
+    load_models,
+    predict_yield,
+    yield_by_product_machine,
+)
+from forecaster.simulator import DEFECT_TYPES, simulate
+
+
+@cache
+def _models() -> ForecastModels:
+    return load_models()
+
+
+def test_yield_predictions_are_probabilities_with_explanations() -> None:
+    predictions = predict_yield(_models().defect, demo_inputs().process_records)
+    assert len(predictions) == 18
+    for p in predictions:
+        assert 0.0 <= p.defect_probability <= 1.0
+        assert abs(p.expected_yield + p.defect_probability - 1.0) < 1e-6
+        assert set(p.defect_type_probabilities) == set(DEFECT_TYPES[1:])
+        assert p.explanation.text_en and p.explanation.text_ko
+    by_pair = yield_by_product_machine(predictions)
+    assert len(by_pair) == 18
+
+
+def test_defect_model_separates_a_cold_die_from_normal() -> None:
+    records = demo_inputs().process_records
+    normal = next(r for r in records if r.machine_id == "DC-1" and r.product == "battery_tray")
+    cold = replace(normal, item_id="cold", parameters={**normal.parameters, "die_temperature_c": 170.0})
+    base, worse = predict_yield(_models().defect, [normal, cold])
+    assert worse.defect_type_probabilities["cold_shut"] > 2 * base.defect_type_probabilities["cold_shut"]
+    assert worse.explanation.contributions[0].feature == "die_temperature_c"
+    assert "die temperature" in worse.explanation.text_en and "금형 온도" in worse.explanation.text_ko
+
+
+def test_defect_model_tracks_the_simulator_on_fresh_records() -> None:
+    data = simulate(records_per_process=300, seed=123)  # a seed the shipped model never saw
+    from forecaster.defect import encode
+    from forecaster.tabular import predict_proba
+
+    model = _models().defect
+    probabilities = predict_proba([model.net], encode(list(data.process), list(data.product), data.parameters,
+                                                      model.normal))
+    assert float(np.mean(np.abs(probabilities[:, 0] - data.true_probabilities[:, 0]))) < 0.05
+
+
+def test_risk_curves_are_monotone_and_worn_tools_are_riskier() -> None:
+    machines = demo_inputs().telemetry
+    curves = assess_equipment_risk(_models().risk, machines, bucket_hours=8.0, n_buckets=21)
+    for curve in curves:
+        cumulative = curve.cumulative_failure_probability
+        assert len(cumulative) == 21
+        assert all(a <= b + 1e-12 for a, b in itertools.pairwise(cumulative))
+        assert all(0.0 <= p <= 1.0 for p in curve.bucket_failure_probability)
+        assert 0.0 <= curve.anomaly_score <= 1.0
+    by_id = {c.machine_id: c for c in curves}
+    assert by_id["CNC-3"].cumulative_failure_probability[-1] > by_id["CNC-1"].cumulative_failure_probability[-1]
+    assert "risk" in by_id["CNC-3"].explanation.text_en
+
+
+def test_demand_forecast_bands_and_seasonal_pattern() -> None:
+    histories = demo_inputs().demand
+    forecasts = forecast_demand(_models().demand, histories, horizon=12, quantiles=(0.1, 0.25, 0.5, 0.75, 0.9))
+    for forecast in forecasts:
+        paths = np.array(forecast.values)  # [Q, H]
+        assert paths.shape == (5, 12)
+        assert bool(np.all(np.diff(paths, axis=0) >= -1e-9))
+        assert len(forecast.seasonal_pattern) == 12
+        assert forecast.model_version.startswith("demand-")

@@ -1,0 +1,140 @@
+"""ForecastService over a real grpc.aio server on port 0 and a real channel: all three RPCs, batched,
+with model versions, and INVALID_ARGUMENT carrying every field violation."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import math
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+import grpc
+import pytest
+from google.protobuf import duration_pb2, timestamp_pb2
+
+from forecaster import demo_inputs
+from prodplan.v1 import forecast_service_pb2 as pb
+from prodplan.v1 import forecast_service_pb2_grpc as pb_grpc
+from service.errors import bad_request_violations
+from service.forecast_servicer import add_forecast_service
+
+Call = Callable[[pb_grpc.ForecastServiceStub], Awaitable[object]]
+
+
+async def _with_server(call: Call) -> object:
+    server = grpc.aio.server()
+    add_forecast_service(server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            return await call(pb_grpc.ForecastServiceStub(channel))
+    finally:
+        await server.stop(None)
+
+
+def _run(call: Call) -> object:
+    return asyncio.run(_with_server(call))
+
+
+def _duration(**kwargs: float) -> duration_pb2.Duration:
+    value = duration_pb2.Duration()
+    value.FromTimedelta(timedelta(**kwargs))
+    return value
+
+
+def _demand_request() -> pb.ForecastDemandRequest:
+    start = timestamp_pb2.Timestamp()
+    start.FromDatetime(datetime(2023, 1, 1, tzinfo=UTC))
+    series = [pb.DemandSeries(series_id=h.series_id, history=h.values, period=_duration(days=30), history_start=start)
+              for h in demo_inputs().demand]
+    return pb.ForecastDemandRequest(series=series, horizon=6, quantiles=[0.1, 0.5, 0.9])
+
+
+def _yield_request() -> pb.PredictYieldRequest:
+    processes = {"die_casting": pb.PROCESS_TYPE_DIE_CASTING, "cnc_machining": pb.PROCESS_TYPE_CNC_MACHINING,
+                 "heat_treatment": pb.PROCESS_TYPE_HEAT_TREATMENT}
+    return pb.PredictYieldRequest(items=[
+        pb.YieldItem(item_id=r.item_id, product=r.product, machine_id=r.machine_id, process=processes[r.process],
+                     parameters=dict(r.parameters)) for r in demo_inputs().process_records])
+
+
+def _risk_request() -> pb.AssessEquipmentRiskRequest:
+    def sample(s: object) -> pb.TelemetrySample:
+        return pb.TelemetrySample(**{f: getattr(s, f) for f in ("air_temperature_k", "process_temperature_k",
+                                                              "rotational_speed_rpm", "torque_nm", "tool_wear_min")})
+
+    machines = [pb.MachineTelemetry(machine_id=m.machine_id, current=sample(m.current),
+                                    history=[sample(s) for s in m.history], utilization=m.utilization,
+                                    time_since_maintenance=_duration(hours=m.hours_since_maintenance))
+                for m in demo_inputs().telemetry]
+    start = timestamp_pb2.Timestamp()
+    start.FromDatetime(datetime(2024, 3, 4, 6, tzinfo=UTC))
+    return pb.AssessEquipmentRiskRequest(machines=machines, bucket=_duration(hours=8), bucket_count=21,
+                                         horizon_start=start)
+
+
+def test_all_three_rpcs_batched_with_versions() -> None:
+    async def calls(stub: pb_grpc.ForecastServiceStub) -> tuple[object, object, object]:
+        return (await stub.ForecastDemand(_demand_request()), await stub.PredictYield(_yield_request()),
+                await stub.AssessEquipmentRisk(_risk_request()))
+
+    demand, quality, risk = _run(calls)  # type: ignore[misc]
+    assert demand.model_version.startswith("demand-") and len(demand.forecasts) == 3
+    for forecast in demand.forecasts:
+        low, mid, high = (list(q.values) for q in forecast.quantiles)
+        assert len(mid) == 6 and all(a <= b <= c for a, b, c in zip(low, mid, high, strict=True))
+        assert len(forecast.seasonal_pattern) == 12
+        assert forecast.forecast_start.ToDatetime().year == 2025
+    assert quality.model_version.startswith("defect-") and len(quality.predictions) == 18
+    assert all(0 < p.expected_yield <= 1 and p.explanation.text_ko for p in quality.predictions)
+    assert len(quality.by_product_machine) == 18
+    assert risk.model_version.startswith("risk-") and len(risk.machines) == 7
+    for machine in risk.machines:
+        cumulative = [b.cumulative_failure_probability for b in machine.buckets]
+        assert len(cumulative) == 21 and all(a <= b for a, b in itertools.pairwise(cumulative))
+        assert machine.buckets[1].start.ToDatetime() == datetime(2024, 3, 4, 14)
+        assert "risk" in machine.explanation.text_en
+
+
+def _violations(call: Call) -> dict[str, str]:
+    async def failing(stub: pb_grpc.ForecastServiceStub) -> object:
+        with pytest.raises(grpc.aio.AioRpcError) as error:
+            await call(stub)
+        assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        return {v.field: v.reason for v in bad_request_violations(error.value)}
+
+    return _run(failing)  # type: ignore[return-value]
+
+
+def test_demand_bad_input_lists_every_problem() -> None:
+    request = pb.ForecastDemandRequest(horizon=99, quantiles=[0.5, 0.4], series=[
+        pb.DemandSeries(series_id="a", history=[1, 2, 3, 4, 5, 6]),
+        pb.DemandSeries(series_id="b", history=[1, 2]),
+        pb.DemandSeries(series_id="c", history=[1, 2, math.nan, 4, 5, 6]),
+    ])
+    found = _violations(lambda stub: stub.ForecastDemand(request))
+    assert {"horizon", "quantiles[1]", "series[1].history", "series[2].history[2]"} <= set(found)
+    assert "at least 4" in found["series[1].history"]
+
+
+def test_yield_bad_input_lists_every_problem() -> None:
+    request = _yield_request()
+    request.items[0].parameters["humidity_pct"] = 50.0
+    request.items[1].parameters["melt_temperature_c"] = math.nan
+    request.items[2].process = pb.PROCESS_TYPE_UNSPECIFIED
+    found = _violations(lambda stub: stub.PredictYield(request))
+    assert set(found) == {"items[0].parameters.humidity_pct", "items[1].parameters.melt_temperature_c",
+                          "items[2].process"}
+
+
+def test_risk_bad_input_lists_every_problem() -> None:
+    request = _risk_request()
+    request.bucket_count = 0
+    request.machines[0].ClearField("current")
+    request.machines[1].current.torque_nm = math.inf
+    request.machines[2].utilization = 2.0
+    found = _violations(lambda stub: stub.AssessEquipmentRisk(request))
+    assert set(found) == {"bucket_count", "machines[0].current", "machines[1].current.torque_nm",
+                          "machines[2].utilization"}
