@@ -12,6 +12,8 @@ machining plant supplying e-drive and battery parts:
 - Inspection (CMM + X-ray, leak test): 0.6-1.5 min per part; two shifts Monday to Friday.
 - Maintenance: DC-2 die-cooling overhaul (day 3), CNC-2 spindle bearing replacement (day 5),
   HT-1 refractory inspection (day 8).
+- Scrap costs 8 to 150 (thousand KRW a part: material, energy and machining lost), weighed against
+  one weighted minute late costing 1, so a predicted yield loss can outweigh a short delay.
 - 80 orders from four customers over two weeks, 30-100 parts each (a lot fits in one double shift
   on every machine, as the planners here split larger calls), due 2 to 5 days after release;
   customer priority sets the weight of a late minute (1 to 3).
@@ -110,23 +112,25 @@ def _products() -> list[Product]:
         ops.append(_op("OP40-inspect", [inspect], 15, ins_run))
         return ops
 
+    # (id, name, family, die-casting machines, casting min/part, CNC machines, machining min/part,
+    #  heat-treated?, inspection cell, inspection min/part, scrap cost per part in thousand KRW)
     spec = [
-        ("MH-800", "Motor housing 800 V", "housings", _DC_ANY, 2.2, _CNC_ANY, 6.0, True, "INS-2", 1.2),
-        ("MH-400", "Motor housing 400 V", "housings", _DC_ANY, 1.9, _CNC_ANY, 5.0, True, "INS-2", 1.0),
-        ("INV-H", "Inverter housing", "housings", _DC_SMALL, 1.6, _CNC_5AX, 7.5, False, "INS-2", 1.1),
-        ("GBX-H", "E-axle gearbox housing", "housings", _DC_ANY, 2.6, _CNC_5AX, 8.5, True, "INS-1", 1.5),
-        ("BT-L", "Battery tray, large (structural)", "trays", ["DC-3"], 2.5, _CNC_ANY, 5.5, True, "INS-1", 1.4),
-        ("BT-S", "Battery tray, small", "trays", ["DC-3"], 2.0, _CNC_4AX, 4.5, True, "INS-1", 1.2),
-        ("CP-1", "Battery cooling plate", "trays", _DC_SMALL, 1.3, _CNC_4AX, 3.0, False, "INS-2", 0.8),
-        ("BMB", "Battery module bracket", "brackets", _DC_SMALL, 1.2, _CNC_4AX, 3.2, False, "INS-1", 0.6),
-        ("CPH", "Charging port housing", "brackets", _DC_SMALL, 1.4, _CNC_ANY, 3.5, False, "INS-1", 0.7),
-        ("REP", "Rotor end plate", "brackets", _DC_ANY, 1.3, _CNC_ANY, 4.0, True, "INS-1", 0.7),
-        ("SUB-F", "Subframe node (front)", "nodes", ["DC-3"], 2.4, _CNC_5AX, 9.0, True, "INS-1", 1.5),
+        ("MH-800", "Motor housing 800 V", "housings", _DC_ANY, 2.2, _CNC_ANY, 6.0, True, "INS-2", 1.2, 62.0),
+        ("MH-400", "Motor housing 400 V", "housings", _DC_ANY, 1.9, _CNC_ANY, 5.0, True, "INS-2", 1.0, 48.0),
+        ("INV-H", "Inverter housing", "housings", _DC_SMALL, 1.6, _CNC_5AX, 7.5, False, "INS-2", 1.1, 35.0),
+        ("GBX-H", "E-axle gearbox housing", "housings", _DC_ANY, 2.6, _CNC_5AX, 8.5, True, "INS-1", 1.5, 90.0),
+        ("BT-L", "Battery tray, large (structural)", "trays", ["DC-3"], 2.5, _CNC_ANY, 5.5, True, "INS-1", 1.4, 150.0),
+        ("BT-S", "Battery tray, small", "trays", ["DC-3"], 2.0, _CNC_4AX, 4.5, True, "INS-1", 1.2, 110.0),
+        ("CP-1", "Battery cooling plate", "trays", _DC_SMALL, 1.3, _CNC_4AX, 3.0, False, "INS-2", 0.8, 25.0),
+        ("BMB", "Battery module bracket", "brackets", _DC_SMALL, 1.2, _CNC_4AX, 3.2, False, "INS-1", 0.6, 8.0),
+        ("CPH", "Charging port housing", "brackets", _DC_SMALL, 1.4, _CNC_ANY, 3.5, False, "INS-1", 0.7, 15.0),
+        ("REP", "Rotor end plate", "brackets", _DC_ANY, 1.3, _CNC_ANY, 4.0, True, "INS-1", 0.7, 12.0),
+        ("SUB-F", "Subframe node (front)", "nodes", ["DC-3"], 2.4, _CNC_5AX, 9.0, True, "INS-1", 1.5, 140.0),
     ]
     return [
-        Product(id=pid, name=name, family=family,
+        Product(id=pid, name=name, family=family, scrap_cost=scrap,
                 routing=routing(dc, dc_run, cnc, cnc_run, heat, inspect, ins_run))
-        for pid, name, family, dc, dc_run, cnc, cnc_run, heat, inspect, ins_run in spec
+        for pid, name, family, dc, dc_run, cnc, cnc_run, heat, inspect, ins_run, scrap in spec
     ]
 
 

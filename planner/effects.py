@@ -21,6 +21,7 @@ from planner.solution import (
     PlanResult,
     PolicyAction,
     PredictionEffect,
+    PredictionUse,
     ScheduledMaintenance,
     ScheduledOperation,
     planned_request,
@@ -57,6 +58,50 @@ def policy_actions(request: PlanRequest, calendar: dict[str, list[Interval]],
                                     f"{kpis.expected_defect_rate:.2%} against the cap "
                                     f"{request.options.max_expected_defect_rate:.2%}"))
     return actions
+
+
+def predictions_used(request: PlanRequest, plan: PlanResult) -> list[PredictionUse]:
+    """Per machine and product, each prediction the plan used and what it became."""
+    acted: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for action in plan.policy_actions:
+        acted[("YIELD" if action.policy == "YIELD" else "RISK", action.machine_id, action.product_id)].append(
+            action.detail)
+    uses = [PredictionUse(kind="YIELD", machine_id=y.machine_id, product_id=y.product_id,
+                          value=f"yield {y.yield_rate:.1%}", source=y.source,
+                          became="; ".join(acted[("YIELD", y.machine_id, y.product_id)])
+                          or "no lot of this product on this machine in the plan")
+            for y in request.yields]
+    horizon = request.options.horizon_minutes
+    policy = request.options.risk_policy
+    uses += [PredictionUse(kind="RISK", machine_id=r.machine_id, value=f"failure probability "
+                           f"{r.probability_by(horizon):.0%} over the horizon, repair {r.repair_minutes / 60:.1f} h",
+                           source=r.source, became="; ".join(acted[("RISK", r.machine_id, "")]) or (
+                               "risk exposure KPI only (no risk policy)" if policy == RiskPolicy.NONE
+                               else f"{policy.value}: not binding on this machine"))
+             for r in request.machine_risks]
+    return uses + _demand_uses(request, plan)
+
+
+def _demand_uses(request: PlanRequest, plan: PlanResult) -> list[PredictionUse]:
+    by_product: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    sources: dict[str, str] = {}
+    level = request.options.service_level
+    for forecast in request.demand_forecasts:
+        totals = by_product[forecast.product_id]
+        totals[0] += forecast.at(0.5)
+        totals[1] += forecast.at(level)
+        totals[2] += 1
+        sources[forecast.product_id] = forecast.source
+    lots = {o.id: o for o in (plan.lot_plan.lots if plan.lot_plan else [])}
+    uses = []
+    for product_id, (median, covered, buckets) in sorted(by_product.items()):
+        scheduled = sum(o.quantity for o in lots.values() if o.product_id == product_id)
+        uses.append(PredictionUse(
+            kind="DEMAND", product_id=product_id, source=sources[product_id],
+            value=f"median {median:.0f} units over {buckets:.0f} buckets, {covered:.0f} at the {level:.0%} quantile",
+            became=f"lot sizing covers it to the {level:.0%} quantile (safety stock {covered - median:.0f} units); "
+                   f"{scheduled} units in forecast lots of the detailed schedule"))
+    return uses
 
 
 def _yield_actions(request: PlanRequest, assignments: Sequence[ScheduledOperation]) -> list[PolicyAction]:

@@ -13,7 +13,7 @@ from planner.calendar import Interval, availability_by_machine
 from planner.checker import check_schedule
 from planner.dispatching import best_dispatch
 from planner.domain import Objective, PlanRequest
-from planner.effects import policy_actions, prediction_effects
+from planner.effects import policy_actions, prediction_effects, predictions_used
 from planner.explain import explain_late_orders
 from planner.feasibility import infeasibility_reasons, solver_infeasible_reason
 from planner.kpis import compute_kpis, order_results
@@ -56,7 +56,7 @@ def create_plan(
             return _plan(limited, None, None, explain=False)
 
         plan = plan.model_copy(update={"prediction_effects": prediction_effects(request, plan, solve_blind)})
-    return plan
+    return plan.model_copy(update={"predictions_used": predictions_used(request, plan)})
 
 
 def _dispatching_fallback(request: PlanRequest, jobs: list[Job], hint: Hint,

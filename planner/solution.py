@@ -131,6 +131,17 @@ class PolicyAction(_Result):
     detail: str = Field(description="What it did, e.g. 'held back 95 min over 14 days'.")
 
 
+class PredictionUse(_Result):
+    """A prediction the plan used, where it came from and what it became."""
+
+    kind: str = Field(description="YIELD, RISK or DEMAND.")
+    machine_id: str = ""
+    product_id: str = ""
+    value: str = Field(description="The prediction in words.")
+    source: str = Field(description="'supplied' or the model and its version.")
+    became: str = Field(description="The constraint or cost it became in this plan.")
+
+
 class PredictionEffect(_Result):
     """KPIs of this plan against the counterfactual plan that ignores one kind of prediction."""
 
@@ -201,3 +212,4 @@ class PlanResult(_Result):
     prediction_effects: list[PredictionEffect] = Field(default_factory=list)
     lot_plan: LotPlan | None = None
     bottlenecks: list[Bottleneck] = Field(default_factory=list)
+    predictions_used: list[PredictionUse] = Field(default_factory=list)

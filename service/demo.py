@@ -1,12 +1,14 @@
 """`make demo`: the whole flow over gRPC, the way an ERP, a planner and operations would use it.
 
 1. Start `python -m service --port 0` as a child process, read its address, wait for health SERVING.
-2. CreatePlan for the embedded demo plant with its predictions (risk curves; risk-aware policy) and
-   lot sizing: print KPIs, late orders with reasons and fixes, machine sequences, what the predictions
-   did, and the bottleneck table; draw the Gantt chart.
-3. CompareScenarios: the what-if table (rush order, CNC-2 down, demand +20 %, overtime, risk-aware).
-4. Replan after a CNC-3 breakdown: what changed and why; draw the Gantt chart after the breakdown.
-5. Stop the server (SIGTERM).
+2. ForecastService on the plant's data (demand history, process parameters, telemetry): a demand
+   forecast, a yield table and a risk table, each with its reasons.
+3. CreatePlan for the embedded demo plant with that plant data (the server forecasts from it), a
+   risk-aware policy and lot sizing: KPIs, late orders with reasons and fixes, machine sequences, the
+   predictions used and what each became, what they changed, the bottleneck table; a Gantt chart.
+4. CompareScenarios: the what-if table (rush order, CNC-2 down, demand +20 %, overtime, risk-aware).
+5. Replan after a CNC-3 breakdown: what changed and why; draw the Gantt chart after the breakdown.
+6. Stop the server (SIGTERM).
 """
 
 from __future__ import annotations
@@ -24,13 +26,16 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from planner.demo_factory import demo_machine_risks, demo_request
-from planner.domain import Factory, PlanRequest, RiskPolicy, TimeWindow
+from planner.demo_factory import demo_request
+from planner.domain import Factory, Order, PlanRequest, RiskPolicy, TimeWindow
 from planner.gantt import draw_gantt
 from planner.solution import ScheduledOperation
+from prodplan.v1 import forecast_service_pb2 as fpb
+from prodplan.v1 import forecast_service_pb2_grpc as fpb_grpc
 from prodplan.v1 import planning_service_pb2 as pb
 from prodplan.v1 import planning_service_pb2_grpc as pb_grpc
 from service import demo_report
+from service.demo_plant_data import demo_plant_data
 from service.mapping import plan_request_to_proto, to_datetime, to_duration, to_timestamp
 from service.scenario_mapping import compare_scenarios_example
 
@@ -87,9 +92,14 @@ def run(out_dir: Path, time_limit_s: float) -> int:
         with grpc.insecure_channel(address) as channel:
             wait_until_serving(channel)
             print(f"Server up at {address}.\n")
+            plant_data = demo_plant_data()
+            _forecasts(channel, plant_data)
             request = _planned_request(channel, time_limit_s)
+            message = plan_request_to_proto(request)
+            message.plant_data.CopyFrom(plant_data)
             stub = pb_grpc.PlanningServiceStub(channel)
-            created = stub.CreatePlan(plan_request_to_proto(request), timeout=time_limit_s + 120)
+            created = stub.CreatePlan(message, timeout=time_limit_s + 120)
+            request = _with_used_predictions(request, created.plan)
             _section(demo_report.plan_summary(created.plan, request))
             _section(demo_report.predictions_summary(created.plan))
             before = draw_gantt(request, assignments_from_proto(created.plan, request), out_dir / "gantt.png",
@@ -118,16 +128,41 @@ def _section(text: str) -> None:
     print(text, end="\n\n")
 
 
+def _forecasts(channel: grpc.Channel, plant_data: pb.PlantData) -> None:
+    """What the MES's data says, from ForecastService: demand quantiles, yields and risk, with their reasons."""
+    stub = fpb_grpc.ForecastServiceStub(channel)
+    demand = fpb.ForecastDemandRequest()
+    demand.CopyFrom(plant_data.demand)
+    demand.horizon, demand.quantiles[:] = 3, [0.1, 0.5, 0.9]
+    telemetry = fpb.AssessEquipmentRiskRequest()
+    telemetry.CopyFrom(plant_data.telemetry)
+    telemetry.bucket.FromSeconds(24 * 3600)
+    telemetry.bucket_count = 7
+    _section(demo_report.forecast_tables(stub.ForecastDemand(demand, timeout=60),
+                                         stub.PredictYield(plant_data.quality, timeout=60),
+                                         stub.AssessEquipmentRisk(telemetry, timeout=60)))
+
+
 def _planned_request(channel: grpc.Channel, time_limit_s: float) -> PlanRequest:
-    """The demo factory with its predictions, lot sizing and a risk-aware policy; a fresh request id per run
-    (the same id would return the plan stored by an earlier run)."""
+    """The demo factory with lot sizing and a risk-aware policy (its predictions come from the plant data the
+    server forecasts from); a fresh request id per run (the same id would return the stored plan)."""
     request = demo_request(time_limit_seconds=time_limit_s)
     options = request.options.model_copy(update={"lot_sizing": True, "risk_policy": RiskPolicy.CHANCE_RESERVE,
                                                   "risk_alpha": 0.95})
-    request = request.model_copy(update={
-        "request_id": f"demo-{datetime.now(tz=UTC):%Y%m%d-%H%M%S}-{os.getpid()}", "options": options,
-        "machine_risks": demo_machine_risks()})
-    return request
+    return request.model_copy(update={
+        "request_id": f"demo-{datetime.now(tz=UTC):%Y%m%d-%H%M%S}-{os.getpid()}", "options": options})
+
+
+def _with_used_predictions(request: PlanRequest, plan: pb.Plan) -> PlanRequest:
+    """The request as planned: with the forecast lots, so charts and reports name every job."""
+    lots = [Order(id=o.id, product_id=o.product_id, quantity=o.quantity, due=_minute(o.due_time, request),
+                  release=_minute(o.release_time, request), weight=o.weight, customer=o.customer)
+            for o in plan.lot_plan.lots]
+    return request.model_copy(update={"orders": [*request.orders, *lots]})
+
+
+def _minute(stamp: object, request: PlanRequest) -> int:
+    return round((to_datetime(stamp) - request.options.plan_start).total_seconds() / 60)  # type: ignore[arg-type]
 
 
 def _scenarios(time_limit_s: float) -> pb.CompareScenariosRequest:

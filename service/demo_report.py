@@ -8,6 +8,7 @@ from datetime import timedelta
 from google.protobuf import timestamp_pb2
 
 from planner.domain import PlanRequest
+from prodplan.v1 import forecast_service_pb2 as fpb
 from prodplan.v1 import planning_service_pb2 as pb
 from service.mapping import to_datetime
 
@@ -22,6 +23,28 @@ def _hours(span: object) -> float:
 def _when(request: PlanRequest, stamp: timestamp_pb2.Timestamp) -> str:
     local = timedelta(minutes=request.factory.utc_offset_minutes)
     return (to_datetime(stamp) + local).strftime("%a %d %b %H:%M")
+
+
+def forecast_tables(demand: fpb.ForecastDemandResponse, quality: fpb.PredictYieldResponse,
+                    risk: fpb.AssessEquipmentRiskResponse) -> str:
+    """The three forecasts as a planner reads them, with the model versions and the reasons."""
+    lines = [f"Demand forecast (make-to-stock, units per month; {demand.model_version}):"]
+    for forecast in demand.forecasts:
+        bands = {round(q.level, 2): q.values for q in forecast.quantiles}
+        months = "  ".join(f"{bands[0.5][m]:.0f} [{bands[0.1][m]:.0f}-{bands[0.9][m]:.0f}]"
+                           for m in range(len(bands[0.5])))
+        season = " ".join(f"{s:.2f}" for s in forecast.seasonal_pattern[:6])
+        lines.append(f"  {forecast.series_id:<7} median [80 % band] next months: {months}; seasonal index {season}")
+    lines += ["", f"Yield per product and machine (lowest first; {quality.model_version}):"]
+    explained = {(p.product, p.machine_id): p for p in quality.predictions}
+    for entry in sorted(quality.by_product_machine, key=lambda e: e.expected_yield)[:6]:
+        reason = explained[(entry.product, entry.machine_id)].explanation.text_en
+        lines.append(f"  {entry.product:<6} on {entry.machine_id:<6} {entry.expected_yield:6.1%}  {reason}")
+    lines += ["", f"Equipment risk (next 7 days; {risk.model_version}):"]
+    for machine in sorted(risk.machines, key=lambda m: -m.buckets[-1].cumulative_failure_probability)[:5]:
+        lines.append(f"  {machine.machine_id:<6} {machine.buckets[-1].cumulative_failure_probability:5.0%} within "
+                     f"a week, anomaly {machine.anomaly_score:.2f}  {machine.explanation.text_en}")
+    return "\n".join(lines)
 
 
 def plan_summary(plan: pb.Plan, request: PlanRequest) -> str:
@@ -54,11 +77,15 @@ def plan_summary(plan: pb.Plan, request: PlanRequest) -> str:
 
 
 def predictions_summary(plan: pb.Plan) -> str:
-    """Where predictions became constraints, what they changed, and the bottleneck table."""
-    lines = ["What the predictions did:"]
-    lines += [f"  {a.policy:<22} {a.machine_id or a.product_id:<8} {a.detail}" for a in plan.policy_actions[:10]]
-    if len(plan.policy_actions) > 10:
-        lines.append(f"  ... and {len(plan.policy_actions) - 10} more")
+    """The predictions used and what each became, what they changed, and the bottleneck table."""
+    versions = ", ".join(f"{k} {v}" for k, v in sorted(plan.model_versions.items())) or "supplied by the caller"
+    lines = [f"Predictions used ({len(plan.predictions_used)}; models: {versions}):"]
+    risky = [u for u in plan.predictions_used if u.kind == "RISK"]
+    worst_yields = sorted((u for u in plan.predictions_used if u.kind == "YIELD"), key=lambda u: u.value)[:4]
+    demand = [u for u in plan.predictions_used if u.kind == "DEMAND"]
+    for use in [*worst_yields, *risky[:4], *demand]:
+        lines.append(f"  {use.kind:<6} {use.machine_id or '-':<6} {use.product_id or '-':<6} {use.value}\n"
+                     f"{'':23}-> {use.became}")
     lines += [f"  vs. a plan ignoring {e.ignored.lower()}: {e.summary}" for e in plan.prediction_effects]
     if plan.HasField("lot_plan"):
         lot = plan.lot_plan

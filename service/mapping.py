@@ -106,7 +106,7 @@ def plan_request_to_domain(message: pb.CreatePlanRequest, settings: Settings) ->
     request = domain.PlanRequest(
         request_id=message.request_id,
         factory=_factory(message.factory, start, problems),
-        orders=[_order(o, start) for o in message.orders],
+        orders=[order_to_domain(o, start) for o in message.orders],
         options=options,
         yields=[domain.YieldEstimate(product_id=y.product_id, machine_id=y.machine_id, yield_rate=y.yield_rate,
                                      source=y.source or "supplied") for y in message.yields],
@@ -295,7 +295,7 @@ def _product(message: pb.Product) -> domain.Product:
     )
 
 
-def _order(message: pb.Order, start: datetime) -> domain.Order:
+def order_to_domain(message: pb.Order, start: datetime) -> domain.Order:
     # A release before plan start stays negative: the order is available from minute 0, and an
     # order that was due before plan start (already late) is still valid input.
     release = _offset(message.release_time, start) if message.HasField("release_time") else 0
@@ -357,6 +357,9 @@ def plan_to_proto(request: domain.PlanRequest, result: PlanResult) -> pb.Plan:
                                     moved_operations=effect.moved_operations)
     if result.lot_plan is not None:
         plan.lot_plan.CopyFrom(_lot_plan_to_proto(result.lot_plan, stamp))
+    for use in result.predictions_used:
+        plan.predictions_used.add(kind=use.kind, machine_id=use.machine_id, product_id=use.product_id,
+                                  value=use.value, source=use.source, became=use.became)
     for b in result.bottlenecks:
         plan.bottlenecks.add(work_center=b.work_center, bucket=b.bucket, bucket_start=stamp(b.bucket_start),
                              saves_per_hour=b.saves_per_hour, utilization=b.utilization, sentence=b.sentence)

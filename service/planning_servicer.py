@@ -7,6 +7,7 @@ fails stores a record marked FAILED with the reason; a cancelled call stores not
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -17,13 +18,22 @@ import grpc
 from google.protobuf import duration_pb2
 from ortools import __version__ as ortools_version  # type: ignore[attr-defined]
 
+from forecaster import ForecastModels
 from planner.domain import PlanRequest
 from planner.replan import replan
 from planner.solution import PlanResult
 from prodplan.v1 import planning_service_pb2 as pb
 from prodplan.v1 import planning_service_pb2_grpc as pb_grpc
 from service.errors import FieldViolation, InvalidArgumentError, NotFoundError
-from service.mapping import plan_request_to_domain, plan_request_to_proto, plan_to_proto, to_datetime, to_timestamp
+from service.mapping import (
+    order_to_domain,
+    plan_request_to_domain,
+    plan_request_to_proto,
+    plan_to_proto,
+    to_datetime,
+    to_timestamp,
+)
+from service.plant_data import forecast_plant_data, merge_predictions
 from service.scenario_mapping import (
     comparison_to_proto,
     disruptions_from_proto,
@@ -59,24 +69,38 @@ def solver_parameters(request: PlanRequest) -> dict[str, Any]:
 
 
 class PlanningServicer(pb_grpc.PlanningServiceServicer):
-    def __init__(self, settings: Settings, pool: SolverPool, store: PlanStore) -> None:
+    def __init__(self, settings: Settings, pool: SolverPool, store: PlanStore,
+                 models: ForecastModels | None = None) -> None:
         self._settings = settings
         self._pool = pool
         self._store = store
+        self._models = models
+
+    async def _domain_request(self, message: pb.CreatePlanRequest) -> tuple[PlanRequest, dict[str, str]]:
+        """Map and validate; with plant data, forecast from it (off the event loop) and merge the predictions."""
+        request = plan_request_to_domain(message, self._settings)
+        if not message.HasField("plant_data"):
+            return request, {}
+        if self._models is None:
+            raise InvalidArgumentError([FieldViolation(
+                "plant_data", "this server has no forecast models loaded; send yields, machine_risks and "
+                              "demand_forecasts instead")])
+        forecasts = await asyncio.to_thread(forecast_plant_data, message.plant_data, request, self._models)
+        return merge_predictions(request, forecasts), forecasts.model_versions
 
     async def CreatePlan(  # noqa: N802 (gRPC method name)
         self, request: pb.CreatePlanRequest, context: grpc.aio.ServicerContext
     ) -> pb.CreatePlanResponse:
         if stored := await self._stored_plan(request):
             return stored
-        plan_request = plan_request_to_domain(request, self._settings)
+        plan_request, versions = await self._domain_request(request)
         plan_id = str(uuid.uuid4())
         try:
             result = await self._pool.solve(plan_request, _deadline(context))
         except Exception as error:
             await self._store_failure(plan_id, request, error)
             raise
-        return await self._save(plan_id, request, plan_request, result)
+        return await self._save(plan_id, request, plan_request, result, versions)
 
     async def StreamPlan(  # noqa: N802
         self, request: pb.CreatePlanRequest, context: grpc.aio.ServicerContext
@@ -84,13 +108,14 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
         if stored := await self._stored_plan(request):
             yield pb.StreamPlanResponse(result=stored)
             return
-        plan_request = plan_request_to_domain(request, self._settings)
+        plan_request, versions = await self._domain_request(request)
         plan_id = str(uuid.uuid4())
         updates = self._pool.solve_streaming(plan_request, _deadline(context))
         try:
             async for update in updates:
                 if isinstance(update, PlanResult):
-                    yield pb.StreamPlanResponse(result=await self._save(plan_id, request, plan_request, update))
+                    saved = await self._save(plan_id, request, plan_request, update, versions)
+                    yield pb.StreamPlanResponse(result=saved)
                 else:
                     yield pb.StreamPlanResponse(progress=_progress(*update))
         finally:
@@ -136,8 +161,9 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
         if request.request_id and (done := await self._store.find_by_request_id(request.request_id, "replan")):
             return pb.ReplanResponse.FromString(done.response)
         record = await self._record_for_replan(request.plan_id)
-        stored = plan_request_to_domain(pb.CreatePlanRequest.FromString(record.request), self._settings)
-        released = released_plan_from_proto(_stored_plan_message(record).plan, stored)
+        released_message = _stored_plan_message(record).plan
+        stored = await self._as_planned(pb.CreatePlanRequest.FromString(record.request), released_message)
+        released = released_plan_from_proto(released_message, stored)
         inputs = disruptions_from_proto(request, stored, self._settings)
         result = await self._pool.run(replan, inputs.request, released, inputs.disruptions, inputs.replan_at,
                                       inputs.frozen_minutes, inputs.move_cost, inputs.machine_change_cost,
@@ -160,7 +186,7 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
     ) -> pb.CompareScenariosResponse:
         if request.request_id and (done := await self._store.find_by_request_id(request.request_id, "comparison")):
             return pb.CompareScenariosResponse.FromString(done.response)
-        base = plan_request_to_domain(request.base, self._settings)
+        base, _ = await self._domain_request(request.base)
         scenarios = scenarios_from_proto(request, base)
         plans = await self._pool.solve_many([base, *(r for _, r in scenarios)], _deadline(context))
         comparison_id = str(uuid.uuid4())
@@ -173,6 +199,16 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
             summary={**plan_summary(base, plans[0]), "scenarios": len(scenarios)},
             solver_parameters=solver_parameters(base)))
         return response
+
+    async def _as_planned(self, message: pb.CreatePlanRequest, plan: pb.Plan) -> PlanRequest:
+        """The request as the released plan was made: predictions re-derived from its plant data (same
+        models, same values), its forecast lots as firm orders, and no second round of lot sizing."""
+        request, _ = await self._domain_request(message)
+        start = request.options.plan_start
+        lots = [order_to_domain(lot, start) for lot in plan.lot_plan.lots]
+        options = request.options.model_copy(update={"lot_sizing": False})
+        return request.model_copy(update={"orders": [*request.orders, *lots], "demand_forecasts": [],
+                                          "options": options})
 
     async def _record_for_replan(self, plan_id: str) -> PlanRecord:
         """The stored plan to re-plan; an unknown id is a field violation of the request."""
@@ -198,12 +234,13 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
         return _stored_plan_message(record)
 
     async def _save(self, plan_id: str, message: pb.CreatePlanRequest, request: PlanRequest,
-                    result: PlanResult) -> pb.CreatePlanResponse:
+                    result: PlanResult, model_versions: dict[str, str]) -> pb.CreatePlanResponse:
         response = pb.CreatePlanResponse(plan_id=plan_id, plan=plan_to_proto(request, result))
+        response.plan.model_versions.update(model_versions)
         record = PlanRecord(plan_id=plan_id, kind="plan", status=pb.PlanStatus.Name(response.plan.status),
                             request_id=message.request_id, request=message.SerializeToString(deterministic=True),
                             response=response.SerializeToString(), summary=plan_summary(request, result),
-                            solver_parameters=solver_parameters(request))
+                            model_versions=model_versions, solver_parameters=solver_parameters(request))
         try:
             await self._store.save(record)
         except DuplicateRequestError as duplicate:  # a concurrent call with the same request id won

@@ -15,7 +15,9 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from prodplan.v1 import planning_service_pb2, planning_service_pb2_grpc
+from forecaster import ForecastModels, load_models
+from prodplan.v1 import forecast_service_pb2, planning_service_pb2, planning_service_pb2_grpc
+from service.forecast_servicer import add_forecast_service
 from service.interceptors import ErrorMappingInterceptor
 from service.planning_servicer import PlanningServicer
 from service.settings import Settings
@@ -57,9 +59,11 @@ async def create_server(address: str | None = None, settings: Settings | None = 
     pool = SolverPool(settings.solver_processes, settings.max_queued_solves, settings.deadline_margin_s)
     store = open_store(settings.db)
     logger.info("plan store: %s", settings.db if "://" not in settings.db else settings.db.split("@")[-1])
-    planning_service_pb2_grpc.add_PlanningServiceServicer_to_server(PlanningServicer(settings, pool, store), server)
+    models = _load_forecast_models()
+    planning_service_pb2_grpc.add_PlanningServiceServicer_to_server(
+        PlanningServicer(settings, pool, store, models), server)
     service_names = [planning_service_pb2.DESCRIPTOR.services_by_name["PlanningService"].full_name]
-    service_names += _add_optional_services(server)
+    service_names += _add_forecast_service(server, models)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection([*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
@@ -73,19 +77,19 @@ async def create_server(address: str | None = None, settings: Settings | None = 
     return RunningServer(server, port, pool, health_servicer, store)
 
 
-def _add_optional_services(server: grpc.aio.Server) -> list[str]:
-    """ForecastService, registered when the forecaster package and its shipped models are installed."""
+def _load_forecast_models() -> ForecastModels | None:
+    """The forecaster's shipped models, loaded once for ForecastService and for plant data in CreatePlan."""
     try:
-        from prodplan.v1 import forecast_service_pb2
-        from service.forecast_servicer import add_forecast_service
-    except ImportError:
-        logger.info("ForecastService not available in this build")
-        return []
-    try:
-        add_forecast_service(server)
+        return load_models()
     except Exception:  # a broken model artifact must not take planning down with it
-        logger.exception("ForecastService disabled: its models could not be loaded")
+        logger.exception("forecast models could not be loaded: ForecastService and plant_data are disabled")
+        return None
+
+
+def _add_forecast_service(server: grpc.aio.Server, models: ForecastModels | None) -> list[str]:
+    if models is None:
         return []
+    add_forecast_service(server, models=models)
     return [forecast_service_pb2.DESCRIPTOR.services_by_name["ForecastService"].full_name]
 
 

@@ -2,6 +2,7 @@ import datetime
 
 from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from prodplan.v1 import forecast_service_pb2 as _forecast_service_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -68,7 +69,7 @@ PLAN_STATUS_NO_SOLUTION_IN_TIME: PlanStatus
 PLAN_STATUS_ERROR: PlanStatus
 
 class CreatePlanRequest(_message.Message):
-    __slots__ = ("request_id", "factory", "orders", "options", "yields", "machine_risks", "demand_forecasts")
+    __slots__ = ("request_id", "factory", "orders", "options", "yields", "machine_risks", "demand_forecasts", "plant_data")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     FACTORY_FIELD_NUMBER: _ClassVar[int]
     ORDERS_FIELD_NUMBER: _ClassVar[int]
@@ -76,6 +77,7 @@ class CreatePlanRequest(_message.Message):
     YIELDS_FIELD_NUMBER: _ClassVar[int]
     MACHINE_RISKS_FIELD_NUMBER: _ClassVar[int]
     DEMAND_FORECASTS_FIELD_NUMBER: _ClassVar[int]
+    PLANT_DATA_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     factory: Factory
     orders: _containers.RepeatedCompositeFieldContainer[Order]
@@ -83,7 +85,27 @@ class CreatePlanRequest(_message.Message):
     yields: _containers.RepeatedCompositeFieldContainer[YieldEstimate]
     machine_risks: _containers.RepeatedCompositeFieldContainer[MachineRisk]
     demand_forecasts: _containers.RepeatedCompositeFieldContainer[DemandForecast]
-    def __init__(self, request_id: _Optional[str] = ..., factory: _Optional[_Union[Factory, _Mapping]] = ..., orders: _Optional[_Iterable[_Union[Order, _Mapping]]] = ..., options: _Optional[_Union[PlanOptions, _Mapping]] = ..., yields: _Optional[_Iterable[_Union[YieldEstimate, _Mapping]]] = ..., machine_risks: _Optional[_Iterable[_Union[MachineRisk, _Mapping]]] = ..., demand_forecasts: _Optional[_Iterable[_Union[DemandForecast, _Mapping]]] = ...) -> None: ...
+    plant_data: PlantData
+    def __init__(self, request_id: _Optional[str] = ..., factory: _Optional[_Union[Factory, _Mapping]] = ..., orders: _Optional[_Iterable[_Union[Order, _Mapping]]] = ..., options: _Optional[_Union[PlanOptions, _Mapping]] = ..., yields: _Optional[_Iterable[_Union[YieldEstimate, _Mapping]]] = ..., machine_risks: _Optional[_Iterable[_Union[MachineRisk, _Mapping]]] = ..., demand_forecasts: _Optional[_Iterable[_Union[DemandForecast, _Mapping]]] = ..., plant_data: _Optional[_Union[PlantData, _Mapping]] = ...) -> None: ...
+
+class PlantData(_message.Message):
+    __slots__ = ("quality", "telemetry", "demand", "mean_time_to_repair")
+    class MeanTimeToRepairEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: _duration_pb2.Duration
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    QUALITY_FIELD_NUMBER: _ClassVar[int]
+    TELEMETRY_FIELD_NUMBER: _ClassVar[int]
+    DEMAND_FIELD_NUMBER: _ClassVar[int]
+    MEAN_TIME_TO_REPAIR_FIELD_NUMBER: _ClassVar[int]
+    quality: _forecast_service_pb2.PredictYieldRequest
+    telemetry: _forecast_service_pb2.AssessEquipmentRiskRequest
+    demand: _forecast_service_pb2.ForecastDemandRequest
+    mean_time_to_repair: _containers.MessageMap[str, _duration_pb2.Duration]
+    def __init__(self, quality: _Optional[_Union[_forecast_service_pb2.PredictYieldRequest, _Mapping]] = ..., telemetry: _Optional[_Union[_forecast_service_pb2.AssessEquipmentRiskRequest, _Mapping]] = ..., demand: _Optional[_Union[_forecast_service_pb2.ForecastDemandRequest, _Mapping]] = ..., mean_time_to_repair: _Optional[_Mapping[str, _duration_pb2.Duration]] = ...) -> None: ...
 
 class DemandForecast(_message.Message):
     __slots__ = ("product_id", "bucket", "quantiles", "source")
@@ -322,7 +344,14 @@ class PlanOptions(_message.Message):
     def __init__(self, plan_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., horizon: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., objective: _Optional[_Union[Objective, str]] = ..., time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., num_workers: _Optional[int] = ..., random_seed: _Optional[int] = ..., locale: _Optional[str] = ..., risk_policy: _Optional[_Union[RiskPolicy, str]] = ..., risk_alpha: _Optional[float] = ..., maintenance_threshold: _Optional[float] = ..., maintenance_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., risk_penalty_weight: _Optional[float] = ..., risk_bucket: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_expected_defect_rate: _Optional[float] = ..., late_cost_per_minute: _Optional[float] = ..., skip_prediction_effects: _Optional[bool] = ..., lot_sizing: _Optional[bool] = ..., lot_bucket: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., service_level: _Optional[float] = ..., detailed_lot_buckets: _Optional[int] = ..., holding_cost_per_unit: _Optional[float] = ..., setup_cost: _Optional[float] = ...) -> None: ...
 
 class Plan(_message.Message):
-    __slots__ = ("status", "plan_start", "horizon_end", "assignments", "kpis", "statistics", "infeasibility_reasons", "order_results", "maintenance", "late_orders", "policy_actions", "prediction_effects", "lot_plan", "bottlenecks")
+    __slots__ = ("status", "plan_start", "horizon_end", "assignments", "kpis", "statistics", "infeasibility_reasons", "order_results", "maintenance", "late_orders", "policy_actions", "prediction_effects", "lot_plan", "bottlenecks", "predictions_used", "model_versions")
+    class ModelVersionsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     STATUS_FIELD_NUMBER: _ClassVar[int]
     PLAN_START_FIELD_NUMBER: _ClassVar[int]
     HORIZON_END_FIELD_NUMBER: _ClassVar[int]
@@ -337,6 +366,8 @@ class Plan(_message.Message):
     PREDICTION_EFFECTS_FIELD_NUMBER: _ClassVar[int]
     LOT_PLAN_FIELD_NUMBER: _ClassVar[int]
     BOTTLENECKS_FIELD_NUMBER: _ClassVar[int]
+    PREDICTIONS_USED_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSIONS_FIELD_NUMBER: _ClassVar[int]
     status: PlanStatus
     plan_start: _timestamp_pb2.Timestamp
     horizon_end: _timestamp_pb2.Timestamp
@@ -351,7 +382,25 @@ class Plan(_message.Message):
     prediction_effects: _containers.RepeatedCompositeFieldContainer[PredictionEffect]
     lot_plan: LotPlan
     bottlenecks: _containers.RepeatedCompositeFieldContainer[Bottleneck]
-    def __init__(self, status: _Optional[_Union[PlanStatus, str]] = ..., plan_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., horizon_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., assignments: _Optional[_Iterable[_Union[Assignment, _Mapping]]] = ..., kpis: _Optional[_Union[Kpis, _Mapping]] = ..., statistics: _Optional[_Union[SolveStatistics, _Mapping]] = ..., infeasibility_reasons: _Optional[_Iterable[str]] = ..., order_results: _Optional[_Iterable[_Union[OrderResult, _Mapping]]] = ..., maintenance: _Optional[_Iterable[_Union[ScheduledMaintenance, _Mapping]]] = ..., late_orders: _Optional[_Iterable[_Union[LateOrderExplanation, _Mapping]]] = ..., policy_actions: _Optional[_Iterable[_Union[PolicyAction, _Mapping]]] = ..., prediction_effects: _Optional[_Iterable[_Union[PredictionEffect, _Mapping]]] = ..., lot_plan: _Optional[_Union[LotPlan, _Mapping]] = ..., bottlenecks: _Optional[_Iterable[_Union[Bottleneck, _Mapping]]] = ...) -> None: ...
+    predictions_used: _containers.RepeatedCompositeFieldContainer[PredictionUsed]
+    model_versions: _containers.ScalarMap[str, str]
+    def __init__(self, status: _Optional[_Union[PlanStatus, str]] = ..., plan_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., horizon_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., assignments: _Optional[_Iterable[_Union[Assignment, _Mapping]]] = ..., kpis: _Optional[_Union[Kpis, _Mapping]] = ..., statistics: _Optional[_Union[SolveStatistics, _Mapping]] = ..., infeasibility_reasons: _Optional[_Iterable[str]] = ..., order_results: _Optional[_Iterable[_Union[OrderResult, _Mapping]]] = ..., maintenance: _Optional[_Iterable[_Union[ScheduledMaintenance, _Mapping]]] = ..., late_orders: _Optional[_Iterable[_Union[LateOrderExplanation, _Mapping]]] = ..., policy_actions: _Optional[_Iterable[_Union[PolicyAction, _Mapping]]] = ..., prediction_effects: _Optional[_Iterable[_Union[PredictionEffect, _Mapping]]] = ..., lot_plan: _Optional[_Union[LotPlan, _Mapping]] = ..., bottlenecks: _Optional[_Iterable[_Union[Bottleneck, _Mapping]]] = ..., predictions_used: _Optional[_Iterable[_Union[PredictionUsed, _Mapping]]] = ..., model_versions: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class PredictionUsed(_message.Message):
+    __slots__ = ("kind", "machine_id", "product_id", "value", "source", "became")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    PRODUCT_ID_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    BECAME_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    machine_id: str
+    product_id: str
+    value: str
+    source: str
+    became: str
+    def __init__(self, kind: _Optional[str] = ..., machine_id: _Optional[str] = ..., product_id: _Optional[str] = ..., value: _Optional[str] = ..., source: _Optional[str] = ..., became: _Optional[str] = ...) -> None: ...
 
 class LotPlan(_message.Message):
     __slots__ = ("status", "bucket", "buckets", "objective", "best_bound", "gap", "build_time", "solve_time", "products", "lots", "realisation_problems", "reasons")
