@@ -303,6 +303,16 @@ class MachineLoadChange(BaseModel):
     busy_minutes_change: int = Field(description="Busy minutes in the scenario minus in the base.")
 
 
+class LotChange(BaseModel):
+    """Production of a product in a lot-sizing bucket that moved against the base lot plan."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    product_id: str
+    bucket: int
+    production_change: float = Field(description="Units in the scenario minus units in the base.")
+
+
 class ScenarioComparison(BaseModel):
     """One scenario's plan measured against the base plan (the base itself has no changes)."""
 
@@ -316,6 +326,7 @@ class ScenarioComparison(BaseModel):
     orders_became_late: list[str] = Field(default_factory=list, description="On time in the base, late here.")
     orders_became_on_time: list[str] = Field(default_factory=list, description="Late in the base, on time here.")
     load_changes: list[MachineLoadChange] = Field(default_factory=list, description="Only machines that changed.")
+    lot_changes: list[LotChange] = Field(default_factory=list, description="Lots that moved between buckets.")
     infeasibility_reasons: list[str] = Field(default_factory=list)
 
 
@@ -347,7 +358,27 @@ def compare(base_request: PlanRequest, base_plan: PlanResult, scenario_request: 
         "orders_became_late": [o for o in ordered if before[o] and not after[o]],
         "orders_became_on_time": [o for o in ordered if not before[o] and after[o]],
         "load_changes": load_changes(base_request, base_plan, scenario_request, scenario_plan),
+        "lot_changes": lot_changes(base_plan, scenario_plan),
     })
+
+
+LOT_CHANGE_TOLERANCE = 0.5
+"""Production changes under half a unit are rounding, not a moved lot."""
+
+
+def lot_changes(base_plan: PlanResult, scenario_plan: PlanResult) -> list[LotChange]:
+    """Per product and bucket, production in the scenario's lot plan minus the base's (when both have one)."""
+    if base_plan.lot_plan is None or scenario_plan.lot_plan is None:
+        return []
+    before = {p.product_id: p.production for p in base_plan.lot_plan.products}
+    changes = []
+    for product in scenario_plan.lot_plan.products:
+        old = before.get(product.product_id, [])
+        for bucket, units in enumerate(product.production):
+            delta = units - (old[bucket] if bucket < len(old) else 0.0)
+            if abs(delta) >= LOT_CHANGE_TOLERANCE:
+                changes.append(LotChange(product_id=product.product_id, bucket=bucket, production_change=delta))
+    return changes
 
 
 def load_changes(base_request: PlanRequest, base_plan: PlanResult, scenario_request: PlanRequest,

@@ -112,7 +112,9 @@ def comparison_table(response: pb.CompareScenariosResponse) -> str:
     for r in response.results[1:]:
         moved = ", ".join(f"{c.machine_id} {_hours(c.busy_time_change):+.1f} h" for c in r.load_changes[:4])
         late = ", ".join(r.orders_became_late[:4]) or "-"
-        lines.append(f"  {r.name}: became late {late}; load moved {moved or '-'}")
+        lots = ", ".join(f"{c.product_id} day {c.bucket + 1} {c.production_change:+.0f}" for c in r.lot_changes[:3])
+        lines.append(f"  {r.name}: became late {late}; load moved {moved or '-'}" + (f"; lots moved {lots}" if lots
+                                                                                         else ""))
     return "\n".join(lines)
 
 

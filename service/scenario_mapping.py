@@ -210,6 +210,8 @@ def comparison_to_proto(comparison_id: str, base_request: domain.PlanRequest, ba
             load_changes=[pb.MachineLoadChange(machine_id=c.machine_id, busy_time_change=to_duration(
                 c.busy_minutes_change)) for c in comparison.load_changes],
             infeasibility_reasons=comparison.infeasibility_reasons,
+            lot_changes=[pb.LotChange(product_id=c.product_id, bucket=c.bucket, production_change=c.production_change)
+                         for c in comparison.lot_changes],
         )
         if proto_plan.HasField("kpis"):
             result.kpis.CopyFrom(proto_plan.kpis)

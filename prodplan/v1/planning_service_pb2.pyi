@@ -911,7 +911,7 @@ class CompareScenariosResponse(_message.Message):
     def __init__(self, comparison_id: _Optional[str] = ..., results: _Optional[_Iterable[_Union[ScenarioResult, _Mapping]]] = ...) -> None: ...
 
 class ScenarioResult(_message.Message):
-    __slots__ = ("name", "status", "kpis", "bottleneck_machine_id", "bottleneck_utilization", "orders_became_late", "orders_became_on_time", "load_changes", "plan", "infeasibility_reasons")
+    __slots__ = ("name", "status", "kpis", "bottleneck_machine_id", "bottleneck_utilization", "orders_became_late", "orders_became_on_time", "load_changes", "plan", "infeasibility_reasons", "lot_changes")
     NAME_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     KPIS_FIELD_NUMBER: _ClassVar[int]
@@ -922,6 +922,7 @@ class ScenarioResult(_message.Message):
     LOAD_CHANGES_FIELD_NUMBER: _ClassVar[int]
     PLAN_FIELD_NUMBER: _ClassVar[int]
     INFEASIBILITY_REASONS_FIELD_NUMBER: _ClassVar[int]
+    LOT_CHANGES_FIELD_NUMBER: _ClassVar[int]
     name: str
     status: PlanStatus
     kpis: Kpis
@@ -932,7 +933,18 @@ class ScenarioResult(_message.Message):
     load_changes: _containers.RepeatedCompositeFieldContainer[MachineLoadChange]
     plan: Plan
     infeasibility_reasons: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, name: _Optional[str] = ..., status: _Optional[_Union[PlanStatus, str]] = ..., kpis: _Optional[_Union[Kpis, _Mapping]] = ..., bottleneck_machine_id: _Optional[str] = ..., bottleneck_utilization: _Optional[float] = ..., orders_became_late: _Optional[_Iterable[str]] = ..., orders_became_on_time: _Optional[_Iterable[str]] = ..., load_changes: _Optional[_Iterable[_Union[MachineLoadChange, _Mapping]]] = ..., plan: _Optional[_Union[Plan, _Mapping]] = ..., infeasibility_reasons: _Optional[_Iterable[str]] = ...) -> None: ...
+    lot_changes: _containers.RepeatedCompositeFieldContainer[LotChange]
+    def __init__(self, name: _Optional[str] = ..., status: _Optional[_Union[PlanStatus, str]] = ..., kpis: _Optional[_Union[Kpis, _Mapping]] = ..., bottleneck_machine_id: _Optional[str] = ..., bottleneck_utilization: _Optional[float] = ..., orders_became_late: _Optional[_Iterable[str]] = ..., orders_became_on_time: _Optional[_Iterable[str]] = ..., load_changes: _Optional[_Iterable[_Union[MachineLoadChange, _Mapping]]] = ..., plan: _Optional[_Union[Plan, _Mapping]] = ..., infeasibility_reasons: _Optional[_Iterable[str]] = ..., lot_changes: _Optional[_Iterable[_Union[LotChange, _Mapping]]] = ...) -> None: ...
+
+class LotChange(_message.Message):
+    __slots__ = ("product_id", "bucket", "production_change")
+    PRODUCT_ID_FIELD_NUMBER: _ClassVar[int]
+    BUCKET_FIELD_NUMBER: _ClassVar[int]
+    PRODUCTION_CHANGE_FIELD_NUMBER: _ClassVar[int]
+    product_id: str
+    bucket: int
+    production_change: float
+    def __init__(self, product_id: _Optional[str] = ..., bucket: _Optional[int] = ..., production_change: _Optional[float] = ...) -> None: ...
 
 class MachineLoadChange(_message.Message):
     __slots__ = ("machine_id", "busy_time_change")

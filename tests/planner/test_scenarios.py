@@ -191,3 +191,20 @@ def test_an_infeasible_scenario_carries_its_reasons_and_no_changes() -> None:
     result = compare(base, _solve(base), scenario, plan, name="M2 gone")
     assert not result.status.has_solution and result.infeasibility_reasons
     assert result.kpis is None and result.load_changes == [] and result.orders_became_late == []
+
+
+def test_lots_that_move_between_buckets_are_reported() -> None:
+    from planner.domain import DemandForecast, QuantileValue
+    from planner.plan import create_plan
+    from planner.scenarios import DemandScale, apply_deltas, compare
+    from planner.testing import order, product, request
+
+    day = 1440
+    base = request(["M1"], [product("P", ("cut", ["M1"], 2.0))], [order("SO-1", "P", 100, due=2 * day - 1)],
+                   horizon=3 * day, time_limit=3.0)
+    forecasts = [DemandForecast(product_id="P", bucket=b, quantiles=[QuantileValue(level=0.5, value=300.0)])
+                 for b in range(3)]
+    base = base.model_copy(update={"demand_forecasts": forecasts})
+    scenario = apply_deltas(base, [DemandScale(factor=2.0)])
+    comparison = compare(base, create_plan(base), scenario, create_plan(scenario), name="double")
+    assert comparison.lot_changes and all(abs(c.production_change) >= 0.5 for c in comparison.lot_changes)
