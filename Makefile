@@ -53,7 +53,8 @@ bench: setup
 		../shared/benchmarks/jobshop/FisherThompson1963/ft06.txt ../shared/benchmarks/jobshop/Lawrence1984/la0[1-5].txt
 
 loadtest: setup gen-check
-	$(PY) -m loadtests.run --users 20 --spawn-rate 10 --duration 30 --json out/loadtest.json
+	$(PY) -m loadtests.run --profile default --users 20 --spawn-rate 10 --duration 60 \
+		--json out/loadtest.json --html out/loadtest.html
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

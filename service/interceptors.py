@@ -79,7 +79,7 @@ async def _abort_for(error: Exception, context: grpc.aio.ServicerContext) -> Non
         logger.info("invalid argument: %d violations", len(error.violations))
         await context.abort_with_status(invalid_argument_status(error))
     elif isinstance(error, OverloadedError):
-        logger.warning("refused: %s", error)
+        logger.info("refused: %s", error)  # expected under load: not a warning per call
         await context.abort_with_status(overloaded_status(error))
     elif isinstance(error, NotFoundError):
         await context.abort(grpc.StatusCode.NOT_FOUND, str(error))

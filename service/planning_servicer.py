@@ -24,7 +24,7 @@ from planner.replan import replan
 from planner.solution import PlanResult
 from prodplan.v1 import planning_service_pb2 as pb
 from prodplan.v1 import planning_service_pb2_grpc as pb_grpc
-from service.errors import FieldViolation, InvalidArgumentError, NotFoundError
+from service.errors import FieldViolation, InvalidArgumentError, NotFoundError, OverloadedError
 from service.mapping import (
     order_to_domain,
     plan_request_to_domain,
@@ -93,10 +93,13 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
     ) -> pb.CreatePlanResponse:
         if stored := await self._stored_plan(request):
             return stored
+        self._pool.check_capacity()  # refuse before any mapping work when the pool is full
         plan_request, versions = await self._domain_request(request)
         plan_id = str(uuid.uuid4())
         try:
             result = await self._pool.solve(plan_request, _deadline(context))
+        except OverloadedError:
+            raise  # a refusal is not a failed solve: nothing is stored
         except Exception as error:
             await self._store_failure(plan_id, request, error)
             raise
@@ -108,6 +111,7 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
         if stored := await self._stored_plan(request):
             yield pb.StreamPlanResponse(result=stored)
             return
+        self._pool.check_capacity()
         plan_request, versions = await self._domain_request(request)
         plan_id = str(uuid.uuid4())
         updates = self._pool.solve_streaming(plan_request, _deadline(context))
@@ -160,6 +164,7 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
     ) -> pb.ReplanResponse:
         if request.request_id and (done := await self._store.find_by_request_id(request.request_id, "replan")):
             return pb.ReplanResponse.FromString(done.response)
+        self._pool.check_capacity()
         record = await self._record_for_replan(request.plan_id)
         released_message = _stored_plan_message(record).plan
         stored = await self._as_planned(pb.CreatePlanRequest.FromString(record.request), released_message)
@@ -186,6 +191,7 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
     ) -> pb.CompareScenariosResponse:
         if request.request_id and (done := await self._store.find_by_request_id(request.request_id, "comparison")):
             return pb.CompareScenariosResponse.FromString(done.response)
+        self._pool.check_capacity()
         base, _ = await self._domain_request(request.base)
         scenarios = scenarios_from_proto(request, base)
         plans = await self._pool.solve_many([base, *(r for _, r in scenarios)], _deadline(context))

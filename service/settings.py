@@ -16,12 +16,19 @@ class Settings(BaseSettings):
     max_message_bytes: int = Field(default=16 * 1024 * 1024, gt=0, description="Largest request/response.")
     max_orders: int = Field(default=2000, gt=0, description="Most orders in one plan request.")
     max_operations: int = Field(default=20000, gt=0, description="Most operations (orders x routing steps).")
+    # One process per core, each with one CP-SAT worker by default: on 2 cores this halved CreatePlan's
+    # p95 at 4 users against one process (docs/PERFORMANCE.md).
     solver_processes: int = Field(
-        default_factory=lambda: max(1, (os.cpu_count() or 2) // 2),
+        default_factory=lambda: max(1, os.cpu_count() or 1),
         gt=0,
         description="Solves running at once, each in its own process.",
     )
-    max_queued_solves: int = Field(default=4, ge=0, description="Solves waiting for a process; beyond: refused.")
+    max_queued_solves: int = Field(
+        default_factory=lambda: max(1, os.cpu_count() or 1),
+        ge=0,
+        description="Solves waiting for a process; beyond: refused. Kept near the process count so an accepted "
+                    "call never waits behind many solves.",
+    )
     default_workers: int = Field(default=1, gt=0, description="CP-SAT workers when the request says 0.")
     max_workers: int = Field(default=os.cpu_count() or 2, gt=0, description="Cap on CP-SAT workers per solve.")
     default_time_limit_s: float = Field(default=10.0, gt=0, description="Solver limit when the request has none.")

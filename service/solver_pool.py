@@ -86,13 +86,18 @@ class SolverPool:
         loop = asyncio.get_running_loop()
         await asyncio.gather(*(loop.run_in_executor(self._executor, _warm_up) for _ in range(self._processes)))
 
-    def _admit(self, request: PlanRequest) -> None:
+    def check_capacity(self, retry_after_s: float = 1.0) -> None:
+        """Refuse at once (OverloadedError) when every process is busy and the queue is full: servicers call
+        this before mapping or validating anything, so a refusal costs next to nothing."""
         if self._in_flight >= self._capacity:
             raise OverloadedError(
                 f"the server is at its limit of {self._capacity} concurrent solves "
                 f"({self._processes} running, the rest queued); retry shortly",
-                retry_after_s=max(request.options.time_limit_seconds / 2, 0.5),
+                retry_after_s=retry_after_s,
             )
+
+    def _admit(self, request: PlanRequest) -> None:
+        self.check_capacity(max(request.options.time_limit_seconds / 2, 0.5))
 
     async def solve(self, request: PlanRequest, deadline: float | None) -> PlanResult:
         """Plan in a worker process; raises OverloadedError at once when the pool and its queue are full."""

@@ -129,8 +129,12 @@ def test_beyond_the_concurrency_limit_calls_are_refused_fast_with_a_retry_hint(t
                     return error.code(), time.monotonic() - started, error
 
             outcomes = list(pool.map(lambda _: call(), range(4)))
+            stored = _stub(channel).ListPlans(pb.ListPlansRequest(), timeout=10).plans
     finally:
         server.stop()
+    # A refusal is not a failed solve: only the plans that were solved are stored.
+    assert len(stored) == sum(code == grpc.StatusCode.OK for code, _, _ in outcomes)
+    assert all(p.status != "FAILED" for p in stored)
     codes = [code for code, _, _ in outcomes]
     assert codes.count(grpc.StatusCode.OK) >= 1 and grpc.StatusCode.RESOURCE_EXHAUSTED in codes
     for code, seconds, error in outcomes:

@@ -1,0 +1,102 @@
+"""The load-test tooling against a real server: a short overload-profile run of `python -m loadtests.run` (it
+starts the server on port 0 itself) checks the JSON it writes, that the baseline and CreatePlan run without
+failures at the concurrency limit, and that refusals beyond it are classified RESOURCE_EXHAUSTED; unit checks
+cover the recorder's figures, memory growth and request sizes. No latency assertions: speed is measured by
+the load profiles themselves (docs/PERFORMANCE.md), not by timed tests.
+
+The run is a subprocess because Locust monkey-patches the standard library with gevent on import, which must
+not happen inside the pytest process.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from loadtests.memory import growth_pct
+from loadtests.payloads import small_plan_request
+from loadtests.recorder import GrpcCallError, Recorder
+
+ROOT = Path(__file__).resolve().parents[2]
+BASELINE = "grpc.health.v1.Health/Check"
+CREATE_PLAN = "prodplan.v1.PlanningService/CreatePlan"
+
+
+@pytest.fixture(scope="module")
+def overload_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Limit 1 (one solver process, no queue) and 3 users: one caller at the limit, then two (twice the limit)."""
+    out = tmp_path_factory.mktemp("load") / "overload.json"
+    command = [sys.executable, "-m", "loadtests.run", "--profile", "overload", "--solver-processes", "1",
+               "--max-queued", "0", "--duration", "8", "--warmup", "0", "--spawn-rate", "20",
+               "--sizes", "small_orders=8,small_machines=6,small_time_limit_s=0.5", "--json", str(out)]
+    completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return dict(json.loads(out.read_text()))
+
+
+def test_json_shape(overload_run: dict[str, Any]) -> None:
+    assert overload_run["baseline"] == BASELINE
+    for key in ("rpcs", "phases", "versions", "machine", "parameters", "memory", "load_average"):
+        assert key in overload_run
+    assert overload_run["parameters"]["concurrency_limit"] == 1
+    assert [p["users"] for p in overload_run["parameters"]["phases"]] == [2, 3]
+    for rpc in overload_run["rpcs"].values():
+        assert {"rps", "p50_ms", "p95_ms", "p99_ms", "failures", "failures_by_code"} <= set(rpc)
+    assert overload_run["server"]["started"] and overload_run["server"]["exit_code"] == 0
+    assert overload_run["memory"] and overload_run["memory"][0]["rss_mb"] > 0
+
+
+def test_baseline_and_create_plan_run_without_failures_at_the_limit(overload_run: dict[str, Any]) -> None:
+    at_limit = overload_run["phases"]["at-limit"]["rpcs"]
+    for name in (BASELINE, CREATE_PLAN):
+        assert at_limit[name]["rps"] > 0, name
+        assert at_limit[name]["failures"] == 0, at_limit[name]["failures_by_code"]
+    assert at_limit[CREATE_PLAN]["solver"]["calls"] > 0
+
+
+def test_refusals_beyond_the_limit_are_resource_exhausted(overload_run: dict[str, Any]) -> None:
+    overload = overload_run["rpcs"][CREATE_PLAN]
+    assert set(overload["failures_by_code"]) == {"RESOURCE_EXHAUSTED"}
+    assert overload["refused"]["count"] == overload["failures"] > 0
+    assert overload_run["rpcs"][BASELINE]["failures"] == 0
+
+
+def test_recorder_classifies_by_status_code_and_leaves_out_warm_up() -> None:
+    recorder = Recorder()
+    recorder.record(CREATE_PLAN, 1.0, "OK")  # before any phase: not measured
+    recorder.begin_phase("main")
+    for latency in (100.0, 200.0, 300.0, 400.0):
+        recorder.listener(name=CREATE_PLAN, response_time=latency)
+    recorder.listener(name=CREATE_PLAN, response_time=3.0, exception=GrpcCallError("RESOURCE_EXHAUSTED", "full"))
+    recorder.listener(name=CREATE_PLAN, response_time=9.0, exception=GrpcCallError("UNAVAILABLE", "down"))
+    recorder.end_phase()
+    summary = recorder.summary()["rpcs"][CREATE_PLAN]
+    assert summary["requests"] == 6
+    assert summary["failures_by_code"] == {"RESOURCE_EXHAUSTED": 1, "UNAVAILABLE": 1}
+    assert (summary["p50_ms"], summary["p99_ms"]) == (200.0, 400.0)
+    assert summary["refused"]["count"] == 1 and summary["refused"]["p99_ms"] == 3.0
+
+
+def test_tooling_imports_leave_the_standard_library_unpatched() -> None:
+    """Locust (and so gevent's monkey-patching) is only imported by the runner process, never by these imports."""
+    assert "locust" not in sys.modules
+
+
+def test_memory_growth_after_warm_up() -> None:
+    samples = [{"t_s": float(t), "rss_mb": 100.0 if t < 60 else 200.0 + (t >= 300) * 10} for t in range(0, 600, 10)]
+    assert growth_pct(samples, warmup_s=60) == 5.0
+
+
+def test_small_plan_has_the_requested_size() -> None:
+    request = small_plan_request(orders=20, machines=6, time_limit_s=1.0)
+    assert len(request.orders) == 20 and len(request.factory.machines) == 6
+    assert request.options.time_limit.seconds == 1 and not request.request_id
+    kept = {m.id for m in request.factory.machines}
+    for product in request.factory.products:
+        for operation in product.routing:
+            assert operation.eligible_machines and {e.machine_id for e in operation.eligible_machines} <= kept
