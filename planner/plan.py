@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from planner.calendar import Interval, availability_by_machine
 from planner.checker import check_schedule
 from planner.dispatching import best_dispatch
-from planner.domain import Objective, PlanRequest
+from planner.domain import Objective, PlanRequest, RiskPolicy
 from planner.effects import policy_actions, prediction_effects, predictions_used
 from planner.explain import explain_late_orders
 from planner.feasibility import infeasibility_reasons, solver_infeasible_reason
@@ -91,7 +91,7 @@ def _dispatching_fallback(request: PlanRequest, jobs: list[Job], hint: Hint,
 def _counterfactual_count(request: PlanRequest) -> int:
     if not request.options.explain_predictions:
         return 0
-    risk = bool(request.machine_risks) and request.options.risk_policy.value != "NONE"
+    risk = bool(request.machine_risks) and request.options.risk_policy != RiskPolicy.NONE
     yields = any(y.yield_rate < 1 for y in request.yields)
     return int(risk) + int(yields)
 

@@ -8,6 +8,7 @@ fails stores a record marked FAILED with the reason; a cancelled call stores not
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 import uuid
@@ -16,6 +17,7 @@ from typing import Any
 
 import grpc
 from google.protobuf import duration_pb2
+from google.protobuf.message import Message
 from ortools import __version__ as ortools_version  # type: ignore[attr-defined]
 
 from forecaster import ForecastModels
@@ -162,7 +164,7 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
     async def Replan(  # noqa: N802
         self, request: pb.ReplanRequest, context: grpc.aio.ServicerContext
     ) -> pb.ReplanResponse:
-        if request.request_id and (done := await self._store.find_by_request_id(request.request_id, "replan")):
+        if done := await self._already_done("replan", request):
             return pb.ReplanResponse.FromString(done.response)
         self._pool.check_capacity()
         record = await self._record_for_replan(request.plan_id)
@@ -176,20 +178,20 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
         plan_id = str(uuid.uuid4())
         response = replan_to_proto(plan_id, request.plan_id, result)
         new_request = plan_request_to_proto(result.request)
-        await self._store.save(PlanRecord(
+        stored_response = await self._save_once(PlanRecord(
             plan_id=plan_id, kind="replan", status=pb.PlanStatus.Name(response.plan.status),
             request_id=request.request_id, parent_plan_id=request.plan_id,
             request=new_request.SerializeToString(deterministic=True),
             response=response.SerializeToString(),
             summary={**plan_summary(result.request, result.plan), "changes": len(response.changes),
-                     "unchanged": response.unchanged_operations},
+                     "unchanged": response.unchanged_operations, FINGERPRINT: _fingerprint(request)},
             solver_parameters=solver_parameters(result.request)))
-        return response
+        return pb.ReplanResponse.FromString(stored_response)
 
     async def CompareScenarios(  # noqa: N802
         self, request: pb.CompareScenariosRequest, context: grpc.aio.ServicerContext
     ) -> pb.CompareScenariosResponse:
-        if request.request_id and (done := await self._store.find_by_request_id(request.request_id, "comparison")):
+        if done := await self._already_done("comparison", request):
             return pb.CompareScenariosResponse.FromString(done.response)
         self._pool.check_capacity()
         base, _ = await self._domain_request(request.base)
@@ -198,13 +200,13 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
         comparison_id = str(uuid.uuid4())
         solved = [(name, scenario, plan) for (name, scenario), plan in zip(scenarios, plans[1:], strict=True)]
         response = comparison_to_proto(comparison_id, base, plans[0], solved)
-        await self._store.save(PlanRecord(
+        stored_response = await self._save_once(PlanRecord(
             plan_id=comparison_id, kind="comparison", status=pb.PlanStatus.Name(response.results[0].status),
             request_id=request.request_id, request=request.SerializeToString(deterministic=True),
             response=response.SerializeToString(),
-            summary={**plan_summary(base, plans[0]), "scenarios": len(scenarios)},
+            summary={**plan_summary(base, plans[0]), "scenarios": len(scenarios), FINGERPRINT: _fingerprint(request)},
             solver_parameters=solver_parameters(base)))
-        return response
+        return pb.CompareScenariosResponse.FromString(stored_response)
 
     async def _as_planned(self, message: pb.CreatePlanRequest, plan: pb.Plan) -> PlanRequest:
         """The request as the released plan was made: predictions re-derived from its plant data (same
@@ -225,19 +227,34 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
         return record
 
     async def _stored_plan(self, message: pb.CreatePlanRequest) -> pb.CreatePlanResponse | None:
-        """Idempotency: the stored response for a request id that was already planned with the same request;
-        the same id with a different request is refused rather than answered with another request's plan."""
-        if not message.request_id:
+        record = await self._already_done("plan", message)
+        return _stored_plan_message(record) if record is not None else None
+
+    async def _already_done(self, kind: str, message: Message) -> PlanRecord | None:
+        """Idempotency for every kind of call: the stored record of a request id already answered for the same
+        request; the same id with a different request is refused rather than answered with another's result."""
+        request_id = getattr(message, "request_id", "")
+        if not request_id:
             return None
-        record = await self._store.find_by_request_id(message.request_id, "plan")
+        record = await self._store.find_by_request_id(request_id, kind)
         if record is None:
             return None
-        if record.request != message.SerializeToString(deterministic=True):
+        if record.summary.get(FINGERPRINT) != _fingerprint(message):
             raise InvalidArgumentError([FieldViolation(
-                "request_id", f"already used for a different request (plan {record.plan_id}); use a new request id")])
-        logger.info("request id %s already planned as %s: returning the stored plan", message.request_id,
-                    record.plan_id)
-        return _stored_plan_message(record)
+                "request_id", f"already used for a different request ({kind} {record.plan_id}); use a new request id")])
+        logger.info("request id %s already answered as %s %s: returning it", request_id, kind, record.plan_id)
+        return record
+
+    async def _save_once(self, record: PlanRecord) -> bytes:
+        """Store a record; when a concurrent call with the same request id won, return the winner's response."""
+        try:
+            await self._store.save(record)
+        except DuplicateRequestError as duplicate:
+            stored = await self._store.get(duplicate.existing_plan_id)
+            if stored is not None:
+                return stored.response
+            raise
+        return record.response
 
     async def _save(self, plan_id: str, message: pb.CreatePlanRequest, request: PlanRequest,
                     result: PlanResult, model_versions: dict[str, str]) -> pb.CreatePlanResponse:
@@ -245,15 +262,10 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
         response.plan.model_versions.update(model_versions)
         record = PlanRecord(plan_id=plan_id, kind="plan", status=pb.PlanStatus.Name(response.plan.status),
                             request_id=message.request_id, request=message.SerializeToString(deterministic=True),
-                            response=response.SerializeToString(), summary=plan_summary(request, result),
+                            response=response.SerializeToString(),
+                            summary={**plan_summary(request, result), FINGERPRINT: _fingerprint(message)},
                             model_versions=model_versions, solver_parameters=solver_parameters(request))
-        try:
-            await self._store.save(record)
-        except DuplicateRequestError as duplicate:  # a concurrent call with the same request id won
-            stored = await self._store.get(duplicate.existing_plan_id)
-            if stored is not None:
-                return _stored_plan_message(stored)
-        return response
+        return pb.CreatePlanResponse.FromString(await self._save_once(record))
 
     async def _store_failure(self, plan_id: str, message: pb.CreatePlanRequest, error: Exception) -> None:
         logger.exception("solve failed")
@@ -268,6 +280,14 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
         if record is None:
             raise NotFoundError(f"no stored plan with id '{plan_id}'")
         return record
+
+
+FINGERPRINT = "request_sha256"
+"""Summary key of the hash of the request a record answers, for idempotency checks."""
+
+
+def _fingerprint(message: Message) -> str:
+    return hashlib.sha256(message.SerializeToString(deterministic=True)).hexdigest()
 
 
 def _stored_plan_message(record: PlanRecord) -> pb.CreatePlanResponse:

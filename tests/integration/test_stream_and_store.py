@@ -123,3 +123,29 @@ def test_a_restarted_server_returns_the_same_plan(tmp_path: Path) -> None:
             assert stub.CreatePlan(_small("restart-1"), timeout=30) == created
     finally:
         second.stop()
+
+
+def test_every_kind_of_call_is_idempotent_and_refuses_a_reused_id_for_another_request(server) -> None:  # type: ignore[no-untyped-def]
+    _, handle = server
+    compare = pb.CompareScenariosRequest(request_id="what-if-7", base=_small(), scenarios=[pb.Scenario(
+        name="demand +50%", deltas=[pb.ScenarioDelta(demand_scale=pb.DemandScale(factor=1.5))])])
+    with grpc.insecure_channel(handle.address) as channel:
+        stub = pb_grpc.PlanningServiceStub(channel)
+        first = stub.CompareScenarios(compare, timeout=60)
+        assert stub.CompareScenarios(compare, timeout=60) == first
+        compare.scenarios[0].deltas[0].demand_scale.factor = 2.0
+        with pytest.raises(grpc.RpcError) as caught:
+            stub.CompareScenarios(compare, timeout=60)
+        assert [v.field for v in bad_request_violations(caught.value)] == ["request_id"]
+        created = stub.CreatePlan(_small(), timeout=30)
+        due = pb.DueDateChange(order_id="O0", new_due_time=created.plan.order_results[0].due_time)
+        replan = pb.ReplanRequest(plan_id=created.plan_id, request_id="replan-7", replan_time=created.plan.plan_start,
+                                  disruptions=[pb.Disruption(due_date_change=due)])
+        replanned = stub.Replan(replan, timeout=60)
+        assert stub.Replan(replan, timeout=60) == replanned
+        replan.frozen_window.FromSeconds(3600)
+        with pytest.raises(grpc.RpcError) as caught:
+            stub.Replan(replan, timeout=60)
+        assert [v.field for v in bad_request_violations(caught.value)] == ["request_id"]
+        kinds = [p.kind for p in stub.ListPlans(pb.ListPlansRequest(), timeout=10).plans]
+        assert sorted(kinds) == ["comparison", "plan", "replan"]
