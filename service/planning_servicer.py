@@ -45,7 +45,7 @@ from service.scenario_mapping import (
 )
 from service.settings import Settings
 from service.solver_pool import SolverPool
-from service.store import DuplicateRequestError, PlanRecord, PlanStore
+from service.store import PLAN_KINDS, DuplicateRequestError, PlanRecord, PlanStore
 
 logger = logging.getLogger(__name__)
 
@@ -149,6 +149,16 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
     async def ListPlans(  # noqa: N802
         self, request: pb.ListPlansRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListPlansResponse:
+        problems = []
+        if request.kind and request.kind not in PLAN_KINDS:
+            problems.append(FieldViolation("kind", f"must be one of {', '.join(PLAN_KINDS)}"))
+        if request.page_size < 0:
+            problems.append(FieldViolation("page_size", "must not be negative"))
+        if (request.HasField("created_after") and request.HasField("created_before")
+                and to_datetime(request.created_after) > to_datetime(request.created_before)):
+            problems.append(FieldViolation("created_before", "is before created_after"))
+        if problems:
+            raise InvalidArgumentError(problems)
         try:
             records, token = await self._store.list(
                 kind=request.kind or None, status=request.status or None,
@@ -156,9 +166,8 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
                 created_before=to_datetime(request.created_before) if request.HasField("created_before") else None,
                 page_size=request.page_size, page_token=request.page_token,
             )
-        except ValueError as error:
-            field = "page_token" if "token" in str(error) else "page_size"
-            raise InvalidArgumentError([FieldViolation(field, str(error))]) from error
+        except ValueError as error:  # the fields above are checked: what is left is the page token
+            raise InvalidArgumentError([FieldViolation("page_token", str(error))]) from error
         return pb.ListPlansResponse(plans=[_summary(r) for r in records], next_page_token=token)
 
     async def Replan(  # noqa: N802

@@ -101,6 +101,10 @@ def test_list_plans_pages_and_filters(server) -> None:  # type: ignore[no-untype
         with pytest.raises(grpc.RpcError) as caught:
             stub.ListPlans(pb.ListPlansRequest(page_token="not-a-token"), timeout=10)
         assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert [v.field for v in bad_request_violations(caught.value)] == ["page_token"]
+        with pytest.raises(grpc.RpcError) as caught:
+            stub.ListPlans(pb.ListPlansRequest(kind="plans", page_size=-1), timeout=10)
+        assert [v.field for v in bad_request_violations(caught.value)] == ["kind", "page_size"]
         with pytest.raises(grpc.RpcError) as missing:
             stub.GetPlan(pb.GetPlanRequest(plan_id="no-such-plan"), timeout=10)
         assert missing.value.code() == grpc.StatusCode.NOT_FOUND
