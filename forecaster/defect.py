@@ -111,13 +111,19 @@ def defect_probability_fn(net: TabularNet) -> Callable[[torch.Tensor], torch.Ten
 def predict_yield(model: DefectModel, records: Sequence[ProcessRecord], top: int = 3) -> list[YieldPrediction]:
     """Defect probabilities, expected yield and top contributing parameters for many lots in one batch."""
     validate_records(records)
+    return predict_validated(model, records, top)
+
+
+def predict_validated(model: DefectModel, records: Sequence[ProcessRecord], top: int = 3) -> list[YieldPrediction]:
+    """predict_yield for records already checked by validate_records (each record's prediction depends
+    only on the record, so records of several requests can share one call)."""
     parameters = {n: np.array([r.parameters.get(n, np.nan) for r in records], dtype=float) for n in PARAMETER_NAMES}
     raw = encode([r.process for r in records], [r.product for r in records], parameters, model.normal)
     x = torch.from_numpy(raw.astype(np.float32))  # [N, F]
     with torch.no_grad():
         z = model.net.standardise(x)
         probabilities = F.softmax(model.net.logits_from_z(z), dim=1).numpy()  # [N, C]
-    attributions = integrated_gradients(defect_probability_fn(model.net), z, torch.zeros(z.shape[1]), steps=16)
+    attributions = integrated_gradients(defect_probability_fn(model.net), z, torch.zeros(z.shape[1]))
     deviations = np.array([[(row[i] - model.normal[n][0]) / max(model.normal[n][1], 1e-9)
                             for i, n in enumerate(PARAMETER_NAMES)] for row in raw])
     predictions = []

@@ -1,14 +1,16 @@
 """Integrated gradients (implemented here in torch) and plain-language explanations in English and Korean.
 
 Integrated gradients (Sundararajan et al. 2017) attribute f(x) - f(baseline) to the inputs by
-integrating the gradient along the straight path from the baseline to x; the attributions add up to
-that difference (completeness), which the tests check. The baseline is normal operation: the training
-mean (z = 0). Sentences name the input, how far it is from normal in standard deviations, and whether
-it raises or lowers the risk, e.g. "spindle torque 2.1 sd above normal raises failure risk".
+integrating the gradient along the straight path from the baseline to x (Gauss-Legendre quadrature);
+the attributions add up to that difference (completeness), which the tests check. The baseline is
+normal operation: the training mean (z = 0). Sentences name the input, how far it is from normal in
+standard deviations, and whether it raises or lowers the risk, e.g. "spindle torque 2.1 sd above
+normal raises failure risk".
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -17,25 +19,46 @@ import torch
 from forecaster.types import Contribution, Explanation
 
 ScalarFn = Callable[[torch.Tensor], torch.Tensor]
+GradientFn = Callable[[torch.Tensor], torch.Tensor]
 
 
-def integrated_gradients(fn: ScalarFn, inputs: torch.Tensor, baseline: torch.Tensor, steps: int = 64) -> torch.Tensor:
+def integrated_gradients(fn: ScalarFn, inputs: torch.Tensor, baseline: torch.Tensor, steps: int = 10) -> torch.Tensor:
     """Attributions [B, F] of fn ([B, F] -> [B]) between `baseline` ([F] or [B, F]) and `inputs` ([B, F]).
 
-    Trapezoidal rule over `steps` intervals; all path points of all rows go through `fn` in one batch.
+    The path integral uses Gauss-Legendre quadrature with `steps` nodes: exact for paths along which
+    the gradient is a polynomial of degree < 2 x steps, and for smooth networks far more accurate than
+    the trapezoid rule with the same number of gradient evaluations (10 nodes beat a 64-interval
+    trapezoid on the shipped risk model; tests/forecaster/test_serving.py). All path points of all
+    rows go through `fn` in one batch; gradients come from autograd.
     """
+
+    def gradient(path: torch.Tensor) -> torch.Tensor:
+        path = path.detach().requires_grad_(True)
+        with torch.enable_grad():
+            (found,) = torch.autograd.grad(fn(path).sum(), path)
+        return found
+
+    return integrated_gradients_from(gradient, inputs, baseline, steps)
+
+
+def integrated_gradients_from(gradient: GradientFn, inputs: torch.Tensor, baseline: torch.Tensor,
+                              steps: int = 10) -> torch.Tensor:
+    """integrated_gradients with the gradient of f supplied directly ([N, F] points -> [N, F] gradients)."""
     base = baseline.expand_as(inputs)
-    alphas = torch.linspace(0.0, 1.0, steps + 1, dtype=inputs.dtype)  # [S+1]
-    path = base[None] + alphas[:, None, None] * (inputs - base)[None]  # [S+1, B, F]
-    path = path.reshape(-1, inputs.shape[1]).detach().requires_grad_(True)  # [(S+1)*B, F]
-    with torch.enable_grad():
-        outputs = fn(path)
-        (gradients,) = torch.autograd.grad(outputs.sum(), path)
-    gradients = gradients.reshape(steps + 1, *inputs.shape)  # [S+1, B, F]
-    weights = torch.ones(steps + 1, dtype=inputs.dtype)
-    weights[0] = weights[-1] = 0.5
-    average = (weights[:, None, None] * gradients).sum(dim=0) / steps  # [B, F]
+    nodes, node_weights = _legendre(steps)
+    alphas = torch.as_tensor(nodes, dtype=inputs.dtype)  # [S] on (0, 1)
+    weights = torch.as_tensor(node_weights, dtype=inputs.dtype)  # [S], sums to 1
+    path = base[None] + alphas[:, None, None] * (inputs - base)[None]  # [S, B, F]
+    gradients = gradient(path.reshape(-1, inputs.shape[1])).reshape(steps, *inputs.shape)  # [S, B, F]
+    average = (weights[:, None, None] * gradients).sum(dim=0)  # [B, F]
     return (inputs - base) * average
+
+
+@functools.cache
+def _legendre(steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss-Legendre nodes and weights moved from [-1, 1] to [0, 1]."""
+    nodes, weights = np.polynomial.legendre.leggauss(steps)
+    return (nodes + 1.0) / 2.0, weights / 2.0
 
 
 _NAMES: dict[str, tuple[str, str]] = {

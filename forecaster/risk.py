@@ -27,8 +27,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from forecaster.artifacts import WEIGHTS_DIR, load_artifact, load_into
-from forecaster.explain import explain_row, integrated_gradients
-from forecaster.tabular import TabularNet
+from forecaster.explain import explain_row, integrated_gradients_from
+from forecaster.tabular import ServingEnsemble, TabularNet
 from forecaster.types import InputProblem, MachineTelemetry, RiskCurve, TelemetrySample, raise_if_any
 
 SIGNALS = ("air_temperature_k", "process_temperature_k", "rotational_speed_rpm", "torque_nm", "tool_wear_min")
@@ -98,6 +98,10 @@ class RiskEnsemble(nn.Module):
                                      if isinstance(m, RiskNet)]).mean(dim=0)
         return torch.log(probabilities.clamp_min(1e-12))
 
+    def serving(self) -> ServingEnsemble:
+        """The members prepared for serving (same probabilities, shared work done once)."""
+        return ServingEnsemble([m for m in self.members if isinstance(m, RiskNet)])
+
     def forward(self, raw: torch.Tensor) -> torch.Tensor:
         return self.logits_from_z(self.standardise(raw))
 
@@ -132,10 +136,13 @@ class AnomalyAutoencoder(nn.Module):
 
 @dataclass
 class RiskModel:
+    """The loaded failure ensemble (`serving`: the same members, lighter to run) and anomaly model."""
+
     net: RiskEnsemble
     anomaly: AnomalyAutoencoder
     version: str
     window_hours: float
+    serving: ServingEnsemble
 
 
 def load_risk_model(directory: Path = WEIGHTS_DIR, name: str = "risk") -> RiskModel:
@@ -145,8 +152,8 @@ def load_risk_model(directory: Path = WEIGHTS_DIR, name: str = "risk") -> RiskMo
     anomaly_artifact = load_artifact(f"{name}_anomaly", directory)
     anomaly = AnomalyAutoencoder(**anomaly_artifact.config)
     load_into(anomaly, anomaly_artifact, f"{name}_anomaly", directory)
-    return RiskModel(net=net, anomaly=anomaly, version=artifact.version,
-                     window_hours=float(artifact.metadata["window_hours"]))
+    return RiskModel(net=net.eval(), anomaly=anomaly.eval(), version=artifact.version,
+                     window_hours=float(artifact.metadata["window_hours"]), serving=net.serving())
 
 
 def encode(samples: Sequence[TelemetrySample], duty_classes: Sequence[str]) -> np.ndarray:
@@ -205,22 +212,35 @@ def failure_probability(net: RiskEnsemble, raw: np.ndarray) -> np.ndarray:
         return F.softmax(net(torch.from_numpy(raw.astype(np.float32))), dim=1)[:, 1].double().numpy()
 
 
+def _failure_probabilities(model: RiskModel, raw: np.ndarray) -> np.ndarray:
+    """failure_probability through the serving view of the members: rows [N, F] in physical units -> [N]."""
+    with torch.no_grad():
+        z = model.serving.standardise(torch.from_numpy(raw.astype(np.float32)))
+        return model.serving.probabilities(z)[:, 1].double().numpy()
+
+
 def risk_curves(model: RiskModel, machines: Sequence[MachineTelemetry], bucket_hours: float, n_buckets: int,
-                steps_per_bucket: int = 2) -> tuple[np.ndarray, np.ndarray]:
-    """(cumulative [M, B], per-bucket conditional [M, B]) failure probabilities, all machines in one batch."""
-    base = encode([m.current for m in machines], [m.duty_class for m in machines])  # [M, F]
+                steps_per_bucket: int = 2, base: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(cumulative [M, B], per-bucket conditional [M, B], current [M]) failure probabilities, one batch.
+
+    `base` is the machines' encoded current readings when the caller has them already."""
+    if base is None:
+        base = encode([m.current for m in machines], [m.duty_class for m in machines])  # [M, F]
     steps = n_buckets * steps_per_bucket
     hours = (np.arange(steps) + 0.5) * bucket_hours / steps_per_bucket  # midpoints [S]
     rate = np.array([m.tool_wear_rate_min_per_h * m.utilization for m in machines])  # [M]
     rows = np.repeat(base[:, None, :], steps, axis=1)  # [M, S, F]
     wear = rows[:, :, SIGNALS.index("tool_wear_min")] + rate[:, None] * hours[None, :]
-    rows[:, :, SIGNALS.index("tool_wear_min")] = np.minimum(wear, max(TOOL_WEAR_MAX_MIN, float(base[:, 4].max())))
-    p = failure_probability(model.net, rows.reshape(-1, rows.shape[2])).reshape(len(machines), steps)
+    # each machine's own cap: AI4I's largest wear, or its current wear when that is already beyond it
+    cap = np.maximum(TOOL_WEAR_MAX_MIN, base[:, SIGNALS.index("tool_wear_min")])[:, None]
+    rows[:, :, SIGNALS.index("tool_wear_min")] = np.minimum(wear, cap)
+    every = _failure_probabilities(model, np.vstack([rows.reshape(-1, rows.shape[2]), base]))
+    p, current = every[: len(machines) * steps].reshape(len(machines), steps), every[len(machines) * steps :]
     utilization = np.array([m.utilization for m in machines])[:, None]
     hazard = -np.log1p(-np.clip(p, 0.0, 1 - 1e-9)) / model.window_hours * utilization  # [M, S] per hour
     exposure = hazard.reshape(len(machines), n_buckets, steps_per_bucket).sum(axis=2) * bucket_hours / steps_per_bucket
     cumulative = 1.0 - np.exp(-np.cumsum(exposure, axis=1))  # [M, B]
-    return cumulative, 1.0 - np.exp(-exposure)
+    return cumulative, 1.0 - np.exp(-exposure), current
 
 
 def anomaly_scores(model: RiskModel, machines: Sequence[MachineTelemetry]) -> np.ndarray:
@@ -240,16 +260,23 @@ def assess_equipment_risk(
 ) -> list[RiskCurve]:
     """Risk curve, anomaly score and explanation per machine; raises ForecastInputError on bad input."""
     validate_telemetry(machines, bucket_hours, n_buckets)
-    cumulative, per_bucket = risk_curves(model, machines, bucket_hours, n_buckets)
-    anomaly = anomaly_scores(model, machines)
+    return assess_validated(model, machines, bucket_hours, n_buckets, top)
+
+
+def assess_validated(
+    model: RiskModel, machines: Sequence[MachineTelemetry], bucket_hours: float, n_buckets: int, top: int = 3
+) -> list[RiskCurve]:
+    """assess_equipment_risk for machines already checked by validate_telemetry. Each machine's result
+    depends only on its own telemetry, so machines of several requests can share one call."""
     raw = encode([m.current for m in machines], [m.duty_class for m in machines])
-    current = failure_probability(model.net, raw)
-    z = model.net.standardise(torch.from_numpy(raw.astype(np.float32)))
+    cumulative, per_bucket, current = risk_curves(model, machines, bucket_hours, n_buckets, base=raw)
+    anomaly = anomaly_scores(model, machines)
+    z = model.serving.standardise(torch.from_numpy(raw.astype(np.float32)))
 
-    def failure_fn(inputs: torch.Tensor) -> torch.Tensor:
-        return F.softmax(model.net.logits_from_z(inputs), dim=1)[:, 1]
+    def failure_gradient(inputs: torch.Tensor) -> torch.Tensor:
+        return model.serving.probability_gradient(inputs, 1)[1]
 
-    attributions = integrated_gradients(failure_fn, z, torch.zeros(z.shape[1]), steps=16).numpy()
+    attributions = integrated_gradients_from(failure_gradient, z, torch.zeros(z.shape[1])).numpy()
     curves = []
     for k, machine in enumerate(machines):
         explanation = explain_row(INPUT_NAMES, raw[k], z[k].numpy(), attributions[k], "failure", top=top,

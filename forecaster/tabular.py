@@ -70,6 +70,98 @@ class TabularNet(nn.Module):
         return self.logits_from_z(self.standardise(raw))
 
 
+class ServingEnsemble:
+    """Inference view of same-shaped TabularNet members, for serving small and large batches alike.
+
+    The same arithmetic as the members' own forward passes (same weights, exact GELU, per-member
+    temperature) but with the shared work done once: standardisation and derived inputs are computed
+    once for all members, and each layer is one `addmm` on plain weight matrices, with no module
+    dispatch. (Measured on the shipped risk ensemble, 1 thread: 7 machines x 43 rows 2.6 -> 1.0 ms,
+    50 machines x 43 rows 7.9 -> 5.9 ms; batching the members into one `baddbmm` was slower for
+    large batches.) It copies the weights, so rebuild it after further training.
+
+    Args:
+        members: trained TabularNets with identical shapes and normalisation buffers.
+    """
+
+    def __init__(self, members: list[TabularNet]) -> None:
+        if not members:
+            raise ValueError("ServingEnsemble needs at least one member")
+        first = members[0]
+        for member in members[1:]:
+            for name, buffer in first.named_buffers():
+                if name != "temperature" and not torch.equal(buffer, member.get_buffer(name)):
+                    raise ValueError(f"members differ in buffer {name!r}; they cannot share one input pipeline")
+        self.first = first
+        with torch.no_grad():
+            self.layers = [
+                [(m.weight.T.contiguous().clone(), m.bias.detach().clone())
+                 for m in (*net.body, net.out) if isinstance(m, nn.Linear)]
+                for net in members
+            ]
+            self.temperatures = [float(net.temperature) for net in members]
+
+    def standardise(self, raw: torch.Tensor) -> torch.Tensor:
+        return self.first.standardise(raw)
+
+    def probabilities(self, z: torch.Tensor) -> torch.Tensor:
+        """[B, F] z-scores -> [B, C] the members' mean class probabilities."""
+        inputs = torch.cat([z, self.first.derive(z)], dim=1) if self.first.derived_features else z
+        total: torch.Tensor | None = None
+        for layers, temperature in zip(self.layers, self.temperatures, strict=True):
+            (weight, bias), *rest = layers
+            hidden = torch.addmm(bias, inputs, weight)
+            for weight, bias in rest:
+                hidden = torch.addmm(bias, F.gelu(hidden), weight)
+            member = F.softmax(hidden / temperature, dim=1)
+            total = member if total is None else total + member
+        assert total is not None
+        return total / len(self.layers)
+
+    def probability_gradient(self, z: torch.Tensor, target: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """P(class `target`) [B] of the ensemble and its gradient with respect to z [B, F].
+
+        The backward pass through the members' layers is written out (softmax, addmm and exact GELU
+        derivatives), so explanations need no autograd graph over the ensemble; only the derived inputs
+        (a few elementwise ops) go through autograd. Same values as autograd (tests/forecaster/test_serving.py).
+        """
+        z = z.detach()
+        derived_inputs = self.first.derived_features > 0
+        with torch.enable_grad():
+            source = z.clone().requires_grad_(derived_inputs)
+            derived = self.first.derive(source) if derived_inputs else source[:, :0]
+        inputs = torch.cat([z, derived.detach()], dim=1)
+        probability = torch.zeros(len(z), dtype=z.dtype)
+        gradient = torch.zeros_like(inputs)
+        for layers, temperature in zip(self.layers, self.temperatures, strict=True):
+            (weight, bias), *rest = layers
+            pre_activations = [torch.addmm(bias, inputs, weight)]
+            for weight, bias in rest:
+                pre_activations.append(torch.addmm(bias, F.gelu(pre_activations[-1]), weight))
+            classes = F.softmax(pre_activations.pop() / temperature, dim=1)  # [B, C]
+            member = classes[:, target]
+            upstream = -member[:, None] * classes  # d p_target / d logit_j = p_t (delta_tj - p_j) / T
+            upstream[:, target] += member
+            upstream = upstream / temperature
+            for (weight, _), pre in zip(reversed(rest), reversed(pre_activations), strict=True):
+                upstream = (upstream @ weight.T) * _gelu_derivative(pre)
+            gradient += upstream @ layers[0][0].T
+            probability += member
+        probability, gradient = probability / len(self.layers), gradient / len(self.layers)
+        width = z.shape[1]
+        direct = gradient[:, :width]
+        if derived_inputs:
+            (through_derived,) = torch.autograd.grad(derived, source, grad_outputs=gradient[:, width:])
+            direct = direct + through_derived
+        return probability, direct
+
+
+def _gelu_derivative(x: torch.Tensor) -> torch.Tensor:
+    """d/dx of the exact GELU x * Phi(x): Phi(x) + x * phi(x)."""
+    density = torch.exp(x.square().mul_(-0.5))  # sqrt(2 pi) x phi(x)
+    return torch.addcmul(torch.special.ndtr(x), x, density, value=0.3989422804014327)
+
+
 @dataclass(frozen=True)
 class TabularSettings:
     """Hyper-parameters of one tabular model (recorded in artifact metadata).
