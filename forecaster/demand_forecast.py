@@ -134,6 +134,14 @@ def forecast_demand(
 ) -> list[DemandForecast]:
     """Quantile forecasts for many series in one batched pass; raises ForecastInputError on bad input."""
     validate_demand_request(model, histories, horizon, quantiles)
+    return forecast_validated(model, histories, horizon, quantiles)
+
+
+def forecast_validated(
+    model: DemandModel, histories: Sequence[DemandHistory], horizon: int, quantiles: Sequence[float],
+) -> list[DemandForecast]:
+    """forecast_demand for histories already checked by validate_demand_request (possibly in several
+    groups: series ids need only be unique within the group each was validated with)."""
     arrays = [np.asarray(h.values, dtype=np.float64) for h in histories]
     paths = quantile_paths(model, arrays, [h.season_length for h in histories], horizon, quantiles)
     forecasts = []
@@ -148,4 +156,5 @@ def forecast_demand(
     return forecasts
 
 
-__all__ = ["DemandModel", "ForecastInputError", "forecast_demand", "load_demand_model", "quantile_paths"]
+__all__ = ["DemandModel", "ForecastInputError", "forecast_demand", "forecast_validated", "load_demand_model",
+           "quantile_paths"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from google.protobuf import duration_pb2, timestamp_pb2
 
@@ -159,25 +159,31 @@ def risk_request(request: pb.AssessEquipmentRiskRequest) -> tuple[list[MachineTe
 def risk_response(request: pb.AssessEquipmentRiskRequest, curves: list[RiskCurve], version: str,
                   window_hours: float) -> pb.AssessEquipmentRiskResponse:
     response = pb.AssessEquipmentRiskResponse(model_version=version)
-    bucket = request.bucket.ToTimedelta()
+    # bucket times in integer nanoseconds: exact, and far cheaper than datetime round trips per bucket
+    bucket_ns = request.bucket.seconds * _NS + request.bucket.nanos
+    start_ns = request.horizon_start.seconds * _NS + request.horizon_start.nanos
+    timed = request.HasField("horizon_start")
+    window = duration_pb2.Duration()
+    window.FromTimedelta(timedelta(hours=window_hours))
     for machine, curve in zip(request.machines, curves, strict=True):
         item = response.machines.add(machine_id=curve.machine_id, anomaly_score=curve.anomaly_score,
                                      current_failure_probability=curve.current_failure_probability,
-                                     time_since_maintenance=machine.time_since_maintenance)
-        item.reference_window.FromTimedelta(timedelta(hours=window_hours))
+                                     time_since_maintenance=machine.time_since_maintenance,
+                                     reference_window=window)
         for b, (p, cumulative) in enumerate(zip(curve.bucket_failure_probability,
                                                 curve.cumulative_failure_probability, strict=True)):
             entry = item.buckets.add(failure_probability=p, cumulative_failure_probability=cumulative)
-            entry.start_offset.FromTimedelta(bucket * b)
-            if request.HasField("horizon_start"):
-                start = request.horizon_start.ToDatetime() + bucket * b
-                entry.start.CopyFrom(_timestamp(start))
-                entry.end.CopyFrom(_timestamp(start + bucket))
+            _set_time(entry.start_offset, bucket_ns * b)
+            if timed:
+                _set_time(entry.start, start_ns + bucket_ns * b)
+                _set_time(entry.end, start_ns + bucket_ns * (b + 1))
         _explanation(item.explanation, curve.explanation)
     return response
 
 
-def _timestamp(moment: datetime) -> timestamp_pb2.Timestamp:
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
+_NS = 1_000_000_000
+
+
+def _set_time(message: duration_pb2.Duration | timestamp_pb2.Timestamp, nanoseconds: int) -> None:
+    """Set a Duration (non-negative here) or Timestamp from integer nanoseconds (nanos always in [0, 1e9))."""
+    message.seconds, message.nanos = divmod(nanoseconds, _NS)

@@ -17,7 +17,7 @@ from grpc_reflection.v1alpha import reflection
 
 from forecaster import ForecastModels, load_models
 from prodplan.v1 import forecast_service_pb2, planning_service_pb2, planning_service_pb2_grpc
-from service.forecast_servicer import add_forecast_service
+from service.forecast_servicer import ForecastServicer, add_forecast_service
 from service.interceptors import ErrorMappingInterceptor
 from service.planning_servicer import PlanningServicer
 from service.settings import Settings
@@ -36,11 +36,14 @@ class RunningServer:
     pool: SolverPool
     health: health.aio.HealthServicer
     store: PlanStore
+    forecast: ForecastServicer | None = None
 
     async def stop(self, grace: float | None = GRACE_PERIOD_S) -> None:
         """Refuse new calls, let running ones finish within `grace` seconds, then stop the pool and the store."""
         await self.health.enter_graceful_shutdown()
         await self.server.stop(grace)
+        if self.forecast is not None:
+            self.forecast.close()
         self.pool.shutdown()
         await self.store.close()
 
@@ -63,7 +66,9 @@ async def create_server(address: str | None = None, settings: Settings | None = 
     planning_service_pb2_grpc.add_PlanningServiceServicer_to_server(
         PlanningServicer(settings, pool, store, models), server)
     service_names = [planning_service_pb2.DESCRIPTOR.services_by_name["PlanningService"].full_name]
-    service_names += _add_forecast_service(server, models)
+    forecast = add_forecast_service(server, models=models) if models is not None else None
+    if forecast is not None:
+        service_names.append(forecast_service_pb2.DESCRIPTOR.services_by_name["ForecastService"].full_name)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection([*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
@@ -74,7 +79,7 @@ async def create_server(address: str | None = None, settings: Settings | None = 
     await server.start()
     for name in ["", *service_names]:
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    return RunningServer(server, port, pool, health_servicer, store)
+    return RunningServer(server, port, pool, health_servicer, store, forecast)
 
 
 def _load_forecast_models() -> ForecastModels | None:
@@ -84,13 +89,6 @@ def _load_forecast_models() -> ForecastModels | None:
     except Exception:  # a broken model artifact must not take planning down with it
         logger.exception("forecast models could not be loaded: ForecastService and plant_data are disabled")
         return None
-
-
-def _add_forecast_service(server: grpc.aio.Server, models: ForecastModels | None) -> list[str]:
-    if models is None:
-        return []
-    add_forecast_service(server, models=models)
-    return [forecast_service_pb2.DESCRIPTOR.services_by_name["ForecastService"].full_name]
 
 
 async def serve(settings: Settings) -> None:

@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 import math
-from collections.abc import Awaitable, Callable
+import threading
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 import grpc
+import numpy as np
 import pytest
 from google.protobuf import duration_pb2, timestamp_pb2
 
@@ -17,14 +19,17 @@ from forecaster import demo_inputs
 from prodplan.v1 import forecast_service_pb2 as pb
 from prodplan.v1 import forecast_service_pb2_grpc as pb_grpc
 from service.errors import bad_request_violations
-from service.forecast_servicer import add_forecast_service
+from service.forecast_servicer import ForecastServicer, add_forecast_service
+from service.inference_batcher import BatchStats
 
 Call = Callable[[pb_grpc.ForecastServiceStub], Awaitable[object]]
+_SERVICERS: list[ForecastServicer] = []
 
 
 async def _with_server(call: Call) -> object:
     server = grpc.aio.server()
-    add_forecast_service(server)
+    servicer = add_forecast_service(server)
+    _SERVICERS.append(servicer)
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
     try:
@@ -32,6 +37,7 @@ async def _with_server(call: Call) -> object:
             return await call(pb_grpc.ForecastServiceStub(channel))
     finally:
         await server.stop(None)
+        servicer.close()
 
 
 def _run(call: Call) -> object:
@@ -138,3 +144,74 @@ def test_risk_bad_input_lists_every_problem() -> None:
     found = _violations(lambda stub: stub.AssessEquipmentRisk(request))
     assert set(found) == {"bucket_count", "machines[0].current", "machines[1].current.torque_nm",
                           "machines[2].utilization"}
+
+
+class _Gate:
+    """A batch kind that holds the inference thread until released, so that calls queue up behind it."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def prepare(self, request: object) -> tuple[object, object]:
+        return "gate", request
+
+    def run(self, key: object, prepared: Sequence[object]) -> list[object]:
+        self.entered.set()
+        assert self.release.wait(30)
+        return list(prepared)
+
+    def finish(self, request: object, output: object) -> object:
+        return output
+
+
+def _demand_numbers(response: pb.ForecastDemandResponse) -> list[list[float]]:
+    return [[*f.seasonal_pattern, *(v for q in f.quantiles for v in q.values)] for f in response.forecasts]
+
+
+def _risk_numbers(response: pb.AssessEquipmentRiskResponse) -> list[list[float]]:
+    return [[m.current_failure_probability, m.anomaly_score,
+             *(b.cumulative_failure_probability for b in m.buckets),
+             *(c.attribution for c in m.explanation.contributions)] for m in response.machines]
+
+
+def test_concurrent_calls_are_batched_and_answered_as_if_alone() -> None:
+    """Calls that queue while the inference thread is busy share batches; each gets its own answer, equal
+    to the one it gets alone, and a bad request among them fails alone with its own violations."""
+    demand, risk = _demand_request(), _risk_request()
+    other_buckets = _risk_request()
+    other_buckets.bucket_count = 9
+    bad = _risk_request()
+    bad.machines[3].current.torque_nm = math.nan
+
+    async def calls(stub: pb_grpc.ForecastServiceStub) -> tuple[list[object], list[object], BatchStats]:
+        alone = [await stub.ForecastDemand(demand), await stub.AssessEquipmentRisk(risk),
+                 await stub.AssessEquipmentRisk(other_buckets)]
+        gate = _Gate()
+        servicer = _SERVICERS[-1]
+        held = asyncio.ensure_future(servicer.batcher.submit(gate, "hold"))
+        await asyncio.get_running_loop().run_in_executor(None, gate.entered.wait, 30)
+        before = servicer.batcher.stats.largest
+        together = [stub.ForecastDemand(demand), stub.AssessEquipmentRisk(risk), stub.ForecastDemand(demand),
+                    stub.AssessEquipmentRisk(bad), stub.AssessEquipmentRisk(risk),
+                    stub.AssessEquipmentRisk(other_buckets)]
+        tasks = [asyncio.ensure_future(call) for call in together]
+        await asyncio.sleep(0.3)  # every call is queued behind the gate
+        gate.release.set()
+        answers = await asyncio.gather(*tasks, return_exceptions=True)
+        await held
+        assert before == 1
+        return alone, answers, servicer.batcher.stats
+
+    alone, answers, stats = _run(calls)  # type: ignore[misc]
+    demand_alone, risk_alone, other_alone = alone
+    assert stats.largest >= 2  # demand x2 and risk x2 each went through one shared pass
+    for index in (0, 2):
+        assert np.allclose(_demand_numbers(answers[index]), _demand_numbers(demand_alone), rtol=1e-5)  # type: ignore[arg-type]
+        assert [f.series_id for f in answers[index].forecasts] == [f.series_id for f in demand_alone.forecasts]  # type: ignore[union-attr]
+    for index, expected in ((1, risk_alone), (4, risk_alone), (5, other_alone)):
+        assert np.allclose(_risk_numbers(answers[index]), _risk_numbers(expected), rtol=1e-5, atol=1e-7)  # type: ignore[arg-type]
+        assert [m.machine_id for m in answers[index].machines] == [m.machine_id for m in expected.machines]  # type: ignore[union-attr]
+    error = answers[3]
+    assert isinstance(error, grpc.aio.AioRpcError) and error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert {v.field for v in bad_request_violations(error)} == {"machines[3].current.torque_nm"}

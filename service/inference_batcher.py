@@ -1,0 +1,190 @@
+"""Opportunistic batching of ForecastService calls on one inference thread.
+
+Calls queue up while the inference thread is busy. When it frees up it takes every queued call (up to
+`max_calls`), maps and validates each one on its own (a bad request fails alone, with its own field
+violations), groups the valid ones that can share one forward pass (same kind and same settings, e.g.
+horizon and quantile levels), runs each group once, and answers every call with its own part.
+
+No call waits for a timer: on an idle server a lone call runs at once, exactly as before; on a busy
+one, what accumulated during the previous batch goes together, so the busier the server the larger
+and the cheaper per item its batches (a batch of 10 demo risk requests costs about 3 times one,
+docs/PERFORMANCE.md). Each item's result depends only on its own inputs (the forecaster's
+`*_validated` functions guarantee this), so batching never changes an answer beyond float rounding.
+A call cancelled by its client or past its deadline before its batch starts is skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import queue
+import threading
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+logger = logging.getLogger(__name__)
+
+
+class BatchKind(Protocol):
+    """How one kind of call is prepared, run in groups, and answered (all on the inference thread)."""
+
+    def prepare(self, request: Any) -> tuple[Hashable, Any]:
+        """Map and validate one request: (group key, prepared input); raises for a bad request."""
+        ...
+
+    def run(self, key: Any, prepared: Sequence[Any]) -> list[Any]:
+        """One batched inference for calls sharing `key`: one output per prepared input, in order."""
+        ...
+
+    def finish(self, request: Any, output: Any) -> Any:
+        """Map one call's output to its response."""
+        ...
+
+
+@dataclass
+class _Call:
+    kind: BatchKind
+    request: Any
+    future: asyncio.Future[Any]
+    loop: asyncio.AbstractEventLoop
+
+
+@dataclass
+class BatchStats:
+    """Counters for tests and tuning: batches run, calls answered, and the largest batch seen."""
+
+    batches: int = 0
+    calls: int = 0
+    largest: int = 0
+    sizes: list[int] = field(default_factory=list)
+
+
+class InferenceBatcher:
+    """One daemon thread that serves queued calls in opportunistic batches.
+
+    Args:
+        max_calls: most calls taken into one batch.
+        name: thread name (shows in py-spy profiles).
+    """
+
+    def __init__(self, max_calls: int = 64, name: str = "forecast") -> None:
+        if max_calls < 1:
+            raise ValueError(f"max_calls must be at least 1, got {max_calls}")
+        self.max_calls = max_calls
+        self.stats = BatchStats()
+        self._queue: queue.SimpleQueue[_Call | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._serve_forever, name=name, daemon=True)
+        self._thread.start()
+
+    async def submit(self, kind: BatchKind, request: Any) -> Any:
+        """Queue one call and wait for its response (or its exception)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        if not self._thread.is_alive():
+            raise RuntimeError("the inference thread has stopped")
+        self._queue.put(_Call(kind, request, future, loop))
+        return await future
+
+    def close(self, timeout_s: float = 5.0) -> None:
+        """Stop the thread after the calls already queued."""
+        self._queue.put(None)
+        self._thread.join(timeout_s)
+
+    def _serve_forever(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            calls = [first]
+            stopping = False
+            while len(calls) < self.max_calls:
+                try:
+                    following = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if following is None:
+                    stopping = True
+                    break
+                calls.append(following)
+            answers = _Answers()
+            try:
+                self._serve(calls, answers)
+            except Exception:  # never let one batch kill the thread; every call still gets an answer
+                logger.exception("inference batch failed")
+                for call in calls:
+                    answers.add(call, error=RuntimeError("inference failed"))
+            answers.send()
+            if stopping:
+                return
+
+    def _serve(self, calls: list[_Call], answers: _Answers) -> None:
+        groups: dict[tuple[int, Hashable], list[tuple[_Call, Any]]] = {}
+        for call in calls:
+            if call.future.cancelled():  # the client went away or its deadline passed while queued
+                continue
+            try:
+                key, prepared = call.kind.prepare(call.request)
+            except Exception as error:
+                answers.add(call, error=error)
+                continue
+            groups.setdefault((id(call.kind), key), []).append((call, prepared))
+        for (_, key), members in groups.items():
+            kind = members[0][0].kind
+            try:
+                outputs = kind.run(key, [prepared for _, prepared in members])
+            except Exception as error:
+                for call, _ in members:
+                    answers.add(call, error=error)
+                continue
+            self.stats.batches += 1
+            self.stats.calls += len(members)
+            self.stats.largest = max(self.stats.largest, len(members))
+            if len(self.stats.sizes) < 10_000:
+                self.stats.sizes.append(len(members))
+            for (call, _), output in zip(members, outputs, strict=True):
+                try:
+                    response = kind.finish(call.request, output)
+                except Exception as error:
+                    answers.add(call, error=error)
+                else:
+                    answers.add(call, result=response)
+
+
+class _Answers:
+    """A batch's answers, handed to each caller's event loop in one wake-up (not one per call: every
+    wake-up is a socket write and a GIL hand-over between the threads)."""
+
+    def __init__(self) -> None:
+        self._by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any, BaseException | None]]]
+        self._by_loop = {}
+
+    def add(self, call: _Call, result: Any = None, error: BaseException | None = None) -> None:
+        self._by_loop.setdefault(call.loop, []).append((call.future, result, error))
+
+    def send(self) -> None:
+        for loop, answers in self._by_loop.items():
+            with contextlib.suppress(RuntimeError):  # a closed event loop: nobody is waiting any more
+                loop.call_soon_threadsafe(_settle, answers)
+
+
+def _settle(answers: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
+    for future, result, error in answers:
+        if future.done():
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+
+def split(items: Sequence[Any], counts: Sequence[int]) -> list[list[Any]]:
+    """Cut a flat batch of outputs back into per-call lists of the given lengths."""
+    parts, start = [], 0
+    for count in counts:
+        parts.append(list(items[start : start + count]))
+        start += count
+    if start != len(items):
+        raise ValueError(f"{len(items)} outputs for {start} inputs")
+    return parts
