@@ -20,6 +20,7 @@ from locust.env import Environment
 from locust.exception import LocustError
 
 from loadtests.recorder import GrpcCallError
+from loadtests.retry_hint import retry_delay_s
 
 grpc_gevent.init_gevent()
 
@@ -82,8 +83,14 @@ class GrpcUser(User):
         self._raw_channel.close()
 
     def call(self, function: Callable[..., Any], request: Any, timeout: float) -> Any:
-        """Make a unary call; failures are already recorded by the interceptor, so they end here as None."""
+        """Make a unary call; failures are already recorded by the interceptor, so they end here as None.
+        A RESOURCE_EXHAUSTED answer is passed with its RetryInfo delay to `on_refusal`."""
         try:
             return function(request, timeout=timeout)
-        except grpc.RpcError:
+        except grpc.RpcError as error:
+            if isinstance(error, grpc.Call) and error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED:
+                self.on_refusal(retry_delay_s(error))
             return None
+
+    def on_refusal(self, delay_s: float) -> None:
+        """What a user does after a refusal; the base user retries at once."""

@@ -65,6 +65,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sizes", help="request sizes, e.g. small_orders=20,small_machines=6,forecast_series=50")
     parser.add_argument("--mes-rate", type=float, help="calls per second of one MES polling user")
     parser.add_argument("--planner-wait", help="MIN,MAX think time of a planner in seconds (0,0: back to back)")
+    parser.add_argument("--ignore-retry-hint", action="store_true",
+                        help="refused users retry at once instead of waiting the server's RetryInfo delay")
     parser.add_argument("--py-spy", type=Path, help="record the server with py-spy during the last phase "
                         "(.svg flame graph, .json speedscope, other: raw collapsed stacks)")
     return parser.parse_args(argv)
@@ -88,6 +90,8 @@ def traffic_config(profile: Profile, args: argparse.Namespace) -> TrafficConfig:
     if args.planner_wait:
         low, high = (float(v) for v in args.planner_wait.split(","))
         traffic = dataclasses.replace(traffic, planner_wait_s=(low, high))
+    if args.ignore_retry_hint:
+        traffic = dataclasses.replace(traffic, honor_retry_hint=False)
     return traffic
 
 

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+import gevent
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from locust import User, between, constant_throughput
 from locust.env import Environment
@@ -45,6 +46,9 @@ class TrafficConfig:
         planner_wait_s: (min, max) think time of a planner between calls, seconds.
         baseline_rate: health checks per second of the baseline user.
         plan_timeout_s / forecast_timeout_s: RPC deadlines the clients set.
+        honor_retry_hint: after a RESOURCE_EXHAUSTED answer a user waits the RetryInfo delay the server
+            sent before its next call, as a well-behaved ERP/MES client does; False makes refused users
+            retry at once (a refusal flood: the adversarial case).
     """
 
     weights: dict[str, int] = field(default_factory=lambda: {
@@ -57,6 +61,7 @@ class TrafficConfig:
     baseline_rate: float = 10.0
     plan_timeout_s: float = 120.0
     forecast_timeout_s: float = 10.0
+    honor_retry_hint: bool = True
 
 
 class HealthCheckUser(GrpcUser):
@@ -87,6 +92,11 @@ class ProdplanUser(GrpcUser):
         super().__init__(environment)
         self.planning = planning_service_pb2_grpc.PlanningServiceStub(self.channel)
         self.forecasting = forecast_service_pb2_grpc.ForecastServiceStub(self.channel)
+
+    def on_refusal(self, delay_s: float) -> None:
+        """Wait the server's retry hint (cooperatively: Locust runs users on gevent) when so configured."""
+        if self.traffic.honor_retry_hint and delay_s > 0:
+            gevent.sleep(delay_s)
 
 
 def forecast_demand(user: ProdplanUser) -> None:

@@ -13,14 +13,18 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import grpc
 import pytest
 
 from loadtests.memory import growth_pct
 from loadtests.payloads import small_plan_request
 from loadtests.recorder import GrpcCallError, Recorder
+from loadtests.retry_hint import retry_delay_s
+from service.errors import OverloadedError, overloaded_status
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = "grpc.health.v1.Health/Check"
@@ -100,3 +104,48 @@ def test_small_plan_has_the_requested_size() -> None:
     for product in request.factory.products:
         for operation in product.routing:
             assert operation.eligible_machines and {e.machine_id for e in operation.eligible_machines} <= kept
+
+
+@dataclass
+class _Status:
+    code: grpc.StatusCode
+    details: str
+    trailing_metadata: tuple[tuple[str, bytes], ...]
+
+
+class _RefusedCall(grpc.RpcError, grpc.Call):  # type: ignore[misc]
+    """A failed call as the client sees it: code, details and the rich status in trailing metadata."""
+
+    def __init__(self, status: Any) -> None:
+        self._status = status
+
+    def code(self) -> grpc.StatusCode:
+        return self._status.code
+
+    def details(self) -> str:
+        return self._status.details
+
+    def trailing_metadata(self) -> tuple[tuple[str, bytes], ...]:
+        return tuple(self._status.trailing_metadata)
+
+    def initial_metadata(self) -> tuple[()]:
+        return ()
+
+    def is_active(self) -> bool:
+        return False
+
+    def time_remaining(self) -> None:
+        return None
+
+    def cancel(self) -> bool:
+        return False
+
+    def add_callback(self, callback: Any) -> bool:
+        return False
+
+
+def test_retry_hint_is_read_from_the_servers_refusal() -> None:
+    refusal = overloaded_status(OverloadedError("all solver processes are busy", retry_after_s=1.25))
+    assert retry_delay_s(_RefusedCall(refusal)) == pytest.approx(1.25)
+    without_details = _RefusedCall(_Status(grpc.StatusCode.RESOURCE_EXHAUSTED, "busy", ()))
+    assert retry_delay_s(without_details) == 0.0
