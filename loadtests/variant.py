@@ -3,8 +3,9 @@
 A drop-in for `python -m service` (same `--host/--port/--db/--log-level`, same `prodplan listening on`
 line) that measures a proposed change before anyone makes it: `--torch-threads N` sets torch's intra-op
 threads after the ForecastService has set its own, `--inference-workers N` bounds the event loop's default
-thread pool (where `asyncio.to_thread` runs inference and store calls). `loadtests.run --variant "..."`
-starts it instead of the service.
+thread pool (where `asyncio.to_thread` runs store calls), `--max-batch-calls N` caps the ForecastService's
+batches (1: every call alone, as before batching), `--switch-interval-ms X` sets Python's GIL switch
+interval. `loadtests.run --variant "..."` starts it instead of the service.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ async def serve(args: argparse.Namespace) -> None:
     running = await create_server(f"{args.host}:{args.port}", settings)
     if args.torch_threads:
         torch.set_num_threads(args.torch_threads)
+    if args.max_batch_calls and running.forecast is not None:
+        running.forecast.batcher.max_calls = args.max_batch_calls
+    if args.switch_interval_ms:
+        sys.setswitchinterval(args.switch_interval_ms / 1000.0)
     print(f"prodplan listening on {args.host}:{running.port}", flush=True)
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -47,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--torch-threads", type=int, default=0, help="torch intra-op threads (0: as the service)")
     parser.add_argument("--inference-workers", type=int, default=0,
                         help="threads of the default executor (0: asyncio's default)")
+    parser.add_argument("--max-batch-calls", type=int, default=0,
+                        help="most ForecastService calls per batch (0: as the service; 1: no batching)")
+    parser.add_argument("--switch-interval-ms", type=float, default=0.0,
+                        help="Python's GIL switch interval in ms (0: Python's default, 5 ms)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper())
     asyncio.run(serve(args))
