@@ -18,7 +18,7 @@ import torch
 from forecaster.artifacts import WEIGHTS_DIR, load_artifact, load_into
 from forecaster.demand import DemandEnsemble
 from forecaster.demand_data import MIN_CONTEXT, predict_quantiles
-from forecaster.seasonality import future_pattern
+from forecaster.seasonality import future_patterns
 from forecaster.types import DemandForecast, DemandHistory, ForecastInputError, InputProblem, raise_if_any
 
 ARTIFACT_NAME = "demand"
@@ -90,9 +90,9 @@ def _history_problems(model: DemandModel, history: DemandHistory, path: str, see
             f"{path}.history", f"needs at least {model.min_history} periods, got {len(history.values)}"))
     if len(history.values) > MAX_HISTORY:
         problems.append(InputProblem(f"{path}.history", f"at most {MAX_HISTORY} periods, got {len(history.values)}"))
-    for j, value in enumerate(history.values):
-        if not math.isfinite(value):
-            problems.append(InputProblem(f"{path}.history[{j}]", f"must be a finite number, got {value}"))
+    finite = np.isfinite(np.asarray(history.values, dtype=np.float64))
+    for j in np.flatnonzero(~finite):
+        problems.append(InputProblem(f"{path}.history[{j}]", f"must be a finite number, got {history.values[j]}"))
     if not 1 <= history.season_length <= 366:
         problems.append(InputProblem(
             f"{path}.season_length", f"must be between 1 and 366 periods, got {history.season_length}"))
@@ -144,10 +144,10 @@ def forecast_validated(
     groups: series ids need only be unique within the group each was validated with)."""
     arrays = [np.asarray(h.values, dtype=np.float64) for h in histories]
     paths = quantile_paths(model, arrays, [h.season_length for h in histories], horizon, quantiles)
+    cycles = [h.season_length for h in histories]
+    patterns = future_patterns(arrays, cycles, cycles)
     forecasts = []
-    for history, values, path in zip(histories, arrays, paths, strict=True):
-        cycle = history.season_length
-        pattern = future_pattern(values, cycle, cycle) if cycle > 1 else np.ones(1)
+    for history, path, pattern in zip(histories, paths, patterns, strict=True):
         forecasts.append(DemandForecast(
             series_id=history.series_id, quantiles=tuple(float(q) for q in quantiles),
             values=tuple(tuple(path[:, k].tolist()) for k in range(len(quantiles))),

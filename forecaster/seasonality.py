@@ -54,3 +54,46 @@ def future_pattern(values: np.ndarray, season_length: int, horizon: int) -> np.n
     index = seasonal_indices(values, season_length)
     positions = (len(values) + np.arange(horizon)) % len(index)
     return index[positions]
+
+
+def future_patterns(histories: list[np.ndarray], season_lengths: list[int], horizons: list[int]) -> list[np.ndarray]:
+    """`future_pattern` for many series at once, vectorised over the series that share a length and a
+    cycle (the usual case for one plant's histories): the same numbers, a few array operations per
+    group instead of per series."""
+    patterns: list[np.ndarray] = [np.ones(1)] * len(histories)
+    groups: dict[tuple[int, int], list[int]] = {}
+    for i, (values, m) in enumerate(zip(histories, season_lengths, strict=True)):
+        if m <= 1 or len(values) < 3 * m or len(values) > _DIRECT_ACF_MAX:
+            patterns[i] = future_pattern(np.asarray(values, dtype=float), m, horizons[i]) if m > 1 else np.ones(1)
+        else:
+            groups.setdefault((len(values), m), []).append(i)
+    for (n, m), members in groups.items():
+        x = np.array([histories[i] for i in members], dtype=float)  # [B, n]
+        index = _group_indices(x, m)  # [B, m]
+        for row, i in enumerate(members):
+            patterns[i] = index[row, (n + np.arange(horizons[i])) % m]
+    return patterns
+
+
+def _group_indices(x: np.ndarray, m: int) -> np.ndarray:
+    """seasonal_indices for equal-length rows [B, n] with one cycle m (3m <= n) -> [B, m]."""
+    n = x.shape[1]
+    centred = x - x.mean(axis=1, keepdims=True)
+    denominator = np.sum(centred**2, axis=1)
+    acf = np.stack([np.sum(centred[:, k:] * centred[:, : n - k], axis=1) for k in range(1, m + 1)], axis=1)
+    acf = acf / np.where(denominator > 0, denominator, 1.0)[:, None]
+    limit = 1.645 * np.sqrt((1 + 2 * np.sum(acf[:, : m - 1] ** 2, axis=1)) / n)
+    seasonal = (denominator > 0) & (np.abs(acf[:, m - 1]) > limit) & np.all(x > 0, axis=1)
+    index = np.ones((len(x), m))
+    if not seasonal.any():
+        return index
+    rows = x[seasonal]
+    weights = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
+    trend = np.lib.stride_tricks.sliding_window_view(rows, len(weights), axis=1) @ weights  # [S, T]
+    offset = (len(weights) - 1) // 2
+    ratios = rows[:, offset : offset + trend.shape[1]] / trend
+    positions = (np.arange(trend.shape[1]) + offset) % m
+    found = np.stack([ratios[:, positions == p].mean(axis=1) if np.any(positions == p) else np.zeros(len(rows))
+                      for p in range(m)], axis=1)
+    index[seasonal] = found / found.mean(axis=1, keepdims=True)
+    return index

@@ -1,5 +1,5 @@
-"""The serving path of the shipped risk ensemble: the same numbers as the training modules, and
-integrated gradients whose quadrature keeps completeness on the real model."""
+"""The serving path: the shipped risk ensemble gives the training modules' numbers, integrated
+gradients keep completeness on the real model, and batched seasonal patterns equal per-series ones."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ import copy
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torch.nn import functional as F
 
 from forecaster import demo_inputs, load_models
 from forecaster.explain import integrated_gradients
 from forecaster.risk import RiskNet, encode
+from forecaster.seasonality import future_pattern, future_patterns
 from forecaster.tabular import ServingEnsemble
 
 _MODELS = load_models()
@@ -88,3 +91,22 @@ def test_written_out_gradient_equals_autograd(which: str) -> None:
         (expected,) = torch.autograd.grad(reference.sum(), path)
         assert torch.allclose(probability, reference.detach(), atol=1e-12)
         assert torch.allclose(gradient, expected, atol=1e-10)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([1, 4, 7, 12]), st.sampled_from([5, 12, 36, 37, 48]),
+                          st.integers(0, 2**31 - 1), st.integers(1, 24)), min_size=1, max_size=12))
+def test_batched_seasonal_patterns_equal_the_per_series_ones(cases: list[tuple[int, int, int, int]]) -> None:
+    histories, cycles, horizons = [], [], []
+    for cycle, length, seed, horizon in cases:
+        rng = np.random.default_rng(seed)
+        steps = np.arange(length)
+        values = 50 + rng.uniform(0, 30) * np.sin(2 * np.pi * steps / cycle) + rng.normal(0, rng.uniform(0, 20), length)
+        histories.append(values)
+        cycles.append(cycle)
+        horizons.append(horizon)
+    for values, cycle, horizon, got in zip(histories, cycles, horizons, future_patterns(histories, cycles, horizons),
+                                           strict=True):
+        expected = future_pattern(values, cycle, horizon) if cycle > 1 else np.ones(1)
+        assert got.shape == expected.shape
+        assert np.allclose(got, expected, rtol=1e-10, atol=1e-12)
