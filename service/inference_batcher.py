@@ -20,7 +20,7 @@ import contextlib
 import logging
 import queue
 import threading
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -28,7 +28,10 @@ logger = logging.getLogger(__name__)
 
 
 class BatchKind(Protocol):
-    """How one kind of call is prepared, run in groups, and answered (all on the inference thread)."""
+    """How one kind of call is prepared, run in groups, and answered (all on the inference thread).
+    `name` tells kinds apart when calls are grouped."""
+
+    name: str
 
     def prepare(self, request: Any) -> tuple[Hashable, Any]:
         """Map and validate one request: (group key, prepared input); raises for a bad request."""
@@ -61,19 +64,27 @@ class BatchStats:
     sizes: list[int] = field(default_factory=list)
 
 
+Outcome = tuple[Any, BaseException | None]
+"""(response, None) or (None, the error) of one call."""
+Runner = Callable[[list[tuple[BatchKind, Any]]], list[Outcome]]
+"""Serves one batch of (kind, request) calls: one outcome per call, in order."""
+
+
 class InferenceBatcher:
     """One daemon thread that serves queued calls in opportunistic batches.
 
     Args:
         max_calls: most calls taken into one batch.
         name: thread name (shows in py-spy profiles).
+        runner: serves a batch; default `serve_batch` on this thread.
     """
 
-    def __init__(self, max_calls: int = 64, name: str = "forecast") -> None:
+    def __init__(self, max_calls: int = 64, name: str = "forecast", runner: Runner | None = None) -> None:
         if max_calls < 1:
             raise ValueError(f"max_calls must be at least 1, got {max_calls}")
         self.max_calls = max_calls
         self.stats = BatchStats()
+        self._runner = runner if runner is not None else (lambda calls: serve_batch(calls, self.stats))
         self._queue: queue.SimpleQueue[_Call | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._serve_forever, name=name, daemon=True)
         self._thread.start()
@@ -108,48 +119,54 @@ class InferenceBatcher:
                     stopping = True
                     break
                 calls.append(following)
+            # a call cancelled by its client or past its deadline while queued is not served
+            live = [call for call in calls if not call.future.cancelled()]
             answers = _Answers()
             try:
-                self._serve(calls, answers)
+                outcomes = self._runner([(call.kind, call.request) for call in live]) if live else []
             except Exception:  # never let one batch kill the thread; every call still gets an answer
                 logger.exception("inference batch failed")
-                for call in calls:
-                    answers.add(call, error=RuntimeError("inference failed"))
+                outcomes = [(None, RuntimeError("inference failed"))] * len(live)
+            for call, (result, error) in zip(live, outcomes, strict=True):
+                answers.add(call, result=result, error=error)
             answers.send()
             if stopping:
                 return
 
-    def _serve(self, calls: list[_Call], answers: _Answers) -> None:
-        groups: dict[tuple[int, Hashable], list[tuple[_Call, Any]]] = {}
-        for call in calls:
-            if call.future.cancelled():  # the client went away or its deadline passed while queued
-                continue
+
+def serve_batch(calls: list[tuple[BatchKind, Any]], stats: BatchStats | None = None) -> list[Outcome]:
+    """Prepare every call on its own, run each group of calls that share a kind and a key once, and
+    finish every call: one outcome per call, in order. A failure stays with its call (prepare, finish)
+    or its group (run)."""
+    outcomes: list[Outcome] = [(None, None)] * len(calls)
+    groups: dict[tuple[str, Hashable], list[tuple[int, Any]]] = {}
+    for position, (kind, request) in enumerate(calls):
+        try:
+            key, prepared = kind.prepare(request)
+        except Exception as error:
+            outcomes[position] = (None, error)
+            continue
+        groups.setdefault((kind.name, key), []).append((position, prepared))
+    for (_, key), members in groups.items():
+        kind = calls[members[0][0]][0]
+        try:
+            outputs = kind.run(key, [prepared for _, prepared in members])
+        except Exception as error:
+            for position, _ in members:
+                outcomes[position] = (None, error)
+            continue
+        if stats is not None:
+            stats.batches += 1
+            stats.calls += len(members)
+            stats.largest = max(stats.largest, len(members))
+            if len(stats.sizes) < 10_000:
+                stats.sizes.append(len(members))
+        for (position, _), output in zip(members, outputs, strict=True):
             try:
-                key, prepared = call.kind.prepare(call.request)
+                outcomes[position] = (kind.finish(calls[position][1], output), None)
             except Exception as error:
-                answers.add(call, error=error)
-                continue
-            groups.setdefault((id(call.kind), key), []).append((call, prepared))
-        for (_, key), members in groups.items():
-            kind = members[0][0].kind
-            try:
-                outputs = kind.run(key, [prepared for _, prepared in members])
-            except Exception as error:
-                for call, _ in members:
-                    answers.add(call, error=error)
-                continue
-            self.stats.batches += 1
-            self.stats.calls += len(members)
-            self.stats.largest = max(self.stats.largest, len(members))
-            if len(self.stats.sizes) < 10_000:
-                self.stats.sizes.append(len(members))
-            for (call, _), output in zip(members, outputs, strict=True):
-                try:
-                    response = kind.finish(call.request, output)
-                except Exception as error:
-                    answers.add(call, error=error)
-                else:
-                    answers.add(call, result=response)
+                outcomes[position] = (None, error)
+    return outcomes
 
 
 class _Answers:

@@ -149,6 +149,8 @@ def test_risk_bad_input_lists_every_problem() -> None:
 class _Gate:
     """A batch kind that holds the inference thread until released, so that calls queue up behind it."""
 
+    name = "gate"
+
     def __init__(self) -> None:
         self.entered = threading.Event()
         self.release = threading.Event()

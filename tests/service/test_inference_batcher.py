@@ -14,6 +14,8 @@ from service.inference_batcher import InferenceBatcher, split
 class _Doubler:
     """Requests are (group, number); a group runs once per batch; 'bad' fails in prepare, group 'boom' in run."""
 
+    name = "doubler"
+
     def __init__(self) -> None:
         self.runs: list[tuple[object, list[int]]] = []
         self.gate = threading.Event()
