@@ -19,11 +19,10 @@ from dataclasses import replace
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 
 from benchmarks.common import format_table, versions, write_json
 from forecaster import ForecastModels, assess_equipment_risk, demo_inputs, forecast_demand, load_models
-from forecaster.explain import integrated_gradients
+from forecaster.explain import integrated_gradients_from
 from forecaster.risk import encode
 
 
@@ -38,15 +37,15 @@ def _median_ms(function: Callable[[], object], repeats: int) -> float:
 
 
 def _explanation_ms(models: ForecastModels, machines: list[Any], repeats: int) -> float:
-    """The integrated-gradients step of assess_equipment_risk on its own (same inputs, 32 steps)."""
-    net = models.risk.net
+    """The integrated-gradients step of assess_equipment_risk on its own, as the service runs it."""
+    serving = models.risk.serving
     raw = encode([m.current for m in machines], [m.duty_class for m in machines])
-    z = net.standardise(torch.from_numpy(raw.astype("float32")))
+    z = serving.standardise(torch.from_numpy(raw.astype("float32")))
 
-    def failure_fn(inputs: torch.Tensor) -> torch.Tensor:
-        return F.softmax(net.logits_from_z(inputs), dim=1)[:, 1]
+    def failure_gradient(inputs: torch.Tensor) -> torch.Tensor:
+        return serving.probability_gradient(inputs, 1)[1]
 
-    return _median_ms(lambda: integrated_gradients(failure_fn, z, torch.zeros(z.shape[1]), steps=32), repeats)
+    return _median_ms(lambda: integrated_gradients_from(failure_gradient, z, torch.zeros(z.shape[1])), repeats)
 
 
 def measure(repeats: int = 30, factors: tuple[int, ...] = (1, 10),

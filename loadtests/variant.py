@@ -5,7 +5,8 @@ line) that measures a proposed change before anyone makes it: `--torch-threads N
 threads after the ForecastService has set its own, `--inference-workers N` bounds the event loop's default
 thread pool (where `asyncio.to_thread` runs store calls), `--max-batch-calls N` caps the ForecastService's
 batches (1: every call alone, as before batching), `--switch-interval-ms X` sets Python's GIL switch
-interval. `loadtests.run --variant "..."` starts it instead of the service.
+interval, `--gc-freeze` settles the garbage collector as the service now does.
+`loadtests.run --variant "..."` (and `loadtests.openloop --variant "..."`) starts it instead of the service.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import torch
 
-from service.server import create_server
+from service.server import create_server, settle_garbage_collector
 from service.settings import Settings
 
 
@@ -35,6 +36,8 @@ async def serve(args: argparse.Namespace) -> None:
         running.forecast.batcher.max_calls = args.max_batch_calls
     if args.switch_interval_ms:
         sys.setswitchinterval(args.switch_interval_ms / 1000.0)
+    if args.gc_freeze:
+        settle_garbage_collector()
     print(f"prodplan listening on {args.host}:{running.port}", flush=True)
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -54,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="threads of the default executor (0: asyncio's default)")
     parser.add_argument("--max-batch-calls", type=int, default=0,
                         help="most ForecastService calls per batch (0: as the service; 1: no batching)")
+    parser.add_argument("--gc-freeze", action="store_true",
+                        help="settle the garbage collector after start-up as `python -m service` does")
     parser.add_argument("--switch-interval-ms", type=float, default=0.0,
                         help="Python's GIL switch interval in ms (0: Python's default, 5 ms)")
     args = parser.parse_args(argv)

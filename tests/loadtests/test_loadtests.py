@@ -149,3 +149,18 @@ def test_retry_hint_is_read_from_the_servers_refusal() -> None:
     assert retry_delay_s(_RefusedCall(refusal)) == pytest.approx(1.25)
     without_details = _RefusedCall(_Status(grpc.StatusCode.RESOURCE_EXHAUSTED, "busy", ()))
     assert retry_delay_s(without_details) == 0.0
+
+
+def test_open_loop_client_reports_every_rpc(tmp_path: Path) -> None:
+    """`python -m loadtests.openloop` against a server it starts: every call answered and timed."""
+    out = tmp_path / "openloop.json"
+    command = [sys.executable, "-m", "loadtests.openloop", "--rate", "20", "--duration", "2", "--json", str(out)]
+    completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=180, check=False)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    result = json.loads(out.read_text())
+    demand = result["rpcs"]["prodplan.v1.ForecastService/ForecastDemand"]
+    risk = result["rpcs"]["prodplan.v1.ForecastService/AssessEquipmentRisk"]
+    assert demand["failures"] == risk["failures"] == result["rpcs"][BASELINE]["failures"] == 0
+    assert 19 <= risk["calls"] <= demand["calls"] <= 21  # about 40 calls in 2 s at 20 calls/s, alternating
+    assert 0 < demand["p50_ms"] <= demand["p95_ms"] <= demand["p99_ms"]
+    assert result["offered_rate"] == 20 and "versions" in result
