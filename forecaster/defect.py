@@ -29,6 +29,8 @@ ARTIFACT_NAME = "defect"
 PARAMETER_NAMES = tuple(name for process in PROCESSES for name in FEATURES[process])
 INPUT_NAMES = (*PARAMETER_NAMES, *(f"process={p}" for p in PROCESSES), *(f"product={p}" for p in PRODUCTS))
 MAX_ITEMS = 10_000
+CHUNK_ITEMS = 4_096
+"""Records per forward pass in predict_validated."""
 
 
 @dataclass
@@ -116,7 +118,11 @@ def predict_yield(model: DefectModel, records: Sequence[ProcessRecord], top: int
 
 def predict_validated(model: DefectModel, records: Sequence[ProcessRecord], top: int = 3) -> list[YieldPrediction]:
     """predict_yield for records already checked by validate_records (each record's prediction depends
-    only on the record, so records of several requests can share one call)."""
+    only on the record, so records of several requests can share one call). Runs in chunks of
+    CHUNK_ITEMS records, which bounds memory for large batches without changing any result."""
+    if len(records) > CHUNK_ITEMS:
+        return [prediction for start in range(0, len(records), CHUNK_ITEMS)
+                for prediction in predict_validated(model, records[start : start + CHUNK_ITEMS], top)]
     parameters = {n: np.array([r.parameters.get(n, np.nan) for r in records], dtype=float) for n in PARAMETER_NAMES}
     raw = encode([r.process for r in records], [r.product for r in records], parameters, model.normal)
     x = torch.from_numpy(raw.astype(np.float32))  # [N, F]

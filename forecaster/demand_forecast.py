@@ -24,6 +24,8 @@ from forecaster.types import DemandForecast, DemandHistory, ForecastInputError, 
 ARTIFACT_NAME = "demand"
 MAX_SERIES = 10_000
 MAX_HISTORY = 10_000
+CHUNK_SERIES = 4_096
+"""Series per forward pass in forecast_validated."""
 
 
 @dataclass
@@ -141,7 +143,11 @@ def forecast_validated(
     model: DemandModel, histories: Sequence[DemandHistory], horizon: int, quantiles: Sequence[float],
 ) -> list[DemandForecast]:
     """forecast_demand for histories already checked by validate_demand_request (possibly in several
-    groups: series ids need only be unique within the group each was validated with)."""
+    groups: series ids need only be unique within the group each was validated with). Runs in chunks
+    of CHUNK_SERIES series, which bounds memory for large batches without changing any result."""
+    if len(histories) > CHUNK_SERIES:
+        return [forecast for start in range(0, len(histories), CHUNK_SERIES)
+                for forecast in forecast_validated(model, histories[start : start + CHUNK_SERIES], horizon, quantiles)]
     arrays = [np.asarray(h.values, dtype=np.float64) for h in histories]
     paths = quantile_paths(model, arrays, [h.season_length for h in histories], horizon, quantiles)
     cycles = [h.season_length for h in histories]

@@ -38,6 +38,11 @@ TOOL_WEAR_MAX_MIN = 253.0
 """Largest tool wear in AI4I; projections are capped here rather than extrapolated."""
 MAX_MACHINES = 10_000
 MAX_BUCKETS = 1_000
+MAX_CURVE_POINTS = 200_000
+"""Most machines x buckets in one call (each point is two forward rows of a 5-member ensemble)."""
+CHUNK_ROWS = 32_768
+"""Forward rows per pass: larger calls (and batches of calls) run in chunks of machines, which bounds
+memory without changing any result (each machine's curve depends only on its own telemetry)."""
 _PLAUSIBLE = {"air_temperature_k": (250.0, 350.0), "process_temperature_k": (250.0, 400.0),
               "rotational_speed_rpm": (0.0, 10_000.0), "torque_nm": (0.0, 500.0), "tool_wear_min": (0.0, 10_000.0)}
 
@@ -187,6 +192,9 @@ def validate_telemetry(machines: Sequence[MachineTelemetry], bucket_hours: float
         problems.append(InputProblem("bucket_hours", f"must be in (0, 744] hours, got {bucket_hours}"))
     if not 1 <= n_buckets <= MAX_BUCKETS:
         problems.append(InputProblem("n_buckets", f"must be between 1 and {MAX_BUCKETS}, got {n_buckets}"))
+    elif len(machines) * n_buckets > MAX_CURVE_POINTS:
+        problems.append(InputProblem("machines", f"machines x buckets must be at most {MAX_CURVE_POINTS}, got "
+                                     f"{len(machines)} x {n_buckets}; split the call"))
     for i, machine in enumerate(machines):
         path = f"machines[{i}]"
         if not machine.machine_id:
@@ -267,7 +275,12 @@ def assess_validated(
     model: RiskModel, machines: Sequence[MachineTelemetry], bucket_hours: float, n_buckets: int, top: int = 3
 ) -> list[RiskCurve]:
     """assess_equipment_risk for machines already checked by validate_telemetry. Each machine's result
-    depends only on its own telemetry, so machines of several requests can share one call."""
+    depends only on its own telemetry, so machines of several requests can share one call; a call
+    runs in chunks of at most CHUNK_ROWS forward rows."""
+    per_chunk = max(1, CHUNK_ROWS // (2 * n_buckets + 1))
+    if len(machines) > per_chunk:
+        return [curve for start in range(0, len(machines), per_chunk)
+                for curve in assess_validated(model, machines[start : start + per_chunk], bucket_hours, n_buckets, top)]
     raw = encode([m.current for m in machines], [m.duty_class for m in machines])
     cumulative, per_bucket, current = risk_curves(model, machines, bucket_hours, n_buckets, base=raw)
     anomaly = anomaly_scores(model, machines)

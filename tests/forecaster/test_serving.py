@@ -4,6 +4,7 @@ gradients keep completeness on the real model, and batched seasonal patterns equ
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import numpy as np
 import pytest
@@ -110,3 +111,43 @@ def test_batched_seasonal_patterns_equal_the_per_series_ones(cases: list[tuple[i
         expected = future_pattern(values, cycle, horizon) if cycle > 1 else np.ones(1)
         assert got.shape == expected.shape
         assert np.allclose(got, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_large_calls_run_in_chunks_with_the_same_results(monkeypatch: pytest.MonkeyPatch) -> None:
+    import forecaster.defect as defect_module
+    import forecaster.demand_forecast as demand_module
+    import forecaster.risk as risk_module
+    from forecaster.defect import predict_validated
+    from forecaster.demand_forecast import forecast_validated
+    from forecaster.risk import assess_validated
+
+    demo = demo_inputs()
+    whole_risk = assess_validated(_MODELS.risk, demo.telemetry, 8.0, 21)
+    whole_demand = forecast_validated(_MODELS.demand, demo.demand, 6, (0.1, 0.5, 0.9))
+    whole_yield = predict_validated(_MODELS.defect, demo.process_records)
+    monkeypatch.setattr(risk_module, "CHUNK_ROWS", 100)  # 2 machines per pass
+    monkeypatch.setattr(demand_module, "CHUNK_SERIES", 2)
+    monkeypatch.setattr(defect_module, "CHUNK_ITEMS", 5)
+    chunked_risk = assess_validated(_MODELS.risk, demo.telemetry, 8.0, 21)
+    chunked_demand = forecast_validated(_MODELS.demand, demo.demand, 6, (0.1, 0.5, 0.9))
+    chunked_yield = predict_validated(_MODELS.defect, demo.process_records)
+    assert [c.machine_id for c in chunked_risk] == [c.machine_id for c in whole_risk]
+    for a, b in zip(chunked_risk, whole_risk, strict=True):
+        assert np.allclose(a.cumulative_failure_probability, b.cumulative_failure_probability, atol=1e-6)
+        assert [c.feature for c in a.explanation.contributions] == [c.feature for c in b.explanation.contributions]
+    assert [f.series_id for f in chunked_demand] == [f.series_id for f in whole_demand]
+    for a, b in zip(chunked_demand, whole_demand, strict=True):
+        assert np.allclose(a.values, b.values, rtol=1e-5)
+    assert [p.item_id for p in chunked_yield] == [p.item_id for p in whole_yield]
+    assert np.allclose([p.expected_yield for p in chunked_yield], [p.expected_yield for p in whole_yield], atol=1e-6)
+
+
+def test_too_many_curve_points_is_refused_before_any_work() -> None:
+    from forecaster import ForecastInputError, assess_equipment_risk
+    from forecaster.risk import MAX_CURVE_POINTS
+
+    machine = demo_inputs().telemetry[0]
+    machines = [dataclasses.replace(machine, machine_id=f"m{i}") for i in range(MAX_CURVE_POINTS // 1000 + 1)]
+    with pytest.raises(ForecastInputError) as error:
+        assess_equipment_risk(_MODELS.risk, machines, 8.0, 1000)
+    assert any(p.field == "machines" and "split the call" in p.reason for p in error.value.problems)
