@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -74,7 +75,7 @@ class TrainResult:
 
 
 def evaluate(model: torch.nn.Module, loss_fn: LossFn, batches: Iterable[Batch], device: torch.device) -> float:
-    """Mean loss over batches, weighted by batch size."""
+    """Mean loss over batches, weighted by batch size; NaN when there are no batches (no validation split)."""
     model.eval()
     total, count = 0.0, 0
     with torch.no_grad(), autocast(device):
@@ -83,7 +84,7 @@ def evaluate(model: torch.nn.Module, loss_fn: LossFn, batches: Iterable[Batch], 
             size = moved[0].shape[0]
             total += float(loss_fn(model, moved)) * size
             count += size
-    return total / max(count, 1)
+    return total / count if count else math.nan
 
 
 def _train_epoch(
@@ -131,15 +132,22 @@ def fit(
         val_loss = evaluate(model, loss_fn, val_batches(), device)
         result.history.append(EpochRecord(epoch, train_loss, val_loss, time.perf_counter() - start, samples))
         bar.set_postfix(train=f"{train_loss:.4f}", val=f"{val_loss:.4f}")
+        if math.isnan(val_loss):  # no validation split: a fixed number of epochs, nothing to select
+            continue
         if val_loss < result.best_val_loss - 1e-6:
             result.best_val_loss, result.best_epoch = val_loss, epoch
             best_state = copy.deepcopy(model.state_dict())
         elif epoch - result.best_epoch >= config.patience:
             logger.info("%s: early stop at epoch %d (best %d)", description, epoch, result.best_epoch)
             break
+    model.eval()
+    if result.best_epoch < 0:
+        last = result.history[-1].train_loss if result.history else math.nan
+        logger.info("%s: no validation split; %d epochs, last train loss %.5f", description,
+                    len(result.history), last)
+        return result
     if config.restore_best:
         model.load_state_dict(best_state)
-    model.eval()
     logger.info("%s: best val loss %.5f at epoch %d", description, result.best_val_loss, result.best_epoch)
     return result
 
