@@ -26,18 +26,11 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from benchmarks.common import machine, versions, write_json
 from loadtests.payloads import equipment_risk_request, forecast_demand_request
+from loadtests.recorder import latency_summary
 from loadtests.server import start_server
 from prodplan.v1 import forecast_service_pb2_grpc
 
 HEALTH_EVERY = 25
-
-
-def percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    if not ordered:
-        return {"calls": 0}
-    pick = lambda q: round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)  # noqa: E731
-    return {"calls": len(ordered), "p50_ms": pick(0.5), "p95_ms": pick(0.95), "p99_ms": pick(0.99)}
 
 
 async def drive(address: str, rate: float, duration_s: float, warmup_calls: int = 20) -> dict[str, Any]:
@@ -78,8 +71,9 @@ async def drive(address: str, rate: float, duration_s: float, warmup_calls: int 
             await asyncio.sleep(max(0.0, start + sent / rate - time.perf_counter()))
         await asyncio.gather(*tasks)
         elapsed = time.perf_counter() - start
-    return {"rpcs": {name: {**percentiles(latencies[name]), "failures": failures[name],
-                            "rps": round(len(latencies[name]) / elapsed, 1)} for name in calls},
+    return {"rpcs": {name: {"calls": len(latencies[name]), **latency_summary(latencies[name]),
+                            "failures": failures[name], "rps": round(len(latencies[name]) / elapsed, 1)}
+                     for name in calls},
             "offered_rate": rate, "duration_s": round(elapsed, 1)}
 
 
