@@ -73,6 +73,19 @@ class RiskNet(TabularNet):
         raw = z * self.input_std + self.input_mean  # [B, F]
         return (self.physics(raw) - self.derived_mean) / self.derived_std
 
+    def derive_vjp(self, z: torch.Tensor, upstream: torch.Tensor) -> torch.Tensor:
+        """upstream [B, 3] x d derive / d z, written out from `physics` (equal to autograd in a test)."""
+        raw = z * self.input_std + self.input_mean  # [B, F]
+        gap, power, strain = (upstream / self.derived_std).unbind(dim=1)
+        per_rpm_nm = 2.0 * math.pi / 60.0 / 1000.0
+        on_raw = torch.zeros_like(z)
+        on_raw[:, 0] = -gap
+        on_raw[:, 1] = gap
+        on_raw[:, 2] = power * raw[:, 3] * per_rpm_nm
+        on_raw[:, 3] = power * raw[:, 2] * per_rpm_nm + strain * raw[:, 4] / 1000.0
+        on_raw[:, 4] = strain * raw[:, 3] / 1000.0
+        return on_raw * self.input_std
+
 
 class RiskEnsemble(nn.Module):
     """RiskNets trained with different seeds; the ensemble's probability is the members' mean.
@@ -257,10 +270,11 @@ def anomaly_scores(model: RiskModel, machines: Sequence[MachineTelemetry]) -> np
     duty = [m.duty_class for m in machines for _ in range(len(m.history) + 1)]
     with torch.no_grad():
         z = model.net.standardise(torch.from_numpy(encode(samples, duty).astype(np.float32)))
-        errors = model.anomaly(z)  # [N]
-    counts = [len(m.history) + 1 for m in machines]
-    per_machine = torch.stack([chunk.mean() for chunk in torch.split(errors, counts)])
-    return model.anomaly.score(per_machine).double().numpy()
+        errors = model.anomaly(z).numpy()  # [N]
+    counts = np.array([len(m.history) + 1 for m in machines])
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    per_machine = np.add.reduceat(errors, starts) / counts  # each machine's mean error
+    return model.anomaly.score(torch.from_numpy(per_machine.astype(np.float32))).double().numpy()
 
 
 def assess_equipment_risk(

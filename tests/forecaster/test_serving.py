@@ -151,3 +151,13 @@ def test_too_many_curve_points_is_refused_before_any_work() -> None:
     with pytest.raises(ForecastInputError) as error:
         assess_equipment_risk(_MODELS.risk, machines, 8.0, 1000)
     assert any(p.field == "machines" and "split the call" in p.reason for p in error.value.problems)
+
+
+def test_written_out_derived_input_gradient_equals_autograd() -> None:
+    member = copy.deepcopy(next(m for m in _MODELS.risk.net.members if isinstance(m, RiskNet))).double()
+    z = torch.randn(25, 8, generator=torch.Generator().manual_seed(5), dtype=torch.float64) * 2.0
+    upstream = torch.randn(25, 3, generator=torch.Generator().manual_seed(6), dtype=torch.float64)
+    path = z.clone().requires_grad_(True)
+    (expected,) = torch.autograd.grad(member.derive(path), path, grad_outputs=upstream)
+    assert torch.allclose(member.derive_vjp(z, upstream), expected, atol=1e-12)
+    assert float(expected.abs().max()) > 0.1  # the test compares something
