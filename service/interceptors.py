@@ -101,7 +101,8 @@ def _wrap_unary(behaviour: Callable[..., Any], method: str, rid: str) -> Callabl
         except _MAPPED as error:
             await _abort_for(error, context)
         finally:
-            logger.info("%s done in %.1f ms", method, (time.perf_counter() - started) * 1e3)
+            # DEBUG: one line per call costs ~3 % of the server's time at 200 calls/s (py-spy)
+            logger.debug("%s done in %.1f ms", method, (time.perf_counter() - started) * 1e3)
 
     return wrapped
 
