@@ -7,7 +7,7 @@ import time
 
 import gevent
 
-from loadtests.server import rss_mb, tree_rss_mb
+from loadtests.server import serving_rss_mb, tree_rss_mb
 
 WINDOW_S = 30.0
 """Growth compares the median of the first this-many seconds after warm-up with that of the last ones."""
@@ -28,7 +28,8 @@ def growth_pct(samples: list[dict[str, float]], warmup_s: float, window_s: float
 
 
 class MemorySampler:
-    """Every `interval_s`: {"t_s", "rss_mb" (server process), "tree_rss_mb" (with its solver processes)}."""
+    """Every `interval_s`: {"t_s", "rss_mb" (the serving processes: the server, or its replicas and their
+    supervisor), "tree_rss_mb" (with the solver processes)}."""
 
     def __init__(self, pid: int, interval_s: float, warmup_s: float) -> None:
         self.pid = pid
@@ -39,7 +40,7 @@ class MemorySampler:
         self._greenlet = gevent.spawn(self._run)
 
     def _sample(self) -> None:
-        own, tree = rss_mb(self.pid), tree_rss_mb(self.pid)
+        own, tree = serving_rss_mb(self.pid), tree_rss_mb(self.pid)
         if own is not None and tree is not None:
             self.samples.append({"t_s": round(time.monotonic() - self._started, 1), "rss_mb": round(own, 1),
                                  "tree_rss_mb": round(tree, 1)})

@@ -35,8 +35,9 @@ from loadtests.memory import MemorySampler
 from loadtests.payloads import PayloadSizes, build_payloads
 from loadtests.profiles import PROFILES, Profile
 from loadtests.recorder import Recorder
-from loadtests.server import ServerProcess, log_levels, start_server
+from loadtests.server import ServerProcess, log_levels, serving_pids, start_server
 from loadtests.users import BASELINE, TrafficConfig, user_classes
+from service.replicas import replica_settings
 from service.settings import Settings
 
 
@@ -56,6 +57,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="with --host: the server's solver processes + queued solves (overload profile)")
     parser.add_argument("--solver-processes", type=int, help="PRODPLAN_SOLVER_PROCESSES of the started server")
     parser.add_argument("--max-queued", type=int, help="PRODPLAN_MAX_QUEUED_SOLVES of the started server")
+    parser.add_argument("--replicas", type=int, help="PRODPLAN_REPLICAS of the started server (default 1)")
     parser.add_argument("--server-log", type=Path, help="keep the started server's log here (default: discarded)")
     parser.add_argument("--server-env", action="append", default=[], metavar="KEY=VALUE",
                         help="extra environment of the started server (repeatable), e.g. PRODPLAN_DEFAULT_WORKERS=2")
@@ -109,6 +111,8 @@ def server_environment(args: argparse.Namespace) -> dict[str, str]:
     env = _pairs(",".join(args.server_env))
     if args.solver_processes is not None:
         env["PRODPLAN_SOLVER_PROCESSES"] = str(args.solver_processes)
+    if args.replicas is not None:
+        env["PRODPLAN_REPLICAS"] = str(args.replicas)
     if args.max_queued is not None:
         env["PRODPLAN_MAX_QUEUED_SOLVES"] = str(args.max_queued)
     return env
@@ -128,7 +132,8 @@ def concurrency_limit(args: argparse.Namespace, env: dict[str, str]) -> int:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-    return settings.solver_processes + settings.max_queued_solves
+    each = replica_settings(settings, settings.replicas) if settings.replicas > 1 else settings
+    return settings.replicas * (each.solver_processes + each.max_queued_solves)
 
 
 def wait_until_serving(address: str, timeout_s: float = 60.0) -> None:
@@ -140,14 +145,18 @@ def wait_until_serving(address: str, timeout_s: float = 60.0) -> None:
 
 
 def _cpu_seconds(pid: int | None) -> float | None:
-    """User + system CPU seconds of a live process (from /proc/PID/stat)."""
+    """User + system CPU seconds of the serving processes (the server, or its replicas; /proc/PID/stat)."""
     if pid is None:
         return None
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return None
+    total = 0.0
+    for serving in serving_pids(pid):
+        try:
+            fields = Path(f"/proc/{serving}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            if serving == pid:
+                return None
+    return total
 
 
 def _load_average() -> list[float]:
@@ -233,7 +242,7 @@ def run_load(args: argparse.Namespace, profile: Profile, address: str, server_pi
         **recorder.summary(), "baseline": BASELINE,
         "load_average": {"before": load_before, "after": _load_average(), "cores": os.cpu_count()},
         "cpu": {"wall_s": round(wall, 1),
-                "server_main_process_s": None if cpu_before is None or cpu_after is None
+                "server_s": None if cpu_before is None or cpu_after is None
                 else round(cpu_after - cpu_before, 1),
                 "load_generator_s": round(own_cpu.ru_utime + own_cpu.ru_stime - own_cpu_before.ru_utime
                                           - own_cpu_before.ru_stime, 1)},

@@ -107,6 +107,30 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def serving_pids(pid: int) -> list[int]:
+    """The processes that serve calls: `pid` itself, or with `--replicas N` its replica processes (its
+    spawned children) as well; solver pools and multiprocessing helpers are left out."""
+    found = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return found
+    for child in children:
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"spawn_main" in command:
+            found.append(int(child))
+    return found
+
+
+def serving_rss_mb(pid: int) -> float | None:
+    """Resident memory of the serving processes (see `serving_pids`), in MiB."""
+    sizes = [rss_mb(p) for p in serving_pids(pid)]
+    return None if sizes[0] is None else sum(r for r in sizes if r is not None)
+
+
 def tree_rss_mb(pid: int) -> float | None:
     """Resident memory of `pid` and all its descendants, in MiB (shared pages are counted in each)."""
     own = rss_mb(pid)

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
+import sys
 
-from service.interceptors import RequestIdFilter
-from service.server import serve
 from service.settings import Settings
 
 
@@ -16,17 +13,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", help="address to listen on (PRODPLAN_HOST, default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port, 0 for any free one (PRODPLAN_PORT, default 50051)")
     parser.add_argument("--solver-processes", type=int, help="solves at once (PRODPLAN_SOLVER_PROCESSES)")
+    parser.add_argument("--replicas", type=int,
+                        help="server processes sharing the port (PRODPLAN_REPLICAS, default 1; service/replicas.py)")
     parser.add_argument("--log-level", help="logging level (PRODPLAN_LOG_LEVEL, default INFO)")
     parser.add_argument("--db", help="plan store: SQLite file or postgresql:// URL (PRODPLAN_DB, default prodplan.db)")
     args = parser.parse_args(argv)
     overrides = {k: v for k, v in vars(args).items() if v is not None}
     settings = Settings(**overrides)
-    handler = logging.StreamHandler()
-    handler.addFilter(RequestIdFilter())
-    handler.setFormatter(logging.Formatter(
-        "%(asctime)s level=%(levelname)s logger=%(name)s request_id=%(request_id)s msg=%(message)s"
-    ))
-    logging.basicConfig(level=settings.log_level.upper(), handlers=[handler])
+    from service.logging_setup import configure_logging
+
+    configure_logging(settings.log_level)
+    if settings.replicas > 1:
+        from service.replicas import run_replicas  # the supervisor never loads torch or the models
+
+        sys.exit(run_replicas(settings, settings.replicas))
+    import asyncio
+
+    from service.server import serve
+
     asyncio.run(serve(settings))
 
 

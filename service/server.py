@@ -10,6 +10,7 @@ import asyncio
 import gc
 import logging
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import grpc
@@ -49,8 +50,12 @@ class RunningServer:
         await self.store.close()
 
 
-async def create_server(address: str | None = None, settings: Settings | None = None) -> RunningServer:
-    """Build, bind and start the server; `address` like '127.0.0.1:0' overrides the settings' host:port."""
+async def create_server(address: str | None = None, settings: Settings | None = None, reuse_port: bool = False
+                        ) -> RunningServer:
+    """Build, bind and start the server; `address` like '127.0.0.1:0' overrides the settings' host:port.
+
+    `reuse_port` lets replicas (service/replicas.py) bind one port together; otherwise SO_REUSEPORT is
+    off, so a server never silently shares its port with another program's."""
     settings = settings or Settings()
     address = address or f"{settings.host}:{settings.port}"
     server = grpc.aio.server(
@@ -58,6 +63,7 @@ async def create_server(address: str | None = None, settings: Settings | None = 
         options=[
             ("grpc.max_receive_message_length", settings.max_message_bytes),
             ("grpc.max_send_message_length", settings.max_message_bytes),
+            ("grpc.so_reuseport", 1 if reuse_port else 0),
         ],
     )
     pool = SolverPool(settings.solver_processes, settings.max_queued_solves, settings.deadline_margin_s)
@@ -107,12 +113,18 @@ def settle_garbage_collector() -> None:
     gc.set_threshold(*GC_THRESHOLD)
 
 
-async def serve(settings: Settings) -> None:
-    running = await create_server(settings=settings)
+async def serve(settings: Settings, announce: Callable[[int], None] | None = None, reuse_port: bool = False
+                ) -> None:
+    """Run one server until SIGTERM/SIGINT. `announce(port)` replaces the "listening" line on stdout
+    (replicas report to their supervisor instead)."""
+    running = await create_server(settings=settings, reuse_port=reuse_port)
     settle_garbage_collector()
-    # Scripts (the demo, load tests) read this line to find the port when started with --port 0.
     logger.info("listening on %s:%d", settings.host, running.port)
-    print(f"prodplan listening on {settings.host}:{running.port}", flush=True)
+    if announce is not None:
+        announce(running.port)
+    else:
+        # Scripts (the demo, load tests) read this line to find the port when started with --port 0.
+        print(f"prodplan listening on {settings.host}:{running.port}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -37,6 +37,11 @@ class Settings(BaseSettings):
         default=0.25, ge=0, description="Time kept back from the RPC deadline for mapping and the reply."
     )
     log_level: str = Field(default="INFO", description="Logging level.")
+    replicas: int = Field(
+        default=1, ge=1, le=64,
+        description="Server processes sharing the port (SO_REUSEPORT; service/replicas.py). Each has its own "
+                    "interpreter lock, so forecast calls scale over cores; solver processes are split over them.",
+    )
     db: str = Field(
         default="prodplan.db",
         description="Plan store: an SQLite file path (default ./prodplan.db) or a postgresql:// URL.",
