@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from dataclasses import replace
 from functools import cache
 
 import numpy as np
+import pytest
 
 from forecaster import (
     ForecastModels,
@@ -81,3 +83,31 @@ def test_demand_forecast_bands_and_seasonal_pattern() -> None:
         assert bool(np.all(np.diff(paths, axis=0) >= -1e-9))
         assert len(forecast.seasonal_pattern) == 12
         assert forecast.model_version.startswith("demand-")
+
+
+def _brute_force_curve(machine, bucket_hours: float, n_buckets: int, steps: int = 400) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Cumulative failure probability by many midpoints per bucket, straight from the definition."""
+    from forecaster.risk import TOOL_WEAR_MAX_MIN, _failure_probabilities, encode
+
+    model = _models().risk
+    base = encode([machine.current], [machine.duty_class])[0]
+    hours = (np.arange(n_buckets * steps) + 0.5) * bucket_hours / steps
+    rate = machine.tool_wear_rate_min_per_h * machine.utilization
+    rows = np.repeat(base[None], len(hours), axis=0)
+    rows[:, 4] = np.minimum(base[4] + rate * hours, max(TOOL_WEAR_MAX_MIN, base[4]))
+    hazard = -np.log1p(-_failure_probabilities(model, rows)) / model.window_hours * machine.utilization
+    return 1.0 - np.exp(-np.cumsum(hazard.reshape(n_buckets, steps).sum(axis=1) * bucket_hours / steps))
+
+
+@pytest.mark.parametrize(("bucket_hours", "n_buckets", "rate_factor"),
+                         [(8.0, 21, 1.0), (8.0, 21, 3.0), (24.0, 14, 3.0), (168.0, 8, 1.0), (168.0, 8, 0.0)])
+def test_risk_curves_match_a_brute_force_integration(bucket_hours: float, n_buckets: int, rate_factor: float) -> None:
+    machines = [dataclasses.replace(m, tool_wear_rate_min_per_h=m.tool_wear_rate_min_per_h * rate_factor)
+                for m in demo_inputs().telemetry]
+    curves = assess_equipment_risk(_models().risk, machines, bucket_hours=bucket_hours, n_buckets=n_buckets)
+    for machine, curve in zip(machines, curves, strict=True):
+        expected = _brute_force_curve(machine, bucket_hours, n_buckets)
+        assert np.allclose(curve.cumulative_failure_probability, expected, atol=2e-4), machine.machine_id
+    alone = assess_equipment_risk(_models().risk, machines[3:4], bucket_hours=bucket_hours, n_buckets=n_buckets)
+    assert np.allclose(alone[0].cumulative_failure_probability, curves[3].cumulative_failure_probability,
+                       rtol=0, atol=1e-7)  # batch-independent up to float32 rounding
