@@ -170,11 +170,16 @@ class DemandEnsemble(nn.Module):
 
     def _stacked(self) -> StackedMembers | None:
         """Stacked weights for inference (None when members differ in size); rebuilt whenever a parameter
-        was replaced or changed in place (training, load_state_dict, a deep copy)."""
+        changed in place or moved (training, load_state_dict, `.to()`, a deep copy). The parameters are
+        collected once (walking the modules cost about a tenth of a small forecast call), so a member
+        module replaced after the first inference is not seen: build a new ensemble instead."""
         members = [m for m in self.members if isinstance(m, DemandNet)]
         if len({(_blocks(m)[0].forecast.in_features, len(m.blocks)) for m in members}) != 1:
             return None
-        key = tuple((p.data_ptr(), p._version) for p in self.parameters())
+        parameters = self.__dict__.get("_parameter_list")
+        if parameters is None:
+            parameters = self.__dict__["_parameter_list"] = list(self.parameters())
+        key = tuple((p.data_ptr(), p._version) for p in parameters)
         cached = self.__dict__.get("_stacked_cache")
         if cached is None or cached[0] != key:
             cached = (key, StackedMembers(members))
