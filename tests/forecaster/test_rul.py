@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,13 +13,13 @@ import torch
 from forecaster.rul import (
     SENSOR_COLUMNS,
     RulSettings,
+    every_cut,
     last_windows,
     main,
     predict_rul,
     scaler,
     train_rul,
     training_windows,
-    truncated_units,
     unit_features,
     validate_rul,
 )
@@ -40,18 +41,29 @@ def _units(count: int = 8, seed: int = 0) -> np.ndarray:
     return np.array(rows)
 
 
-def test_truncated_units_are_prefixes_with_their_true_remaining_life() -> None:
-    rows = _units()
-    cut_rows, truth = truncated_units(rows, cuts_per_unit=3, seed=1, min_cycles=5)
-    assert len(truth) == 3 * 8
-    assert np.array_equal(np.unique(cut_rows[:, 0]), np.arange(1, len(truth) + 1))
-    lives = {unit: int((rows[:, 0] == unit).sum()) for unit in range(1, 9)}
-    for cut in range(1, len(truth) + 1):
-        piece = cut_rows[cut_rows[:, 0] == cut]
-        source = 1 + (cut - 1) // 3
-        assert len(piece) >= 5
-        assert np.array_equal(piece[:, 1:], rows[rows[:, 0] == source][: len(piece), 1:])
-        assert truth[cut - 1] == lives[source] - len(piece)
+def test_every_cut_is_the_last_window_of_the_truncated_unit_with_its_true_remaining_life() -> None:
+    rows = _units(2)
+    bounds = scaler(rows)
+    windows, truth = every_cut(rows, bounds, replace(TINY, rul_cap=5.0))
+    lives = [int((rows[:, 0] == unit).sum()) for unit in (1, 2)]
+    assert len(truth) == sum(life - TINY.window + 1 for life in lives)
+    assert truth.max() == max(lives) - TINY.window  # uncapped, unlike the training target
+    first = rows[rows[:, 0] == 1]
+    for cut, observed in enumerate(range(TINY.window, lives[0] + 1)):  # unit 1's cuts come first
+        assert np.allclose(windows[cut], last_windows(first[:observed], bounds, TINY)[0])
+        assert truth[cut] == lives[0] - observed
+
+
+def test_baseline_channels_see_no_cycle_after_the_cut() -> None:
+    rows = _units(1)
+    settings = replace(TINY, baseline_cycles=TINY.window)
+    bounds = scaler(rows)
+    windows, _ = every_cut(rows, bounds, settings)
+    assert windows.shape[2] == 2 * len(SENSOR_COLUMNS)
+    for cut, observed in enumerate(range(TINY.window, len(rows) + 1)):
+        assert np.allclose(windows[cut], last_windows(rows[:observed], bounds, settings)[0])
+    with pytest.raises(ValueError, match="baseline_cycles"):
+        replace(TINY, baseline_cycles=TINY.window + 1)
 
 
 def test_smoothing_is_causal_and_one_means_none() -> None:
@@ -64,6 +76,19 @@ def test_smoothing_is_causal_and_one_means_none() -> None:
     changed[-1, list(SENSOR_COLUMNS)] += 5.0
     assert np.allclose(unit_features(changed, bounds, 0.3)[:-1], smoothed[:-1])
     assert smoothed[1:].std(axis=0).mean() < raw[1:].std(axis=0).mean()
+
+
+def test_debiased_smoothing_is_a_causal_weighted_mean_of_all_cycles_so_far() -> None:
+    rows = _units(1)
+    bounds = scaler(rows)
+    raw = unit_features(rows, bounds, 1.0)
+    debiased = unit_features(rows, bounds, 0.2, debias=True)
+    for cycle in (0, 1, 7, len(rows) - 1):
+        weights = 0.8 ** np.arange(cycle, -1, -1)
+        assert np.allclose(debiased[cycle], weights @ raw[: cycle + 1] / weights.sum(), atol=1e-5)
+    changed = rows.copy()
+    changed[-1, list(SENSOR_COLUMNS)] += 5.0
+    assert np.allclose(unit_features(changed, bounds, 0.2, debias=True)[:-1], debiased[:-1])
 
 
 def test_windows_targets_and_short_unit_padding() -> None:
@@ -102,10 +127,13 @@ def test_validation_trains_without_the_held_out_units(monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(rul, "train_rul", spy)
     rows = _units()
-    result = validate_rul(rows, TINY, torch.device("cpu"), folds=4, only_folds=(0, 1), cuts_per_unit=2)
+    result = validate_rul(rows, TINY, torch.device("cpu"), folds=4, only_folds=(0, 1))
     units = np.random.default_rng(0).permutation(np.unique(rows[:, 0]))
     assert [s.isdisjoint(units[fold::4]) for fold, s in enumerate(seen)] == [True, True]
-    assert result["cuts"] == 2 * 2 * 2 and np.isfinite(result["rmse"])
+    held_out = np.isin(rows[:, 0], units[[0, 1, 4, 5]])
+    assert result["cuts"] == held_out.sum() - 4 * (TINY.window - 1)
+    assert result["cuts_near_failure"] == result["cuts"]  # tiny units: every cut is within 150 cycles
+    assert np.isfinite(result["rmse_near_failure"]) and set(result["rmse_near_failure_by_fold"]) == {0, 1}
 
 
 def test_validation_cli_reads_only_the_training_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -113,6 +141,6 @@ def test_validation_cli_reads_only_the_training_file(tmp_path: Path, capsys: pyt
     folder.mkdir()
     np.savetxt(folder / "train_FD001.txt", _units())  # no test_FD001.txt / RUL_FD001.txt: reading them would fail
     settings = json.dumps({"window": 6, "rul_cap": 20.0, "filters": 3, "kernel": 3, "members": 1, "epochs": 1})
-    assert main(["--data-dir", str(tmp_path), "--settings", settings]) == 0
+    assert main(["--data-dir", str(tmp_path), "--only-folds", "0", "--settings", settings]) == 0
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert report["cuts"] == 2 * 10 and report["settings"]["epochs"] == 1
+    assert report["folds_run"] == [0] and report["settings"]["epochs"] == 1
