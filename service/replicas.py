@@ -21,6 +21,7 @@ balancer" on one machine, with the kernel as the (connection-level) balancer:
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import multiprocessing
 import os
@@ -83,6 +84,7 @@ def _replica_main(settings_json: str, index: int, ready: Connection) -> None:
 
     settings = Settings.model_validate_json(settings_json)
     configure_logging(settings.log_level, replica=index)
+    _stop_with_parent()
 
     def announce(port: int) -> None:
         ready.send(("ready", index, port))
@@ -95,6 +97,25 @@ def _replica_main(settings_json: str, index: int, ready: Connection) -> None:
         with contextlib.suppress(OSError):  # the supervisor is gone, or this replica had reported ready
             ready.send(("failed", index, f"{type(error).__name__}: {error}"))
         raise SystemExit(1) from error
+
+
+def _stop_with_parent() -> None:
+    """Ask Linux to send this replica SIGTERM when its supervisor dies, even by SIGKILL, so that no
+    replica keeps serving on its own (elsewhere replicas rely on the supervisor's orderly stop)."""
+    if not sys.platform.startswith("linux"):
+        return
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        logger.warning("replica: cannot ask to be stopped with the supervisor (prctl unavailable)")
+        return
+    if os.getppid() != parent:  # the supervisor died before the request took effect
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+PR_SET_PDEATHSIG = 1
 
 
 def run_replicas(settings: Settings, replicas: int,

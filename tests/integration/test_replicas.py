@@ -133,3 +133,21 @@ def test_replicas_that_cannot_start_fail_the_supervisor_with_the_reason(tmp_path
     assert result.returncode == 1
     assert "listening" not in result.stdout
     assert "replicas did not start: prodplan-replica-" in result.stderr
+
+
+def test_replicas_stop_when_the_supervisor_is_killed(supervisor: Supervisor) -> None:
+    replicas = _replica_pids(supervisor.process.pid)
+    supervisor.process.kill()  # SIGKILL: the supervisor cannot pass anything on
+    supervisor.process.wait(30)
+    deadline = time.monotonic() + 30
+    while any(_running(pid) for pid in replicas) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_running(pid) for pid in replicas)
+
+
+def _running(pid: int) -> bool:
+    """True for a live process; a zombie left for a non-reaping init counts as stopped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
