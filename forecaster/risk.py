@@ -39,7 +39,8 @@ TOOL_WEAR_MAX_MIN = 253.0
 MAX_MACHINES = 10_000
 MAX_BUCKETS = 1_000
 MAX_CURVE_POINTS = 200_000
-"""Most machines x buckets in one call (each point is two forward rows of a 5-member ensemble)."""
+"""Most machines x buckets in one call (each point is at least two forward rows of a 5-member ensemble;
+see `curve_rows_bound`)."""
 CHUNK_ROWS = 32_768
 """Forward rows per pass: larger calls (and batches of calls) run in chunks of machines, which bounds
 memory without changing any result (each machine's curve depends only on its own telemetry)."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from pydantic import ValidationError
+
 from service.settings import Settings
 
 
@@ -19,7 +21,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--db", help="plan store: SQLite file or postgresql:// URL (PRODPLAN_DB, default prodplan.db)")
     args = parser.parse_args(argv)
     overrides = {k: v for k, v in vars(args).items() if v is not None}
-    settings = Settings(**overrides)
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as error:  # flags and PRODPLAN_* variables: name each bad one, no traceback
+        parser.error("; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()))
     from service.logging_setup import configure_logging
 
     configure_logging(settings.log_level)

@@ -124,7 +124,11 @@ def run_replicas(settings: Settings, replicas: int,
     if replicas < 2:
         raise ValueError("run_replicas needs at least 2 replicas")
     context = multiprocessing.get_context("spawn")
-    reservation, port = reserve_port(settings.host, settings.port)
+    try:
+        reservation, port = reserve_port(settings.host, settings.port)
+    except OSError as error:
+        logger.error("replicas not started: %s", error)
+        return 1
     each = replica_settings(settings, replicas).model_copy(update={"port": port})
     logger.info("starting %d replicas on %s:%d, %d solver processes each", replicas, settings.host, port,
                 each.solver_processes)

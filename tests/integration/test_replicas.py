@@ -151,3 +151,25 @@ def _running(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_a_taken_port_or_a_bad_replica_count_is_a_clear_error_without_a_traceback(tmp_path: Path) -> None:
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    port = holder.getsockname()[1]
+    try:
+        taken = subprocess.run([sys.executable, "-m", "service", "--port", str(port), "--replicas", "2",
+                                "--db", str(tmp_path / "plans.db")], cwd=ROOT, capture_output=True, text=True,
+                               timeout=120)
+    finally:
+        holder.close()
+    assert taken.returncode == 1
+    assert f"replicas not started: cannot bind 127.0.0.1:{port}" in taken.stderr
+    assert "Traceback" not in taken.stderr
+    assert not (tmp_path / "plans.db").exists()  # nothing started, nothing written
+    zero = subprocess.run([sys.executable, "-m", "service", "--replicas", "0"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert zero.returncode == 2
+    assert "replicas: Input should be greater than or equal to 1" in zero.stderr
+    assert "Traceback" not in zero.stderr
