@@ -28,7 +28,11 @@ def pick_device(requested: str = "auto") -> torch.device:
 
 
 def seed_everything(seed: int, deterministic: bool = True) -> None:
-    """Seed python, numpy and torch; on CPU also force deterministic kernels."""
+    """Seed python, numpy and torch, and (by default) force deterministic kernels.
+
+    On the CPU that makes runs bit-reproducible. On CUDA it makes them repeatable too, at a cost: the
+    C-MAPSS CNN trained about 1.5x slower with them on an H100 (20 epochs, 18.9 s against 12.8 s).
+    """
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)

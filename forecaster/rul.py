@@ -30,7 +30,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from forecaster.device import seed_everything
+from forecaster.device import pick_device, seed_everything
 from forecaster.training import Batch, TrainConfig, TrainResult, fit, tensor_batches
 
 logger = logging.getLogger(__name__)
@@ -59,7 +59,11 @@ class RulSettings:
         kernel: kernel length (cycles) of those layers.
         dropout: dropout before the dense layer.
         members: seeds averaged.
-        batch_size, epochs, learning_rate: optimisation (fixed epoch count, no early stopping).
+        batch_size, epochs, learning_rate, weight_decay: optimisation (AdamW, fixed epoch count, no early
+            stopping).
+        lr_drop_epoch: None: the learning rate is cosine-decayed to a tenth over the epochs; an epoch: it is
+            constant until then and a tenth of it after (Li et al.: 200 of 250 epochs).
+        init: "default" (PyTorch's) or "xavier_normal" (Li et al.'s) initial weights, biases zero for the latter.
         seed: base seed.
     """
 
@@ -75,11 +79,16 @@ class RulSettings:
     batch_size: int = 512
     epochs: int = 100
     learning_rate: float = 1e-3
+    weight_decay: float = 1e-4
+    lr_drop_epoch: int | None = None
+    init: str = "default"
     seed: int = 0
 
     def __post_init__(self) -> None:
         if self.baseline_cycles > self.window:
             raise ValueError(f"baseline_cycles ({self.baseline_cycles}) must not exceed window ({self.window})")
+        if self.init not in ("default", "xavier_normal"):
+            raise ValueError(f"init must be 'default' or 'xavier_normal', not {self.init!r}")
 
 
 class RulCNN(nn.Module):
@@ -105,6 +114,15 @@ class RulCNN(nn.Module):
         self.conv = nn.Sequential(*layers, nn.Conv1d(filters, 1, 3, padding="same"), nn.Tanh())
         self.head = nn.Sequential(nn.Flatten(), nn.Dropout(dropout), nn.Linear(window, 100), nn.Tanh(),
                                   nn.Linear(100, 1))
+
+    def xavier_normal_(self) -> RulCNN:
+        """Xavier-normal weights and zero biases for every layer, as Li et al. initialise."""
+        for module in self.modules():
+            if isinstance(module, nn.Conv1d | nn.Linear):
+                nn.init.xavier_normal_(module.weight)
+                if module.bias is not None:
+                    nn.init.zeros_(module.bias)
+        return self
 
     def forward(self, windows: torch.Tensor) -> torch.Tensor:
         # [B, T, S] -> [B, S, T] -> [B, 1, T] -> [B]
@@ -198,7 +216,10 @@ def train_rul(
         seed_everything(seed)
         net = RulCNN(sensors=x_train.shape[2], window=settings.window, filters=settings.filters, kernel=settings.kernel,
                      dropout=settings.dropout)
+        if settings.init == "xavier_normal":
+            net.xavier_normal_()
         config = TrainConfig(max_epochs=settings.epochs, learning_rate=settings.learning_rate,
+                             weight_decay=settings.weight_decay, lr_drop_epoch=settings.lr_drop_epoch,
                              patience=settings.epochs + 1, show_progress=show_progress, restore_best=False)
 
         def train_batches(epoch: int, member_seed: int = seed) -> list[Batch]:
@@ -276,14 +297,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, default=4)
     parser.add_argument("--only-folds", type=int, nargs="+", default=[0, 1, 2, 3])
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or auto (CUDA when present)")
     parser.add_argument("--settings", default="{}", help="JSON overrides of RulSettings, e.g. '{\"epochs\": 60}'")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     settings = RulSettings(**json.loads(args.settings))
     train = np.loadtxt(args.data_dir / f"cmapss-{args.subset}" / f"train_{args.subset}.txt", ndmin=2)
     started = time.perf_counter()
-    result = validate_rul(train, settings, torch.device("cpu"), args.folds, tuple(args.only_folds))
-    result |= {"wall_s": round(time.perf_counter() - started, 1), "settings": asdict(settings), "subset": args.subset,
+    result = validate_rul(train, settings, pick_device(args.device), args.folds, tuple(args.only_folds))
+    result |= {"device": args.device,
+               "wall_s": round(time.perf_counter() - started, 1), "settings": asdict(settings), "subset": args.subset,
                "threads": args.threads, "torch": torch.__version__}
     print(json.dumps(result))
     return 0

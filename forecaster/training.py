@@ -32,12 +32,14 @@ class TrainConfig:
 
     Args:
         max_epochs: upper bound on epochs (an epoch is one pass of `train_batches`).
-        learning_rate: AdamW learning rate (cosine-decayed to 10% over `max_epochs`).
+        learning_rate: AdamW learning rate: cosine-decayed to 10% over `max_epochs`, or, when `lr_drop_epoch`
+            is set, constant until that epoch and a tenth of it from there on (the schedule of Li et al. 2018).
         weight_decay: AdamW weight decay.
         patience: epochs without validation improvement before stopping.
         grad_clip: max gradient norm.
         show_progress: draw a tqdm bar (to stderr).
         restore_best: end with the weights of the best validation epoch (False: keep the last epoch).
+        lr_drop_epoch: see `learning_rate`.
     """
 
     max_epochs: int = 50
@@ -47,6 +49,7 @@ class TrainConfig:
     grad_clip: float = 1.0
     show_progress: bool = True
     restore_best: bool = True
+    lr_drop_epoch: int | None = None
 
 
 @dataclass
@@ -56,6 +59,8 @@ class EpochRecord:
     val_loss: float
     elapsed_s: float
     samples: int
+    learning_rate: float = math.nan
+    """The learning rate the epoch trained with."""
 
 
 @dataclass
@@ -116,21 +121,27 @@ def fit(
     device: torch.device,
     description: str = "train",
 ) -> TrainResult:
-    """Train with AdamW and cosine decay, stop early on validation loss, restore the best weights."""
+    """Train with AdamW and cosine decay (or a step), stop early on validation loss, restore the best weights."""
     model.to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
-        optimizer, T_max=max(config.max_epochs, 1), eta_min=config.learning_rate * 0.1
-    )
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+    if config.lr_drop_epoch is None:
+        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
+            optimizer, T_max=max(config.max_epochs, 1), eta_min=config.learning_rate * 0.1
+        )
+    else:
+        scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=[config.lr_drop_epoch], gamma=0.1)
     result = TrainResult(best_val_loss=float("inf"), best_epoch=-1)
     best_state = copy.deepcopy(model.state_dict())
     start = time.perf_counter()
     bar = tqdm(range(config.max_epochs), desc=description, disable=not config.show_progress, leave=False)
     for epoch in bar:
+        learning_rate = optimizer.param_groups[0]["lr"]
         train_loss, samples = _train_epoch(model, loss_fn, train_batches(epoch), optimizer, config, device)
         scheduler.step()
         val_loss = evaluate(model, loss_fn, val_batches(), device)
-        result.history.append(EpochRecord(epoch, train_loss, val_loss, time.perf_counter() - start, samples))
+        result.history.append(EpochRecord(epoch, train_loss, val_loss, time.perf_counter() - start, samples,
+                                          learning_rate))
         bar.set_postfix(train=f"{train_loss:.4f}", val=f"{val_loss:.4f}")
         if math.isnan(val_loss):  # no validation split: a fixed number of epochs, nothing to select
             continue

@@ -12,6 +12,7 @@ import torch
 
 from forecaster.rul import (
     SENSOR_COLUMNS,
+    RulCNN,
     RulSettings,
     every_cut,
     last_windows,
@@ -144,3 +145,18 @@ def test_validation_cli_reads_only_the_training_file(tmp_path: Path, capsys: pyt
     assert main(["--data-dir", str(tmp_path), "--only-folds", "0", "--settings", settings]) == 0
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert report["folds_run"] == [0] and report["settings"]["epochs"] == 1
+
+
+def test_xavier_initialisation_zeroes_biases_and_unknown_inits_are_refused() -> None:
+    settings = replace(TINY, init="xavier_normal", lr_drop_epoch=1, weight_decay=0.0)
+    torch.manual_seed(0)
+    net = RulCNN(window=6, filters=3, kernel=3)
+    before = net.head[2].weight.detach().clone()
+    layers = [m for m in net.xavier_normal_().modules() if isinstance(m, torch.nn.Conv1d | torch.nn.Linear)]
+    assert len(layers) == 7 and all(float(m.bias.detach().abs().max()) == 0.0 for m in layers)
+    assert not torch.equal(before, net.head[2].weight)
+    _, _, results = train_rul(_units(), settings, torch.device("cpu"))
+    rates = [r.learning_rate for r in results[0].history]
+    assert rates == pytest.approx([TINY.learning_rate, TINY.learning_rate * 0.1])
+    with pytest.raises(ValueError, match="init"):
+        RulSettings(init="he")

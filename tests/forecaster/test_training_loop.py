@@ -3,6 +3,8 @@ trains every epoch and keeps the trained weights (never the initial ones)."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import torch
 from torch.nn import functional as F
@@ -48,3 +50,19 @@ def test_with_validation_the_best_epoch_is_kept() -> None:
     _, result, _ = _train(val, epochs=30, patience=5)
     assert 0 <= result.best_epoch < len(result.history)
     assert result.best_val_loss <= min(r.val_loss for r in result.history) + 1e-6  # gains < 1e-6 do not count
+
+
+def test_the_learning_rate_is_cosine_decayed_or_dropped_tenfold_at_the_given_epoch() -> None:
+    train = _data(0)
+
+    def rates(config: TrainConfig) -> list[float]:
+        torch.manual_seed(0)
+        result = fit(torch.nn.Linear(3, 1), _mse, lambda epoch: tensor_batches(train, 64, epoch), lambda: [], config,
+                     torch.device("cpu"))
+        return [r.learning_rate for r in result.history]
+
+    stepped = rates(TrainConfig(max_epochs=6, learning_rate=0.01, lr_drop_epoch=4, show_progress=False))
+    assert np.allclose(stepped, [0.01] * 4 + [0.001] * 2)
+    cosine = rates(TrainConfig(max_epochs=6, learning_rate=0.01, show_progress=False))
+    assert cosine[0] == 0.01 and all(a > b for a, b in itertools.pairwise(cosine))
+    assert cosine[-1] > 0.001  # decays towards a tenth, reached only after the last epoch
