@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import sys
 import tempfile
 import time
@@ -33,48 +34,65 @@ from prodplan.v1 import forecast_service_pb2_grpc
 HEALTH_EVERY = 25
 
 
-async def drive(address: str, rate: float, duration_s: float, warmup_calls: int = 20) -> dict[str, Any]:
-    """Offer `rate` calls/s for `duration_s` seconds; latencies (ms) and failures per RPC."""
-    async with grpc.aio.insecure_channel(address) as channel:
-        forecasting = forecast_service_pb2_grpc.ForecastServiceStub(channel)
-        health = health_pb2_grpc.HealthStub(channel)
-        demand, risk = forecast_demand_request(), equipment_risk_request()
-        calls: dict[str, Callable[[], Awaitable[Any]]] = {
-            "prodplan.v1.ForecastService/ForecastDemand": lambda: forecasting.ForecastDemand(demand),
-            "prodplan.v1.ForecastService/AssessEquipmentRisk": lambda: forecasting.AssessEquipmentRisk(risk),
-            "grpc.health.v1.Health/Check": lambda: health.Check(health_pb2.HealthCheckRequest()),
-        }
-        for _ in range(warmup_calls):
-            await calls["prodplan.v1.ForecastService/ForecastDemand"]()
-            await calls["prodplan.v1.ForecastService/AssessEquipmentRisk"]()
-        latencies: dict[str, list[float]] = {name: [] for name in calls}
-        failures: dict[str, int] = dict.fromkeys(calls, 0)
+async def drive(address: str, rate: float, duration_s: float, warmup_calls: int = 20,
+                channels: int = 1) -> dict[str, Any]:
+    """Offer `rate` calls/s for `duration_s` seconds over `channels` connections (calls take them in
+    turn); latencies (ms) and failures per RPC."""
+    opened = [grpc.aio.insecure_channel(address, options=[("grpc.use_local_subchannel_pool", 1)])
+              for _ in range(channels)]
+    try:
+        return await _drive(opened, rate, duration_s, warmup_calls)
+    finally:
+        for channel in opened:
+            await channel.close()
 
-        async def one(name: str) -> None:
-            started = time.perf_counter()
-            try:
-                await calls[name]()
-            except grpc.aio.AioRpcError:
-                failures[name] += 1
-                return
-            latencies[name].append((time.perf_counter() - started) * 1000.0)
 
-        names = list(calls)[:2]
-        tasks: list[asyncio.Task[None]] = []
-        start = time.perf_counter()
-        sent = 0
-        while time.perf_counter() - start < duration_s:
-            tasks.append(asyncio.create_task(one(names[sent % 2])))
-            if sent % HEALTH_EVERY == 0:
-                tasks.append(asyncio.create_task(one("grpc.health.v1.Health/Check")))
-            sent += 1
-            await asyncio.sleep(max(0.0, start + sent / rate - time.perf_counter()))
-        await asyncio.gather(*tasks)
-        elapsed = time.perf_counter() - start
+async def _drive(channels: list[grpc.aio.Channel], rate: float, duration_s: float,
+                 warmup_calls: int) -> dict[str, Any]:
+    forecasting = [forecast_service_pb2_grpc.ForecastServiceStub(c) for c in channels]
+    health = health_pb2_grpc.HealthStub(channels[0])
+    demand, risk = forecast_demand_request(), equipment_risk_request()
+    turn = itertools.count()
+
+    def stub() -> forecast_service_pb2_grpc.ForecastServiceStub:
+        return forecasting[next(turn) % len(forecasting)]
+
+    calls: dict[str, Callable[[], Awaitable[Any]]] = {
+        "prodplan.v1.ForecastService/ForecastDemand": lambda: stub().ForecastDemand(demand),
+        "prodplan.v1.ForecastService/AssessEquipmentRisk": lambda: stub().AssessEquipmentRisk(risk),
+        "grpc.health.v1.Health/Check": lambda: health.Check(health_pb2.HealthCheckRequest()),
+    }
+    for _ in range(max(warmup_calls, len(channels))):
+        await calls["prodplan.v1.ForecastService/ForecastDemand"]()
+        await calls["prodplan.v1.ForecastService/AssessEquipmentRisk"]()
+    latencies: dict[str, list[float]] = {name: [] for name in calls}
+    failures: dict[str, int] = dict.fromkeys(calls, 0)
+
+    async def one(name: str) -> None:
+        started = time.perf_counter()
+        try:
+            await calls[name]()
+        except grpc.aio.AioRpcError:
+            failures[name] += 1
+            return
+        latencies[name].append((time.perf_counter() - started) * 1000.0)
+
+    names = list(calls)[:2]
+    tasks: list[asyncio.Task[None]] = []
+    start = time.perf_counter()
+    sent = 0
+    while time.perf_counter() - start < duration_s:
+        tasks.append(asyncio.create_task(one(names[sent % 2])))
+        if sent % HEALTH_EVERY == 0:
+            tasks.append(asyncio.create_task(one("grpc.health.v1.Health/Check")))
+        sent += 1
+        await asyncio.sleep(max(0.0, start + sent / rate - time.perf_counter()))
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - start
     return {"rpcs": {name: {"calls": len(latencies[name]), **latency_summary(latencies[name]),
                             "failures": failures[name], "rps": round(len(latencies[name]) / elapsed, 1)}
                      for name in calls},
-            "offered_rate": rate, "duration_s": round(elapsed, 1)}
+            "offered_rate": rate, "channels": len(channels), "duration_s": round(elapsed, 1)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,15 +102,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=15.0, help="seconds of load")
     parser.add_argument("--host", help="HOST:PORT of a running server (default: start one on port 0)")
     parser.add_argument("--variant", help="start `python -m loadtests.variant` with these options instead")
+    parser.add_argument("--channels", type=int, default=1,
+                        help="connections the calls take in turn, as separate MES clients would open "
+                        "(replicas are chosen per connection)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
-    if args.rate <= 0 or args.duration <= 0:
-        parser.error("--rate and --duration must be positive")
+    if args.rate <= 0 or args.duration <= 0 or args.channels < 1:
+        parser.error("--rate and --duration must be positive, --channels at least 1")
     variant = args.variant.split() if args.variant else None
     server = None if args.host else start_server(Path(tempfile.mkdtemp()) / "openloop.db", variant=variant)
     try:
         address = args.host or (server.address if server else "")
-        result = asyncio.run(drive(address, args.rate, args.duration))
+        result = asyncio.run(drive(address, args.rate, args.duration, channels=args.channels))
     finally:
         if server is not None:
             server.stop()

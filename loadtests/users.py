@@ -15,6 +15,8 @@ time), so profiles and command-line flags change the mix without code.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -49,6 +51,11 @@ class TrafficConfig:
         honor_retry_hint: after a RESOURCE_EXHAUSTED answer a user waits the RetryInfo delay the server
             sent before its next call, as a well-behaved ERP/MES client does; False makes refused users
             retry at once (a refusal flood: the adversarial case).
+        random_poll_phase: each MES user first waits a random part of its polling period (seeded, so runs
+            repeat), as independent pollers fall at unrelated points of the period. False: each polls from
+            its spawn time, so with a spawn rate that divides the polling rate (25 users/s, 10 calls/s) the
+            users bunch into a few phases and fire together: 4-5 calls in the same instant, every 20 ms.
+        phase_seed: seed of those random phases.
     """
 
     weights: dict[str, int] = field(default_factory=lambda: {
@@ -62,6 +69,8 @@ class TrafficConfig:
     plan_timeout_s: float = 120.0
     forecast_timeout_s: float = 10.0
     honor_retry_hint: bool = True
+    random_poll_phase: bool = True
+    phase_seed: int = 0
 
 
 class HealthCheckUser(GrpcUser):
@@ -130,6 +139,27 @@ def _wait_zero(_user: Any) -> float:
     return 0.0
 
 
+class MesPollingUser(ProdplanUser):
+    """An MES poller: one call every 1 / `mes_rate` seconds on a fixed schedule, from a random point of the
+    period when so configured. (Locust's `constant_throughput` keeps each user's pacing tied to its
+    spawn time, so a random first wait alone would be undone at the second call.) A call that overruns
+    the period moves the schedule on rather than bunching the calls that follow."""
+
+    abstract = True
+    phases: ClassVar[random.Random]
+
+    def on_start(self) -> None:
+        period = 1.0 / self.traffic.mes_rate
+        if self.traffic.random_poll_phase:
+            gevent.sleep(self.phases.uniform(0.0, period))
+        self._next_poll = time.perf_counter()
+
+    def wait_time(self) -> float:
+        now = time.perf_counter()
+        self._next_poll = max(self._next_poll + 1.0 / self.traffic.mes_rate, now)
+        return self._next_poll - now
+
+
 def user_classes(traffic: TrafficConfig, payloads: Payloads) -> list[type[User]]:
     """The baseline user (exactly one) and the MES / planner user classes the config asks for."""
     unknown = set(traffic.weights) - set(TASKS)
@@ -140,8 +170,11 @@ def user_classes(traffic: TrafficConfig, payloads: Payloads) -> list[type[User]]
     shared = {"payloads": payloads, "traffic": traffic}
     mes = {TASKS[name]: weight for name in MES_TASKS if (weight := traffic.weights.get(name, 0)) > 0}
     if mes and traffic.mes_weight > 0:
-        classes.append(type("MesPolling", (ProdplanUser,), {
-            **shared, "tasks": mes, "weight": traffic.mes_weight, "wait_time": constant_throughput(traffic.mes_rate)}))
+        if traffic.mes_rate <= 0:
+            raise ValueError(f"mes_rate must be positive, got {traffic.mes_rate}")
+        classes.append(type("MesPolling", (MesPollingUser,), {
+            **shared, "phases": random.Random(traffic.phase_seed),
+            "tasks": mes, "weight": traffic.mes_weight}))
     planner = {TASKS[name]: weight for name in PLANNER_TASKS if (weight := traffic.weights.get(name, 0)) > 0}
     if planner and traffic.planner_weight > 0:
         low, high = traffic.planner_wait_s

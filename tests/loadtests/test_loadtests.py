@@ -154,7 +154,8 @@ def test_retry_hint_is_read_from_the_servers_refusal() -> None:
 def test_open_loop_client_reports_every_rpc(tmp_path: Path) -> None:
     """`python -m loadtests.openloop` against a server it starts: every call answered and timed."""
     out = tmp_path / "openloop.json"
-    command = [sys.executable, "-m", "loadtests.openloop", "--rate", "20", "--duration", "2", "--json", str(out)]
+    command = [sys.executable, "-m", "loadtests.openloop", "--rate", "20", "--duration", "2", "--channels", "3",
+               "--json", str(out)]
     completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=180, check=False)
     assert completed.returncode == 0, completed.stderr[-3000:]
     result = json.loads(out.read_text())
@@ -163,4 +164,55 @@ def test_open_loop_client_reports_every_rpc(tmp_path: Path) -> None:
     assert demand["failures"] == risk["failures"] == result["rpcs"][BASELINE]["failures"] == 0
     assert 19 <= risk["calls"] <= demand["calls"] <= 21  # about 40 calls in 2 s at 20 calls/s, alternating
     assert 0 < demand["p50_ms"] <= demand["p95_ms"] <= demand["p99_ms"]
-    assert result["offered_rate"] == 20 and "versions" in result
+    assert result["offered_rate"] == 20 and result["channels"] == 3 and "versions" in result
+
+
+_POLLING_SCRIPT = """
+import json, sys, time
+from locust.env import Environment
+from loadtests.payloads import PayloadSizes, build_payloads
+from loadtests.users import TrafficConfig, user_classes
+
+random_phase = sys.argv[1] == "random"
+traffic = TrafficConfig(weights={"ForecastDemand": 1}, planner_weight=0, mes_rate=10.0, random_poll_phase=random_phase)
+classes = user_classes(traffic, build_payloads(PayloadSizes()))
+mes = next(c for c in classes if c.__name__ == "MesPolling")
+mes.host = "127.0.0.1:1"  # the runner sets it from the environment; no call is made
+environment = Environment(user_classes=classes, host="127.0.0.1:1")
+starts, waits = [], []
+for _ in range(12):
+    user = mes(environment)
+    before = time.perf_counter()
+    user.on_start()
+    starts.append(time.perf_counter() - before)
+    waits.append([user.wait_time(), user.wait_time()])
+user._next_poll = time.perf_counter() - 1.0  # a call that overran its period by far
+overrun = [user.wait_time(), user.wait_time()]
+try:
+    user_classes(TrafficConfig(mes_rate=0.0), build_payloads(PayloadSizes()))
+    refused = False
+except ValueError:
+    refused = True
+print(json.dumps({"starts": starts, "waits": waits, "overrun": overrun, "refused": refused}))
+"""
+
+
+@pytest.mark.parametrize("phase", ["random", "spawn"])
+def test_mes_pollers_keep_a_fixed_schedule_from_a_random_point_of_their_period(phase: str) -> None:
+    """Each MES user polls every 1 / rate s on a fixed schedule. With random phases (the default) the users
+    start at spread-out points of the period (seeded), so they do not fire together; from spawn, at once.
+    An overrun moves the schedule on instead of firing the missed calls back to back. (A subprocess:
+    these imports patch the standard library for gevent.)"""
+    completed = subprocess.run([sys.executable, "-c", _POLLING_SCRIPT, phase], cwd=ROOT, capture_output=True,
+                               text=True, timeout=120, check=False)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    starts = result["starts"]
+    if phase == "random":
+        assert all(0.0 <= s <= 0.12 for s in starts) and max(starts) - min(starts) > 0.04
+    else:
+        assert max(starts) < 0.01
+    for first, second in result["waits"]:  # the next call one period after the first, the one after that two
+        assert 0.08 < first <= 0.1 and 0.18 < second <= 0.2
+    assert result["overrun"][0] == 0.0 and 0.09 < result["overrun"][1] <= 0.1
+    assert result["refused"]
