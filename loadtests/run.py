@@ -67,6 +67,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sizes", help="request sizes, e.g. small_orders=20,small_machines=6,forecast_series=50")
     parser.add_argument("--mes-rate", type=float, help="calls per second of one MES polling user")
     parser.add_argument("--planner-wait", help="MIN,MAX think time of a planner in seconds (0,0: back to back)")
+    parser.add_argument("--poll-phase-from-spawn", action="store_true",
+                        help="MES users poll from their spawn time instead of a random point of their period "
+                             "(bunches them into a few phases; the default before 2026-11-22)")
     parser.add_argument("--ignore-retry-hint", action="store_true",
                         help="refused users retry at once instead of waiting the server's RetryInfo delay")
     parser.add_argument("--py-spy", type=Path, help="record the server with py-spy during the last phase "
@@ -94,6 +97,8 @@ def traffic_config(profile: Profile, args: argparse.Namespace) -> TrafficConfig:
         traffic = dataclasses.replace(traffic, planner_wait_s=(low, high))
     if args.ignore_retry_hint:
         traffic = dataclasses.replace(traffic, honor_retry_hint=False)
+    if args.poll_phase_from_spawn:
+        traffic = dataclasses.replace(traffic, random_poll_phase=False)
     return traffic
 
 

@@ -216,3 +216,13 @@ def test_mes_pollers_keep_a_fixed_schedule_from_a_random_point_of_their_period(p
         assert 0.08 < first <= 0.1 and 0.18 < second <= 0.2
     assert result["overrun"][0] == 0.0 and 0.09 < result["overrun"][1] <= 0.1
     assert result["refused"]
+
+
+def test_poll_phase_flag_switches_the_pollers_back_to_their_spawn_times() -> None:
+    script = ("from loadtests.profiles import PROFILES; from loadtests.run import parse_args, traffic_config; "
+              "print([traffic_config(PROFILES['forecast'], parse_args(a)).random_poll_phase "
+              "for a in ([], ['--poll-phase-from-spawn'])])")
+    completed = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                               check=False)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert completed.stdout.strip().splitlines()[-1] == "[True, False]"
