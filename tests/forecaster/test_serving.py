@@ -38,6 +38,22 @@ def test_serving_ensemble_gives_the_modules_probabilities(rows: int) -> None:
     assert torch.allclose(served, reference, atol=1e-6)
 
 
+@pytest.mark.parametrize("which", ["risk", "defect"])
+def test_stacked_small_batch_path_equals_the_member_by_member_path(which: str) -> None:
+    """Batches up to `stacked_rows` run all members at once; the numbers are those of the per-member path."""
+    serving = _MODELS.risk.serving if which == "risk" else ServingEnsemble([_MODELS.defect.net])
+    width = serving.first.input_mean.shape[0]
+    z = torch.randn(60, width, generator=torch.Generator().manual_seed(5)) * 2.0
+    stacked = (serving.probabilities(z), *serving.probability_gradient(z, 1))
+    member_by_member = copy.copy(serving)
+    member_by_member.stacked_rows = 0
+    assert len(z) <= serving.stacked_rows
+    reference = (member_by_member.probabilities(z), *member_by_member.probability_gradient(z, 1))
+    for ours, expected in zip(stacked, reference, strict=True):
+        assert ours.shape == expected.shape
+        assert torch.allclose(ours, expected, atol=1e-6)
+
+
 def test_serving_ensemble_refuses_members_with_different_normalisation() -> None:
     members = [m for m in _MODELS.risk.net.members if isinstance(m, RiskNet)]
     odd = copy.deepcopy(members[1])
