@@ -70,6 +70,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--poll-phase-from-spawn", action="store_true",
                         help="MES users poll from their spawn time instead of a random point of their period "
                              "(bunches them into a few phases; the default before 2026-11-22)")
+    parser.add_argument("--phase-seed", type=int, help="seed of the MES users' random polling phases (default 0)")
     parser.add_argument("--ignore-retry-hint", action="store_true",
                         help="refused users retry at once instead of waiting the server's RetryInfo delay")
     parser.add_argument("--py-spy", type=Path, help="record the server with py-spy during the last phase "
@@ -99,6 +100,8 @@ def traffic_config(profile: Profile, args: argparse.Namespace) -> TrafficConfig:
         traffic = dataclasses.replace(traffic, honor_retry_hint=False)
     if args.poll_phase_from_spawn:
         traffic = dataclasses.replace(traffic, random_poll_phase=False)
+    if args.phase_seed is not None:
+        traffic = dataclasses.replace(traffic, phase_seed=args.phase_seed)
     return traffic
 
 

@@ -218,11 +218,12 @@ def test_mes_pollers_keep_a_fixed_schedule_from_a_random_point_of_their_period(p
     assert result["refused"]
 
 
-def test_poll_phase_flag_switches_the_pollers_back_to_their_spawn_times() -> None:
+def test_poll_phase_flags_reach_the_traffic_config() -> None:
     script = ("from loadtests.profiles import PROFILES; from loadtests.run import parse_args, traffic_config; "
-              "print([traffic_config(PROFILES['forecast'], parse_args(a)).random_poll_phase "
-              "for a in ([], ['--poll-phase-from-spawn'])])")
+              "print([(t.random_poll_phase, t.phase_seed) for t in "
+              "(traffic_config(PROFILES['forecast'], parse_args(a)) "
+              "for a in ([], ['--poll-phase-from-spawn', '--phase-seed', '3']))])")
     completed = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120,
                                check=False)
     assert completed.returncode == 0, completed.stderr[-3000:]
-    assert completed.stdout.strip().splitlines()[-1] == "[True, False]"
+    assert completed.stdout.strip().splitlines()[-1] == "[(True, 0), (False, 3)]"
