@@ -21,7 +21,7 @@ import json
 import logging
 import sys
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +89,12 @@ class RulSettings:
             raise ValueError(f"baseline_cycles ({self.baseline_cycles}) must not exceed window ({self.window})")
         if self.init not in ("default", "xavier_normal"):
             raise ValueError(f"init must be 'default' or 'xavier_normal', not {self.init!r}")
+        for name in ("window", "members", "batch_size", "epochs"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
+        if self.lr_drop_epoch is not None and not 1 <= self.lr_drop_epoch < self.epochs:
+            raise ValueError(f"lr_drop_epoch must lie in 1..{self.epochs - 1} (epochs - 1) or be null, "
+                             f"not {self.lr_drop_epoch}")
 
 
 class RulCNN(nn.Module):
@@ -301,10 +307,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settings", default="{}", help="JSON overrides of RulSettings, e.g. '{\"epochs\": 60}'")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    settings = RulSettings(**json.loads(args.settings))
+    try:
+        overrides = json.loads(args.settings)
+        if not isinstance(overrides, dict):
+            raise TypeError(f"expected a JSON object, got {type(overrides).__name__}")
+        unknown = sorted(set(overrides) - {f.name for f in fields(RulSettings)})
+        if unknown:
+            raise TypeError(f"unknown settings {unknown}")
+        settings = RulSettings(**overrides)
+    except (json.JSONDecodeError, TypeError, ValueError) as error:
+        parser.error(f"--settings: {error}")
+    try:
+        device = pick_device(args.device)
+    except (RuntimeError, ValueError) as error:
+        parser.error(f"--device: {error}")
     train = np.loadtxt(args.data_dir / f"cmapss-{args.subset}" / f"train_{args.subset}.txt", ndmin=2)
     started = time.perf_counter()
-    result = validate_rul(train, settings, pick_device(args.device), args.folds, tuple(args.only_folds))
+    result = validate_rul(train, settings, device, args.folds, tuple(args.only_folds))
     result |= {"device": args.device,
                "wall_s": round(time.perf_counter() - started, 1), "settings": asdict(settings), "subset": args.subset,
                "threads": args.threads, "torch": torch.__version__}

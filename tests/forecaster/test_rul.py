@@ -160,3 +160,19 @@ def test_xavier_initialisation_zeroes_biases_and_unknown_inits_are_refused() -> 
     assert rates == pytest.approx([TINY.learning_rate, TINY.learning_rate * 0.1])
     with pytest.raises(ValueError, match="init"):
         RulSettings(init="he")
+
+
+@pytest.mark.parametrize(("settings", "device", "message"), [
+    ('{"epochs": 10, "lr_drop_epoch": 10}', "cpu", "lr_drop_epoch must lie in 1..9"),
+    ('{"epochs": 0}', "cpu", "epochs must be at least 1"),
+    ('{"epoch": 10}', "cpu", "unknown settings ['epoch']"),
+    ('[1, 2]', "cpu", "expected a JSON object"),
+    ("{not json", "cpu", "--settings"),
+    ("{}", "tpu", "--device"),
+])
+def test_validation_cli_names_bad_settings_and_devices(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                       settings: str, device: str, message: str) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["--data-dir", str(tmp_path), "--settings", settings, "--device", device])
+    assert stopped.value.code == 2
+    assert message in capsys.readouterr().err
