@@ -42,6 +42,8 @@ START_TIMEOUT_S = 180.0
 """How long the replicas may take to load the models and bind."""
 STOP_TIMEOUT_S = 30.0
 """How long a replica may take to finish its calls after SIGTERM before it is killed."""
+PR_SET_PDEATHSIG = 1
+"""prctl option: the signal a process gets when its parent dies (linux/prctl.h)."""
 
 
 def replica_settings(settings: Settings, replicas: int, cores: int | None = None) -> Settings:
@@ -114,8 +116,6 @@ def _stop_with_parent() -> None:
     if os.getppid() != parent:  # the supervisor died before the request took effect
         os.kill(os.getpid(), signal.SIGTERM)
 
-
-PR_SET_PDEATHSIG = 1
 
 
 def run_replicas(settings: Settings, replicas: int,
