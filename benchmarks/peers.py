@@ -98,8 +98,8 @@ def _machine(solver: cp_model.CpSolver, options: list[tuple[int, cp_model.IntVar
     return next(m for m, lit in options if lit is None or solver.boolean_value(lit))
 
 
-def solve_pyjobshop(instance: ShopInstance, time_limit: float, num_workers: int) -> PeerOutcome:
-    """PyJobShop's model of the instance, solved by its OR-Tools backend."""
+def solve_pyjobshop(instance: ShopInstance, time_limit: float, num_workers: int, seed: int = 0) -> PeerOutcome:
+    """PyJobShop's model of the instance, solved by its OR-Tools backend with CP-SAT's `random_seed`."""
     from pyjobshop import Model  # an optional dependency of the benchmarks only
 
     started = time.perf_counter()
@@ -118,7 +118,9 @@ def solve_pyjobshop(instance: ShopInstance, time_limit: float, num_workers: int)
             tasks[(j, k)] = len(tasks)
             previous = task
     model.set_objective(weight_makespan=1)
-    result = model.solve(solver="ortools", time_limit=time_limit, num_workers=num_workers, display=False)
+    # Extra keyword arguments become CP-SAT parameters (PyJobShop 0.0.9 `CPModel.solve`).
+    result = model.solve(solver="ortools", time_limit=time_limit, num_workers=num_workers, display=False,
+                         random_seed=seed)
     seconds = time.perf_counter() - started
     status = str(getattr(result.status, "value", result.status)).upper().replace(" ", "_")
     if not math.isfinite(result.objective) or result.best is None or not result.best.tasks:

@@ -1,5 +1,5 @@
 """Published job-shops through `create_plan` (the CreatePlan path) reach their optima, every schedule
-passes the solver-independent checker, and the textbook peer model solves ft06."""
+passes the solver-independent checker, and the peer models solve ft06 with the seed they are given."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from benchmarks.instances import ShopInstance, best_known, read_jobshop, to_plan_request
 from benchmarks.jobshop import _as_assignments
-from benchmarks.peers import solve_textbook
+from benchmarks.peers import solve_pyjobshop, solve_textbook
 from planner.checker import check_plan, check_schedule
 from planner.plan import create_plan
 from planner.status import SolveStatus
@@ -58,6 +58,29 @@ def test_textbook_peer_solves_ft06_and_passes_the_checker() -> None:
     instance = read_jobshop(SHARED / "FisherThompson1963" / "ft06.txt")
     outcome = solve_textbook(instance, TIME_LIMIT, num_workers=2)
     assert outcome.status == "OPTIMAL"
+    assert outcome.makespan == 55
+    request = to_plan_request(instance, TIME_LIMIT, num_workers=2)
+    assert check_schedule(request, _as_assignments(instance, outcome.placements)) == []
+
+
+@needs_shared
+def test_pyjobshop_peer_runs_with_the_requested_seed(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The benchmark's --seed must reach every solver: an unseeded peer repeats one search in every
+    # "seed" of a comparison and looks more robust than it is.
+    pytest.importorskip("pyjobshop")
+    from ortools.sat.python import cp_model
+
+    seeds = []
+    original = cp_model.CpSolver.solve
+
+    def recording_solve(self, model, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seeds.append(self.parameters.random_seed)
+        return original(self, model, *args, **kwargs)
+
+    monkeypatch.setattr(cp_model.CpSolver, "solve", recording_solve)
+    instance = read_jobshop(SHARED / "FisherThompson1963" / "ft06.txt")
+    outcome = solve_pyjobshop(instance, TIME_LIMIT, num_workers=2, seed=7)
+    assert seeds == [7]
     assert outcome.makespan == 55
     request = to_plan_request(instance, TIME_LIMIT, num_workers=2)
     assert check_schedule(request, _as_assignments(instance, outcome.placements)) == []
