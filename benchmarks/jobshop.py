@@ -37,7 +37,8 @@ def parse_args(argv: list[str] | None, description: str) -> argparse.Namespace:
     parser.add_argument("files", nargs="+", help="instance files; bounds.json is looked up beside them")
     parser.add_argument("--time-limit", type=float, default=10.0, help="seconds per instance and solver")
     parser.add_argument("--workers", type=int, default=2, help="CP-SAT workers for every solver")
-    parser.add_argument("--seed", type=int, default=0, help="CP-SAT random seed for every solver (ours, the textbook model, PyJobShop)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="CP-SAT random seed for every solver (ours, the textbook model, PyJobShop)")
     parser.add_argument("--peers", action="store_true", help="also solve with the textbook model and PyJobShop")
     parser.add_argument("--json", default=None, help="write the results here")
     return parser.parse_args(argv)

@@ -11,7 +11,7 @@ Tests run it after every solve.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from itertools import pairwise
 
 from planner.calendar import availability_by_machine
@@ -98,15 +98,19 @@ def _changeover_problems(request: PlanRequest, assignments: list[ScheduledOperat
     return problems
 
 
-def _maintenance_problems(request: PlanRequest, maintenance: Sequence[ScheduledMaintenance]) -> list[str]:
+def _maintenance_problems(request: PlanRequest, maintenance: Sequence[ScheduledMaintenance],
+                          overdue: OverdueMaintenance) -> list[str]:
     problems = []
     placed = {m.machine_id: m for m in maintenance}
     for requirement in maintenance_requirements(request):
         task = placed.get(requirement.machine_id)
+        earliest = overdue.get(requirement.machine_id)
+        late = task is not None and (task.start < earliest if earliest is not None
+                                     else task.start > requirement.latest_start)
         if task is None:
             problems.append(f"maintenance of {requirement.machine_id}: required by minute "
                             f"{requirement.latest_start} but not scheduled")
-        elif task.start > requirement.latest_start or task.end - task.start != requirement.minutes:
+        elif late or task.end - task.start != requirement.minutes:
             problems.append(f"maintenance of {requirement.machine_id}: starts at {task.start} for "
                             f"{task.end - task.start} min; must start by {requirement.latest_start} for "
                             f"{requirement.minutes} min")
@@ -120,13 +124,21 @@ def _defect_cap_problems(request: PlanRequest, plan: PlanResult) -> list[str]:
     return [f"expected defect rate {plan.kpis.expected_defect_rate:.4f} is above the cap {cap:.4f}"]
 
 
-def check_plan(request: PlanRequest, plan: PlanResult) -> list[str]:
-    """The schedule rules plus maintenance, the defect cap and consistency of the reported results and KPIs."""
+OverdueMaintenance = Mapping[str, int]
+"""Machine id -> earliest start of a maintenance task whose deadline a re-plan made soft (its re-plan
+time): the task must start at or after it instead of by its deadline."""
+
+
+def check_plan(request: PlanRequest, plan: PlanResult,
+               overdue_maintenance: OverdueMaintenance | None = None) -> list[str]:
+    """The schedule rules plus maintenance, the defect cap and consistency of the reported results and KPIs.
+
+    `overdue_maintenance` comes from a re-plan (`ReplanResult.overdue_maintenance`)."""
     if not plan.status.has_solution:
         return [] if not plan.assignments else ["a plan without a solution carries assignments"]
     request = planned_request(request, plan)  # the client's orders plus the forecast lots the plan declares
     problems = check_schedule(request, plan.assignments, plan.maintenance)
-    problems += _maintenance_problems(request, plan.maintenance)
+    problems += _maintenance_problems(request, plan.maintenance, overdue_maintenance or {})
     if problems:
         return problems
     if plan.order_results != order_results(request, plan.assignments):

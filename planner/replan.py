@@ -19,10 +19,14 @@ Rules of the re-plan (one function each below):
 - nothing else starts before the re-plan time;
 - every other operation is free but pays `move_cost` when its start changes and
   `machine_change_cost` when its machine changes, in the unit of the objective (weighted minutes
-  late), so the solver moves work only where lateness gains more; the released plan is the hint.
-
-The stability costs act through the weighted-tardiness objective; with the makespan objective the
-re-plan keeps the fixed and frozen operations but does not weigh moves.
+  late, or minutes of makespan), so the solver moves work only where the objective gains more; the
+  released plan is the hint;
+- preventive-maintenance tasks follow the operations' rule: one that started before the re-plan
+  time or starts in the frozen window stays where it is, unless a breakdown takes its machine then;
+  any other starts at or after the re-plan time, before its deadline (the risk threshold) as in the
+  plan. Where the deadline cannot be promised any more (it has passed, or the machine broke down
+  and its repair may run past it), the deadline becomes soft: each minute past it costs like a
+  minute of lateness of an order of weight 1.
 """
 
 from __future__ import annotations
@@ -33,15 +37,16 @@ from datetime import timedelta
 from typing import Annotated, Literal
 
 from ortools.sat.python import cp_model
+from ortools.util.python.sorted_interval_list import Domain
 from pydantic import BaseModel, ConfigDict, Field
 
 from planner.calendar import availability_by_machine
 from planner.domain import Order, PlanRequest, TimeWindow
 from planner.plan import create_plan
-from planner.risk import planning_availability
-from planner.rules import TaskVars
+from planner.risk import MaintenanceRequirement, maintenance_requirements, planning_availability
+from planner.rules import MaintenanceVars, TaskVars
 from planner.scheduling import Hint, ModelExtension
-from planner.solution import PlanResult, ScheduledOperation
+from planner.solution import PlanResult, ScheduledMaintenance, ScheduledOperation
 from planner.validation import InvalidPlanRequest, Violation, find_violations
 
 logger = logging.getLogger(__name__)
@@ -102,6 +107,10 @@ class PlanChange(_Value):
 class ReplanResult(_Value):
     plan: PlanResult
     request: PlanRequest = Field(description="The request with the disruptions applied (what the plan solves).")
+    overdue_maintenance: dict[str, int] = Field(
+        default_factory=dict,
+        description="Machine id -> re-plan time, for maintenance tasks whose deadline the re-plan made soft "
+                    "(it had passed, or the machine broke down); pass to `check_plan`.")
     changes: list[PlanChange]
     unchanged: int = Field(description="Operations kept exactly as released (same machine and start).")
     summary: str
@@ -120,7 +129,12 @@ def replan(request: PlanRequest, released: PlanResult, disruptions: Sequence[Dis
     breakdowns = [d for d in disruptions if isinstance(d, MachineBreakdown)]
     previous = {(a.order_id, a.operation_index): (a.machine_id, a.start) for a in released.assignments}
     kept, reasons = kept_operations(new_request, released, breakdowns, replan_at, frozen_minutes)
-    stability = plan_stability(kept, previous, replan_at, move_cost, machine_change_cost)
+    kept_pm = kept_maintenance(released, breakdowns, replan_at, frozen_minutes)
+    broken_down = {b.machine_id for b in breakdowns}
+    overdue = {r.machine_id: replan_at for r in maintenance_requirements(new_request)
+               if r.machine_id not in kept_pm and _soft_deadline(r, broken_down, replan_at)}
+    stability = plan_stability(new_request, kept, kept_pm, broken_down, previous, replan_at, move_cost,
+                               machine_change_cost)
     hint: Hint = {key: placement for key, placement in previous.items() if key not in reasons}
     solve_request = new_request.model_copy(update={"options": new_request.options.model_copy(
         update={"explain_predictions": False})})
@@ -128,12 +142,13 @@ def replan(request: PlanRequest, released: PlanResult, disruptions: Sequence[Dis
     if not plan.status.has_solution:
         summary = f"No re-plan ({plan.status.value.lower()}): " + "; ".join(plan.infeasibility_reasons)
         return ReplanResult(plan=plan, request=new_request, changes=[], unchanged=0, summary=summary)
+    plan = _mark_overdue(plan, overdue, broken_down, new_request)
     context = _Context(new_request, disruptions, reasons)
     changes = plan_changes(released, plan, context)
     unchanged = sum((a.machine_id, a.start) == previous.get((a.order_id, a.operation_index))
                     for a in plan.assignments)
-    return ReplanResult(plan=plan, request=new_request, changes=changes, unchanged=unchanged,
-                        summary=_summary(context, released, plan, changes, unchanged))
+    return ReplanResult(plan=plan, request=new_request, overdue_maintenance=overdue, changes=changes,
+                        unchanged=unchanged, summary=_summary(context, released, plan, changes, unchanged))
 
 
 # --- input ----------------------------------------------------------------------------------------
@@ -278,8 +293,18 @@ def kept_operations(
     return kept, reasons
 
 
-def _breakdown_hitting(placed: ScheduledOperation, breakdowns: Sequence[MachineBreakdown]) -> MachineBreakdown | None:
-    """The breakdown that interrupts the operation or takes its machine while it was planned to run."""
+def kept_maintenance(released: PlanResult, breakdowns: Sequence[MachineBreakdown], replan_at: int,
+                     frozen_minutes: int) -> dict[str, int]:
+    """Hard: per machine, the start of a preventive-maintenance task that started before the re-plan
+    time or starts in the frozen window, and that no breakdown overlaps."""
+    frozen_end = replan_at + frozen_minutes
+    return {task.machine_id: task.start for task in released.maintenance
+            if task.start < frozen_end and _breakdown_hitting(task, breakdowns) is None}
+
+
+def _breakdown_hitting(placed: ScheduledOperation | ScheduledMaintenance,
+                       breakdowns: Sequence[MachineBreakdown]) -> MachineBreakdown | None:
+    """The breakdown that interrupts the task or takes its machine while it was planned to run."""
     for breakdown in breakdowns:
         repair_end = breakdown.repair_end if breakdown.repair_end is not None else float("inf")
         if placed.machine_id == breakdown.machine_id and placed.start < repair_end and placed.end > breakdown.start:
@@ -291,11 +316,18 @@ def _fits(placed: ScheduledOperation, available: dict[str, list[tuple[int, int]]
     return any(s <= placed.start and placed.end <= e for s, e in available.get(placed.machine_id, []))
 
 
-def plan_stability(kept: dict[OperationKey, Placement], previous: dict[OperationKey, Placement], replan_at: int,
-                   move_cost: float, machine_change_cost: float) -> ModelExtension:
-    """The re-plan's rules as a model extension (see `kept_operations` and `stability_costs`)."""
-    def extend(model: cp_model.CpModel, tasks: Sequence[Sequence[TaskVars]], scale: int) -> list[cp_model.LinearExprT]:
+def plan_stability(request: PlanRequest, kept: dict[OperationKey, Placement], kept_pm: dict[str, int],
+                   broken_down: set[str], previous: dict[OperationKey, Placement], replan_at: int, move_cost: float,
+                   machine_change_cost: float) -> ModelExtension:
+    """The re-plan's rules as a model extension (see `kept_operations`, `kept_maintenance`,
+    `maintenance_not_in_the_past` and `stability_costs`)."""
+    def extend(model: cp_model.CpModel, tasks: Sequence[Sequence[TaskVars]], maintenance: Sequence[MaintenanceVars],
+               scale: int) -> list[cp_model.LinearExprT]:
         terms: list[cp_model.LinearExprT] = []
+        for task in maintenance:
+            machine_id = task.requirement.machine_id
+            terms += maintenance_not_in_the_past(model, request, task, kept_pm.get(machine_id), broken_down,
+                                                 replan_at, scale)
         for job_vars in tasks:
             for variables in job_vars:
                 key = (variables.task.order_id, variables.task.index)
@@ -309,6 +341,45 @@ def plan_stability(kept: dict[OperationKey, Placement], previous: dict[Operation
         return terms
 
     return extend
+
+
+def maintenance_not_in_the_past(model: cp_model.CpModel, request: PlanRequest, task: MaintenanceVars,
+                                kept_start: int | None, broken_down: set[str], replan_at: int,
+                                scale: int) -> list[cp_model.LinearExprT]:
+    """Hard: a kept maintenance task stays; any other starts at or after the re-plan time, before its
+    deadline. Soft instead of that deadline, when it has passed or the machine broke down: each minute
+    past it costs like an order's lateness at weight 1."""
+    if kept_start is not None:
+        model.add(task.start == kept_start)
+        return []
+    latest = task.requirement.latest_start
+    if not _soft_deadline(task.requirement, broken_down, replan_at):
+        model.add(task.start >= replan_at)
+        return []
+    # The start domain [0, latest] could make the model infeasible (a repair past the deadline).
+    last_start = max(request.options.horizon_minutes - task.requirement.minutes, replan_at)
+    task.start.with_domain(Domain(replan_at, last_start))
+    overdue = model.new_int_var(0, max(last_start - latest, 0), f"maintenance_overdue[{task.requirement.machine_id}]")
+    model.add(overdue >= task.start - latest)
+    return [round(request.options.late_cost_per_minute * scale) * overdue]
+
+
+def _soft_deadline(requirement: MaintenanceRequirement, broken_down: set[str], replan_at: int) -> bool:
+    """A re-plan cannot promise a maintenance deadline that has passed, nor one on a broken-down machine."""
+    return requirement.latest_start < replan_at or requirement.machine_id in broken_down
+
+
+def _mark_overdue(plan: PlanResult, overdue: dict[str, int], broken_down: set[str], request: PlanRequest) -> PlanResult:
+    """Says why a maintenance task starts after its deadline."""
+    tasks = []
+    for task in plan.maintenance:
+        if task.machine_id in overdue and task.start > task.latest_start:
+            cause = (f"{task.machine_id} broke down" if task.machine_id in broken_down
+                     else "the deadline had passed at the re-plan")
+            task = task.model_copy(update={"reason": f"{task.reason}; overdue: its deadline "
+                                                     f"{when(request, task.latest_start)} could not be kept ({cause})"})
+        tasks.append(task)
+    return plan.model_copy(update={"maintenance": tasks})
 
 
 def keep_placement(model: cp_model.CpModel, variables: TaskVars, machine_id: str, start: int) -> None:

@@ -88,14 +88,20 @@ class _Model:
     """The cost objective: late cost x weighted tardiness + scrap cost + risk penalty, x weight_scale."""
     weight_scale: int
     maintenance: list[MaintenanceVars] = field(default_factory=list)
+    extension_costs: list[cp_model.LinearExprT] = field(default_factory=list)
+    """The extensions' objective terms (x weight_scale), also part of `weighted_tardiness`."""
 
 
 Hint = dict[tuple[str, int], tuple[str, int]]
 """(order id, operation index) -> (machine id, start): a complete or partial schedule to start from."""
 
-ModelExtension = Callable[[cp_model.CpModel, Sequence[Sequence[TaskVars]], int], list[cp_model.LinearExprT]]
-"""Adds rules to a built model: (model, task variables per job, cost scale) -> extra objective terms
-(already multiplied by the cost scale). Re-planning uses it for the frozen window and plan stability."""
+ModelExtension = Callable[
+    [cp_model.CpModel, Sequence[Sequence[TaskVars]], Sequence[MaintenanceVars], int], list[cp_model.LinearExprT]
+]
+"""Adds rules to a built model: (model, task variables per job, preventive-maintenance tasks, cost scale)
+-> extra objective terms (already multiplied by the cost scale). They join the cost objective, and a
+makespan objective in minutes of makespan. Re-planning uses it for the frozen window, plan stability
+and keeping maintenance out of the past."""
 
 
 def solve_schedule(
@@ -123,18 +129,15 @@ def solve_schedule(
     built = _build_model(request, jobs, available, makespan_cap, extensions)
     if hint:
         _add_hint(built, hint)
-    primary: cp_model.LinearExpr = built.makespan
-    if options.objective == Objective.WEIGHTED_TARDINESS and built.weighted_tardiness is not None:
-        primary = built.weighted_tardiness
+    primary, scale = _objective(built, options.objective)
     built.model.minimize(primary)
     solver = _solver(request, options.time_limit_seconds - (time.perf_counter() - started))
-    callback = _ProgressCallback(on_solution, built.weight_scale, options.objective) if on_solution else None
+    callback = _ProgressCallback(on_solution, scale) if on_solution else None
     with _StopWatch(solver, should_stop):
         code = solver.solve(built.model, callback)
     status = _STATUS.get(code, SolveStatus.ERROR)
     if makespan_cap is not None and hint and not status.has_solution:
         return _local_search_outcome(request, jobs, hint, makespan_cap, started, notes)
-    scale = built.weight_scale if options.objective == Objective.WEIGHTED_TARDINESS else 1
     objective = solver.objective_value / scale if status.has_solution else math.nan
     bound = solver.best_objective_bound / scale if status.has_solution else math.nan
     if status == SolveStatus.OPTIMAL and options.objective == Objective.WEIGHTED_TARDINESS:
@@ -216,11 +219,24 @@ def _build_model(
     model.add(makespan >= makespan_lower_bound(jobs))
     costs = scrap_cost(request, all_tasks) + risk_penalty(request, jobs, all_tasks, penalty_rates(request))
     scale = _weight_scale(request, jobs, has_costs=bool(costs) or bool(extensions))
-    for extend in extensions:
-        costs += extend(model, all_tasks, scale)
+    extension_costs = [term for extend in extensions for term in extend(model, all_tasks, maintenance, scale)]
+    costs += extension_costs
     tardiness = _weighted_tardiness(model, jobs, all_tasks, horizon, scale, request.options.late_cost_per_minute)
     objective = cp_model.LinearExpr.sum([tardiness, *costs]) if costs else tardiness
-    return _Model(model, all_tasks, makespan, objective, scale, maintenance)
+    return _Model(model, all_tasks, makespan, objective, scale, maintenance, extension_costs)
+
+
+def _objective(built: _Model, objective: Objective) -> tuple[cp_model.LinearExprT, int]:
+    """What CP-SAT minimises and the divisor that turns its value back into the objective's unit.
+
+    Weighted tardiness: the cost objective. Makespan: the makespan in minutes, plus the extensions'
+    costs (a re-plan's move costs) read in minutes of makespan, so that a move must shorten the
+    makespan by at least its cost."""
+    if objective == Objective.WEIGHTED_TARDINESS and built.weighted_tardiness is not None:
+        return built.weighted_tardiness, built.weight_scale
+    if built.extension_costs:
+        return built.weight_scale * built.makespan + cp_model.LinearExpr.sum(built.extension_costs), built.weight_scale
+    return built.makespan, 1
 
 
 def _task_variables(
@@ -421,10 +437,10 @@ class _StopWatch:
 class _ProgressCallback(cp_model.CpSolverSolutionCallback):
     """Reports each improving solution as (objective, bound, seconds elapsed)."""
 
-    def __init__(self, report: Callable[[float, float, float], None], scale: int, objective: Objective) -> None:
+    def __init__(self, report: Callable[[float, float, float], None], scale: int) -> None:
         super().__init__()
         self._report = report
-        self._scale = scale if objective == Objective.WEIGHTED_TARDINESS else 1
+        self._scale = scale
 
     def on_solution_callback(self) -> None:
         self._report(self.objective_value / self._scale, self.best_objective_bound / self._scale, self.wall_time)

@@ -8,7 +8,7 @@ import pytest
 
 from planner.checker import check_plan
 from planner.demo_factory import demo_request
-from planner.domain import PlanRequest
+from planner.domain import MachineRisk, Objective, PlanRequest, RiskPoint, RiskPolicy
 from planner.plan import create_plan
 from planner.replan import (
     DueDateChange,
@@ -33,7 +33,7 @@ def _solve(req: PlanRequest) -> PlanResult:
 
 def _checked(result: ReplanResult) -> ReplanResult:
     assert result.plan.status.has_solution, result.summary
-    assert check_plan(result.request, result.plan) == []
+    assert check_plan(result.request, result.plan, result.overdue_maintenance) == []
     assert all(change.reason for change in result.changes)
     return result
 
@@ -182,3 +182,65 @@ def test_bad_disruptions_are_reported_all_at_once() -> None:
     with pytest.raises(InvalidPlanRequest) as caught:
         replan(req, released, [RushOrder(order=order("R", "P", 0))], replan_at=0)
     assert [v.field for v in caught.value.violations] == ["disruptions[0].rush_order.quantity"]
+
+
+# M1's failure risk reaches 30 % at minute 300 (linear from 0 to 60 % at minute 600).
+RISKY_M1 = MachineRisk(machine_id="M1", curve=[RiskPoint(minute=600, probability=0.6)])
+
+
+def _with_maintenance(req: PlanRequest, risk: MachineRisk) -> PlanRequest:
+    options = req.options.model_copy(update={"risk_policy": RiskPolicy.PREVENTIVE_MAINTENANCE,
+                                             "maintenance_threshold": 0.3, "maintenance_minutes": 60})
+    return req.model_copy(update={"machine_risks": [risk], "options": options})
+
+
+def test_a_maintenance_task_is_never_placed_before_the_replan_time() -> None:
+    # M1 is idle until 100, when X is released. New telemetry at minute 50 says M1 needs maintenance by
+    # minute 300: the idle past would be the cheapest place for it, but it is the past.
+    req = request(["M1"], [product("P", ("cut", ["M1"], 1.0))], [order("X", "P", 100, due=200, release=100)],
+                  horizon=1000, time_limit=3.0)
+    released = _solve(req)
+    assert released.maintenance == []
+    result = _checked(replan(_with_maintenance(req, RISKY_M1), released, [DueDateChange(order_id="X", due=200)],
+                             replan_at=50))
+    (task,) = result.plan.maintenance
+    assert 50 <= task.start <= task.latest_start == 300
+    assert result.overdue_maintenance == {}
+
+
+def test_a_breakdown_past_the_maintenance_deadline_makes_the_deadline_soft() -> None:
+    # W (weight 5) keeps M1 busy until 100, so the plan puts maintenance between 100 and its deadline
+    # 300. M1 breaks down at 100 until 400: the deadline cannot be kept, and the re-plan still plans
+    # (a hard deadline made this model infeasible), with the task right after the repair.
+    req = _with_maintenance(request(["M1", "M2"], [product("P", ("cut", ["M1"], 1.0))],
+                                    [order("W", "P", 100, due=100, weight=5.0)], horizon=1000, time_limit=3.0),
+                            RISKY_M1)
+    released = _solve(req)
+    (planned,) = released.maintenance
+    assert 100 <= planned.start <= 300
+    result = _checked(replan(req, released, [MachineBreakdown(machine_id="M1", start=100, repair_end=400)],
+                             replan_at=100))
+    assert result.overdue_maintenance == {"M1": 100}
+    (task,) = result.plan.maintenance
+    assert task.start == 400 and task.latest_start == 300
+    assert "overdue" in task.reason and "M1 broke down" in task.reason
+    late = result.plan.model_copy(update={"maintenance": [task.model_copy(update={"start": 90, "end": 150})]})
+    assert any("maintenance of M1" in p for p in check_plan(result.request, late, result.overdue_maintenance))
+
+
+def test_a_makespan_replan_moves_work_only_when_the_shorter_makespan_pays_for_it() -> None:
+    # Released: A (100) on one machine, B and C (60 each) on the other, makespan 120. A rush order of 80
+    # units ends at 180 at the earliest without moving anything; putting C after A and the rush order
+    # after B ends at 160, at the price of one move and one machine change.
+    req = request(["M1", "M2"], [product("P", ("cut", ["M1", "M2"], 1.0))],
+                  [order("A", "P", 100), order("B", "P", 60), order("C", "P", 60)],
+                  objective=Objective.MAKESPAN, time_limit=3.0)
+    released = _solve(req)
+    assert released.kpis is not None and released.kpis.makespan_minutes == 120
+    rush = [RushOrder(order=order("R", "P", 80))]
+    dear = _checked(replan(req, released, rush, replan_at=0, move_cost=100.0, machine_change_cost=100.0))
+    assert dear.unchanged == 3 and [c.change for c in dear.changes] == ["ADDED"]
+    assert dear.plan.kpis is not None and dear.plan.kpis.makespan_minutes >= 180
+    cheap = _checked(replan(req, released, rush, replan_at=0, move_cost=1.0, machine_change_cost=1.0))
+    assert cheap.plan.kpis is not None and cheap.plan.kpis.makespan_minutes == 160
+    assert cheap.unchanged < 3
