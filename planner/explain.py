@@ -70,7 +70,8 @@ def _hours(minutes: float, locale: str) -> str:
     return f"{value}시간" if locale == "ko" else f"{value} h"
 
 
-def _when(request: PlanRequest, minute: int) -> str:
+def local_time(request: PlanRequest, minute: int) -> str:
+    """Local plant time of a plan minute in the request's locale: 'Wed 04 Mar 10:00' or '03월 04일 10:00'."""
     moment: datetime = request.options.plan_start + timedelta(minutes=minute + request.factory.utc_offset_minutes)
     if request.options.locale == "ko":
         return moment.strftime("%m월 %d일 %H:%M")
@@ -118,7 +119,7 @@ def _due_date_infeasible(request: PlanRequest, job: Job, available: dict[str, li
     longest = max(job.tasks, key=lambda t: t.shortest)
     machine = min(longest.alternatives, key=lambda a: a.duration).machine_id
     values = {"order": job.order.id, "ops": len(job.tasks), "work": _hours(job.min_work, request.options.locale),
-              "earliest": _when(request, earliest), "machine": machine,
+              "earliest": local_time(request, earliest), "machine": machine,
               "customer": job.order.customer or TEXT[request.options.locale]["customer"]}
     return LateOrderExplanation(
         order_id=job.order.id, minutes_late=result.tardiness, reason_code="DUE_DATE_INFEASIBLE",
@@ -133,8 +134,8 @@ def _release_too_late(request: PlanRequest, job: Job, result: OrderResult) -> La
         return None
     needed = release + job.min_work - job.order.due
     locale = request.options.locale
-    values = {"order": job.order.id, "release": _when(request, release), "work": _hours(job.min_work, locale),
-              "due": _when(request, job.order.due), "hours": _hours(math.ceil(needed / 60) * 60, locale),
+    values = {"order": job.order.id, "release": local_time(request, release), "work": _hours(job.min_work, locale),
+              "due": local_time(request, job.order.due), "hours": _hours(math.ceil(needed / 60) * 60, locale),
               "saves": _hours(min(needed, result.tardiness), locale)}
     return LateOrderExplanation(
         order_id=job.order.id, minutes_late=result.tardiness, reason_code="RELEASE_TOO_LATE",
@@ -186,8 +187,8 @@ def _maintenance_explanation(request: PlanRequest, job: Job, op: ScheduledOperat
     reason, minutes, start, end = downtime[0]
     locale = request.options.locale
     values = {"order": job.order.id, "wait": _hours(wait, locale), "machine": op.machine_id,
-              "what": f"{reason} ({_when(request, start)} - {_when(request, end)})", "what_short": reason,
-              "after": _when(request, op.end), "saves": _hours(min(minutes, result.tardiness), locale)}
+              "what": f"{reason} ({local_time(request, start)} - {local_time(request, end)})", "what_short": reason,
+              "after": local_time(request, op.end), "saves": _hours(min(minutes, result.tardiness), locale)}
     return LateOrderExplanation(
         order_id=job.order.id, minutes_late=result.tardiness, reason_code="MAINTENANCE_OR_RISK",
         reason=_format(request, "maintenance", **values), machine_id=op.machine_id,

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import Annotated, Literal
 
 from ortools.sat.python import cp_model
@@ -41,7 +40,8 @@ from ortools.util.python.sorted_interval_list import Domain
 from pydantic import BaseModel, ConfigDict, Field
 
 from planner.calendar import availability_by_machine
-from planner.domain import Order, PlanRequest, TimeWindow
+from planner.domain import Objective, Order, PlanRequest, TimeWindow
+from planner.explain import local_time
 from planner.plan import create_plan
 from planner.risk import MaintenanceRequirement, maintenance_requirements, planning_availability
 from planner.rules import MaintenanceVars, TaskVars
@@ -50,6 +50,79 @@ from planner.solution import PlanResult, ScheduledMaintenance, ScheduledOperatio
 from planner.validation import InvalidPlanRequest, Violation, find_violations
 
 logger = logging.getLogger(__name__)
+
+TEXT = {
+    "en": {
+        "down": "{machine} broken down from {start} {until}",
+        "until": "until {end}",
+        "until_unknown": "until further notice",
+        "interrupted": "{down}: interrupted, redone in full",
+        "previous_redone": "its previous operation must be redone or moved first",
+        "frozen_released": "in the frozen window, but {machine} is not available then any more: released",
+        "removed": "the order is no longer in the plan",
+        "rush": "rush order {order}",
+        "rework": "rework of {quantity} scrapped units of {source}",
+        "previous_ends": "its previous operation {operation} now ends {end}",
+        "due_changed": "due date of {order} changed to {due}",
+        "made_room": "made room on {machine} for {order} ({operation})",
+        "resequenced_tardiness": "re-sequenced to reduce weighted lateness after {after}",
+        "resequenced_makespan": "re-sequenced to shorten the makespan after {after}",
+        "part_breakdown": "the breakdown of {machine} at {start}",
+        "part_rush": "rush order {order}",
+        "part_scrap": "{quantity} scrapped units of {order}",
+        "part_due": "the new due date of {order}",
+        "part_none": "re-planning",
+        "summary": "Re-planned after {after}: {count} operation changes{detail}, {unchanged} operations unchanged; "
+                   "{measure} {before:.0f} -> {now:.0f} min.",
+        "measure_tardiness": "weighted lateness",
+        "measure_makespan": "makespan",
+        "detail": " ({parts})",
+        "kind_MOVED": "{n} moved", "kind_MACHINE_CHANGED": "{n} machine changed", "kind_ADDED": "{n} added",
+        "kind_REMOVED": "{n} removed",
+        "no_replan": "No re-plan ({status}): {reasons}",
+        "overdue": "{reason}; overdue: its deadline {deadline} could not be kept ({cause})",
+        "cause_breakdown": "{machine} broke down",
+        "cause_passed": "the deadline had passed at the re-plan",
+    },
+    "ko": {
+        "down": "{machine} 고장({start}부터 {until})",
+        "until": "{end}까지",
+        "until_unknown": "복구 시점 미정",
+        "interrupted": "{down}: 가공 중 중단되어 처음부터 다시 가공",
+        "previous_redone": "앞 공정을 다시 하거나 먼저 옮겨야 함",
+        "frozen_released": "고정 구간에 있으나 그때 {machine}을(를) 더 이상 쓸 수 없어 해제됨",
+        "removed": "주문이 더 이상 계획에 없음",
+        "rush": "긴급 주문 {order}",
+        "rework": "{source}의 불량 {quantity}개 재작업",
+        "previous_ends": "앞 공정 {operation}이(가) 이제 {end}에 끝남",
+        "due_changed": "{order}의 납기가 {due}(으)로 변경됨",
+        "made_room": "{machine}에서 {order}({operation})의 자리를 만들기 위해 이동",
+        "resequenced_tardiness": "{after} 이후 가중 지연을 줄이도록 순서 조정",
+        "resequenced_makespan": "{after} 이후 전체 완료 시간을 줄이도록 순서 조정",
+        "part_breakdown": "{machine} 고장({start})",
+        "part_rush": "긴급 주문 {order}",
+        "part_scrap": "{order}의 불량 {quantity}개",
+        "part_due": "{order}의 납기 변경",
+        "part_none": "재계획",
+        "summary": "{after} 이후 재계획: 공정 변경 {count}건{detail}, 변경 없는 공정 {unchanged}건; "
+                   "{measure} {before:.0f} -> {now:.0f}분.",
+        "measure_tardiness": "가중 지연",
+        "measure_makespan": "전체 완료 시간",
+        "detail": "({parts})",
+        "kind_MOVED": "이동 {n}", "kind_MACHINE_CHANGED": "설비 변경 {n}", "kind_ADDED": "추가 {n}",
+        "kind_REMOVED": "삭제 {n}",
+        "no_replan": "재계획 불가({status}): {reasons}",
+        "overdue": "{reason}; 지연: 기한 {deadline}을(를) 지킬 수 없음({cause})",
+        "cause_breakdown": "{machine} 고장",
+        "cause_passed": "재계획 시점에 이미 기한이 지남",
+    },
+}
+"""Change reasons and the summary, in the request's locale (as `planner.explain.TEXT`)."""
+
+
+def _text(request: PlanRequest, key: str, **values: object) -> str:
+    return TEXT[request.options.locale][key].format(**values)
+
 
 OperationKey = tuple[str, int]
 """(order id, operation index)."""
@@ -140,7 +213,8 @@ def replan(request: PlanRequest, released: PlanResult, disruptions: Sequence[Dis
         update={"explain_predictions": False})})
     plan = create_plan(solve_request, hint=hint, extensions=[stability])
     if not plan.status.has_solution:
-        summary = f"No re-plan ({plan.status.value.lower()}): " + "; ".join(plan.infeasibility_reasons)
+        summary = _text(new_request, "no_replan", status=plan.status.value.lower(),
+                        reasons="; ".join(plan.infeasibility_reasons))
         return ReplanResult(plan=plan, request=new_request, changes=[], unchanged=0, summary=summary)
     plan = _mark_overdue(plan, overdue, broken_down, new_request)
     context = _Context(new_request, disruptions, reasons)
@@ -285,9 +359,9 @@ def kept_operations(
         elif placed.start >= frozen_end:
             continue
         elif placed.operation_index > 0 and (placed.order_id, placed.operation_index - 1) not in kept:
-            reasons[key] = "its previous operation must be redone or moved first"
+            reasons[key] = _text(request, "previous_redone")
         elif placed.start >= replan_at and not _fits(placed, available):
-            reasons[key] = f"in the frozen window, but {placed.machine_id} is not available then any more: released"
+            reasons[key] = _text(request, "frozen_released", machine=placed.machine_id)
         else:
             kept[key] = (placed.machine_id, placed.start)
     return kept, reasons
@@ -374,10 +448,10 @@ def _mark_overdue(plan: PlanResult, overdue: dict[str, int], broken_down: set[st
     tasks = []
     for task in plan.maintenance:
         if task.machine_id in overdue and task.start > task.latest_start:
-            cause = (f"{task.machine_id} broke down" if task.machine_id in broken_down
-                     else "the deadline had passed at the re-plan")
-            task = task.model_copy(update={"reason": f"{task.reason}; overdue: its deadline "
-                                                     f"{when(request, task.latest_start)} could not be kept ({cause})"})
+            cause = (_text(request, "cause_breakdown", machine=task.machine_id) if task.machine_id in broken_down
+                     else _text(request, "cause_passed"))
+            task = task.model_copy(update={"reason": _text(request, "overdue", reason=task.reason, cause=cause,
+                                                           deadline=local_time(request, task.latest_start))})
         tasks.append(task)
     return plan.model_copy(update={"maintenance": tasks})
 
@@ -419,21 +493,20 @@ class _Context:
         self.rush = {d.order.id for d in disruptions if isinstance(d, RushOrder)}
 
     def when(self, minute: int) -> str:
-        return when(self.request, minute)
+        return local_time(self.request, minute)
 
-
-def when(request: PlanRequest, minute: int) -> str:
-    """Local plant time of a plan minute, e.g. 'Wed 04 Mar 10:00'."""
-    moment = request.options.plan_start + timedelta(minutes=minute + request.factory.utc_offset_minutes)
-    return moment.strftime("%a %d %b %H:%M")
+    def text(self, key: str, **values: object) -> str:
+        return _text(self.request, key, **values)
 
 
 def _breakdown_reason(request: PlanRequest, placed: ScheduledOperation, breakdown: MachineBreakdown) -> str:
     repair_end = breakdown.repair_end
-    until = f"until {when(request, repair_end)}" if repair_end is not None else "until further notice"
-    down = f"{breakdown.machine_id} broken down from {when(request, breakdown.start)} {until}"
+    until = (_text(request, "until", end=local_time(request, repair_end)) if repair_end is not None
+             else _text(request, "until_unknown"))
+    down = _text(request, "down", machine=breakdown.machine_id, start=local_time(request, breakdown.start),
+                 until=until)
     if placed.start < breakdown.start:
-        return f"{down}: interrupted, redone in full"
+        return _text(request, "interrupted", down=down)
     return down
 
 
@@ -451,7 +524,7 @@ def plan_changes(released: PlanResult, plan: PlanResult, context: _Context) -> l
             changes.append(_change(placed, before, kind, _move_reason(context, before, placed, new)))
     for key, before in sorted(old.items()):
         if key not in new:
-            changes.append(_change(before, None, "REMOVED", "the order is no longer in the plan"))
+            changes.append(_change(before, None, "REMOVED", context.text("removed")))
     return changes
 
 
@@ -470,10 +543,9 @@ def _change(placed: ScheduledOperation, before: ScheduledOperation | None, kind:
 
 def _added_reason(context: _Context, placed: ScheduledOperation) -> str:
     if placed.order_id in context.rush:
-        return f"rush order {placed.order_id}"
+        return context.text("rush", order=placed.order_id)
     order = next(o for o in context.request.orders if o.id == placed.order_id)
-    source = placed.order_id.rsplit("-rework", 1)[0]
-    return f"rework of {order.quantity} scrapped units of {source}"
+    return context.text("rework", quantity=order.quantity, source=placed.order_id.rsplit("-rework", 1)[0])
 
 
 def _move_reason(context: _Context, before: ScheduledOperation, placed: ScheduledOperation,
@@ -484,37 +556,46 @@ def _move_reason(context: _Context, before: ScheduledOperation, placed: Schedule
         return context.reasons[key]
     previous = new.get((placed.order_id, placed.operation_index - 1))
     if previous is not None and previous.end > before.start:
-        return f"its previous operation {previous.operation_id} now ends {context.when(previous.end)}"
+        return context.text("previous_ends", operation=previous.operation_id, end=context.when(previous.end))
     if placed.order_id in context.due_changes:
-        return f"due date of {placed.order_id} changed to {context.when(context.due_changes[placed.order_id])}"
+        due = context.when(context.due_changes[placed.order_id])
+        return context.text("due_changed", order=placed.order_id, due=due)
     taker = next((a for a in new.values() if a.machine_id == before.machine_id and a.start < before.end
                   and a.end > before.start and (a.order_id, a.operation_index) != key), None)
     if taker is not None:
-        return f"made room on {before.machine_id} for {taker.order_id} ({taker.operation_id})"
-    return f"re-sequenced to reduce weighted lateness after {_disruption_summary(context)}"
+        return context.text("made_room", machine=before.machine_id, order=taker.order_id, operation=taker.operation_id)
+    objective = "makespan" if context.request.options.objective == Objective.MAKESPAN else "tardiness"
+    return context.text(f"resequenced_{objective}", after=_disruption_summary(context))
 
 
 def _disruption_summary(context: _Context) -> str:
     parts = []
     for disruption in context.disruptions:
         if isinstance(disruption, MachineBreakdown):
-            parts.append(f"the breakdown of {disruption.machine_id} at {context.when(disruption.start)}")
+            parts.append(context.text("part_breakdown", machine=disruption.machine_id,
+                                      start=context.when(disruption.start)))
         elif isinstance(disruption, RushOrder):
-            parts.append(f"rush order {disruption.order.id}")
+            parts.append(context.text("part_rush", order=disruption.order.id))
         elif isinstance(disruption, ScrappedLot):
-            parts.append(f"{disruption.scrapped_quantity} scrapped units of {disruption.order_id}")
+            parts.append(context.text("part_scrap", quantity=disruption.scrapped_quantity, order=disruption.order_id))
         else:
-            parts.append(f"the new due date of {disruption.order_id}")
-    return ", ".join(parts) if parts else "re-planning"
+            parts.append(context.text("part_due", order=disruption.order_id))
+    return ", ".join(parts) if parts else context.text("part_none")
 
 
 def _summary(context: _Context, released: PlanResult, plan: PlanResult, changes: Sequence[PlanChange],
              unchanged: int) -> str:
     counts = {kind: sum(c.change == kind for c in changes) for kind in ("MOVED", "MACHINE_CHANGED", "ADDED",
                                                                          "REMOVED")}
-    detail = ", ".join(f"{n} {kind.lower().replace('_', ' ')}" for kind, n in counts.items() if n)
-    before = released.kpis.weighted_tardiness_minutes if released.kpis else 0.0
-    after = plan.kpis.weighted_tardiness_minutes if plan.kpis else 0.0
-    return (f"Re-planned after {_disruption_summary(context)}: {len(changes)} operation changes"
-            f"{f' ({detail})' if detail else ''}, {unchanged} operations unchanged; weighted lateness "
-            f"{before:.0f} -> {after:.0f} min.")
+    parts = ", ".join(context.text(f"kind_{kind}", n=n) for kind, n in counts.items() if n)
+    makespan = context.request.options.objective == Objective.MAKESPAN
+
+    def measure(result: PlanResult) -> float:
+        if result.kpis is None:
+            return 0.0
+        return result.kpis.makespan_minutes if makespan else result.kpis.weighted_tardiness_minutes
+
+    return context.text("summary", after=_disruption_summary(context), count=len(changes),
+                        detail=context.text("detail", parts=parts) if parts else "", unchanged=unchanged,
+                        measure=context.text("measure_makespan" if makespan else "measure_tardiness"),
+                        before=measure(released), now=measure(plan))

@@ -143,7 +143,7 @@ def solve_schedule(
     if status == SolveStatus.OPTIMAL and options.objective == Objective.WEIGHTED_TARDINESS:
         solver, notes = _second_phase(built, solver, request, started, notes)
     assignments = _read(built, solver) if status.has_solution else []
-    maintenance = _read_maintenance(built, solver) if status.has_solution else []
+    maintenance = _read_maintenance(built, solver, options.locale) if status.has_solution else []
     stats = SolveStats(
         solver="cp-sat",
         solver_version=ortools_version,
@@ -394,7 +394,13 @@ def _read(built: _Model, solver: cp_model.CpSolver) -> list[ScheduledOperation]:
     return sorted(placed, key=lambda a: (a.machine_id, a.start))
 
 
-def _read_maintenance(built: _Model, solver: cp_model.CpSolver) -> list[ScheduledMaintenance]:
+MAINTENANCE_REASON = {
+    "en": "preventive maintenance before the failure risk reaches {risk:.0%}",
+    "ko": "고장 위험이 {risk:.0%}에 이르기 전 예방 정비",
+}
+
+
+def _read_maintenance(built: _Model, solver: cp_model.CpSolver, locale: str) -> list[ScheduledMaintenance]:
     placed = []
     for task in built.maintenance:
         start = solver.value(task.start)
@@ -402,7 +408,7 @@ def _read_maintenance(built: _Model, solver: cp_model.CpSolver) -> list[Schedule
         placed.append(ScheduledMaintenance(
             machine_id=requirement.machine_id, start=start, end=start + requirement.minutes,
             latest_start=requirement.latest_start,
-            reason=f"preventive maintenance before the failure risk reaches {requirement.risk_at_deadline:.0%}",
+            reason=MAINTENANCE_REASON[locale].format(risk=requirement.risk_at_deadline),
         ))
     return placed
 

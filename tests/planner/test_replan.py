@@ -11,6 +11,7 @@ from planner.demo_factory import demo_request
 from planner.domain import MachineRisk, Objective, PlanRequest, RiskPoint, RiskPolicy
 from planner.plan import create_plan
 from planner.replan import (
+    TEXT,
     DueDateChange,
     MachineBreakdown,
     ReplanResult,
@@ -244,3 +245,36 @@ def test_a_makespan_replan_moves_work_only_when_the_shorter_makespan_pays_for_it
     cheap = _checked(replan(req, released, rush, replan_at=0, move_cost=1.0, machine_change_cost=1.0))
     assert cheap.plan.kpis is not None and cheap.plan.kpis.makespan_minutes == 160
     assert cheap.unchanged < 3
+    assert cheap.summary.endswith("makespan 120 -> 160 min.")
+
+
+def _hangul(text: str) -> bool:
+    return any("\uac00" <= character <= "\ud7a3" for character in text)
+
+
+def test_korean_requests_get_korean_change_reasons_summary_and_maintenance_reasons() -> None:
+    req = _with_maintenance(request(["M1", "M2"], [product("P", ("cut", ["M1", "M2"], 1.0))],
+                                    [order("W", "P", 100, due=100, weight=5.0), order("V", "P", 100, due=300)],
+                                    horizon=1000, time_limit=3.0), RISKY_M1)
+    req = req.model_copy(update={"options": req.options.model_copy(update={"locale": "ko"})})
+    released = _solve(req)
+    running = next(a for a in released.assignments if a.machine_id == "M1" and a.start == 0)
+    result = _checked(replan(req, released, [MachineBreakdown(machine_id="M1", start=50, repair_end=400)],
+                             replan_at=50))
+    redone = next(c for c in result.changes if c.order_id == running.order_id)
+    assert redone.reason.startswith("M1 고장(") and "처음부터 다시 가공" in redone.reason
+    assert all(_hangul(c.reason) for c in result.changes)
+    assert result.summary.startswith("M1 고장(") and "재계획" in result.summary
+    (task,) = result.plan.maintenance
+    assert task.reason.startswith("고장 위험이 30%에 이르기 전 예방 정비") and "지연: 기한" in task.reason
+
+
+def test_every_change_reason_has_a_korean_text_with_the_same_values() -> None:
+    from string import Formatter
+
+    def fields(text: str) -> set[str]:
+        return {name for _, name, _, _ in Formatter().parse(text) if name}
+
+    assert TEXT["ko"].keys() == TEXT["en"].keys()
+    for key, english in TEXT["en"].items():
+        assert fields(TEXT["ko"][key]) == fields(english), key
