@@ -77,7 +77,8 @@ class ExtraWorkingTime(_Delta):
 class DemandScale(_Delta):
     kind: Literal["demand_scale"] = "demand_scale"
     product_id: str | None = Field(default=None, description="Only this product's orders; None = every order.")
-    factor: float = Field(description="Multiplies quantities (rounded up), > 0; 1.2 is demand +20 %.")
+    factor: float = Field(description="Multiplies order quantities (rounded up) and the demand forecasts' quantiles, "
+                                      "> 0; 1.2 is demand +20 %.")
 
 
 class SetRiskPolicy(_Delta):
@@ -261,7 +262,10 @@ def _demand_scale(request: PlanRequest, delta: DemandScale, path: str) -> _Appli
         return request, problems
     orders = [o.model_copy(update={"quantity": scaled_quantity(o.quantity, delta.factor)})
               if delta.product_id in (None, o.product_id) else o for o in request.orders]
-    return request.model_copy(update={"orders": orders}), []
+    forecasts = [f.model_copy(update={"quantiles": [q.model_copy(update={"value": q.value * delta.factor})
+                                                    for q in f.quantiles]})
+                 if delta.product_id in (None, f.product_id) else f for f in request.demand_forecasts]
+    return request.model_copy(update={"orders": orders, "demand_forecasts": forecasts}), []
 
 
 def _risk_policy(request: PlanRequest, delta: SetRiskPolicy, path: str) -> _Applied:

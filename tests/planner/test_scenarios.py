@@ -13,8 +13,10 @@ from strategies import plan_requests
 from planner.calendar import availability_by_machine
 from planner.checker import check_plan
 from planner.domain import (
+    DemandForecast,
     Machine,
     PlanRequest,
+    QuantileValue,
     RiskPolicy,
     Shift,
     ShiftCalendar,
@@ -81,6 +83,18 @@ def test_demand_scale_rounds_up_and_can_target_one_product() -> None:
     assert scaled_quantity(100, 1.2) == 120 and scaled_quantity(33, 1.2) == 40
     scaled = apply_deltas(_base(), [DemandScale(product_id="Q", factor=1.5)])
     assert [o.quantity for o in scaled.orders] == [100, 100, 75]
+
+
+def test_demand_scale_also_scales_the_demand_forecasts_of_the_products_it_names() -> None:
+    forecasts = [DemandForecast(product_id=p, bucket=0, quantiles=[QuantileValue(level=0.1, value=40.0),
+                                                                   QuantileValue(level=0.9, value=80.0)])
+                 for p in ("P", "Q")]
+    base = _base().model_copy(update={"demand_forecasts": forecasts})
+    only_q = apply_deltas(base, [DemandScale(product_id="Q", factor=1.5)])
+    assert [[q.value for q in f.quantiles] for f in only_q.demand_forecasts] == [[40.0, 80.0], [60.0, 120.0]]
+    every = apply_deltas(base, [DemandScale(factor=0.5)])
+    assert [f.at(0.5) for f in every.demand_forecasts] == [30.0, 30.0]
+    assert [f.at(0.5) for f in base.demand_forecasts] == [60.0, 60.0]
 
 
 def test_each_delta_changes_what_it_names() -> None:
