@@ -253,15 +253,17 @@ def _hangul(text: str) -> bool:
 
 
 def test_korean_requests_get_korean_change_reasons_summary_and_maintenance_reasons() -> None:
-    req = _with_maintenance(request(["M1", "M2"], [product("P", ("cut", ["M1", "M2"], 1.0))],
-                                    [order("W", "P", 100, due=100, weight=5.0), order("V", "P", 100, due=300)],
+    # W can only run on M1 and is on time only from 0; the breakdown at 50 interrupts it.
+    products = [product("P", ("cut", ["M1"], 1.0)), product("Q", ("cut", ["M2"], 1.0))]
+    req = _with_maintenance(request(["M1", "M2"], products, [order("W", "P", 100, due=100, weight=5.0),
+                                                             order("V", "Q", 100, due=300)],
                                     horizon=1000, time_limit=3.0), RISKY_M1)
     req = req.model_copy(update={"options": req.options.model_copy(update={"locale": "ko"})})
     released = _solve(req)
-    running = next(a for a in released.assignments if a.machine_id == "M1" and a.start == 0)
+    assert _placements(released)[("W", 0)].start == 0
     result = _checked(replan(req, released, [MachineBreakdown(machine_id="M1", start=50, repair_end=400)],
                              replan_at=50))
-    redone = next(c for c in result.changes if c.order_id == running.order_id)
+    redone = next(c for c in result.changes if c.order_id == "W")
     assert redone.reason.startswith("M1 고장(") and "처음부터 다시 가공" in redone.reason
     assert all(_hangul(c.reason) for c in result.changes)
     assert result.summary.startswith("M1 고장(") and "재계획" in result.summary
