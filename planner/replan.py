@@ -204,9 +204,8 @@ def replan(request: PlanRequest, released: PlanResult, disruptions: Sequence[Dis
     kept, reasons = kept_operations(new_request, released, breakdowns, replan_at, frozen_minutes)
     kept_pm = kept_maintenance(released, breakdowns, replan_at, frozen_minutes)
     broken_down = {b.machine_id for b in breakdowns}
-    overdue = {r.machine_id: replan_at for r in maintenance_requirements(new_request)
-               if r.machine_id not in kept_pm and _soft_deadline(r, broken_down, replan_at)}
-    stability = plan_stability(new_request, kept, kept_pm, broken_down, previous, replan_at, move_cost,
+    overdue = soft_maintenance_deadlines(maintenance_requirements(new_request), kept_pm, broken_down, replan_at)
+    stability = plan_stability(new_request, kept, kept_pm, overdue, previous, replan_at, move_cost,
                                machine_change_cost)
     hint: Hint = {key: placement for key, placement in previous.items() if key not in reasons}
     solve_request = new_request.model_copy(update={"options": new_request.options.model_copy(
@@ -391,7 +390,7 @@ def _fits(placed: ScheduledOperation, available: dict[str, list[tuple[int, int]]
 
 
 def plan_stability(request: PlanRequest, kept: dict[OperationKey, Placement], kept_pm: dict[str, int],
-                   broken_down: set[str], previous: dict[OperationKey, Placement], replan_at: int, move_cost: float,
+                   overdue: dict[str, int], previous: dict[OperationKey, Placement], replan_at: int, move_cost: float,
                    machine_change_cost: float) -> ModelExtension:
     """The re-plan's rules as a model extension (see `kept_operations`, `kept_maintenance`,
     `maintenance_not_in_the_past` and `stability_costs`)."""
@@ -400,8 +399,8 @@ def plan_stability(request: PlanRequest, kept: dict[OperationKey, Placement], ke
         terms: list[cp_model.LinearExprT] = []
         for task in maintenance:
             machine_id = task.requirement.machine_id
-            terms += maintenance_not_in_the_past(model, request, task, kept_pm.get(machine_id), broken_down,
-                                                 replan_at, scale)
+            terms += maintenance_not_in_the_past(model, request, task, kept_pm.get(machine_id),
+                                                 machine_id in overdue, replan_at, scale)
         for job_vars in tasks:
             for variables in job_vars:
                 key = (variables.task.order_id, variables.task.index)
@@ -418,16 +417,16 @@ def plan_stability(request: PlanRequest, kept: dict[OperationKey, Placement], ke
 
 
 def maintenance_not_in_the_past(model: cp_model.CpModel, request: PlanRequest, task: MaintenanceVars,
-                                kept_start: int | None, broken_down: set[str], replan_at: int,
+                                kept_start: int | None, soft_deadline: bool, replan_at: int,
                                 scale: int) -> list[cp_model.LinearExprT]:
     """Hard: a kept maintenance task stays; any other starts at or after the re-plan time, before its
-    deadline. Soft instead of that deadline, when it has passed or the machine broke down: each minute
-    past it costs like an order's lateness at weight 1."""
+    deadline. With `soft_deadline` (see `soft_maintenance_deadlines`) each minute past the deadline
+    costs like an order's lateness at weight 1 instead."""
     if kept_start is not None:
         model.add(task.start == kept_start)
         return []
     latest = task.requirement.latest_start
-    if not _soft_deadline(task.requirement, broken_down, replan_at):
+    if not soft_deadline:
         model.add(task.start >= replan_at)
         return []
     # The start domain [0, latest] could make the model infeasible (a repair past the deadline).
@@ -438,9 +437,12 @@ def maintenance_not_in_the_past(model: cp_model.CpModel, request: PlanRequest, t
     return [round(request.options.late_cost_per_minute * scale) * overdue]
 
 
-def _soft_deadline(requirement: MaintenanceRequirement, broken_down: set[str], replan_at: int) -> bool:
-    """A re-plan cannot promise a maintenance deadline that has passed, nor one on a broken-down machine."""
-    return requirement.latest_start < replan_at or requirement.machine_id in broken_down
+def soft_maintenance_deadlines(requirements: Sequence[MaintenanceRequirement], kept_pm: dict[str, int],
+                               broken_down: set[str], replan_at: int) -> dict[str, int]:
+    """Machine id -> re-plan time, for each maintenance task that is not kept and whose deadline a re-plan
+    cannot promise: it has passed, or the machine broke down (its repair may run past it)."""
+    return {r.machine_id: replan_at for r in requirements
+            if r.machine_id not in kept_pm and (r.latest_start < replan_at or r.machine_id in broken_down)}
 
 
 def _mark_overdue(plan: PlanResult, overdue: dict[str, int], broken_down: set[str], request: PlanRequest) -> PlanResult:
