@@ -1,13 +1,15 @@
 """Remaining useful life from sensor histories: the risk model's variant for machines with sensor logs.
 
 Benchmarked on NASA C-MAPSS FD001 with the usual protocol: the 14 informative sensors, min-max scaled
-to [-1, 1] on the training units and exponentially smoothed over cycles, windows of 30
-cycles, a piecewise-linear target capped at 125 cycles, the deep CNN of Li, Ding & Sun (2018) over the
-window, several seeds averaged. The members train for a fixed number of epochs on *all* training
-units; that number and every other setting were chosen by `validate_rul`, which holds out training
-units and scores them the way the official test set is scored (each held-out unit cut after every
-cycle, the last window of each cut predicted, RMSE against the uncapped remaining life over the cuts
-within 150 cycles of failure, the span of the official truth). The official test units are only predicted.
+to [-1, 1] on the training units, windows of 30 cycles, a piecewise-linear target capped at 125 cycles,
+the deep CNN of Li, Ding & Sun (2018) over the window, several seeds averaged. Beyond the paper, two
+inputs that only look back from the cut: each sensor's drift from the unit's mean over its first 30
+cycles, and the unit's age (cycle number), so the network sees the damage so far and the time it took.
+The members train for a fixed number of epochs on *all* training units; that number and every other
+setting were chosen by `validate_rul`, which holds out training units and scores them the way the
+official test set is scored (each held-out unit cut after every cycle, the last window of each cut
+predicted, RMSE against the uncapped remaining life over the cuts within 150 cycles of failure, the
+span of the official truth). The official test units are only predicted.
 
     python -m forecaster.rul --data-dir ../shared/benchmarks/manufacturing --threads 1
 
@@ -55,6 +57,8 @@ class RulSettings:
         baseline_cycles: when > 0, 14 more channels: the smoothed sensors minus their mean over the unit's
             first `baseline_cycles` cycles (each engine's own initial wear); at most `window`, so every
             cut and test unit (31 cycles or more) has them without looking past its last cycle.
+        age_channel: one more channel, the cycle number divided by 100 (how long the engine has run: a
+            unit that still looks healthy late in its life is nearer failure than a young one that looks the same).
         filters: filters of the four wide convolution layers.
         kernel: kernel length (cycles) of those layers.
         dropout: dropout before the dense layer.
@@ -69,15 +73,16 @@ class RulSettings:
 
     window: int = 30
     rul_cap: float = 125.0
-    smoothing: float = 0.05
+    smoothing: float = 1.0
     debias: bool = False
-    baseline_cycles: int = 0
+    baseline_cycles: int = 30
+    age_channel: bool = True
     filters: int = 10
     kernel: int = 10
     dropout: float = 0.5
     members: int = 3
     batch_size: int = 512
-    epochs: int = 100
+    epochs: int = 50
     learning_rate: float = 1e-3
     weight_decay: float = 1e-4
     lr_drop_epoch: int | None = None
@@ -155,12 +160,14 @@ def unit_features(unit_rows: np.ndarray, bounds: Bounds, smoothing: float, debia
 
 
 def _channels(unit_rows: np.ndarray, bounds: Bounds, settings: RulSettings) -> np.ndarray:
-    """`unit_features`, plus the drift from the unit's own start when `baseline_cycles` > 0: [T, S or 2S]."""
+    """`unit_features`, plus the drift from the unit's own start when `baseline_cycles` > 0 and the age: [T, C]."""
     features = unit_features(unit_rows, bounds, settings.smoothing, settings.debias)
-    if settings.baseline_cycles <= 0:
-        return features
-    start = unit_features(unit_rows[: settings.baseline_cycles], bounds, 1.0).mean(axis=0)
-    return np.hstack([features, features - start])
+    if settings.baseline_cycles > 0:
+        start = unit_features(unit_rows[: settings.baseline_cycles], bounds, 1.0).mean(axis=0)
+        features = np.hstack([features, features - start])
+    if settings.age_channel:
+        features = np.hstack([features, (unit_rows[:, 1:2] / 100.0).astype(np.float32)])
+    return features
 
 
 def _units(rows: np.ndarray) -> list[np.ndarray]:

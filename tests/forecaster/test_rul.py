@@ -25,7 +25,8 @@ from forecaster.rul import (
     validate_rul,
 )
 
-TINY = RulSettings(window=6, rul_cap=20.0, filters=3, kernel=3, members=2, batch_size=64, epochs=2)
+TINY = RulSettings(window=6, rul_cap=20.0, smoothing=0.05, baseline_cycles=0, age_channel=False, filters=3, kernel=3,
+                   members=2, batch_size=64, epochs=2)
 
 
 def _units(count: int = 8, seed: int = 0) -> np.ndarray:
@@ -65,6 +66,21 @@ def test_baseline_channels_see_no_cycle_after_the_cut() -> None:
         assert np.allclose(windows[cut], last_windows(rows[:observed], bounds, settings)[0])
     with pytest.raises(ValueError, match="baseline_cycles"):
         replace(TINY, baseline_cycles=TINY.window + 1)
+
+
+def test_age_channel_is_the_cycle_number_and_follows_the_baseline_channels() -> None:
+    rows = _units(2)
+    settings = replace(TINY, baseline_cycles=TINY.window, age_channel=True)
+    bounds = scaler(rows)
+    windows, _ = every_cut(rows, bounds, settings)
+    assert windows.shape[2] == 2 * len(SENSOR_COLUMNS) + 1
+    first_life = int((rows[:, 0] == 1).sum())
+    for cut, observed in enumerate(range(TINY.window, first_life + 1)):
+        assert np.allclose(windows[cut, :, -1], np.arange(observed - TINY.window + 1, observed + 1) / 100.0)
+    without = every_cut(rows, bounds, replace(settings, age_channel=False))[0]
+    assert np.array_equal(windows[:, :, :-1], without)
+    nets, bounds, _ = train_rul(rows, settings, torch.device("cpu"))
+    assert predict_rul(nets, last_windows(rows, bounds, settings), settings.rul_cap).shape == (2,)
 
 
 def test_smoothing_is_causal_and_one_means_none() -> None:
@@ -141,7 +157,8 @@ def test_validation_cli_reads_only_the_training_file(tmp_path: Path, capsys: pyt
     folder = tmp_path / "cmapss-FD001"
     folder.mkdir()
     np.savetxt(folder / "train_FD001.txt", _units())  # no test_FD001.txt / RUL_FD001.txt: reading them would fail
-    settings = json.dumps({"window": 6, "rul_cap": 20.0, "filters": 3, "kernel": 3, "members": 1, "epochs": 1})
+    settings = json.dumps({"window": 6, "baseline_cycles": 6, "rul_cap": 20.0, "filters": 3, "kernel": 3, "members": 1,
+                           "epochs": 1})
     assert main(["--data-dir", str(tmp_path), "--only-folds", "0", "--settings", settings]) == 0
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert report["folds_run"] == [0] and report["settings"]["epochs"] == 1
