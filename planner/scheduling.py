@@ -122,10 +122,12 @@ def solve_schedule(
     notes = "hinted start" if hint else ""
     makespan_cap = None
     if hint and options.objective == Objective.MAKESPAN and not extensions and _sequencing_rules_only(request):
-        improved = improve_makespan_hint(options, jobs, available, hint, local_search_budget(options))
+        budget = local_search_budget(options, sum(len(job.tasks) for job in jobs))
+        improved = improve_makespan_hint(options, jobs, available, hint, budget)
         if improved is not None:
             hint, makespan_cap = improved
-            notes += f"; local search start with makespan {makespan_cap}, used as upper bound"
+            start = "local search" if budget > 0 else "decoded hint"
+            notes += f"; {start} start with makespan {makespan_cap}, used as upper bound"
     built = _build_model(request, jobs, available, makespan_cap, extensions)
     if hint:
         _add_hint(built, hint)

@@ -41,6 +41,12 @@ HintMap = dict[tuple[str, int], tuple[str, int]]
 # the first seconds are where a good start helps CP-SAT's LNS most; beyond that CP-SAT improves faster.
 LOCAL_SEARCH_SHARE = 0.12
 LOCAL_SEARCH_MAX_SECONDS = 3.0
+# Below this many operations the local search gets no time (the hint is the decoded dispatching schedule):
+# on such models CP-SAT's own search does at least as well with the whole time limit. Measured on a quiet
+# 2-core machine, 10 s, seeds 0-2: equal or better without it on every 10x10 and 15x10 job-shop tried
+# and on Brandimarte up to 150 operations; worse without it from 200 operations on (la27, la38, la40;
+# docs/SCHEDULING-BENCHMARKS.md).
+LOCAL_SEARCH_MIN_OPERATIONS = 200
 # Tabu tenure (iterations a swapped pair may not be swapped back): the usual 8-12 of JSSP tabu search.
 TABU_TENURE = (8, 12)
 # CP-SAT subsolvers left out for makespan objectives (feasibility jump, feasibility pump, LP-based RINS).
@@ -342,9 +348,9 @@ def improve_makespan_hint(
     return improved, _makespan(graph, starts)
 
 
-def local_search_budget(options: PlanOptions) -> float:
-    """Seconds of the time limit given to the local search (none for tardiness objectives)."""
-    if options.objective != Objective.MAKESPAN:
+def local_search_budget(options: PlanOptions, operations: int) -> float:
+    """Seconds of the time limit given to the local search (none for tardiness objectives or small models)."""
+    if options.objective != Objective.MAKESPAN or operations < LOCAL_SEARCH_MIN_OPERATIONS:
         return 0.0
     return min(options.time_limit_seconds * LOCAL_SEARCH_SHARE, LOCAL_SEARCH_MAX_SECONDS)
 
