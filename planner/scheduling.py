@@ -121,8 +121,9 @@ def solve_schedule(
     started = time.perf_counter()
     notes = "hinted start" if hint else ""
     makespan_cap = None
+    operations = sum(len(job.tasks) for job in jobs)
     if hint and options.objective == Objective.MAKESPAN and not extensions and _sequencing_rules_only(request):
-        budget = local_search_budget(options, sum(len(job.tasks) for job in jobs))
+        budget = local_search_budget(options, operations)
         improved = improve_makespan_hint(options, jobs, available, hint, budget)
         if improved is not None:
             hint, makespan_cap = improved
@@ -156,7 +157,7 @@ def solve_schedule(
         time_limit_seconds=options.time_limit_seconds,
         num_workers=options.num_workers,
         random_seed=options.random_seed,
-        operations=sum(len(j.tasks) for j in jobs),
+        operations=operations,
         alternatives=sum(len(t.alternatives) for j in jobs for t in j.tasks),
         notes=notes,
     )
