@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -68,6 +69,23 @@ class _SqliteSession:
         return self._connection.execute(sql, tuple(params))
 
 
+def _switch_to_wal(connection: sqlite3.Connection, path: str) -> str:
+    """`PRAGMA journal_mode=WAL`, retried while another connection holds the lock: SQLite answers
+    "database is locked" at once, without its busy handler, when several connections switch a new
+    database to WAL at the same moment (replicas starting together). Returns the journal mode."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    delay = 0.005
+    while True:
+        try:
+            return str(connection.execute("PRAGMA journal_mode=WAL").fetchone()[0])
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() + delay > deadline:
+                connection.close()
+                raise StoreError(f"cannot open the plan store {path!r}: {error}") from error
+        time.sleep(delay)
+        delay = min(2 * delay, 0.1)
+
+
 class SqliteBackend:
     """One database file; a pool of connections (each used by one thread at a time)."""
 
@@ -91,7 +109,7 @@ class SqliteBackend:
             )
         except sqlite3.OperationalError as error:
             raise StoreError(f"cannot open the plan store {self.path!r}: {error}") from error
-        journal = connection.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        journal = _switch_to_wal(connection, self.path)
         if journal.lower() != "wal" and self.path != ":memory:":
             logger.warning("plan store %s: WAL journal refused (journal_mode=%s)", self.path, journal)
         connection.execute("PRAGMA synchronous=FULL")

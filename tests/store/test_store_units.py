@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta, timezone
@@ -9,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from service.store import MAX_PAGE_SIZE, PlanRecord, open_sync_store
-from service.store.backends import SqliteBackend, backend_for
+from service.store import MAX_PAGE_SIZE, PlanRecord, backends, open_sync_store
+from service.store.backends import SqliteBackend, _switch_to_wal, backend_for
 from service.store.paging import (
     ListFilter,
     PageKey,
@@ -20,6 +21,7 @@ from service.store.paging import (
     from_micros,
     to_micros,
 )
+from service.store.records import StoreError
 
 
 @pytest.mark.parametrize(
@@ -83,3 +85,38 @@ def test_store_imports_neither_grpc_nor_generated_code() -> None:
     root = Path(__file__).resolve().parents[2]
     result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+class _LockedAtFirst:
+    """A connection whose `PRAGMA journal_mode=WAL` meets a lock `locked_times` times, then succeeds."""
+
+    def __init__(self, locked_times: int, error: str = "database is locked") -> None:
+        self.calls, self.locked_times, self.error, self.closed = 0, locked_times, error, False
+
+    def execute(self, sql: str) -> sqlite3.Cursor:
+        assert sql == "PRAGMA journal_mode=WAL"
+        self.calls += 1
+        if self.calls <= self.locked_times:
+            raise sqlite3.OperationalError(self.error)
+        return sqlite3.connect(":memory:").execute("SELECT 'wal'")
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_switching_to_wal_waits_out_a_concurrent_switch() -> None:
+    """Replicas opening a new SQLite store together: SQLite may answer the WAL switch with "database
+    is locked" at once, without its busy timeout; the switch is retried instead of failing start-up."""
+    connection = _LockedAtFirst(locked_times=3)
+    assert _switch_to_wal(connection, "plans.db") == "wal"  # type: ignore[arg-type]
+    assert connection.calls == 4 and not connection.closed
+
+
+@pytest.mark.parametrize(("locked_times", "error"), [(10_000, "database is locked"), (1, "disk I/O error")])
+def test_a_lasting_lock_or_another_error_names_the_store(monkeypatch: pytest.MonkeyPatch, locked_times: int,
+                                                         error: str) -> None:
+    monkeypatch.setattr(backends, "BUSY_TIMEOUT_S", 0.05)
+    connection = _LockedAtFirst(locked_times, error)
+    with pytest.raises(StoreError, match=f"cannot open the plan store 'plans.db': {error}"):
+        _switch_to_wal(connection, "plans.db")  # type: ignore[arg-type]
+    assert connection.closed
