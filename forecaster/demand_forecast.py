@@ -1,8 +1,13 @@
 """Demand forecasting API: validate histories, run the shipped ensemble batched, return quantile bands.
 
-Requested quantile levels are interpolated linearly between the trained levels (0.05 ... 0.95); the
-band is widened or narrowed by the calibration factor stored in the artifact. Forecasts are clipped at
-zero when the whole history is non-negative (demand cannot be negative).
+The forecast is a combination: the network ensemble's quantiles, moved so that their median becomes
+`(1 - w) x network median + w x Theta forecast` (`forecaster.theta`, the classical Theta method fitted
+to each history in the same call), with the weight w stored in the artifact (`combination`, 0.5 in the
+shipped one; artifacts without it use the network alone). The two err differently, so their average
+is better than either on every M3 frequency (docs/FORECASTING.md). Requested quantile levels are
+interpolated linearly between the trained levels (0.05 ... 0.95); the band is widened or narrowed by
+the calibration factor stored in the artifact. Forecasts are clipped at zero when the whole history
+is non-negative (demand cannot be negative).
 """
 
 from __future__ import annotations
@@ -11,14 +16,16 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 
-from forecaster.artifacts import WEIGHTS_DIR, load_artifact, load_into
+from forecaster.artifacts import WEIGHTS_DIR, ArtifactError, load_artifact, load_into
 from forecaster.demand import DemandEnsemble
 from forecaster.demand_data import MIN_CONTEXT, predict_quantiles
 from forecaster.seasonality import future_patterns
+from forecaster.theta import theta_forecasts
 from forecaster.types import DemandForecast, DemandHistory, ForecastInputError, InputProblem, raise_if_any
 
 ARTIFACT_NAME = "demand"
@@ -38,6 +45,8 @@ class DemandModel:
     band_scale: float
     context_length: int
     max_horizon: int
+    theta_weight: float = 0.0
+    """Weight of the Theta forecast in the combined median (0: the network alone)."""
 
     @property
     def min_history(self) -> int:
@@ -54,7 +63,20 @@ def load_demand_model(directory: Path = WEIGHTS_DIR, name: str = ARTIFACT_NAME) 
         net=net, version=artifact.version, trained_quantiles=tuple(artifact.metadata["quantiles"]),
         band_scale=float(artifact.metadata.get("band_scale", 1.0)),
         context_length=int(config["context_length"]), max_horizon=int(config["max_horizon"]),
+        theta_weight=_theta_weight(artifact.metadata, directory / f"{name}.json"),
     )
+
+
+def _theta_weight(metadata: dict[str, Any], path: Path) -> float:
+    combination = metadata.get("combination")
+    if combination is None:
+        return 0.0
+    method = combination.get("method") if isinstance(combination, dict) else None
+    weight = combination.get("theta_weight") if isinstance(combination, dict) else None
+    if method != "theta" or not isinstance(weight, int | float) or not 0 <= weight <= 1:
+        raise ArtifactError(
+            path, f"combination must be {{'method': 'theta', 'theta_weight': 0..1}}, got {combination!r}")
+    return float(weight)
 
 
 def validate_demand_request(
@@ -125,6 +147,9 @@ def quantile_paths(
                                 model.max_horizon)  # [B, H, Q_trained]
     median = raw[..., model.trained_quantiles.index(0.5)][..., None]
     calibrated = median + model.band_scale * (raw - median)
+    if model.theta_weight > 0:
+        theta = theta_forecasts(histories, season_lengths, horizon)[..., None]
+        calibrated = calibrated + model.theta_weight * (theta - median)
     paths = interpolate_quantiles(calibrated, model.trained_quantiles, quantiles)
     non_negative = np.array([float(np.min(h)) >= 0 for h in histories])[:, None, None]
     return np.where(non_negative, np.maximum(paths, 0.0), paths)

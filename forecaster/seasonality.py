@@ -57,22 +57,30 @@ def future_pattern(values: np.ndarray, season_length: int, horizon: int) -> np.n
 
 
 def future_patterns(histories: list[np.ndarray], season_lengths: list[int], horizons: list[int]) -> list[np.ndarray]:
-    """`future_pattern` for many series at once, vectorised over the series that share a length and a
+    """`future_pattern` for many series at once (see `seasonal_index_table`)."""
+    tables = seasonal_index_table(histories, season_lengths)
+    return [table[(len(values) + np.arange(horizon)) % len(table)] if len(table) > 1 else np.ones(1)
+            for values, table, horizon in zip(histories, tables, horizons, strict=True)]
+
+
+def seasonal_index_table(histories: list[np.ndarray], season_lengths: list[int]) -> list[np.ndarray]:
+    """`seasonal_indices` for many series at once, vectorised over the series that share a length and a
     cycle (the usual case for one plant's histories): the same numbers, a few array operations per
-    group instead of per series."""
-    patterns: list[np.ndarray] = [np.ones(1)] * len(histories)
+    group instead of per series. Series with no cycle (m <= 1) get a single index of 1."""
+    tables: list[np.ndarray] = [np.ones(1)] * len(histories)
     groups: dict[tuple[int, int], list[int]] = {}
     for i, (values, m) in enumerate(zip(histories, season_lengths, strict=True)):
-        if m <= 1 or len(values) < 3 * m or len(values) > _DIRECT_ACF_MAX:
-            patterns[i] = future_pattern(np.asarray(values, dtype=float), m, horizons[i]) if m > 1 else np.ones(1)
+        if m <= 1:
+            continue
+        if len(values) < 3 * m or len(values) > _DIRECT_ACF_MAX:
+            tables[i] = seasonal_indices(np.asarray(values, dtype=float), m)
         else:
             groups.setdefault((len(values), m), []).append(i)
-    for (n, m), members in groups.items():
-        x = np.array([histories[i] for i in members], dtype=float)  # [B, n]
-        index = _group_indices(x, m)  # [B, m]
+    for (_, m), members in groups.items():
+        index = _group_indices(np.array([histories[i] for i in members], dtype=float), m)  # [B, m]
         for row, i in enumerate(members):
-            patterns[i] = index[row, (n + np.arange(horizons[i])) % m]
-    return patterns
+            tables[i] = index[row]
+    return tables
 
 
 def _group_indices(x: np.ndarray, m: int) -> np.ndarray:

@@ -26,7 +26,7 @@ from forecaster.device import pick_device
 
 logger = logging.getLogger(__name__)
 
-MODEL_VERSIONS = {"demand": "1.0.0", "defect": "1.0.0", "risk": "1.0.0", "risk-anomaly": "1.0.0"}
+MODEL_VERSIONS = {"demand": "1.1.0", "defect": "1.0.0", "risk": "1.0.0", "risk-anomaly": "1.0.0"}
 """Semantic version of each model's code and settings (the data hash follows the `+`)."""
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks" / "manufacturing"
 
@@ -39,6 +39,16 @@ def _versioned(name: str, metadata: dict[str, Any]) -> dict[str, Any]:
     training["python"] = platform.python_version()
     return {**metadata, "training": training,
             "version": f"{name}-{MODEL_VERSIONS[name]}+{training['data_hash'][:8]}"}
+
+
+def _unit_interval(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {value}")
+    return value
 
 
 def train_demand_command(args: argparse.Namespace, device: torch.device) -> list[dict[str, Any]]:
@@ -96,6 +106,8 @@ def parser() -> argparse.ArgumentParser:
                         help="comma-separated loss of each member, cycled: pinball (default) | pinball+smape")
     demand.add_argument("--aggregation", default=None, choices=("median", "mean"),
                         help="how member quantiles are combined (default mean)")
+    demand.add_argument("--theta-weight", type=_unit_interval, default=None,
+                        help="weight of the Theta forecast in the served median, 0..1 (default 0.5; 0: network alone)")
     for name in ("members", "max_epochs", "batches_per_epoch", "hidden", "context_length", "patience", "refit_epochs"):
         demand.add_argument(f"--{name.replace('_', '-')}", dest=name, type=int, default=None)
     defect = models.add_parser("defect", help="defect/yield classifier on the plant simulator")

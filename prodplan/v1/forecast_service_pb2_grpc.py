@@ -57,7 +57,9 @@ class ForecastServiceServicer:
     """
 
     def ForecastDemand(self, request, context):
-        """Quantile demand forecasts for many products, with the seasonal pattern of each history.
+        """Quantile demand forecasts for many products, with the seasonal pattern of each history. The
+        band is the pretrained network's; its median is the average of the network's median and a
+        Theta-method forecast fitted to each history in the same call (weight in the model artifact).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -182,3 +183,78 @@ def test_stacked_inference_equals_running_members_one_by_one() -> None:
         changed = net(context, mask, seasons)
     assert torch.allclose(stacked, one_by_one, atol=1e-5)
     assert torch.allclose(changed, net(context, mask, seasons).detach(), atol=1e-5)
+
+
+def _tiny_model(theta_weight: float):  # type: ignore[no-untyped-def]
+    from forecaster.demand_forecast import DemandModel
+    from forecaster.demand_training import QUANTILES
+
+    torch.manual_seed(0)
+    net = DemandEnsemble(members=2, member_context_lengths=[12, 24], context_length=24, max_horizon=6,
+                         n_quantiles=len(QUANTILES), hidden=8, blocks=1).eval()
+    return DemandModel(net, "demand-test", QUANTILES, 1.3, 24, 6, theta_weight=theta_weight)
+
+
+def test_served_median_averages_the_network_and_theta_and_keeps_the_band() -> None:
+    from forecaster.demand_forecast import quantile_paths
+    from forecaster.theta import theta_forecasts
+
+    series = _series(count=5, length=50)
+    histories = [v - 120.0 for v in series.values]  # negative values: no clipping at zero
+    levels = (0.1, 0.5, 0.9)
+    alone = quantile_paths(_tiny_model(0.0), histories, [12] * 5, 6, levels)
+    combined = quantile_paths(_tiny_model(0.5), histories, [12] * 5, 6, levels)
+    theta = theta_forecasts(histories, [12] * 5, 6)
+    np.testing.assert_allclose(combined[..., 1], 0.5 * alone[..., 1] + 0.5 * theta, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(combined - combined[..., 1:2], alone - alone[..., 1:2], atol=1e-9)
+    assert np.max(np.abs(combined[..., 1] - alone[..., 1])) > 1.0  # theta moved the median
+
+
+def test_served_validation_scores_without_theta_equal_the_networks_scores() -> None:
+    """The API-path scores (full histories, series units) agree with the training loop's (scaled
+    windows); with Theta mixed in they differ."""
+    from forecaster.demand_training import QUANTILES, served_validation_scores, validation_scores
+
+    series = _series(count=6, length=60)
+    model = _tiny_model(0.0)
+    validation = WindowSampler(series, 24, 6).holdout_windows([6] * 6)
+    expected = validation_scores(model.net, series, validation, QUANTILES, band_scale=1.3)
+    served = served_validation_scores(model, series)
+    assert served.keys() == expected.keys() == {"cycle_12"}
+    assert served["cycle_12"] == pytest.approx(expected["cycle_12"], rel=1e-3)
+    mixed = served_validation_scores(_tiny_model(0.5), series)
+    assert mixed["cycle_12"]["smape"] != expected["cycle_12"]["smape"]
+
+
+def test_the_shipped_demand_artifact_serves_the_theta_combination() -> None:
+    from forecaster.demand_forecast import load_demand_model
+
+    model = load_demand_model()
+    assert model.theta_weight == 0.5
+    assert model.version.startswith("demand-1.1.0+")
+
+
+@pytest.mark.parametrize("combination", [{"method": "ets", "theta_weight": 0.5}, {"method": "theta", "theta_weight": 2},
+                                         "theta"])
+def test_a_bad_combination_in_the_artifact_names_the_file(tmp_path, combination) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import shutil
+
+    from forecaster.artifacts import WEIGHTS_DIR, ArtifactError
+    from forecaster.demand_forecast import load_demand_model
+
+    shutil.copy(WEIGHTS_DIR / "demand.safetensors", tmp_path)
+    metadata = json.loads((WEIGHTS_DIR / "demand.json").read_text())
+    (tmp_path / "demand.json").write_text(json.dumps({**metadata, "combination": combination}))
+    with pytest.raises(ArtifactError, match=r"demand\.json.*combination"):
+        load_demand_model(tmp_path)
+
+
+@pytest.mark.parametrize("weight", ["1.5", "-0.1", "half"])
+def test_train_cli_refuses_a_theta_weight_outside_zero_to_one(weight: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from forecaster.train import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["demand", "--theta-weight", weight])
+    assert stopped.value.code == 2
+    assert "--theta-weight: expected a number between 0 and 1" in capsys.readouterr().err
