@@ -88,7 +88,12 @@ def _group_indices(x: np.ndarray, m: int) -> np.ndarray:
     n = x.shape[1]
     centred = x - x.mean(axis=1, keepdims=True)
     denominator = np.sum(centred**2, axis=1)
-    acf = np.stack([np.sum(centred[:, k:] * centred[:, : n - k], axis=1) for k in range(1, m + 1)], axis=1)
+    # lags 1..m of every row's autocovariance in one product: window k of the zero-padded row is
+    # centred[k:] followed by k zeros, so its dot product with the row is the lag-k sum
+    padded = np.zeros((len(x), n + m))
+    padded[:, :n] = centred
+    lagged = np.lib.stride_tricks.sliding_window_view(padded, n, axis=1)[:, 1 : m + 1]  # [B, m, n]
+    acf = np.einsum("bkt,bt->bk", lagged, centred)
     acf = acf / np.where(denominator > 0, denominator, 1.0)[:, None]
     limit = 1.645 * np.sqrt((1 + 2 * np.sum(acf[:, : m - 1] ** 2, axis=1)) / n)
     seasonal = (denominator > 0) & (np.abs(acf[:, m - 1]) > limit) & np.all(x > 0, axis=1)
@@ -101,7 +106,7 @@ def _group_indices(x: np.ndarray, m: int) -> np.ndarray:
     offset = (len(weights) - 1) // 2
     ratios = rows[:, offset : offset + trend.shape[1]] / trend
     positions = (np.arange(trend.shape[1]) + offset) % m
-    found = np.stack([ratios[:, positions == p].mean(axis=1) if np.any(positions == p) else np.zeros(len(rows))
-                      for p in range(m)], axis=1)
+    members = np.eye(m)[positions]  # [T, m]: the cycle position of each ratio
+    found = (ratios @ members) / np.maximum(members.sum(axis=0), 1.0)  # mean ratio per position (0 if none)
     index[seasonal] = found / found.mean(axis=1, keepdims=True)
     return index

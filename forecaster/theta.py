@@ -11,8 +11,8 @@ reseasonalise.
 
 statsmodels fits one series at a time (about 10 ms each here); this version fits a whole batch with a
 few hundred array operations, which keeps a 100-series request within the API's latency budget. Alpha
-is found on a grid of 40 values in [0.001, 0.999] and then on a grid of 40 around the best of those,
-for every series at once (to within 0.0005, where the error curve is flat). Only the last
+is found for every series at once: one smoothing pass over a grid of 100 values in [0.001, 0.999],
+refined by a parabola through the best grid point and its neighbours. Only the last
 `MAX_THETA_HISTORY` periods are used, which covers every series of the M1, M3 and Tourism data.
 """
 
@@ -26,7 +26,7 @@ from forecaster.seasonality import seasonal_index_table
 
 MAX_THETA_HISTORY = 512
 """Periods of history the Theta fit looks at (the most recent ones)."""
-_GRID = 40
+_GRID = 100
 _ALPHA_RANGE = (0.001, 0.999)
 
 
@@ -44,8 +44,7 @@ def theta_forecasts(histories: Sequence[np.ndarray], season_lengths: Sequence[in
         adjusted = x / table[np.arange(len(x)) % len(table)]
         padded[row, width - len(x):] = adjusted
         padded[row, : width - len(x)] = adjusted[0]
-    alpha = _best_alpha(padded)
-    level = _smoothed_level(padded, alpha[None, :])[0]
+    alpha, level = _fit_ses(padded)
     drift = _slopes(padded, lengths)
     steps = np.arange(horizon, dtype=np.float64)[None, :]
     alpha_ = alpha[:, None]
@@ -55,33 +54,41 @@ def theta_forecasts(histories: Sequence[np.ndarray], season_lengths: Sequence[in
     return (level[:, None] + trend) * seasonal
 
 
-def _best_alpha(y: np.ndarray) -> np.ndarray:
-    """Per row, the SES weight in _ALPHA_RANGE with the smallest in-sample one-step squared error."""
-    low, high = _ALPHA_RANGE
-    grid = np.broadcast_to(np.linspace(low, high, _GRID)[:, None], (_GRID, len(y)))
-    best = grid[np.argmin(_squared_errors(y, grid), axis=0), np.arange(len(y))]
-    step = (high - low) / (_GRID - 1)
-    fine = np.clip(best[None, :] + np.linspace(-step, step, _GRID)[:, None], low, high)
-    return fine[np.argmin(_squared_errors(y, fine), axis=0), np.arange(len(y))]
+def _fit_ses(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the SES weight in _ALPHA_RANGE with the smallest in-sample one-step squared error, and
+    the smoothed level after the last period with that weight (the one-step forecast).
+
+    One smoothing pass over a grid of weights; around the best grid weight, a parabola through the
+    errors at it and its two neighbours gives the minimising weight, and the level there is
+    interpolated through the same three points (the level is a smooth function of the weight)."""
+    grid = np.linspace(*_ALPHA_RANGE, _GRID)
+    errors, levels = _ses_pass(y, np.broadcast_to(grid[:, None], (_GRID, len(y))))
+    rows = np.arange(len(y))
+    best = np.clip(np.argmin(errors, axis=0), 1, _GRID - 2)  # the middle of three neighbouring points
+    e0, e1, e2 = (errors[best + k, rows] for k in (-1, 0, 1))
+    curvature = e0 - 2 * e1 + e2
+    # offset of the parabola's minimum from the middle point, in grid steps, kept within the three points
+    offset = np.clip(np.where(curvature > 0, 0.5 * (e0 - e2) / np.where(curvature > 0, curvature, 1.0), 0.0),
+                     -1.0, 1.0)
+    at_edge = np.argmin(errors, axis=0)
+    offset = np.where(at_edge == 0, -1.0, np.where(at_edge == _GRID - 1, 1.0, offset))
+    l0, l1, l2 = (levels[best + k, rows] for k in (-1, 0, 1))
+    level = l1 + 0.5 * offset * (l2 - l0) + 0.5 * offset**2 * (l2 - 2 * l1 + l0)
+    return grid[best] + offset * (grid[1] - grid[0]), level
 
 
-def _squared_errors(y: np.ndarray, alphas: np.ndarray) -> np.ndarray:
-    """Sum of squared one-step SES errors [K, B] for weights alphas [K, B], level started at y[:, 0]."""
+def _ses_pass(y: np.ndarray, alphas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For weights alphas [K, B]: the sum of squared one-step errors and the final level, both [K, B],
+    of simple exponential smoothing started at y[:, 0] (a row's first error is zero)."""
     level = np.broadcast_to(y[:, 0], alphas.shape).copy()
     total = np.zeros(alphas.shape)
+    error = np.empty(alphas.shape)
     for t in range(1, y.shape[1]):
-        error = y[:, t] - level
+        np.subtract(y[:, t], level, out=error)
         total += error * error
-        level += alphas * error
-    return total
-
-
-def _smoothed_level(y: np.ndarray, alphas: np.ndarray) -> np.ndarray:
-    """The SES level after the last period [K, B] (the one-step forecast)."""
-    level = np.broadcast_to(y[:, 0], alphas.shape).copy()
-    for t in range(1, y.shape[1]):
-        level += alphas * (y[:, t] - level)
-    return level
+        error *= alphas
+        level += error
+    return total, level
 
 
 def _slopes(padded: np.ndarray, lengths: np.ndarray) -> np.ndarray:
