@@ -7,7 +7,8 @@ shipped one; artifacts without it use the network alone). The two err differentl
 is better than either on every M3 frequency (docs/FORECASTING.md). Requested quantile levels are
 interpolated linearly between the trained levels (0.05 ... 0.95); the band is widened or narrowed by
 the calibration factor stored in the artifact. Forecasts are clipped at zero when the whole history
-is non-negative (demand cannot be negative).
+is non-negative (demand cannot be negative), and are zero when the recent history (the network's
+context) is all zero.
 """
 
 from __future__ import annotations
@@ -152,7 +153,11 @@ def quantile_paths(
         calibrated = calibrated + model.theta_weight * (theta - median)
     paths = interpolate_quantiles(calibrated, model.trained_quantiles, quantiles)
     non_negative = np.array([float(np.min(h)) >= 0 for h in histories])[:, None, None]
-    return np.where(non_negative, np.maximum(paths, 0.0), paths)
+    paths = np.where(non_negative, np.maximum(paths, 0.0), paths)
+    # A history whose last context_length periods are all zero has no scale: the network would answer in
+    # its own units (about 1), so such a product (discontinued, or not ordered for years) forecasts zero.
+    silent = np.array([not np.any(np.asarray(h)[-model.context_length:]) for h in histories])[:, None, None]
+    return np.where(silent, 0.0, paths)
 
 
 def forecast_demand(

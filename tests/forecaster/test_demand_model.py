@@ -258,3 +258,14 @@ def test_train_cli_refuses_a_theta_weight_outside_zero_to_one(weight: str, capsy
         main(["demand", "--theta-weight", weight])
     assert stopped.value.code == 2
     assert "--theta-weight: expected a number between 0 and 1" in capsys.readouterr().err
+
+
+def test_a_product_without_recent_demand_forecasts_zero() -> None:
+    from forecaster.demand_forecast import load_demand_model, quantile_paths
+
+    model = load_demand_model()
+    silent = np.r_[np.full(30, 40.0), np.zeros(model.context_length)]  # ordered once, not for 6 years
+    active = np.r_[np.zeros(model.context_length - 1), 5.0]
+    paths = quantile_paths(model, [np.zeros(12), silent, active], [12, 12, 12], 6, (0.1, 0.5, 0.9))
+    assert np.all(paths[:2] == 0.0)
+    assert paths[2, :, 2].max() > 0  # one recent order is enough to forecast something
