@@ -72,8 +72,8 @@ TEXT = {
         "part_scrap": "{quantity} scrapped units of {order}",
         "part_due": "the new due date of {order}",
         "part_none": "re-planning",
-        "summary": "Re-planned after {after}: {count} operation changes{detail}, {unchanged} operations unchanged; "
-                   "{measure} {before:.0f} -> {now:.0f} min.",
+        "summary": "Re-planned after {after}: {count} operation changes{detail}, {unchanged} operations "
+                   "unchanged{maintenance}; {measure} {before:.0f} -> {now:.0f} min.",
         "measure_tardiness": "weighted lateness",
         "measure_makespan": "makespan",
         "detail": " ({parts})",
@@ -83,6 +83,10 @@ TEXT = {
         "overdue": "{reason}; overdue: its deadline {deadline} could not be kept ({cause})",
         "cause_breakdown": "{machine} broke down",
         "cause_passed": "the deadline had passed at the re-plan",
+        "pm_added": "preventive maintenance newly needed: {reason}",
+        "pm_removed": "preventive maintenance no longer in the plan",
+        "pm_kept_deadline": "moved within its deadline {deadline}",
+        "pm_maintenance": ", {count} preventive-maintenance change(s)",
     },
     "ko": {
         "down": "{machine} 고장({start}부터 {until})",
@@ -104,7 +108,7 @@ TEXT = {
         "part_scrap": "{order}의 불량 {quantity}개",
         "part_due": "{order}의 납기 변경",
         "part_none": "재계획",
-        "summary": "{after} 이후 재계획: 공정 변경 {count}건{detail}, 변경 없는 공정 {unchanged}건; "
+        "summary": "{after} 이후 재계획: 공정 변경 {count}건{detail}, 변경 없는 공정 {unchanged}건{maintenance}; "
                    "{measure} {before:.0f} -> {now:.0f}분.",
         "measure_tardiness": "가중 지연",
         "measure_makespan": "전체 완료 시간",
@@ -115,6 +119,10 @@ TEXT = {
         "overdue": "{reason}; 지연: 기한 {deadline}을(를) 지킬 수 없음({cause})",
         "cause_breakdown": "{machine} 고장",
         "cause_passed": "재계획 시점에 이미 기한이 지남",
+        "pm_added": "예방 정비가 새로 필요함: {reason}",
+        "pm_removed": "예방 정비가 더 이상 계획에 없음",
+        "pm_kept_deadline": "기한 {deadline} 안에서 이동",
+        "pm_maintenance": ", 예방 정비 변경 {count}건",
     },
 }
 """Change reasons and the summary, in the request's locale (as `planner.explain.TEXT`)."""
@@ -177,6 +185,19 @@ class PlanChange(_Value):
     reason: str
 
 
+MaintenanceChangeKind = Literal["MOVED", "ADDED", "REMOVED"]
+
+
+class MaintenanceChange(_Value):
+    """A preventive-maintenance task whose start changed, or that was added or removed (one per machine)."""
+
+    machine_id: str
+    change: MaintenanceChangeKind
+    old_start: int | None = None
+    new_start: int | None = None
+    reason: str
+
+
 class ReplanResult(_Value):
     plan: PlanResult
     request: PlanRequest = Field(description="The request with the disruptions applied (what the plan solves).")
@@ -185,6 +206,8 @@ class ReplanResult(_Value):
         description="Machine id -> re-plan time, for maintenance tasks whose deadline the re-plan made soft "
                     "(it had passed, or the machine broke down); pass to `check_plan`.")
     changes: list[PlanChange]
+    maintenance_changes: list[MaintenanceChange] = Field(
+        default_factory=list, description="Preventive-maintenance tasks that moved, were added or were removed.")
     unchanged: int = Field(description="Operations kept exactly as released (same machine and start).")
     summary: str
 
@@ -218,10 +241,12 @@ def replan(request: PlanRequest, released: PlanResult, disruptions: Sequence[Dis
     plan = _mark_overdue(plan, overdue, broken_down, new_request)
     context = _Context(new_request, disruptions, reasons)
     changes = plan_changes(released, plan, context)
+    pm_changes = maintenance_changes(released, plan, context)
     unchanged = sum((a.machine_id, a.start) == previous.get((a.order_id, a.operation_index))
                     for a in plan.assignments)
     return ReplanResult(plan=plan, request=new_request, overdue_maintenance=overdue, changes=changes,
-                        unchanged=unchanged, summary=_summary(context, released, plan, changes, unchanged))
+                        maintenance_changes=pm_changes, unchanged=unchanged,
+                        summary=_summary(context, released, plan, changes, unchanged, len(pm_changes)))
 
 
 # --- input ----------------------------------------------------------------------------------------
@@ -530,6 +555,40 @@ def plan_changes(released: PlanResult, plan: PlanResult, context: _Context) -> l
     return changes
 
 
+def maintenance_changes(released: PlanResult, plan: PlanResult, context: _Context) -> list[MaintenanceChange]:
+    """Every preventive-maintenance task whose start changed, was added or was removed, with why: the
+    breakdown of its machine, a deadline it can no longer keep (its reason says so), or the re-sequencing
+    around the disruptions within its deadline."""
+    old = {task.machine_id: task for task in released.maintenance}
+    new = {task.machine_id: task for task in plan.maintenance}
+    breakdowns = {d.machine_id: d for d in context.disruptions if isinstance(d, MachineBreakdown)}
+    changes = []
+    for machine_id, task in sorted(new.items(), key=lambda item: (item[1].start, item[0])):
+        before = old.get(machine_id)
+        if before is None:
+            changes.append(MaintenanceChange(machine_id=machine_id, change="ADDED", new_start=task.start,
+                                             reason=context.text("pm_added", reason=task.reason)))
+        elif before.start != task.start:
+            if task.start > task.latest_start:
+                reason = task.reason  # `_mark_overdue` wrote why the deadline could not be kept
+            elif machine_id in breakdowns:
+                breakdown = breakdowns[machine_id]
+                until = (context.text("until", end=context.when(breakdown.repair_end))
+                         if breakdown.repair_end is not None else context.text("until_unknown"))
+                reason = context.text("down", machine=machine_id, start=context.when(breakdown.start), until=until)
+            else:
+                objective = "makespan" if context.request.options.objective == Objective.MAKESPAN else "tardiness"
+                reason = "; ".join((context.text(f"resequenced_{objective}", after=_disruption_summary(context)),
+                                    context.text("pm_kept_deadline", deadline=context.when(task.latest_start))))
+            changes.append(MaintenanceChange(machine_id=machine_id, change="MOVED", old_start=before.start,
+                                             new_start=task.start, reason=reason))
+    for machine_id, before in sorted(old.items()):
+        if machine_id not in new:
+            changes.append(MaintenanceChange(machine_id=machine_id, change="REMOVED", old_start=before.start,
+                                             reason=context.text("pm_removed")))
+    return changes
+
+
 def _change(placed: ScheduledOperation, before: ScheduledOperation | None, kind: ChangeKind,
             reason: str) -> PlanChange:
     if kind == "REMOVED":
@@ -586,7 +645,7 @@ def _disruption_summary(context: _Context) -> str:
 
 
 def _summary(context: _Context, released: PlanResult, plan: PlanResult, changes: Sequence[PlanChange],
-             unchanged: int) -> str:
+             unchanged: int, maintenance_changes: int) -> str:
     counts = {kind: sum(c.change == kind for c in changes) for kind in ("MOVED", "MACHINE_CHANGED", "ADDED",
                                                                          "REMOVED")}
     parts = ", ".join(context.text(f"kind_{kind}", n=n) for kind, n in counts.items() if n)
@@ -599,5 +658,7 @@ def _summary(context: _Context, released: PlanResult, plan: PlanResult, changes:
 
     return context.text("summary", after=_disruption_summary(context), count=len(changes),
                         detail=context.text("detail", parts=parts) if parts else "", unchanged=unchanged,
+                        maintenance=context.text("pm_maintenance", count=maintenance_changes)
+                        if maintenance_changes else "",
                         measure=context.text("measure_makespan" if makespan else "measure_tardiness"),
                         before=measure(released), now=measure(plan))

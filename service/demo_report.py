@@ -127,4 +127,8 @@ def replan_summary(response: pb.ReplanResponse, request: PlanRequest) -> str:
                      f"{change.new_machine_id} {_when(request, change.new_start)} ({change.reason})")
     if len(response.changes) > SHOWN_CHANGES:
         lines.append(f"    ... and {len(response.changes) - SHOWN_CHANGES} more")
+    for task in response.maintenance_changes:
+        before = _when(request, task.old_start) if task.HasField("old_start") else "new"
+        after = _when(request, task.new_start) if task.HasField("new_start") else "removed"
+        lines.append(f"    maintenance of {task.machine_id} {task.change}: {before} -> {after} ({task.reason})")
     return "\n".join(lines)

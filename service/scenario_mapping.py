@@ -348,6 +348,13 @@ def replan_to_proto(plan_id: str, parent_plan_id: str, result: ReplanResult) -> 
             entry.old_start.CopyFrom(_stamp(change.old_start, request))
         if change.new_start is not None:
             entry.new_start.CopyFrom(_stamp(change.new_start, request))
+    for maintenance in result.maintenance_changes:
+        task = response.maintenance_changes.add(machine_id=maintenance.machine_id, change=maintenance.change,
+                                                reason=maintenance.reason)
+        if maintenance.old_start is not None:
+            task.old_start.CopyFrom(_stamp(maintenance.old_start, request))
+        if maintenance.new_start is not None:
+            task.new_start.CopyFrom(_stamp(maintenance.new_start, request))
     return response
 
 

@@ -20,3 +20,23 @@ def test_demo_prints_the_plan_and_writes_the_chart(tmp_path: Path) -> None:
     for name in ("gantt.png", "gantt_after_breakdown.png"):
         chart = tmp_path / name
         assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and chart.stat().st_size > 20_000
+
+
+def test_the_replan_report_lists_maintenance_changes() -> None:
+    from datetime import UTC, datetime
+
+    from planner.demo_factory import demo_request
+    from prodplan.v1 import planning_service_pb2 as pb
+    from service import demo_report
+    from service.mapping import to_timestamp
+
+    request = demo_request()
+    response = pb.ReplanResponse(summary="Re-planned.")
+    response.maintenance_changes.add(machine_id="CNC-2", change="MOVED", reason="CNC-2 broken down",
+                                     old_start=to_timestamp(datetime(2026, 3, 2, 6, tzinfo=UTC)),
+                                     new_start=to_timestamp(datetime(2026, 3, 2, 9, tzinfo=UTC)))
+    response.maintenance_changes.add(machine_id="DC-1", change="REMOVED", reason="no longer needed",
+                                     old_start=to_timestamp(datetime(2026, 3, 2, 6, tzinfo=UTC)))
+    report = demo_report.replan_summary(response, request).splitlines()
+    assert report[-2].startswith("    maintenance of CNC-2 MOVED: Mon 02 Mar ") and "(CNC-2 broken down)" in report[-2]
+    assert report[-1].startswith("    maintenance of DC-1 REMOVED: Mon 02 Mar ") and "-> removed" in report[-1]

@@ -791,20 +791,36 @@ class DueDateChange(_message.Message):
     def __init__(self, order_id: _Optional[str] = ..., new_due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ReplanResponse(_message.Message):
-    __slots__ = ("plan_id", "parent_plan_id", "plan", "changes", "unchanged_operations", "summary")
+    __slots__ = ("plan_id", "parent_plan_id", "plan", "changes", "unchanged_operations", "summary", "maintenance_changes")
     PLAN_ID_FIELD_NUMBER: _ClassVar[int]
     PARENT_PLAN_ID_FIELD_NUMBER: _ClassVar[int]
     PLAN_FIELD_NUMBER: _ClassVar[int]
     CHANGES_FIELD_NUMBER: _ClassVar[int]
     UNCHANGED_OPERATIONS_FIELD_NUMBER: _ClassVar[int]
     SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    MAINTENANCE_CHANGES_FIELD_NUMBER: _ClassVar[int]
     plan_id: str
     parent_plan_id: str
     plan: Plan
     changes: _containers.RepeatedCompositeFieldContainer[PlanChange]
     unchanged_operations: int
     summary: str
-    def __init__(self, plan_id: _Optional[str] = ..., parent_plan_id: _Optional[str] = ..., plan: _Optional[_Union[Plan, _Mapping]] = ..., changes: _Optional[_Iterable[_Union[PlanChange, _Mapping]]] = ..., unchanged_operations: _Optional[int] = ..., summary: _Optional[str] = ...) -> None: ...
+    maintenance_changes: _containers.RepeatedCompositeFieldContainer[MaintenanceChange]
+    def __init__(self, plan_id: _Optional[str] = ..., parent_plan_id: _Optional[str] = ..., plan: _Optional[_Union[Plan, _Mapping]] = ..., changes: _Optional[_Iterable[_Union[PlanChange, _Mapping]]] = ..., unchanged_operations: _Optional[int] = ..., summary: _Optional[str] = ..., maintenance_changes: _Optional[_Iterable[_Union[MaintenanceChange, _Mapping]]] = ...) -> None: ...
+
+class MaintenanceChange(_message.Message):
+    __slots__ = ("machine_id", "change", "old_start", "new_start", "reason")
+    MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    OLD_START_FIELD_NUMBER: _ClassVar[int]
+    NEW_START_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    machine_id: str
+    change: str
+    old_start: _timestamp_pb2.Timestamp
+    new_start: _timestamp_pb2.Timestamp
+    reason: str
+    def __init__(self, machine_id: _Optional[str] = ..., change: _Optional[str] = ..., old_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., new_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class PlanChange(_message.Message):
     __slots__ = ("order_id", "operation_id", "operation_index", "change", "old_machine_id", "new_machine_id", "old_start", "new_start", "reason")

@@ -17,9 +17,11 @@ from planner.replan import (
     ReplanResult,
     RushOrder,
     ScrappedLot,
+    _Context,
+    maintenance_changes,
     replan,
 )
-from planner.solution import PlanResult, ScheduledOperation
+from planner.solution import PlanResult, ScheduledMaintenance, ScheduledOperation
 from planner.status import SolveStatus
 from planner.testing import order, product, request
 from planner.validation import InvalidPlanRequest
@@ -211,6 +213,10 @@ def test_a_maintenance_task_is_never_placed_before_the_replan_time() -> None:
     (task,) = result.plan.maintenance
     assert 50 <= task.start <= task.latest_start == 300
     assert result.overdue_maintenance == {}
+    (added,) = result.maintenance_changes
+    assert (added.machine_id, added.change, added.old_start, added.new_start) == ("M1", "ADDED", None, task.start)
+    assert added.reason == f"preventive maintenance newly needed: {task.reason}"
+    assert "1 preventive-maintenance change(s)" in result.summary
 
 
 def test_a_breakdown_past_the_maintenance_deadline_makes_the_deadline_soft() -> None:
@@ -229,6 +235,8 @@ def test_a_breakdown_past_the_maintenance_deadline_makes_the_deadline_soft() -> 
     (task,) = result.plan.maintenance
     assert task.start == 400 and task.latest_start == 300
     assert "overdue" in task.reason and "M1 broke down" in task.reason
+    (moved,) = result.maintenance_changes
+    assert (moved.change, moved.old_start, moved.new_start, moved.reason) == ("MOVED", planned.start, 400, task.reason)
     late = result.plan.model_copy(update={"maintenance": [task.model_copy(update={"start": 90, "end": 150})]})
     assert any("maintenance of M1" in p for p in check_plan(result.request, late, result.overdue_maintenance))
 
@@ -273,6 +281,8 @@ def test_korean_requests_get_korean_change_reasons_summary_and_maintenance_reaso
     assert result.summary.startswith("M1 고장(") and "재계획" in result.summary
     (task,) = result.plan.maintenance
     assert task.reason.startswith("고장 위험이 30%에 이르기 전 예방 정비") and "지연: 기한" in task.reason
+    (moved,) = result.maintenance_changes
+    assert moved.reason == task.reason and "예방 정비 변경 1건" in result.summary
 
 
 def test_every_change_reason_has_a_korean_text_with_the_same_values() -> None:
@@ -284,3 +294,31 @@ def test_every_change_reason_has_a_korean_text_with_the_same_values() -> None:
     assert TEXT["ko"].keys() == TEXT["en"].keys()
     for key, english in TEXT["en"].items():
         assert fields(TEXT["ko"][key]) == fields(english), key
+
+
+def _maintenance(start: int, latest: int = 300) -> ScheduledMaintenance:
+    return ScheduledMaintenance(machine_id="M1", start=start, end=start + 60, latest_start=latest, reason="risk")
+
+
+@pytest.mark.parametrize(("disruption", "reason"), [
+    (RushOrder(order=order("R", "P", 100, due=200, weight=10.0)),
+     "re-sequenced to reduce weighted lateness after rush order R; moved within its deadline "),
+    (MachineBreakdown(machine_id="M1", start=100, repair_end=150), "M1 broken down from "),
+])
+def test_a_maintenance_move_within_its_deadline_says_what_moved_it(disruption, reason) -> None:  # type: ignore[no-untyped-def]
+    req = request(["M1", "M2"], [product("P", ("cut", ["M1"], 1.0))], [order("W", "P", 100)], horizon=1000)
+    released = PlanResult(status=SolveStatus.FEASIBLE, maintenance=[_maintenance(100)])
+    replanned = PlanResult(status=SolveStatus.FEASIBLE, maintenance=[_maintenance(200)])
+    (change,) = maintenance_changes(released, replanned, _Context(req, [disruption], {}))
+    assert (change.machine_id, change.change, change.old_start, change.new_start) == ("M1", "MOVED", 100, 200)
+    assert change.reason.startswith(reason)
+    assert maintenance_changes(released, released, _Context(req, [disruption], {})) == []
+
+
+def test_a_maintenance_task_the_replan_no_longer_needs_is_reported_removed() -> None:
+    req = request(["M1"], [product("P", ("cut", ["M1"], 1.0))], [order("W", "P", 100)], horizon=1000)
+    released = PlanResult(status=SolveStatus.FEASIBLE, maintenance=[_maintenance(100)])
+    (change,) = maintenance_changes(released, PlanResult(status=SolveStatus.FEASIBLE),
+                                    _Context(req, [DueDateChange(order_id="W", due=500)], {}))
+    assert (change.change, change.old_start, change.new_start) == ("REMOVED", 100, None)
+    assert change.reason == "preventive maintenance no longer in the plan"

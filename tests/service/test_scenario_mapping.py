@@ -184,3 +184,18 @@ def test_a_replan_maps_out_with_every_change() -> None:
         assert (entry.change, entry.reason, entry.order_id) == (change.change, change.reason, change.order_id)
         assert entry.new_start == _stamp(stored, change.new_start)  # type: ignore[arg-type]
     assert len(response.plan.assignments) == 3
+
+
+def test_maintenance_changes_map_out_with_unset_times_where_there_are_none() -> None:
+    from planner.replan import MaintenanceChange
+
+    stored = plan_request_to_domain(plan_request_to_proto(_small()), Settings())
+    released = released_plan_from_proto(plan_to_proto(stored, _solved(stored)), stored)
+    result = replan(stored, released, [MachineBreakdown(machine_id="M1", start=40, repair_end=500)], replan_at=40)
+    result = result.model_copy(update={"maintenance_changes": [
+        MaintenanceChange(machine_id="M1", change="MOVED", old_start=100, new_start=600, reason="down"),
+        MaintenanceChange(machine_id="M2", change="ADDED", new_start=50, reason="new")]})
+    moved, added = replan_to_proto("new", "old", result).maintenance_changes
+    assert (moved.machine_id, moved.change, moved.reason) == ("M1", "MOVED", "down")
+    assert moved.old_start == _stamp(stored, 100) and moved.new_start == _stamp(stored, 600)  # type: ignore[arg-type]
+    assert not added.HasField("old_start") and added.new_start == _stamp(stored, 50)  # type: ignore[arg-type]
