@@ -10,19 +10,18 @@ import logging
 from collections.abc import Callable, Sequence
 
 from planner.calendar import Interval, availability_by_machine
-from planner.checker import check_schedule
 from planner.dispatching import best_dispatch
-from planner.domain import Objective, PlanRequest, RiskPolicy
+from planner.domain import PlanRequest, RiskPolicy
 from planner.effects import policy_actions, prediction_effects, predictions_used
 from planner.explain import explain_late_orders
 from planner.feasibility import infeasibility_reasons, solver_infeasible_reason
 from planner.kpis import compute_kpis, order_results
 from planner.lots import bottlenecks, lot_orders, lot_plan, realisation_problems, solve_lots, uses_lot_sizing
-from planner.risk import maintenance_requirements, planning_availability
-from planner.scheduling import Hint, ModelExtension, ScheduleOutcome, solve_schedule
-from planner.solution import PlanResult, ScheduledOperation, SolveStats
-from planner.status import SolveStatus, relative_gap
-from planner.tasks import Job, build_jobs
+from planner.risk import planning_availability
+from planner.scheduling import Hint, ModelExtension, solve_schedule
+from planner.solution import PlanResult, SolveStats
+from planner.status import SolveStatus
+from planner.tasks import build_jobs
 from planner.validation import ensure_valid
 
 logger = logging.getLogger(__name__)
@@ -57,35 +56,6 @@ def create_plan(
 
         plan = plan.model_copy(update={"prediction_effects": prediction_effects(request, plan, solve_blind)})
     return plan.model_copy(update={"predictions_used": predictions_used(request, plan)})
-
-
-def _dispatching_fallback(request: PlanRequest, jobs: list[Job], hint: Hint,
-                          outcome: ScheduleOutcome) -> ScheduleOutcome:
-    """When CP-SAT finds nothing in time, the dispatching-rule schedule is the answer if the solver-independent
-    checker accepts it (it may not: it knows no changeovers or preventive maintenance)."""
-    placed = []
-    for job in jobs:
-        for task in job.tasks:
-            if (task.order_id, task.index) not in hint:
-                return outcome
-            machine_id, start = hint[(task.order_id, task.index)]
-            option = task.alternative(machine_id)
-            if option is None:
-                return outcome
-            placed.append(ScheduledOperation(
-                order_id=task.order_id, product_id=task.product_id, operation_id=task.operation_id,
-                operation_index=task.index, machine_id=machine_id, start=start, end=start + option.duration,
-                quantity=task.quantity, setup_minutes=option.setup, processed_quantity=option.processed,
-                expected_scrap=option.expected_scrap))
-    if maintenance_requirements(request) or check_schedule(request, placed):
-        return outcome
-    kpis = compute_kpis(request, placed)
-    objective = float(kpis.makespan_minutes) if request.options.objective == Objective.MAKESPAN else kpis.costs.total
-    stats = outcome.stats.model_copy(update={
-        "objective": objective, "best_bound": 0.0, "gap": relative_gap(objective, 0.0),
-        "notes": "dispatching-rule plan: CP-SAT found no better solution within the time limit"})
-    return ScheduleOutcome(status=SolveStatus.FEASIBLE, assignments=sorted(placed, key=lambda a: (a.machine_id,
-                           a.start)), stats=stats)
 
 
 def _counterfactual_count(request: PlanRequest) -> int:
@@ -133,8 +103,6 @@ def _schedule(request: PlanRequest, calendar: dict[str, list[Interval]], availab
         request.request_id, outcome.status, outcome.stats.objective, outcome.stats.best_bound,
         outcome.stats.wall_seconds,
     )
-    if outcome.status == SolveStatus.NO_SOLUTION_IN_TIME and start_from is not None:
-        outcome = _dispatching_fallback(request, jobs, start_from, outcome)
     if not outcome.status.has_solution:
         reasons = [solver_infeasible_reason(jobs, available)] if outcome.status == SolveStatus.INFEASIBLE else []
         return PlanResult(status=outcome.status, stats=outcome.stats, infeasibility_reasons=reasons)

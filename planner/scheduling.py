@@ -26,7 +26,9 @@ from ortools import __version__ as ortools_version  # type: ignore[attr-defined]
 from ortools.sat.python import cp_model
 
 from planner.calendar import Interval, complement
+from planner.checker import check_schedule
 from planner.domain import Objective, PlanRequest
+from planner.kpis import compute_kpis
 from planner.risk import maintenance_requirements, penalty_rates
 from planner.rules import (
     COST_SCALE,
@@ -139,8 +141,10 @@ def solve_schedule(
     with _StopWatch(solver, should_stop):
         code = solver.solve(built.model, callback)
     status = _STATUS.get(code, SolveStatus.ERROR)
-    if makespan_cap is not None and hint and not status.has_solution:
-        return _local_search_outcome(request, jobs, hint, makespan_cap, started, notes)
+    if hint and not status.has_solution and (makespan_cap is not None or status == SolveStatus.NO_SOLUTION_IN_TIME):
+        fallback = _start_outcome(request, jobs, hint, makespan_cap is not None, started, notes)
+        if fallback is not None:
+            return fallback
     objective = solver.objective_value / scale if status.has_solution else math.nan
     bound = solver.best_objective_bound / scale if status.has_solution else math.nan
     if status == SolveStatus.OPTIMAL and options.objective == Objective.WEIGHTED_TARDINESS:
@@ -164,22 +168,37 @@ def solve_schedule(
     return ScheduleOutcome(status=status, assignments=assignments, stats=stats, maintenance=maintenance)
 
 
-def _local_search_outcome(
-    request: PlanRequest, jobs: list[Job], hint: Hint, makespan: int, started: float, notes: str
-) -> ScheduleOutcome:
-    """CP-SAT found nothing in its (tiny) remaining time: the verified local-search schedule stands."""
+def _start_outcome(
+    request: PlanRequest, jobs: list[Job], hint: Hint, verified: bool, started: float, notes: str
+) -> ScheduleOutcome | None:
+    """CP-SAT found no solution in its time: the schedule it started from is the answer when it is a plan.
+
+    The local-search schedule (`verified`) is one by construction (see `planner.search`). Any other start
+    (the dispatching-rule schedule, or a caller's hint such as a released plan) must pass the
+    solver-independent checker, and requests with preventive-maintenance tasks get none: a start holds
+    no maintenance task. None when there is no such plan."""
+    placed = hint_assignments(jobs, hint)
+    if placed is None:
+        return None
+    if not verified and (maintenance_requirements(request) or check_schedule(request, placed)):
+        return None
     options = request.options
-    bound = makespan_lower_bound(jobs)
+    kpis = compute_kpis(request, placed)
+    if options.objective == Objective.MAKESPAN:
+        objective, bound = float(kpis.makespan_minutes), float(makespan_lower_bound(jobs))
+    else:
+        objective, bound = kpis.costs.total, 0.0
+    start = "local-search schedule" if verified else "start schedule (dispatching rule or the caller's hint)"
     stats = SolveStats(
-        solver="cp-sat", solver_version=ortools_version, objective=makespan, best_bound=bound,
-        gap=relative_gap(makespan, bound), wall_seconds=time.perf_counter() - started,
+        solver="cp-sat", solver_version=ortools_version, objective=objective, best_bound=bound,
+        gap=relative_gap(objective, bound), wall_seconds=time.perf_counter() - started,
         time_limit_seconds=options.time_limit_seconds, num_workers=options.num_workers,
         random_seed=options.random_seed, operations=sum(len(j.tasks) for j in jobs),
         alternatives=sum(len(t.alternatives) for j in jobs for t in j.tasks),
-        notes=notes + "; CP-SAT found no solution in time, local-search schedule returned",
+        notes=notes + f"; CP-SAT found no solution in time, {start} returned",
     )
-    status = SolveStatus.OPTIMAL if makespan == bound else SolveStatus.FEASIBLE
-    return ScheduleOutcome(status=status, assignments=hint_assignments(jobs, hint), stats=stats)
+    status = SolveStatus.OPTIMAL if objective == bound else SolveStatus.FEASIBLE
+    return ScheduleOutcome(status=status, assignments=placed, stats=stats)
 
 
 def _sequencing_rules_only(request: PlanRequest) -> bool:

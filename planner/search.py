@@ -355,14 +355,16 @@ def local_search_budget(options: PlanOptions, operations: int) -> float:
     return min(options.time_limit_seconds * LOCAL_SEARCH_SHARE, LOCAL_SEARCH_MAX_SECONDS)
 
 
-def hint_assignments(jobs: list[Job], hint: HintMap) -> list[ScheduledOperation]:
-    """A complete hint as scheduled operations (used when CP-SAT returns nothing better in time)."""
+def hint_assignments(jobs: list[Job], hint: HintMap) -> list[ScheduledOperation] | None:
+    """A hint as scheduled operations, sorted by machine and start; None when it misses an operation
+    or puts one on a machine that cannot run it (whether it is a valid schedule is the caller's check)."""
     placed = []
     for job in jobs:
         for task in job.tasks:
-            machine_id, start = hint[(task.order_id, task.index)]
+            machine_id, start = hint.get((task.order_id, task.index), ("", 0))
             alternative = task.alternative(machine_id)
-            assert alternative is not None, "a verified hint only uses eligible machines"
+            if alternative is None:
+                return None
             placed.append(ScheduledOperation(
                 order_id=task.order_id, product_id=task.product_id, operation_id=task.operation_id,
                 operation_index=task.index, machine_id=machine_id, start=start, end=start + alternative.duration,

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import random
 
+import pytest
+from ortools.sat.python import cp_model
+
 from benchmarks.instances import ShopInstance, to_plan_request
 from planner.calendar import availability_by_machine
 from planner.checker import check_plan, check_schedule
 from planner.dispatching import best_dispatch
-from planner.domain import Objective
+from planner.domain import MachineRisk, Objective, RiskPoint, RiskPolicy
 from planner.plan import create_plan
 from planner.risk import planning_availability
 from planner.search import (
@@ -21,7 +24,10 @@ from planner.search import (
     local_search_budget,
     makespan_lower_bound,
 )
+from planner.status import SolveStatus
 from planner.tasks import build_jobs
+from planner.testing import order, product
+from planner.testing import request as small_request
 
 
 def _random_job_shop(jobs: int, machines: int, seed: int) -> ShopInstance:
@@ -68,3 +74,58 @@ def test_create_plan_names_its_start_and_every_plan_passes_the_checker() -> None
         plan = create_plan(request)
         assert start in plan.stats.notes
         assert check_plan(request, plan) == []
+
+
+# --- when CP-SAT finds no solution in time -------------------------------------------------------------
+
+@pytest.fixture
+def cp_sat_finds_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every CP-SAT solve ends at once without a solution, as when the time limit is too short."""
+    monkeypatch.setattr(cp_model.CpSolver, "solve", lambda self, model, callback=None: cp_model.UNKNOWN)
+
+
+@pytest.mark.usefixtures("cp_sat_finds_nothing")
+def test_with_no_solution_in_time_the_local_search_schedule_is_the_plan() -> None:
+    request = to_plan_request(_random_job_shop(20, 10, 2), 5.0, num_workers=2)
+    jobs = build_jobs(request)
+    start = best_dispatch(request, jobs, planning_availability(request, availability_by_machine(request)))
+    assert start is not None
+    dispatching = max(s + d for s, d in ((start[(t.order_id, t.index)][1], t.alternatives[0].duration)
+                                         for j in jobs for t in j.tasks))
+    plan = create_plan(request)
+    assert plan.status == SolveStatus.FEASIBLE
+    assert "CP-SAT found no solution in time, local-search schedule returned" in plan.stats.notes
+    assert check_plan(request, plan) == []
+    assert plan.kpis is not None and plan.stats.objective == plan.kpis.makespan_minutes < dispatching
+    assert plan.stats.best_bound == makespan_lower_bound(jobs)
+
+
+@pytest.mark.usefixtures("cp_sat_finds_nothing")
+def test_with_no_solution_in_time_a_checked_dispatching_schedule_is_the_plan() -> None:
+    req = small_request(["M1", "M2"], [product("P", ("cut", ["M1", "M2"], 1.0), ("mill", ["M2"], 2.0))],
+                  [order("A", "P", 30, due=50), order("B", "P", 20, due=200, weight=3.0), order("C", "P", 10)])
+    plan = create_plan(req)
+    assert plan.status == SolveStatus.FEASIBLE
+    assert "start schedule (dispatching rule or the caller's hint) returned" in plan.stats.notes
+    assert check_plan(req, plan) == []
+    assert plan.kpis is not None and plan.stats.objective == plan.kpis.costs.total > 0
+
+
+@pytest.mark.usefixtures("cp_sat_finds_nothing")
+def test_with_no_solution_in_time_a_plan_that_needs_maintenance_gets_no_plan() -> None:
+    """A start holds no preventive-maintenance task, so it is not a plan for such a request."""
+    req = small_request(["M1"], [product("P", ("cut", ["M1"], 1.0))], [order("A", "P", 30)], horizon=1000)
+    req = req.model_copy(update={
+        "machine_risks": [MachineRisk(machine_id="M1", curve=[RiskPoint(minute=600, probability=0.6)])],
+        "options": req.options.model_copy(update={"risk_policy": RiskPolicy.PREVENTIVE_MAINTENANCE,
+                                                  "maintenance_threshold": 0.3, "maintenance_minutes": 60})})
+    plan = create_plan(req)
+    assert plan.status == SolveStatus.NO_SOLUTION_IN_TIME and plan.assignments == []
+
+
+def test_a_hint_that_misses_an_operation_or_names_a_wrong_machine_is_no_schedule() -> None:
+    req = small_request(["M1", "M2"], [product("P", ("cut", ["M1"], 1.0))], [order("A", "P", 5), order("B", "P", 5)])
+    jobs = build_jobs(req)
+    assert hint_assignments(jobs, {("A", 0): ("M1", 0), ("B", 0): ("M1", 5)}) is not None
+    assert hint_assignments(jobs, {("A", 0): ("M1", 0)}) is None
+    assert hint_assignments(jobs, {("A", 0): ("M1", 0), ("B", 0): ("M2", 0)}) is None
