@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 import torch
@@ -269,3 +271,35 @@ def test_a_product_without_recent_demand_forecasts_zero() -> None:
     paths = quantile_paths(model, [np.zeros(12), silent, active], [12, 12, 12], 6, (0.1, 0.5, 0.9))
     assert np.all(paths[:2] == 0.0)
     assert paths[2, :, 2].max() > 0  # one recent order is enough to forecast something
+
+
+@functools.cache
+def _shipped_model():  # type: ignore[no-untyped-def]
+    from forecaster.demand_forecast import load_demand_model
+
+    return load_demand_model()
+
+
+_history = st.builds(
+    lambda level, values: tuple(level * v for v in values),
+    st.sampled_from([1e-3, 1.0, 250.0, 1e6, 1e9]),
+    st.lists(st.one_of(st.just(0.0), st.floats(-5, 50, allow_nan=False)), min_size=4, max_size=150),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_history, st.integers(1, 24)), min_size=1, max_size=5), st.integers(1, 24))
+def test_served_forecasts_are_finite_ordered_and_not_negative_for_non_negative_histories(
+    cases: list[tuple[tuple[float, ...], int]], horizon: int,
+) -> None:
+    from forecaster.demand_forecast import forecast_demand
+    from forecaster.types import DemandHistory
+
+    histories = [DemandHistory(f"s{i}", values, cycle) for i, (values, cycle) in enumerate(cases)]
+    for history, forecast in zip(histories, forecast_demand(_shipped_model(), histories, horizon,
+                                                             (0.05, 0.1, 0.5, 0.9, 0.95)), strict=True):
+        paths = np.array(forecast.values)  # [levels, horizon]
+        assert paths.shape == (5, horizon) and np.all(np.isfinite(paths))
+        assert np.all(np.diff(paths, axis=0) >= 0), "quantile paths cross"
+        if min(history.values) >= 0:
+            assert np.all(paths >= 0)
