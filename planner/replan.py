@@ -459,7 +459,7 @@ def maintenance_not_in_the_past(model: cp_model.CpModel, request: PlanRequest, t
     task.start.with_domain(Domain(replan_at, last_start))
     overdue = model.new_int_var(0, max(last_start - latest, 0), f"maintenance_overdue[{task.requirement.machine_id}]")
     model.add(overdue >= task.start - latest)
-    return [round(request.options.late_cost_per_minute * scale) * overdue]
+    return [max(1, round(request.options.late_cost_per_minute * scale)) * overdue]  # a minute late always counts
 
 
 def soft_maintenance_deadlines(requirements: Sequence[MaintenanceRequirement], kept_pm: dict[str, int],

@@ -154,3 +154,16 @@ def test_every_random_plan_passes_the_checker(req: PlanRequest) -> None:
     if plan.status.has_solution:
         assert plan.stats.best_bound <= plan.stats.objective + 1e-6
         assert plan.kpis is not None and plan.kpis.weighted_tardiness_minutes >= 0
+
+
+def test_an_order_weight_below_the_cost_resolution_still_counts() -> None:
+    """A's weight x late cost (0.004 per minute) is below a hundredth: rounded to zero it would cost
+    nothing, and the solver would make A wait 500 minutes behind C to keep C (0.01 per minute) on time,
+    at a true cost of 2.0 against 0.1 the other way round."""
+    req = request(["M1"], [product("P", ("cut", ["M1"], 1.0))],
+                  [order("A", "P", 10, due=10, weight=0.004), order("C", "P", 500, due=500, weight=0.01)],
+                  time_limit=5.0)
+    plan = create_plan(req)
+    assert plan.status == SolveStatus.OPTIMAL and check_plan(req, plan) == []
+    late = {r.order_id: r.tardiness for r in plan.order_results}
+    assert late == {"A": 0, "C": 10}
