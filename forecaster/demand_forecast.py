@@ -25,8 +25,8 @@ import torch
 from forecaster.artifacts import WEIGHTS_DIR, ArtifactError, load_artifact, load_into
 from forecaster.demand import DemandEnsemble
 from forecaster.demand_data import MIN_CONTEXT, predict_quantiles
-from forecaster.seasonality import future_patterns
-from forecaster.theta import theta_forecasts
+from forecaster.seasonality import patterns_from_tables
+from forecaster.theta import MAX_THETA_HISTORY, theta_forecasts, theta_seasonal_tables
 from forecaster.types import DemandForecast, DemandHistory, ForecastInputError, InputProblem, raise_if_any
 
 ARTIFACT_NAME = "demand"
@@ -74,7 +74,7 @@ def _theta_weight(metadata: dict[str, Any], path: Path) -> float:
         return 0.0
     method = combination.get("method") if isinstance(combination, dict) else None
     weight = combination.get("theta_weight") if isinstance(combination, dict) else None
-    if method != "theta" or not isinstance(weight, int | float) or not 0 <= weight <= 1:
+    if method != "theta" or isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 1:
         raise ArtifactError(
             path, f"combination must be {{'method': 'theta', 'theta_weight': 0..1}}, got {combination!r}")
     return float(weight)
@@ -140,16 +140,17 @@ def interpolate_quantiles(
 
 def quantile_paths(
     model: DemandModel, histories: Sequence[np.ndarray], season_lengths: Sequence[int], horizon: int,
-    quantiles: Sequence[float],
+    quantiles: Sequence[float], seasonal_tables: Sequence[np.ndarray] | None = None,
 ) -> np.ndarray:
-    """Calibrated quantile forecasts [B, horizon, Q] in the histories' units (no validation; batched)."""
+    """Calibrated quantile forecasts [B, horizon, Q] in the histories' units (no validation; batched).
+    `seasonal_tables`: `theta_seasonal_tables` of the histories, when the caller has them already."""
     with torch.inference_mode():
         raw = predict_quantiles(model.net, histories, season_lengths, horizon, model.context_length,
                                 model.max_horizon)  # [B, H, Q_trained]
     median = raw[..., model.trained_quantiles.index(0.5)][..., None]
     calibrated = median + model.band_scale * (raw - median)
     if model.theta_weight > 0:
-        theta = theta_forecasts(histories, season_lengths, horizon)[..., None]
+        theta = theta_forecasts(histories, season_lengths, horizon, seasonal_tables)[..., None]
         calibrated = calibrated + model.theta_weight * (theta - median)
     paths = interpolate_quantiles(calibrated, model.trained_quantiles, quantiles)
     non_negative = np.array([float(np.min(h)) >= 0 for h in histories])[:, None, None]
@@ -179,9 +180,11 @@ def forecast_validated(
         return [forecast for start in range(0, len(histories), CHUNK_SERIES)
                 for forecast in forecast_validated(model, histories[start : start + CHUNK_SERIES], horizon, quantiles)]
     arrays = [np.asarray(h.values, dtype=np.float64) for h in histories]
-    paths = quantile_paths(model, arrays, [h.season_length for h in histories], horizon, quantiles)
     cycles = [h.season_length for h in histories]
-    patterns = future_patterns(arrays, cycles, cycles)
+    # One seasonal decomposition per series serves both the Theta fit and the reported pattern.
+    tables = theta_seasonal_tables(arrays, cycles)
+    paths = quantile_paths(model, arrays, cycles, horizon, quantiles, tables)
+    patterns = patterns_from_tables([min(len(a), MAX_THETA_HISTORY) for a in arrays], tables, cycles)
     forecasts = []
     for history, path, pattern in zip(histories, paths, patterns, strict=True):
         forecasts.append(DemandForecast(

@@ -58,9 +58,15 @@ def future_pattern(values: np.ndarray, season_length: int, horizon: int) -> np.n
 
 def future_patterns(histories: list[np.ndarray], season_lengths: list[int], horizons: list[int]) -> list[np.ndarray]:
     """`future_pattern` for many series at once (see `seasonal_index_table`)."""
-    tables = seasonal_index_table(histories, season_lengths)
-    return [table[(len(values) + np.arange(horizon)) % len(table)] if len(table) > 1 else np.ones(1)
-            for values, table, horizon in zip(histories, tables, horizons, strict=True)]
+    return patterns_from_tables([len(h) for h in histories], seasonal_index_table(histories, season_lengths),
+                                horizons)
+
+
+def patterns_from_tables(lengths: list[int], tables: list[np.ndarray], horizons: list[int]) -> list[np.ndarray]:
+    """The indices for the `horizon` periods after histories of these lengths, from their index tables
+    (`seasonal_index_table`); a single 1 for series without a cycle."""
+    return [table[(length + np.arange(horizon)) % len(table)] if len(table) > 1 else np.ones(1)
+            for length, table, horizon in zip(lengths, tables, horizons, strict=True)]
 
 
 def seasonal_index_table(histories: list[np.ndarray], season_lengths: list[int]) -> list[np.ndarray]:

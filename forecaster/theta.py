@@ -30,10 +30,20 @@ _GRID = 100
 _ALPHA_RANGE = (0.001, 0.999)
 
 
-def theta_forecasts(histories: Sequence[np.ndarray], season_lengths: Sequence[int], horizon: int) -> np.ndarray:
-    """Theta point forecasts [B, horizon] in the histories' units (histories of at least 2 periods)."""
+def theta_seasonal_tables(histories: Sequence[np.ndarray], season_lengths: Sequence[int]) -> list[np.ndarray]:
+    """The seasonal index tables the Theta fit uses: those of the last MAX_THETA_HISTORY periods, each
+    index counted from the first of those periods (pass them to `theta_forecasts` to reuse them)."""
+    return seasonal_index_table([np.asarray(h, dtype=np.float64)[-MAX_THETA_HISTORY:] for h in histories],
+                                list(season_lengths))
+
+
+def theta_forecasts(histories: Sequence[np.ndarray], season_lengths: Sequence[int], horizon: int,
+                    tables: Sequence[np.ndarray] | None = None) -> np.ndarray:
+    """Theta point forecasts [B, horizon] in the histories' units (histories of at least 2 periods).
+    `tables`: `theta_seasonal_tables` of the same histories when the caller has them already."""
     recent = [np.asarray(h, dtype=np.float64)[-MAX_THETA_HISTORY:] for h in histories]
-    tables = seasonal_index_table(recent, list(season_lengths))
+    if tables is None:
+        tables = theta_seasonal_tables(recent, season_lengths)
     lengths = np.array([len(x) for x in recent])
     width = int(lengths.max())
     # Deseasonalised histories, right-aligned and left-padded with their first value: a padded step has
@@ -104,4 +114,4 @@ def _slopes(padded: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return np.where(denominator > 0, slope, 0.0)
 
 
-__all__ = ["MAX_THETA_HISTORY", "theta_forecasts"]
+__all__ = ["MAX_THETA_HISTORY", "theta_forecasts", "theta_seasonal_tables"]

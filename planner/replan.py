@@ -44,7 +44,7 @@ from planner.domain import Objective, Order, PlanRequest, TimeWindow
 from planner.explain import local_time
 from planner.plan import create_plan
 from planner.risk import MaintenanceRequirement, maintenance_requirements, planning_availability
-from planner.rules import MaintenanceVars, TaskVars
+from planner.rules import MaintenanceVars, TaskVars, cost_coefficient
 from planner.scheduling import Hint, ModelExtension
 from planner.solution import PlanResult, ScheduledMaintenance, ScheduledOperation
 from planner.validation import InvalidPlanRequest, Violation, find_violations
@@ -459,7 +459,7 @@ def maintenance_not_in_the_past(model: cp_model.CpModel, request: PlanRequest, t
     task.start.with_domain(Domain(replan_at, last_start))
     overdue = model.new_int_var(0, max(last_start - latest, 0), f"maintenance_overdue[{task.requirement.machine_id}]")
     model.add(overdue >= task.start - latest)
-    return [max(1, round(request.options.late_cost_per_minute * scale)) * overdue]  # a minute late always counts
+    return [cost_coefficient(request.options.late_cost_per_minute * scale) * overdue]
 
 
 def soft_maintenance_deadlines(requirements: Sequence[MaintenanceRequirement], kept_pm: dict[str, int],
@@ -526,12 +526,17 @@ class _Context:
         return _text(self.request, key, **values)
 
 
-def _breakdown_reason(request: PlanRequest, placed: ScheduledOperation, breakdown: MachineBreakdown) -> str:
+def _down(request: PlanRequest, breakdown: MachineBreakdown) -> str:
+    """"CNC-2 broken down from <start> until <repair end>" (or "until further notice")."""
     repair_end = breakdown.repair_end
     until = (_text(request, "until", end=local_time(request, repair_end)) if repair_end is not None
              else _text(request, "until_unknown"))
-    down = _text(request, "down", machine=breakdown.machine_id, start=local_time(request, breakdown.start),
+    return _text(request, "down", machine=breakdown.machine_id, start=local_time(request, breakdown.start),
                  until=until)
+
+
+def _breakdown_reason(request: PlanRequest, placed: ScheduledOperation, breakdown: MachineBreakdown) -> str:
+    down = _down(request, breakdown)
     if placed.start < breakdown.start:
         return _text(request, "interrupted", down=down)
     return down
@@ -572,10 +577,7 @@ def maintenance_changes(released: PlanResult, plan: PlanResult, context: _Contex
             if task.start > task.latest_start:
                 reason = task.reason  # `_mark_overdue` wrote why the deadline could not be kept
             elif machine_id in breakdowns:
-                breakdown = breakdowns[machine_id]
-                until = (context.text("until", end=context.when(breakdown.repair_end))
-                         if breakdown.repair_end is not None else context.text("until_unknown"))
-                reason = context.text("down", machine=machine_id, start=context.when(breakdown.start), until=until)
+                reason = _down(context.request, breakdowns[machine_id])
             else:
                 objective = "makespan" if context.request.options.objective == Objective.MAKESPAN else "tardiness"
                 reason = "; ".join((context.text(f"resequenced_{objective}", after=_disruption_summary(context)),

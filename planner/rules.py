@@ -42,6 +42,13 @@ def _literal_terms(variables: TaskVars, coefficient: dict[str, int]) -> list[cp_
     return terms
 
 
+def cost_coefficient(coefficient: float) -> int:
+    """A per-minute lateness coefficient (weight x late cost x scale) in the model's integer units, at
+    least 1: a positive weight must count even below the cost resolution (a hundredth of a currency unit
+    per minute). Such a weight then counts as that resolution in the solver; the KPIs keep its value."""
+    return max(1, round(coefficient))
+
+
 def scrap_cost(request: PlanRequest, tasks: Sequence[Sequence[TaskVars]]) -> list[cp_model.LinearExprT]:
     """Soft: each expected scrapped unit costs its product's scrap cost, so work goes where yield is better."""
     costs = {p.id: p.scrap_cost for p in request.factory.products}

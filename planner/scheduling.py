@@ -34,6 +34,7 @@ from planner.rules import (
     COST_SCALE,
     MaintenanceVars,
     TaskVars,
+    cost_coefficient,
     defect_rate_cap,
     family_changeovers,
     preventive_maintenance,
@@ -332,15 +333,8 @@ def _weighted_tardiness(
         due = job.order.due
         late = model.new_int_var(0, max(horizon - due, 0), f"tardiness[{job.order.id}]")
         model.add_max_equality(late, [job_vars[-1].end - due, 0])
-        terms.append(_at_least_one(job.order.weight * late_cost * scale) * late)
+        terms.append(cost_coefficient(job.order.weight * late_cost * scale) * late)
     return cp_model.LinearExpr.sum(terms)
-
-
-def _at_least_one(coefficient: float) -> int:
-    """An objective coefficient rounded to the model's integer units, at least 1: a positive weight must
-    count, even when it is below the cost resolution (a hundredth of a currency unit per minute); such a
-    weight then counts as that resolution in the solver, while the plan's KPIs keep its exact value."""
-    return max(1, round(coefficient))
 
 
 def _add_hint(built: _Model, hint: Hint) -> None:

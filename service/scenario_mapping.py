@@ -344,18 +344,21 @@ def replan_to_proto(plan_id: str, parent_plan_id: str, result: ReplanResult) -> 
             order_id=change.order_id, operation_id=change.operation_id, operation_index=change.operation_index,
             change=change.change, old_machine_id=change.old_machine_id, new_machine_id=change.new_machine_id,
             reason=change.reason)
-        if change.old_start is not None:
-            entry.old_start.CopyFrom(_stamp(change.old_start, request))
-        if change.new_start is not None:
-            entry.new_start.CopyFrom(_stamp(change.new_start, request))
+        _set_starts(entry, change.old_start, change.new_start, request)
     for maintenance in result.maintenance_changes:
         task = response.maintenance_changes.add(machine_id=maintenance.machine_id, change=maintenance.change,
                                                 reason=maintenance.reason)
-        if maintenance.old_start is not None:
-            task.old_start.CopyFrom(_stamp(maintenance.old_start, request))
-        if maintenance.new_start is not None:
-            task.new_start.CopyFrom(_stamp(maintenance.new_start, request))
+        _set_starts(task, maintenance.old_start, maintenance.new_start, request)
     return response
+
+
+def _set_starts(entry: pb.PlanChange | pb.MaintenanceChange, old_start: int | None, new_start: int | None,
+                request: domain.PlanRequest) -> None:
+    """A change's old and new start as timestamps; each left unset where there is none (ADDED, REMOVED)."""
+    if old_start is not None:
+        entry.old_start.CopyFrom(_stamp(old_start, request))
+    if new_start is not None:
+        entry.new_start.CopyFrom(_stamp(new_start, request))
 
 
 # --- example ------------------------------------------------------------------------------------------

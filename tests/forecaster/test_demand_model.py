@@ -237,7 +237,7 @@ def test_the_shipped_demand_artifact_serves_the_theta_combination() -> None:
 
 
 @pytest.mark.parametrize("combination", [{"method": "ets", "theta_weight": 0.5}, {"method": "theta", "theta_weight": 2},
-                                         "theta"])
+                                         {"method": "theta", "theta_weight": True}, "theta"])
 def test_a_bad_combination_in_the_artifact_names_the_file(tmp_path, combination) -> None:  # type: ignore[no-untyped-def]
     import json
     import shutil

@@ -81,3 +81,27 @@ def test_only_the_most_recent_history_is_fitted() -> None:
     history = _drifting(3, MAX_THETA_HISTORY + 300)
     np.testing.assert_array_equal(theta_forecasts([history], [12], 6),
                                   theta_forecasts([history[-MAX_THETA_HISTORY:]], [12], 6))
+
+
+def test_the_reported_seasonal_pattern_is_the_one_the_theta_fit_uses() -> None:
+    """forecast_demand computes one decomposition per series for both: the whole history up to
+    MAX_THETA_HISTORY periods, the most recent MAX_THETA_HISTORY periods beyond that."""
+    from forecaster import load_models
+    from forecaster.demand_forecast import forecast_demand, quantile_paths
+    from forecaster.seasonality import future_pattern
+    from forecaster.types import DemandHistory
+
+    model = load_models().demand
+    rng = np.random.default_rng(5)
+    months = np.arange(MAX_THETA_HISTORY + 190)
+    amplitude = np.where(months < 190, 0.05, 0.4)  # the seasonality grows: old and recent indices differ
+    long = 500 * (1 + amplitude * np.sin(2 * np.pi * months / 12)) * rng.lognormal(0, 0.03, len(months))
+    short = long[-60:]
+    histories = [DemandHistory("long", tuple(long), 12), DemandHistory("short", tuple(short), 12)]
+    forecasts = forecast_demand(model, histories, 6, (0.1, 0.5, 0.9))
+    recent = long[-MAX_THETA_HISTORY:]
+    np.testing.assert_allclose(forecasts[0].seasonal_pattern, future_pattern(recent, 12, 12), atol=1e-4)
+    assert not np.allclose(future_pattern(long, 12, 12), future_pattern(recent, 12, 12), atol=1e-3)
+    np.testing.assert_allclose(forecasts[1].seasonal_pattern, future_pattern(short, 12, 12), atol=1e-4)
+    np.testing.assert_allclose(np.array(forecasts[0].values).T,
+                               quantile_paths(model, [long], [12], 6, (0.1, 0.5, 0.9))[0], rtol=1e-12)
