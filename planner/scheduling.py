@@ -42,6 +42,7 @@ from planner.rules import (
     scrap_cost,
 )
 from planner.search import (
+    compiled_search_applies,
     configure_solver,
     hint_assignments,
     improve_makespan_hint,
@@ -126,7 +127,8 @@ def solve_schedule(
     makespan_cap = None
     operations = sum(len(job.tasks) for job in jobs)
     if hint and options.objective == Objective.MAKESPAN and not extensions and _sequencing_rules_only(request):
-        budget = local_search_budget(options, operations)
+        flexible = any(len(task.alternatives) > 1 for job in jobs for task in job.tasks)
+        budget = local_search_budget(options, operations, flexible, compiled_search_applies(available))
         improved = improve_makespan_hint(options, jobs, available, hint, budget)
         if improved is not None:
             hint, makespan_cap = improved

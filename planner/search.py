@@ -15,6 +15,9 @@ predecessor ends, up to the makespan), swap the first two or the last two operat
 block of consecutive operations on one machine; only such swaps can shorten that path. Moves are
 ranked by Taillard's head/tail estimate and only the chosen one is decoded exactly; after a
 stretch without a new best, the search restarts from the best sequences with a random kick.
+
+When every machine is available in one stretch, the same search runs compiled (`planner.tabu_kernel`),
+one per CP-SAT worker on its own thread, and the best sequences it finds are decoded here exactly.
 """
 
 from __future__ import annotations
@@ -22,13 +25,17 @@ from __future__ import annotations
 import itertools
 import math
 import random
+import threading
 import time
 from bisect import bisect_right
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import numpy as np
 from ortools.sat.python import cp_model
 
+from planner import tabu_kernel
 from planner.calendar import Interval
 from planner.domain import Objective, PlanOptions
 from planner.solution import ScheduledOperation
@@ -37,22 +44,33 @@ from planner.tasks import Job
 HintMap = dict[tuple[str, int], tuple[str, int]]
 """(order id, operation index) -> (machine id, start), as `planner.scheduling.Hint`."""
 
-# Share of the time limit the local search may take before CP-SAT starts, and its cap in seconds:
-# the first seconds are where a good start helps CP-SAT's LNS most; beyond that CP-SAT improves faster.
+# Share of the time limit the local search may take before CP-SAT starts, and its cap in seconds, when
+# the search is the pure-Python one (machines with breaks) or the model lets operations choose between
+# machines (the search keeps the hint's machine choices, so CP-SAT's time is worth more there).
 LOCAL_SEARCH_SHARE = 0.12
 LOCAL_SEARCH_MAX_SECONDS = 3.0
-# Below this many operations the local search gets no time (the hint is the decoded dispatching schedule):
-# on such models CP-SAT's own search does at least as well with the whole time limit. Measured on a quiet
-# 2-core machine, 10 s, seeds 0-2: equal or better without it on every 10x10 and 15x10 job-shop tried
-# and on Brandimarte up to 150 operations; worse without it from 200 operations on (la27, la38, la40;
-# docs/SCHEDULING-BENCHMARKS.md).
+# ... and below this many operations such models give it no time (the hint is the decoded dispatching
+# schedule): measured with the pure-Python search on a quiet 2-core machine, 10 s, seeds 0-2: equal or
+# better without it on every 10x10 and 15x10 job-shop tried and on Brandimarte up to 150 operations;
+# worse without it from 200 operations on (docs/SCHEDULING-BENCHMARKS.md).
 LOCAL_SEARCH_MIN_OPERATIONS = 200
+# The compiled search on a model without machine choices gets half the time limit at any size (at most a
+# minute): on 36 published job-shops (10 s, 2 workers) it reached the best-known makespan of most 10x10
+# and 15x10 ones and the 20x10/15x15/20x15 ones came out well ahead of CP-SAT alone; at 0.5 and 0.7 the
+# results were alike, and CP-SAT keeps half the time to prove or improve (docs/SCHEDULING-BENCHMARKS.md,
+# session 8). On Brandimarte's flexible instances half the time made it worse than 0.12.
+COMPILED_SEARCH_SHARE = 0.5
+COMPILED_SEARCH_MAX_SECONDS = 60.0
 # Tabu tenure (iterations a swapped pair may not be swapped back): the usual 8-12 of JSSP tabu search.
 TABU_TENURE = (8, 12)
 # CP-SAT subsolvers left out for makespan objectives (feasibility jump, feasibility pump, LP-based RINS).
 IDLE_SUBSOLVERS_FOR_MAKESPAN = ("ls", "feasibility_pump", "rins/rens")
-# Iterations without a new best before a kick, and the number of random swaps in a kick.
+# Iterations without a new best before a kick (pure-Python and compiled search; the compiled one runs
+# about 300,000 iterations a second on a 20x10 job-shop, 1000x the Python one), and the number of random
+# swaps in a kick. 3000 did better than 150, 300 and 1000 and about as well as 10,000 on la27, la29, la36,
+# la38 and abz8 (3 s each).
 STALL_LIMIT = 150
+COMPILED_STALL_LIMIT = 3000
 PERTURBATION_SWAPS = (2, 5)
 
 
@@ -332,6 +350,66 @@ def tabu_search(graph: _Sequencing, starts: list[int], deadline: float, seed: in
     return best_starts
 
 
+def compiled_search_applies(available: dict[str, list[Interval]]) -> bool:
+    """The compiled search needs every machine available in one stretch (no breaks to fit around)."""
+    return all(len(windows) == 1 for windows in available.values())
+
+
+def compiled_tabu_search(graph: _Sequencing, starts: list[int], deadline: float, seed: int, lower_bound: int,
+                         workers: int = 1) -> list[int]:
+    """`tabu_search` compiled (`planner.tabu_kernel`), run by `workers` threads from the same start with
+    seeds seed, seed + 1, ... until the deadline or the lower bound. The best sequences found are
+    decoded again here (exactly, within each machine's stretch); the start is kept when that decode
+    fails (the horizon would be exceeded) or is not shorter."""
+    machines = list(graph.sequences)
+    index = {m: k for k, m in enumerate(machines)}
+    window_start = {m: graph.windows[m][0][0] for m in machines}
+    width = max((len(s) for s in graph.sequences.values()), default=0)
+    sequences = np.full((len(machines), max(width, 1)), -1, dtype=np.int64)
+    for m, sequence in graph.sequences.items():
+        sequences[index[m], :len(sequence)] = sequence
+    lengths = np.array([len(graph.sequences[m]) for m in machines], dtype=np.int64)
+    operations = (
+        np.array(graph.duration, dtype=np.int64),
+        np.array(graph.job_pred, dtype=np.int64),
+        np.array(graph.job_next, dtype=np.int64),
+        np.array([max(r, window_start[m]) for r, m in zip(graph.release, graph.machine, strict=True)], dtype=np.int64),
+        np.array([index[m] for m in graph.machine], dtype=np.int64),
+    )
+    reached = threading.Event()
+
+    def run(worker_seed: int) -> tuple[int, np.ndarray]:
+        own, best = sequences.copy(), sequences.copy()
+        position = np.zeros(len(graph.keys), dtype=np.int64)
+        for row, length in zip(own, lengths, strict=True):
+            position[row[:length]] = np.arange(length)
+        state = np.zeros(tabu_kernel.STATE_SIZE, dtype=np.int64)
+        state[tabu_kernel.SEED] = worker_seed
+        ring = np.full((3, tabu_kernel.TABU_RING), -1, dtype=np.int64)
+        chunk = 64
+        while time.perf_counter() < deadline and not reached.is_set():
+            began = time.perf_counter()
+            tabu_kernel.search(*operations, own, lengths, position, best, state, ring, chunk, lower_bound,
+                               COMPILED_STALL_LIMIT, *TABU_TENURE, *PERTURBATION_SWAPS)
+            if state[tabu_kernel.BEST] <= lower_bound:
+                reached.set()
+            # calls of about 20 ms: the deadline is kept to that, and the call overhead stays negligible
+            took = time.perf_counter() - began
+            chunk = int(min(max(chunk * 0.02 / max(took, 1e-6), 16), chunk * 4))
+        return int(state[tabu_kernel.BEST]) if state[tabu_kernel.ITERATION] else _makespan(graph, starts), best
+
+    with ThreadPoolExecutor(max(workers, 1)) as pool:
+        found = list(pool.map(run, range(seed, seed + max(workers, 1))))
+    _, best_sequences = min(found, key=lambda result: result[0])
+    original = graph.sequences
+    graph.sequences = {m: [int(op) for op in best_sequences[index[m], :lengths[index[m]]]] for m in machines}
+    decoded = decode(graph)
+    if decoded is None or _makespan(graph, decoded) >= _makespan(graph, starts):
+        graph.sequences = original
+        return starts
+    return decoded
+
+
 def improve_makespan_hint(
     options: PlanOptions, jobs: list[Job], available: dict[str, list[Interval]], hint: HintMap, budget: float
 ) -> tuple[HintMap, int] | None:
@@ -343,14 +421,26 @@ def improve_makespan_hint(
     if graph is None or starts is None:
         return None
     if options.objective == Objective.MAKESPAN and budget > 0:
-        starts = tabu_search(graph, starts, deadline, options.random_seed, makespan_lower_bound(jobs))
+        lower_bound = makespan_lower_bound(jobs)
+        if compiled_search_applies(graph.windows):
+            starts = compiled_tabu_search(graph, starts, deadline, options.random_seed, lower_bound,
+                                          options.num_workers)
+        else:
+            starts = tabu_search(graph, starts, deadline, options.random_seed, lower_bound)
     improved = {key: (graph.machine[op], starts[op]) for op, key in enumerate(graph.keys)}
     return improved, _makespan(graph, starts)
 
 
-def local_search_budget(options: PlanOptions, operations: int) -> float:
-    """Seconds of the time limit given to the local search (none for tardiness objectives or small models)."""
-    if options.objective != Objective.MAKESPAN or operations < LOCAL_SEARCH_MIN_OPERATIONS:
+def local_search_budget(options: PlanOptions, operations: int, flexible: bool = True, compiled: bool = False
+                        ) -> float:
+    """Seconds of the time limit given to the local search: none for tardiness objectives; half the limit
+    for the compiled search on a model where every operation has one machine (`flexible` False); else a
+    small share, and nothing for small models (see the constants)."""
+    if options.objective != Objective.MAKESPAN:
+        return 0.0
+    if compiled and not flexible:
+        return min(options.time_limit_seconds * COMPILED_SEARCH_SHARE, COMPILED_SEARCH_MAX_SECONDS)
+    if operations < LOCAL_SEARCH_MIN_OPERATIONS:
         return 0.0
     return min(options.time_limit_seconds * LOCAL_SEARCH_SHARE, LOCAL_SEARCH_MAX_SECONDS)
 

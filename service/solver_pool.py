@@ -62,8 +62,12 @@ def _solve_streaming(request: PlanRequest, deadline: float | None, margin: float
 
 
 def _warm_up() -> None:
-    """Import the solver stack in the worker before the first request needs it."""
+    """Import the solver stack in the worker, and compile (or load from numba's cache) the makespan tabu
+    search, before the first request needs them."""
     import planner.plan  # noqa: F401
+    from planner import tabu_kernel
+
+    tabu_kernel.warm_up()
 
 
 class SolverPool:

@@ -12,13 +12,16 @@ from benchmarks.instances import ShopInstance, to_plan_request
 from planner.calendar import availability_by_machine
 from planner.checker import check_plan, check_schedule
 from planner.dispatching import best_dispatch
-from planner.domain import MachineRisk, Objective, RiskPoint, RiskPolicy
+from planner.domain import MachineRisk, Objective, PlanRequest, RiskPoint, RiskPolicy, TimeWindow
 from planner.plan import create_plan
 from planner.risk import planning_availability
 from planner.search import (
+    COMPILED_SEARCH_MAX_SECONDS,
+    COMPILED_SEARCH_SHARE,
     LOCAL_SEARCH_MAX_SECONDS,
     LOCAL_SEARCH_MIN_OPERATIONS,
     LOCAL_SEARCH_SHARE,
+    compiled_search_applies,
     hint_assignments,
     improve_makespan_hint,
     local_search_budget,
@@ -41,20 +44,41 @@ def _random_job_shop(jobs: int, machines: int, seed: int) -> ShopInstance:
 
 
 def test_the_local_search_gets_time_only_for_makespan_models_of_200_operations_or_more() -> None:
+    """The policy for flexible models and for the pure-Python search (machines with breaks)."""
     request = to_plan_request(_random_job_shop(2, 2, 0), 10.0, num_workers=2)
     options = request.options
-    assert local_search_budget(options, LOCAL_SEARCH_MIN_OPERATIONS - 1) == 0.0
-    assert local_search_budget(options, LOCAL_SEARCH_MIN_OPERATIONS) == 10.0 * LOCAL_SEARCH_SHARE
+    for flexible, compiled in ((True, False), (True, True), (False, False)):
+        assert local_search_budget(options, LOCAL_SEARCH_MIN_OPERATIONS - 1, flexible, compiled) == 0.0
+        assert local_search_budget(options, LOCAL_SEARCH_MIN_OPERATIONS, flexible, compiled) == (
+            10.0 * LOCAL_SEARCH_SHARE)
     long_limit = options.model_copy(update={"time_limit_seconds": 600.0})
     assert local_search_budget(long_limit, 10_000) == LOCAL_SEARCH_MAX_SECONDS
     tardiness = options.model_copy(update={"objective": Objective.WEIGHTED_TARDINESS})
-    assert local_search_budget(tardiness, 10_000) == 0.0
+    assert local_search_budget(tardiness, 10_000, flexible=False, compiled=True) == 0.0
 
 
-def test_tabu_search_shortens_the_dispatching_schedule_and_keeps_it_feasible() -> None:
+def test_the_compiled_search_on_a_model_without_machine_choices_gets_half_the_time_at_any_size() -> None:
+    options = to_plan_request(_random_job_shop(2, 2, 0), 10.0, num_workers=2).options
+    assert local_search_budget(options, 4, flexible=False, compiled=True) == 10.0 * COMPILED_SEARCH_SHARE
+    long_limit = options.model_copy(update={"time_limit_seconds": 600.0})
+    assert local_search_budget(long_limit, 4, flexible=False, compiled=True) == COMPILED_SEARCH_MAX_SECONDS
+
+
+def _with_break(request: PlanRequest, start: int, end: int) -> PlanRequest:
+    """The request with machine M0 down between `start` and `end` (so the pure-Python search runs)."""
+    machines = [m.model_copy(update={"maintenance_windows": [TimeWindow(start=start, end=end, reason="test")]})
+                if m.id == "M0" else m for m in request.factory.machines]
+    return request.model_copy(update={"factory": request.factory.model_copy(update={"machines": machines})})
+
+
+@pytest.mark.parametrize("machine_break", [False, True], ids=["compiled", "python"])
+def test_tabu_search_shortens_the_dispatching_schedule_and_keeps_it_feasible(machine_break: bool) -> None:
     request = to_plan_request(_random_job_shop(15, 10, 1), 10.0, num_workers=2)
+    if machine_break:
+        request = _with_break(request, 100, 160)
     jobs = build_jobs(request)
     available = planning_availability(request, availability_by_machine(request))
+    assert compiled_search_applies(available) is not machine_break
     start = best_dispatch(request, jobs, available)
     assert start is not None
     decoded = improve_makespan_hint(request.options, jobs, available, start, budget=0.0)
@@ -69,8 +93,10 @@ def test_tabu_search_shortens_the_dispatching_schedule_and_keeps_it_feasible() -
 
 def test_create_plan_names_its_start_and_every_plan_passes_the_checker() -> None:
     small = to_plan_request(_random_job_shop(10, 10, 2), 2.0, num_workers=2)
-    large = to_plan_request(_random_job_shop(20, 10, 3), 2.0, num_workers=2)
-    for request, start in ((small, "decoded hint start"), (large, "local search start")):
+    small_with_break = _with_break(small, 50, 80)
+    large_with_break = _with_break(to_plan_request(_random_job_shop(20, 10, 3), 2.0, num_workers=2), 50, 80)
+    for request, start in ((small, "local search start"), (small_with_break, "decoded hint start"),
+                           (large_with_break, "local search start")):
         plan = create_plan(request)
         assert start in plan.stats.notes
         assert check_plan(request, plan) == []

@@ -1,0 +1,166 @@
+"""The compiled makespan tabu search (`planner.tabu_kernel`): its decoder agrees with the exact Python
+decoder, it finds cycles, its trajectory does not depend on how the caller slices it into calls, and
+what `compiled_tabu_search` hands back is a checked schedule no longer than its start."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from benchmarks.instances import ShopInstance, to_plan_request
+from planner import search, tabu_kernel
+from planner.calendar import availability_by_machine
+from planner.checker import check_schedule
+from planner.dispatching import best_dispatch
+from planner.domain import Machine, TimeWindow
+from planner.risk import planning_availability
+from planner.tasks import build_jobs
+
+FT06 = ShopInstance("ft06", 6, tuple(tuple(((m, d),) for m, d in job) for job in (
+    ((2, 1), (0, 3), (1, 6), (3, 7), (5, 3), (4, 6)),
+    ((1, 8), (2, 5), (4, 10), (5, 10), (0, 10), (3, 4)),
+    ((2, 5), (3, 4), (5, 8), (0, 9), (1, 1), (4, 7)),
+    ((1, 5), (0, 5), (2, 5), (3, 3), (4, 8), (5, 9)),
+    ((2, 9), (1, 3), (4, 5), (5, 4), (0, 3), (3, 1)),
+    ((1, 3), (3, 3), (5, 9), (0, 10), (4, 4), (2, 1)),
+)))
+
+
+def _random_job_shop(jobs: int, machines: int, seed: int) -> ShopInstance:
+    rng = random.Random(seed)
+    return ShopInstance(f"random-{jobs}x{machines}-{seed}", machines, tuple(
+        tuple(((m, rng.randint(0, 30)),) for m in rng.sample(range(machines), machines)) for _ in range(jobs)))
+
+
+def _graph(instance: ShopInstance, rng: random.Random | None = None):  # type: ignore[no-untyped-def]
+    """The instance's sequencing graph; with `rng`, machine orders from a random job-by-job list
+    schedule (always acyclic), else from the dispatching start."""
+    request = to_plan_request(instance, 10.0, num_workers=2)
+    jobs = build_jobs(request)
+    available = planning_availability(request, availability_by_machine(request))
+    start = best_dispatch(request, jobs, available)
+    assert start is not None
+    graph = search._sequencing(jobs, available, start)
+    assert graph is not None
+    if rng is not None:
+        next_op = [i for i, p in enumerate(graph.job_pred) if p < 0]
+        graph.sequences = {m: [] for m in graph.sequences}
+        while next_op:
+            k = rng.randrange(len(next_op))
+            op = next_op[k]
+            graph.sequences[graph.machine[op]].append(op)
+            if graph.job_next[op] >= 0:
+                next_op[k] = graph.job_next[op]
+            else:
+                next_op.pop(k)
+    return request, jobs, graph
+
+
+def _arrays(graph: search._Sequencing):  # type: ignore[no-untyped-def]
+    machines = list(graph.sequences)
+    index = {m: k for k, m in enumerate(machines)}
+    width = max(len(s) for s in graph.sequences.values())
+    sequences = np.full((len(machines), width), -1, dtype=np.int64)
+    position = np.zeros(len(graph.keys), dtype=np.int64)
+    for m, sequence in graph.sequences.items():
+        sequences[index[m], :len(sequence)] = sequence
+        position[sequence] = np.arange(len(sequence))
+    lengths = np.array([len(graph.sequences[m]) for m in machines], dtype=np.int64)
+    operations = tuple(np.array(values, dtype=np.int64) for values in (
+        graph.duration, graph.job_pred, graph.job_next, graph.release, [index[m] for m in graph.machine]))
+    return operations, sequences, lengths, position
+
+
+def _heads(graph: search._Sequencing) -> tuple[int, np.ndarray]:
+    (duration, job_prev, job_next, release, _), sequences, lengths, _ = _arrays(graph)
+    count = len(graph.keys)
+    machine_prev, machine_next = np.empty(count, np.int64), np.empty(count, np.int64)
+    heads, order, indegree = np.empty(count, np.int64), np.empty(count, np.int64), np.empty(count, np.int64)
+    tabu_kernel._links(sequences, lengths, machine_prev, machine_next)
+    makespan = tabu_kernel._heads(duration, job_prev, job_next, release, machine_prev, machine_next, heads, order,
+                                  indegree)
+    return makespan, heads
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 8), st.integers(1, 5), st.integers(0, 10_000))
+def test_compiled_heads_equal_the_exact_decoder_on_acyclic_sequences(jobs: int, machines: int, seed: int) -> None:
+    _, _, graph = _graph(_random_job_shop(jobs, machines, seed), random.Random(seed))
+    starts = search.decode(graph)
+    assert starts is not None
+    makespan, heads = _heads(graph)
+    assert makespan == search._makespan(graph, starts)
+    assert heads.tolist() == starts
+
+
+def test_compiled_heads_report_a_cycle() -> None:
+    """Job 0 runs M0 then M1, job 1 M1 then M0; each machine starting with the other job's second
+    operation is a cycle."""
+    _, _, graph = _graph(ShopInstance("cross", 2, ((((0, 3),), ((1, 4),)), (((1, 2),), ((0, 5),)))))
+    assert search.decode(graph) is not None
+    graph.sequences = {"M0": [3, 0], "M1": [1, 2]}
+    assert search.decode(graph) is None
+    assert _heads(graph)[0] == -1
+
+
+def _run(graph: search._Sequencing, calls: list[int], seed: int = 7, lower_bound: int = 0):  # type: ignore[no-untyped-def]
+    operations, sequences, lengths, position = _arrays(graph)
+    best = sequences.copy()
+    state = np.zeros(tabu_kernel.STATE_SIZE, dtype=np.int64)
+    state[tabu_kernel.SEED] = seed
+    ring = np.full((3, tabu_kernel.TABU_RING), -1, dtype=np.int64)
+    for iterations in calls:
+        tabu_kernel.search(*operations, sequences, lengths, position, best, state, ring, iterations, lower_bound,
+                           search.COMPILED_STALL_LIMIT, *search.TABU_TENURE, *search.PERTURBATION_SWAPS)
+    return state, best
+
+
+def test_the_trajectory_is_the_same_however_the_iterations_are_split_into_calls() -> None:
+    _, _, graph = _graph(_random_job_shop(12, 6, 3))
+    one_state, one_best = _run(graph, [3000])
+    many_state, many_best = _run(graph, [1, 999, 500, 1500])
+    assert one_state.tolist() == many_state.tolist()
+    assert (one_best == many_best).all()
+    other_seed_state, _ = _run(graph, [3000], seed=8)
+    assert other_seed_state[tabu_kernel.ITERATION] == 3000
+
+
+def test_the_compiled_search_reaches_the_ft06_optimum_and_stops_there() -> None:
+    _, _, graph = _graph(FT06)
+    start = search._makespan(graph, search.decode(graph) or [])
+    state, _ = _run(graph, [50_000], lower_bound=55)
+    assert start > 55 == state[tabu_kernel.BEST]
+    assert state[tabu_kernel.ITERATION] < 50_000  # stopped at the bound (the optimum), not at the iteration cap
+
+
+def test_compiled_tabu_search_returns_a_checked_schedule_shorter_than_its_start() -> None:
+    request, jobs, graph = _graph(_random_job_shop(15, 8, 5))
+    starts = search.decode(graph)
+    assert starts is not None
+    before = search._makespan(graph, starts)
+    improved = search.compiled_tabu_search(graph, starts, deadline=0.5 + search.time.perf_counter(), seed=0,
+                                           lower_bound=search.makespan_lower_bound(jobs), workers=2)
+    after = search._makespan(graph, improved)
+    assert search.makespan_lower_bound(jobs) <= after < before
+    schedule = {key: (graph.machine[op], improved[op]) for op, key in enumerate(graph.keys)}
+    placed = search.hint_assignments(jobs, schedule)
+    assert placed is not None and check_schedule(request, placed) == []
+
+
+def test_machines_with_breaks_use_the_exact_python_search() -> None:
+    instance = _random_job_shop(4, 3, 1)
+    request, _, graph = _graph(instance)
+    assert search.compiled_search_applies(graph.windows)
+    factory = request.factory.model_copy(update={"machines": [
+        Machine(id="M0", maintenance_windows=[TimeWindow(start=20, end=40, reason="test")]),
+        *request.factory.machines[1:]]})
+    broken = request.model_copy(update={"factory": factory})
+    jobs = build_jobs(broken)
+    available = planning_availability(broken, availability_by_machine(broken))
+    start = best_dispatch(broken, jobs, available)
+    assert start is not None
+    graph = search._sequencing(jobs, available, start)
+    assert graph is not None and not search.compiled_search_applies(graph.windows)
