@@ -20,11 +20,24 @@ separate threads.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 from numba import njit
 
 Ints = npt.NDArray[np.int64]
+
+
+def _compiled(function: Callable[..., Any]) -> Any:
+    """numba-compiled, releasing the GIL, cached on disk where numba finds a writable place (beside this
+    file, or the user's cache folder). Where it finds none (a read-only install and home), numba refuses
+    to cache; then each process compiles for itself instead of failing to import."""
+    try:
+        return njit(cache=True, nogil=True)(function)
+    except RuntimeError:
+        return njit(nogil=True)(function)
 
 ITERATION, STALL, BEST, CURRENT, RING_NEXT, SEED = range(6)
 STATE_SIZE = 6
@@ -32,7 +45,7 @@ STATE_SIZE = 6
 TABU_RING = 16
 
 
-@njit(cache=True, nogil=True)
+@_compiled
 def _links(sequences: Ints, lengths: Ints, machine_prev: Ints, machine_next: Ints) -> None:
     machine_prev[:] = -1
     machine_next[:] = -1
@@ -44,7 +57,7 @@ def _links(sequences: Ints, lengths: Ints, machine_prev: Ints, machine_next: Int
             machine_next[before] = after
 
 
-@njit(cache=True, nogil=True)
+@_compiled
 def _heads(duration: Ints, job_prev: Ints, job_next: Ints, release: Ints, machine_prev: Ints, machine_next: Ints,
            heads: Ints, order: Ints, indegree: Ints) -> int:
     """Earliest starts in topological order (kept in `order`); the makespan, or -1 on a cycle."""
@@ -86,7 +99,7 @@ def _heads(duration: Ints, job_prev: Ints, job_next: Ints, release: Ints, machin
     return makespan
 
 
-@njit(cache=True, nogil=True)
+@_compiled
 def _tails(duration: Ints, job_next: Ints, machine_next: Ints, order: Ints, tails: Ints) -> None:
     for k in range(order.shape[0] - 1, -1, -1):
         op = order[k]
@@ -97,7 +110,7 @@ def _tails(duration: Ints, job_next: Ints, machine_next: Ints, order: Ints, tail
         tails[op] = tail
 
 
-@njit(cache=True, nogil=True)
+@_compiled
 def _critical_moves(duration: Ints, job_prev: Ints, machine: Ints, machine_prev: Ints, heads: Ints, path: Ints,
                     firsts: Ints, seconds: Ints, every_pair: bool) -> int:
     """N5 swaps on one critical path (first two and last two operations of each block), or with
@@ -144,7 +157,7 @@ def _critical_moves(duration: Ints, job_prev: Ints, machine: Ints, machine_prev:
     return moves
 
 
-@njit(cache=True, nogil=True)
+@_compiled
 def _estimate(duration: Ints, job_prev: Ints, job_next: Ints, release: Ints, machine_prev: Ints, machine_next: Ints,
               heads: Ints, tails: Ints, first: int, second: int) -> int:
     """Taillard's estimate of the longest path through `first`, `second` after swapping them."""
@@ -170,7 +183,7 @@ def _estimate(duration: Ints, job_prev: Ints, job_next: Ints, release: Ints, mac
     return max(head_second + duration[second] + tail_second, head_first + duration[first] + tail_first)
 
 
-@njit(cache=True, nogil=True)
+@_compiled
 def _swap(sequences: Ints, position: Ints, machine: Ints, first: int, second: int) -> None:
     m = machine[first]
     i = position[first]
@@ -181,7 +194,7 @@ def _swap(sequences: Ints, position: Ints, machine: Ints, first: int, second: in
     position[second] = i
 
 
-@njit(cache=True, nogil=True)
+@_compiled
 def _is_tabu(ring_first: Ints, ring_second: Ints, ring_until: Ints, first: int, second: int, iteration: int) -> bool:
     """A swap is tabu while the opposite swap of the same pair is in its tenure."""
     for k in range(ring_first.shape[0]):
@@ -190,7 +203,7 @@ def _is_tabu(ring_first: Ints, ring_second: Ints, ring_until: Ints, first: int, 
     return False
 
 
-@njit(cache=True, nogil=True)
+@_compiled
 def search(duration: Ints, job_prev: Ints, job_next: Ints, release: Ints, machine: Ints, sequences: Ints,
            lengths: Ints, position: Ints, best_sequences: Ints, state: Ints, ring: Ints, iterations: int,
            lower_bound: int, stall_limit: int, tenure_low: int, tenure_high: int, kick_low: int,

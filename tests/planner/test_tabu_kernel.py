@@ -5,6 +5,8 @@ what `compiled_tabu_search` hands back is a checked schedule no longer than its 
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 
 import numpy as np
 from hypothesis import given, settings
@@ -164,3 +166,17 @@ def test_machines_with_breaks_use_the_exact_python_search() -> None:
     assert start is not None
     graph = search._sequencing(jobs, available, start)
     assert graph is not None and not search.compiled_search_applies(graph.windows)
+
+
+def test_the_kernel_imports_and_runs_where_numba_finds_no_place_for_its_cache() -> None:
+    """A read-only install and home: numba raises for `cache=True`; the kernel compiles per process."""
+    script = (
+        "from numba.core import caching\n"
+        "caching.CacheImpl._locator_classes = []  # numba internals: every place refused\n"
+        "from planner import tabu_kernel\n"
+        "tabu_kernel.warm_up()\n"
+        "print(tabu_kernel.search._cache.__class__.__name__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "NullCache"
