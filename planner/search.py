@@ -61,6 +61,10 @@ LOCAL_SEARCH_MIN_OPERATIONS = 200
 # session 8). On Brandimarte's flexible instances half the time made it worse than 0.12.
 COMPILED_SEARCH_SHARE = 0.5
 COMPILED_SEARCH_MAX_SECONDS = 60.0
+# ... and at most this long per operation, so that a small model CP-SAT proves in milliseconds is not held
+# up by the search (a 5x4 job-shop with a 10 s limit took 5 s): 0.5 s for 20 operations, 2.5 s for a
+# 10x10 job-shop, the whole half of 10 s from 200 operations on.
+COMPILED_SECONDS_PER_OPERATION = 0.025
 # Tabu tenure (iterations a swapped pair may not be swapped back): the usual 8-12 of JSSP tabu search.
 TABU_TENURE = (8, 12)
 # CP-SAT subsolvers left out for makespan objectives (feasibility jump, feasibility pump, LP-based RINS).
@@ -439,7 +443,8 @@ def local_search_budget(options: PlanOptions, operations: int, flexible: bool = 
     if options.objective != Objective.MAKESPAN:
         return 0.0
     if compiled and not flexible:
-        return min(options.time_limit_seconds * COMPILED_SEARCH_SHARE, COMPILED_SEARCH_MAX_SECONDS)
+        return min(options.time_limit_seconds * COMPILED_SEARCH_SHARE, COMPILED_SEARCH_MAX_SECONDS,
+                   operations * COMPILED_SECONDS_PER_OPERATION)
     if operations < LOCAL_SEARCH_MIN_OPERATIONS:
         return 0.0
     return min(options.time_limit_seconds * LOCAL_SEARCH_SHARE, LOCAL_SEARCH_MAX_SECONDS)

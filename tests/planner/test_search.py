@@ -18,6 +18,7 @@ from planner.risk import planning_availability
 from planner.search import (
     COMPILED_SEARCH_MAX_SECONDS,
     COMPILED_SEARCH_SHARE,
+    COMPILED_SECONDS_PER_OPERATION,
     LOCAL_SEARCH_MAX_SECONDS,
     LOCAL_SEARCH_MIN_OPERATIONS,
     LOCAL_SEARCH_SHARE,
@@ -57,11 +58,22 @@ def test_the_local_search_gets_time_only_for_makespan_models_of_200_operations_o
     assert local_search_budget(tardiness, 10_000, flexible=False, compiled=True) == 0.0
 
 
-def test_the_compiled_search_on_a_model_without_machine_choices_gets_half_the_time_at_any_size() -> None:
+def test_the_compiled_search_on_a_model_without_machine_choices_gets_half_the_time_from_200_operations() -> None:
     options = to_plan_request(_random_job_shop(2, 2, 0), 10.0, num_workers=2).options
-    assert local_search_budget(options, 4, flexible=False, compiled=True) == 10.0 * COMPILED_SEARCH_SHARE
+    assert local_search_budget(options, 10_000, flexible=False, compiled=True) == 10.0 * COMPILED_SEARCH_SHARE
     long_limit = options.model_copy(update={"time_limit_seconds": 600.0})
-    assert local_search_budget(long_limit, 4, flexible=False, compiled=True) == COMPILED_SEARCH_MAX_SECONDS
+    assert local_search_budget(long_limit, 10_000, flexible=False, compiled=True) == COMPILED_SEARCH_MAX_SECONDS
+    # a small model gets a little time per operation, not half the limit
+    small = local_search_budget(options, 20, flexible=False, compiled=True)
+    assert small == pytest.approx(20 * COMPILED_SECONDS_PER_OPERATION) and small < 1.0
+
+
+def test_a_small_makespan_model_is_not_held_up_by_the_local_search() -> None:
+    """A 5x4 job-shop that CP-SAT proves at once comes back well before half of its 10 s limit."""
+    request = to_plan_request(_random_job_shop(5, 4, 0), 10.0, num_workers=2)
+    plan = create_plan(request)
+    assert plan.status == SolveStatus.OPTIMAL and check_plan(request, plan) == []
+    assert plan.stats.wall_seconds < 2.0
 
 
 def _with_break(request: PlanRequest, start: int, end: int) -> PlanRequest:
