@@ -54,11 +54,12 @@ LOCAL_SEARCH_MAX_SECONDS = 3.0
 # better without it on every 10x10 and 15x10 job-shop tried and on Brandimarte up to 150 operations;
 # worse without it from 200 operations on (docs/SCHEDULING-BENCHMARKS.md).
 LOCAL_SEARCH_MIN_OPERATIONS = 200
-# The compiled search on a model without machine choices gets half the time limit at any size (at most a
-# minute): on 36 published job-shops (10 s, 2 workers) it reached the best-known makespan of most 10x10
-# and 15x10 ones and the 20x10/15x15/20x15 ones came out well ahead of CP-SAT alone; at 0.5 and 0.7 the
-# results were alike, and CP-SAT keeps half the time to prove or improve (docs/SCHEDULING-BENCHMARKS.md,
-# session 8). On Brandimarte's flexible instances half the time made it worse than 0.12.
+# The compiled search on a model without machine choices gets half the time limit (at most a minute, and
+# see the cap per operation below): on 36 published job-shops (10 s, 2 workers) it reached the best-known
+# makespan of most 10x10 and 15x10 ones, and the 20x10/15x15/20x15 ones came out well ahead of CP-SAT
+# alone; at 0.5 and 0.7 the results were alike, and CP-SAT keeps half the time to prove or improve
+# (docs/SCHEDULING-BENCHMARKS.md, session 8). On Brandimarte's flexible instances half the time made it
+# worse than 0.12.
 COMPILED_SEARCH_SHARE = 0.5
 COMPILED_SEARCH_MAX_SECONDS = 60.0
 # ... and at most this long per operation, so that a small model CP-SAT proves in milliseconds is not held
@@ -71,8 +72,8 @@ TABU_TENURE = (8, 12)
 IDLE_SUBSOLVERS_FOR_MAKESPAN = ("ls", "feasibility_pump", "rins/rens")
 # Iterations without a new best before a kick (pure-Python and compiled search; the compiled one runs
 # about 300,000 iterations a second on a 20x10 job-shop, 1000x the Python one), and the number of random
-# swaps in a kick. 3000 did better than 150, 300 and 1000 and about as well as 10,000 on la27, la29, la36,
-# la38 and abz8 (3 s each).
+# swaps in a kick. For the compiled search 3000 did better than 300 and 1000 and about as well as 10,000
+# on la27, la29, la36, la38 and abz8 (3 s each); 150, the Python search's, was worse on la27, la29, abz7.
 STALL_LIMIT = 150
 COMPILED_STALL_LIMIT = 3000
 PERTURBATION_SWAPS = (2, 5)
