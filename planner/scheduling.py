@@ -119,7 +119,7 @@ def solve_schedule(
 ) -> ScheduleOutcome:
     """Schedule the jobs; never raises for infeasible or timed-out models (see the status).
 
-    `should_stop` is polled every 0.2 s while CP-SAT runs; when it says so the search stops and the
+    `should_stop` is polled while the local search runs and every 0.2 s while CP-SAT runs; when it says so the
     best solution so far is returned (a cancelled StreamPlan uses it)."""
     options = request.options
     started = time.perf_counter()
@@ -129,7 +129,7 @@ def solve_schedule(
     if hint and options.objective == Objective.MAKESPAN and not extensions and _sequencing_rules_only(request):
         flexible = any(len(task.alternatives) > 1 for job in jobs for task in job.tasks)
         budget = local_search_budget(options, operations, flexible, compiled_search_applies(available))
-        improved = improve_makespan_hint(options, jobs, available, hint, budget)
+        improved = improve_makespan_hint(options, jobs, available, hint, budget, should_stop)
         if improved is not None:
             hint, makespan_cap = improved
             start = "local search" if budget > 0 else "decoded hint"

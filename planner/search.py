@@ -29,6 +29,7 @@ import threading
 import time
 from bisect import bisect_right
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -41,6 +42,8 @@ from planner.domain import Objective, PlanOptions
 from planner.solution import ScheduledOperation
 from planner.tasks import Job
 
+StopCheck = Callable[[], bool]
+"""Asked during the search; True stops it (a cancelled StreamPlan)."""
 HintMap = dict[tuple[str, int], tuple[str, int]]
 """(order id, operation index) -> (machine id, start), as `planner.scheduling.Hint`."""
 
@@ -329,15 +332,19 @@ def _perturb(graph: _Sequencing, starts: list[int], rng: random.Random) -> list[
     return starts
 
 
-def tabu_search(graph: _Sequencing, starts: list[int], deadline: float, seed: int, lower_bound: int) -> list[int]:
-    """Iterated tabu search over N5 swaps until the deadline or the lower bound: after `STALL_LIMIT`
-    iterations without a new best, restart from the best sequences with a random kick."""
+def tabu_search(graph: _Sequencing, starts: list[int], deadline: float, seed: int, lower_bound: int,
+                should_stop: StopCheck | None = None) -> list[int]:
+    """Iterated tabu search over N5 swaps until the deadline, the lower bound or `should_stop` (asked
+    every 32 iterations): after `STALL_LIMIT` iterations without a new best, restart from the best
+    sequences with a random kick."""
     rng = random.Random(seed)
     best_starts, best = starts, _makespan(graph, starts)
     best_sequences = {m: list(s) for m, s in graph.sequences.items()}
     tabu: dict[tuple[int, int], int] = {}
     iteration = stall = 0
     while best > lower_bound and time.perf_counter() < deadline:
+        if should_stop is not None and iteration % 32 == 0 and should_stop():
+            break
         iteration += 1
         step = _best_neighbour(graph, starts, tabu, iteration, best) if stall < STALL_LIMIT else None
         if step is None:
@@ -361,9 +368,10 @@ def compiled_search_applies(available: dict[str, list[Interval]]) -> bool:
 
 
 def compiled_tabu_search(graph: _Sequencing, starts: list[int], deadline: float, seed: int, lower_bound: int,
-                         workers: int = 1) -> list[int]:
+                         workers: int = 1, should_stop: StopCheck | None = None) -> list[int]:
     """`tabu_search` compiled (`planner.tabu_kernel`), run by `workers` threads from the same start with
-    seeds seed, seed + 1, ... until the deadline or the lower bound. The best sequences found are
+    seeds seed, seed + 1, ... until the deadline, the lower bound or `should_stop` (asked between calls
+    of about 20 ms). The best sequences found are
     decoded again here (exactly, within each machine's stretch); the start is kept when that decode
     fails (the horizon would be exceeded) or is not shorter."""
     machines = list(graph.sequences)
@@ -396,7 +404,7 @@ def compiled_tabu_search(graph: _Sequencing, starts: list[int], deadline: float,
             began = time.perf_counter()
             tabu_kernel.search(*operations, own, lengths, position, best, state, ring, chunk, lower_bound,
                                COMPILED_STALL_LIMIT, *TABU_TENURE, *PERTURBATION_SWAPS)
-            if state[tabu_kernel.BEST] <= lower_bound:
+            if state[tabu_kernel.BEST] <= lower_bound or (should_stop is not None and should_stop()):
                 reached.set()
             # calls of about 20 ms: the deadline is kept to that, and the call overhead stays negligible
             took = time.perf_counter() - began
@@ -416,10 +424,12 @@ def compiled_tabu_search(graph: _Sequencing, starts: list[int], deadline: float,
 
 
 def improve_makespan_hint(
-    options: PlanOptions, jobs: list[Job], available: dict[str, list[Interval]], hint: HintMap, budget: float
+    options: PlanOptions, jobs: list[Job], available: dict[str, list[Interval]], hint: HintMap, budget: float,
+    should_stop: StopCheck | None = None,
 ) -> tuple[HintMap, int] | None:
-    """A verified schedule no longer than the hint's (tabu-improved within `budget` seconds) and its
-    makespan; None when the hint is partial or its sequences cannot be decoded into a schedule."""
+    """A verified schedule no longer than the hint's (tabu-improved within `budget` seconds, or until
+    `should_stop` says so) and its makespan; None when the hint is partial or its sequences cannot be
+    decoded into a schedule."""
     deadline = time.perf_counter() + max(budget, 0.0)
     graph = _sequencing(jobs, available, hint)
     starts = decode(graph) if graph is not None else None
@@ -429,9 +439,9 @@ def improve_makespan_hint(
         lower_bound = makespan_lower_bound(jobs)
         if compiled_search_applies(graph.windows):
             starts = compiled_tabu_search(graph, starts, deadline, options.random_seed, lower_bound,
-                                          options.num_workers)
+                                          options.num_workers, should_stop)
         else:
-            starts = tabu_search(graph, starts, deadline, options.random_seed, lower_bound)
+            starts = tabu_search(graph, starts, deadline, options.random_seed, lower_bound, should_stop)
     improved = {key: (graph.machine[op], starts[op]) for op, key in enumerate(graph.keys)}
     return improved, _makespan(graph, starts)
 

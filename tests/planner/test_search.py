@@ -4,6 +4,7 @@ CP-SAT is a feasible schedule no longer than the dispatching start."""
 from __future__ import annotations
 
 import random
+import time
 
 import pytest
 from ortools.sat.python import cp_model
@@ -167,3 +168,15 @@ def test_a_hint_that_misses_an_operation_or_names_a_wrong_machine_is_no_schedule
     assert hint_assignments(jobs, {("A", 0): ("M1", 0), ("B", 0): ("M1", 5)}) is not None
     assert hint_assignments(jobs, {("A", 0): ("M1", 0)}) is None
     assert hint_assignments(jobs, {("A", 0): ("M1", 0), ("B", 0): ("M2", 0)}) is None
+
+
+@pytest.mark.parametrize("machine_break", [False, True], ids=["compiled", "python"])
+def test_a_stop_request_ends_the_local_search_and_the_solve_at_once(machine_break: bool) -> None:
+    """A cancelled StreamPlan: the local search (5 s of budget here) stops too, not only CP-SAT."""
+    request = to_plan_request(_random_job_shop(20, 10, 4), 60.0, num_workers=2)
+    if machine_break:
+        request = _with_break(request, 100, 160)
+    began = time.perf_counter()
+    plan = create_plan(request, should_stop=lambda: time.perf_counter() - began > 0.3)
+    assert time.perf_counter() - began < 2.0
+    assert plan.status.has_solution and check_plan(request, plan) == []
