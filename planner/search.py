@@ -74,8 +74,8 @@ TABU_TENURE = (8, 12)
 # CP-SAT subsolvers left out for makespan objectives (feasibility jump, feasibility pump, LP-based RINS).
 IDLE_SUBSOLVERS_FOR_MAKESPAN = ("ls", "feasibility_pump", "rins/rens")
 # Iterations without a new best before a kick (pure-Python and compiled search; the compiled one runs
-# about 300,000 iterations a second on a 20x10 job-shop, 1000x the Python one), and the number of random
-# swaps in a kick. For the compiled search 3000 did better than 300 and 1000 and about as well as 10,000
+# about 340,000 iterations a second per thread on la27, 20x10; the Python one 2,200), and the number of
+# random swaps in a kick. For the compiled search 3000 did better than 300 and 1000 and about as well as 10,000
 # on la27, la29, la36, la38 and abz8 (3 s each); 150, the Python search's, was worse on la27, la29, abz7.
 STALL_LIMIT = 150
 COMPILED_STALL_LIMIT = 3000
