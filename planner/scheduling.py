@@ -42,7 +42,6 @@ from planner.rules import (
     scrap_cost,
 )
 from planner.search import (
-    compiled_search_applies,
     configure_solver,
     hint_assignments,
     improve_makespan_hint,
@@ -128,7 +127,7 @@ def solve_schedule(
     operations = sum(len(job.tasks) for job in jobs)
     if hint and options.objective == Objective.MAKESPAN and not extensions and _sequencing_rules_only(request):
         flexible = any(len(task.alternatives) > 1 for job in jobs for task in job.tasks)
-        budget = local_search_budget(options, operations, flexible, compiled_search_applies(available))
+        budget = local_search_budget(options, operations, flexible)
         improved = improve_makespan_hint(options, jobs, available, hint, budget, should_stop)
         if improved is not None:
             hint, makespan_cap = improved

@@ -9,22 +9,15 @@ stretch of its machine. A decoded schedule therefore keeps routings, releases, c
 maintenance windows and the horizon by construction, which makes its makespan a safe upper bound
 for the exact model as long as the model has no other rules (the scheduler checks that).
 
-Moves are the critical-block swaps of job-shop tabu search (Nowicki & Smutnicki's N5
-neighbourhood): on a critical path (a chain of operations, each starting exactly when its
-predecessor ends, up to the makespan), swap the first two or the last two operations of each
-block of consecutive operations on one machine; only such swaps can shorten that path. Moves are
-ranked by Taillard's head/tail estimate and only the chosen one is decoded exactly; after a
-stretch without a new best, the search restarts from the best sequences with a random kick.
-
-When every machine is available in one stretch, the same search runs compiled (`planner.tabu_kernel`),
-one per CP-SAT worker on its own thread, and the best sequences it finds are decoded here exactly.
+The search itself is compiled (`planner.tabu_kernel`: N5 critical-block swaps ranked by Taillard's
+head/tail estimate, tabu tenure, random kicks from the best sequences after a stall), one per CP-SAT
+worker on its own thread; the best sequences it finds are decoded again here by `decode`.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-import random
 import threading
 import time
 from bisect import bisect_right
@@ -48,37 +41,36 @@ HintMap = dict[tuple[str, int], tuple[str, int]]
 """(order id, operation index) -> (machine id, start), as `planner.scheduling.Hint`."""
 
 # Share of the time limit the local search may take before CP-SAT starts, and its cap in seconds, when
-# the search is the pure-Python one (machines with breaks) or the model lets operations choose between
-# machines (the search keeps the hint's machine choices, so CP-SAT's time is worth more there).
+# the model lets operations choose between machines (the search keeps the hint's machine choices, so
+# CP-SAT's time is worth more there) ...
 LOCAL_SEARCH_SHARE = 0.12
 LOCAL_SEARCH_MAX_SECONDS = 3.0
 # ... and below this many operations such models give it no time (the hint is the decoded dispatching
-# schedule): measured with the pure-Python search on a quiet 2-core machine, 10 s, seeds 0-2: equal or
-# better without it on every 10x10 and 15x10 job-shop tried and on Brandimarte up to 150 operations;
-# worse without it from 200 operations on (docs/SCHEDULING-BENCHMARKS.md).
+# schedule): measured on a quiet 2-core machine, 10 s, seeds 0-2, with the search in Python (session 6):
+# on Brandimarte equal or better without it up to 150 operations, worse without it from 200 operations
+# on (docs/SCHEDULING-BENCHMARKS.md).
 LOCAL_SEARCH_MIN_OPERATIONS = 200
-# The compiled search on a model without machine choices gets half the time limit (at most a minute, and
-# see the cap per operation below): on 36 published job-shops (10 s, 2 workers) it reached the best-known
-# makespan of most 10x10 and 15x10 ones, and the 20x10/15x15/20x15 ones came out well ahead of CP-SAT
-# alone; at 0.5 and 0.7 the results were alike, and CP-SAT keeps half the time to prove or improve
-# (docs/SCHEDULING-BENCHMARKS.md, session 8). On Brandimarte's flexible instances half the time made it
-# worse than 0.12.
-COMPILED_SEARCH_SHARE = 0.5
-COMPILED_SEARCH_MAX_SECONDS = 60.0
+# A model where every operation has one machine (a job-shop) gives the search half the time limit (at most
+# a minute, and see the cap per operation below): on 36 published job-shops (10 s, 2 workers) it reached
+# the best-known makespan of most 10x10 and 15x10 ones, and the 20x10/15x15/20x15 ones came out well ahead
+# of CP-SAT alone; at 0.5 and 0.7 the results were alike, and CP-SAT keeps half the time to prove or
+# improve (docs/SCHEDULING-BENCHMARKS.md, session 8). On Brandimarte's flexible instances half the time
+# made it worse than 0.12. Measured without machine breaks; with breaks the same policy applies, unmeasured.
+JOB_SHOP_SEARCH_SHARE = 0.5
+JOB_SHOP_SEARCH_MAX_SECONDS = 60.0
 # ... and at most this long per operation, so that a small model CP-SAT proves in milliseconds is not held
 # up by the search (a 5x4 job-shop with a 10 s limit took 5 s): 0.5 s for 20 operations, 2.5 s for a
 # 10x10 job-shop, the whole half of 10 s from 200 operations on.
-COMPILED_SECONDS_PER_OPERATION = 0.025
+JOB_SHOP_SECONDS_PER_OPERATION = 0.025
 # Tabu tenure (iterations a swapped pair may not be swapped back): the usual 8-12 of JSSP tabu search.
 TABU_TENURE = (8, 12)
 # CP-SAT subsolvers left out for makespan objectives (feasibility jump, feasibility pump, LP-based RINS).
 IDLE_SUBSOLVERS_FOR_MAKESPAN = ("ls", "feasibility_pump", "rins/rens")
-# Iterations without a new best before a kick (pure-Python and compiled search; the compiled one runs
-# about 340,000 iterations a second per thread on la27, 20x10; the Python one 2,200), and the number of
-# random swaps in a kick. For the compiled search 3000 did better than 300 and 1000 and about as well as 10,000
-# on la27, la29, la36, la38 and abz8 (3 s each); 150, the Python search's, was worse on la27, la29, abz7.
-STALL_LIMIT = 150
-COMPILED_STALL_LIMIT = 3000
+# Iterations without a new best before a kick, and the number of random swaps in a kick. The search runs
+# about 340,000 iterations a second per thread on la27 (20x10; the earlier pure-Python one 2,200). 3000 did
+# better than 300 and 1000 and about as well as 10,000 on la27, la29, la36, la38 and abz8 (3 s each); 150,
+# the Python search's, was worse on la27, la29 and abz7.
+STALL_LIMIT = 3000
 PERTURBATION_SWAPS = (2, 5)
 
 
@@ -214,196 +206,70 @@ def _makespan(graph: _Sequencing, starts: list[int]) -> int:
     return max((s + d for s, d in zip(starts, graph.duration, strict=True)), default=0)
 
 
-def _critical_blocks(graph: _Sequencing, starts: list[int]) -> list[list[int]]:
-    """Blocks (runs of one machine) along one critical path, in time order."""
-    ends = [s + d for s, d in zip(starts, graph.duration, strict=True)]
-    machine_pred = {after: before for seq in graph.sequences.values() for before, after in itertools.pairwise(seq)}
-    op = max(range(len(ends)), key=ends.__getitem__)
-    path = [op]
-    while True:
-        tight_machine = machine_pred.get(op, -1)
-        tight_job = graph.job_pred[op]
-        if tight_machine >= 0 and ends[tight_machine] == starts[op]:
-            op = tight_machine
-        elif tight_job >= 0 and ends[tight_job] == starts[op]:
-            op = tight_job
-        else:
-            break
-        path.append(op)
-    path.reverse()
-    blocks: list[list[int]] = []
-    for previous, current in zip([-1, *path], path, strict=False):
-        if blocks and machine_pred.get(current) == previous:
-            blocks[-1].append(current)
-        else:
-            blocks.append([current])
-    return [b for b in blocks if len(b) > 1]
+@dataclass
+class KernelInput:
+    """The graph as `planner.tabu_kernel` takes it: per-operation arrays and machine windows
+    (`operations`, in the kernel's argument order), machine orders padded with -1 and their lengths."""
+
+    machines: list[str]
+    operations: tuple[np.ndarray, ...]
+    sequences: np.ndarray
+    lengths: np.ndarray
+
+    def positions(self) -> np.ndarray:
+        position = np.zeros(len(self.operations[0]), dtype=np.int64)
+        for row, length in zip(self.sequences, self.lengths, strict=True):
+            position[row[:length]] = np.arange(length)
+        return position
+
+    def orders(self, sequences: np.ndarray) -> dict[str, list[int]]:
+        return {m: [int(op) for op in sequences[k, :self.lengths[k]]] for k, m in enumerate(self.machines)}
 
 
-def _moves(blocks: list[list[int]]) -> list[tuple[int, int]]:
-    """N5 swaps: first two and last two operations of each block (one swap for a block of two)."""
-    moves = set()
-    for block in blocks:
-        moves.add((block[0], block[1]))
-        moves.add((block[-2], block[-1]))
-    return sorted(moves)
-
-
-def _swap(graph: _Sequencing, first: int, second: int) -> None:
-    sequence = graph.sequences[graph.machine[first]]
-    i, j = sequence.index(first), sequence.index(second)
-    sequence[i], sequence[j] = sequence[j], sequence[i]
-
-
-def _tails(graph: _Sequencing, starts: list[int], machine_next: list[int]) -> list[int]:
-    """Longest path from each operation's end to the end of the schedule (working time ignored)."""
-    tails = [0] * len(starts)
-    for op in sorted(range(len(starts)), key=lambda o: (starts[o], graph.duration[o]), reverse=True):
-        for successor in (graph.job_next[op], machine_next[op]):
-            if successor >= 0:
-                tails[op] = max(tails[op], graph.duration[successor] + tails[successor])
-    return tails
-
-
-def _estimate(graph: _Sequencing, starts: list[int], tails: list[int], links: tuple[list[int], list[int]],
-              first: int, second: int) -> int:
-    """Taillard's estimate of the longest path through a swapped pair: `second` now directly after
-    the machine predecessor of `first`, `first` directly before the machine successor of `second`."""
-    machine_prev, machine_next = links
-    duration = graph.duration
-
-    def head_after(pred: int, release: int) -> int:
-        return starts[pred] + duration[pred] if pred >= 0 else release
-
-    def tail_before(succ: int) -> int:
-        return duration[succ] + tails[succ] if succ >= 0 else 0
-
-    head_second = max(head_after(graph.job_pred[second], graph.release[second]),
-                      head_after(machine_prev[first], 0))
-    head_first = max(head_after(graph.job_pred[first], graph.release[first]), head_second + duration[second])
-    tail_first = max(tail_before(graph.job_next[first]), tail_before(machine_next[second]))
-    tail_second = max(tail_before(graph.job_next[second]), tail_first + duration[first])
-    return max(head_second + duration[second] + tail_second, head_first + duration[first] + tail_first)
-
-
-def _machine_links(graph: _Sequencing) -> tuple[list[int], list[int]]:
-    previous, following = [-1] * len(graph.keys), [-1] * len(graph.keys)
-    for sequence in graph.sequences.values():
-        for before, after in itertools.pairwise(sequence):
-            previous[after], following[before] = before, after
-    return previous, following
-
-
-def _best_neighbour(
-    graph: _Sequencing, starts: list[int], tabu: dict[tuple[int, int], int], iteration: int, best: int
-) -> tuple[int, int, list[int]] | None:
-    """The non-tabu swap (a tabu one only if it promises a new best) with the best estimate that
-    decodes into a schedule, applied and kept. Estimates keep an iteration at one exact decode."""
-    links = _machine_links(graph)
-    tails = _tails(graph, starts, links[1])
-    ranked = []
-    for first, second in _moves(_critical_blocks(graph, starts)):
-        estimate = _estimate(graph, starts, tails, links, first, second)
-        if tabu.get((second, first), -1) < iteration or estimate < best:
-            ranked.append((estimate, first, second))
-    for _, first, second in sorted(ranked):
-        _swap(graph, first, second)
-        candidate = decode(graph)
-        if candidate is not None:
-            return first, second, candidate
-        _swap(graph, first, second)
-    return None
-
-
-def _perturb(graph: _Sequencing, starts: list[int], rng: random.Random) -> list[int]:
-    """A kick out of a plateau: a few random swaps of adjacent critical operations, kept when acyclic."""
-    for _ in range(rng.randint(*PERTURBATION_SWAPS)):
-        blocks = _critical_blocks(graph, starts)
-        if not blocks:
-            break
-        block = rng.choice(blocks)
-        position = rng.randrange(len(block) - 1)
-        _swap(graph, block[position], block[position + 1])
-        decoded = decode(graph)
-        if decoded is None:
-            _swap(graph, block[position], block[position + 1])
-        else:
-            starts = decoded
-    return starts
-
-
-def tabu_search(graph: _Sequencing, starts: list[int], deadline: float, seed: int, lower_bound: int,
-                should_stop: StopCheck | None = None) -> list[int]:
-    """Iterated tabu search over N5 swaps until the deadline, the lower bound or `should_stop` (asked
-    every 32 iterations): after `STALL_LIMIT` iterations without a new best, restart from the best
-    sequences with a random kick."""
-    rng = random.Random(seed)
-    best_starts, best = starts, _makespan(graph, starts)
-    best_sequences = {m: list(s) for m, s in graph.sequences.items()}
-    tabu: dict[tuple[int, int], int] = {}
-    iteration = stall = 0
-    while best > lower_bound and time.perf_counter() < deadline:
-        if should_stop is not None and iteration % 32 == 0 and should_stop():
-            break
-        iteration += 1
-        step = _best_neighbour(graph, starts, tabu, iteration, best) if stall < STALL_LIMIT else None
-        if step is None:
-            graph.sequences = {m: list(s) for m, s in best_sequences.items()}
-            starts, stall = _perturb(graph, best_starts, rng), 0
-            tabu.clear()
-            continue
-        first, second, starts = step
-        tabu[(first, second)] = iteration + rng.randint(*TABU_TENURE)
-        stall += 1
-        if (value := _makespan(graph, starts)) < best:
-            best, best_starts, stall = value, starts, 0
-            best_sequences = {m: list(s) for m, s in graph.sequences.items()}
-    graph.sequences = best_sequences
-    return best_starts
-
-
-def compiled_search_applies(available: dict[str, list[Interval]]) -> bool:
-    """The compiled search needs every machine available in one stretch (no breaks to fit around)."""
-    return all(len(windows) == 1 for windows in available.values())
-
-
-def compiled_tabu_search(graph: _Sequencing, starts: list[int], deadline: float, seed: int, lower_bound: int,
-                         workers: int = 1, should_stop: StopCheck | None = None) -> list[int]:
-    """`tabu_search` compiled (`planner.tabu_kernel`), run by `workers` threads from the same start with
-    seeds seed, seed + 1, ... until the deadline, the lower bound or `should_stop` (asked between calls
-    of about 20 ms). The best sequences found are
-    decoded again here (exactly, within each machine's stretch); the start is kept when that decode
-    fails (the horizon would be exceeded) or is not shorter."""
+def kernel_input(graph: _Sequencing) -> KernelInput:
     machines = list(graph.sequences)
     index = {m: k for k, m in enumerate(machines)}
-    window_start = {m: graph.windows[m][0][0] for m in machines}
+    window_counts = np.array([len(graph.windows[m]) for m in machines], dtype=np.int64)
+    windows = np.zeros((2, len(machines), max(int(window_counts.max(initial=0)), 1)), dtype=np.int64)
+    for m in machines:
+        for k, (begin, end) in enumerate(graph.windows[m]):
+            windows[:, index[m], k] = begin, end
     width = max((len(s) for s in graph.sequences.values()), default=0)
     sequences = np.full((len(machines), max(width, 1)), -1, dtype=np.int64)
     for m, sequence in graph.sequences.items():
         sequences[index[m], :len(sequence)] = sequence
-    lengths = np.array([len(graph.sequences[m]) for m in machines], dtype=np.int64)
     operations = (
         np.array(graph.duration, dtype=np.int64),
         np.array(graph.job_pred, dtype=np.int64),
         np.array(graph.job_next, dtype=np.int64),
-        np.array([max(r, window_start[m]) for r, m in zip(graph.release, graph.machine, strict=True)], dtype=np.int64),
+        np.array(graph.release, dtype=np.int64),
         np.array([index[m] for m in graph.machine], dtype=np.int64),
+        windows,
+        window_counts,
     )
+    lengths = np.array([len(graph.sequences[m]) for m in machines], dtype=np.int64)
+    return KernelInput(machines, operations, sequences, lengths)
+
+
+def tabu_search(graph: _Sequencing, starts: list[int], deadline: float, seed: int, lower_bound: int,
+                workers: int = 1, should_stop: StopCheck | None = None) -> list[int]:
+    """The iterated tabu search (`planner.tabu_kernel`) run by `workers` threads from the same start with
+    seeds seed, seed + 1, ... until the deadline, the lower bound or `should_stop` (asked between calls
+    of about 20 ms). The best sequences found are decoded again here by `decode`; the start is kept
+    when that decode fails or is not shorter."""
+    given = kernel_input(graph)
     reached = threading.Event()
 
     def run(worker_seed: int) -> tuple[int, np.ndarray]:
-        own, best = sequences.copy(), sequences.copy()
-        position = np.zeros(len(graph.keys), dtype=np.int64)
-        for row, length in zip(own, lengths, strict=True):
-            position[row[:length]] = np.arange(length)
+        own, best, position = given.sequences.copy(), given.sequences.copy(), given.positions()
         state = np.zeros(tabu_kernel.STATE_SIZE, dtype=np.int64)
         state[tabu_kernel.SEED] = worker_seed
         ring = np.full((3, tabu_kernel.TABU_RING), -1, dtype=np.int64)
         chunk = 64
         while time.perf_counter() < deadline and not reached.is_set():
             began = time.perf_counter()
-            tabu_kernel.search(*operations, own, lengths, position, best, state, ring, chunk, lower_bound,
-                               COMPILED_STALL_LIMIT, *TABU_TENURE, *PERTURBATION_SWAPS)
+            tabu_kernel.search(*given.operations, own, given.lengths, position, best, state, ring, chunk, lower_bound,
+                               STALL_LIMIT, *TABU_TENURE, *PERTURBATION_SWAPS)
             if state[tabu_kernel.BEST] <= lower_bound or (should_stop is not None and should_stop()):
                 reached.set()
             # calls of about 20 ms: the deadline is kept to that, and the call overhead stays negligible
@@ -415,7 +281,7 @@ def compiled_tabu_search(graph: _Sequencing, starts: list[int], deadline: float,
         found = list(pool.map(run, range(seed, seed + max(workers, 1))))
     _, best_sequences = min(found, key=lambda result: result[0])
     original = graph.sequences
-    graph.sequences = {m: [int(op) for op in best_sequences[index[m], :lengths[index[m]]]] for m in machines}
+    graph.sequences = given.orders(best_sequences)
     decoded = decode(graph)
     if decoded is None or _makespan(graph, decoded) >= _makespan(graph, starts):
         graph.sequences = original
@@ -436,26 +302,21 @@ def improve_makespan_hint(
     if graph is None or starts is None:
         return None
     if options.objective == Objective.MAKESPAN and budget > 0:
-        lower_bound = makespan_lower_bound(jobs)
-        if compiled_search_applies(graph.windows):
-            starts = compiled_tabu_search(graph, starts, deadline, options.random_seed, lower_bound,
-                                          options.num_workers, should_stop)
-        else:
-            starts = tabu_search(graph, starts, deadline, options.random_seed, lower_bound, should_stop)
+        starts = tabu_search(graph, starts, deadline, options.random_seed, makespan_lower_bound(jobs),
+                             options.num_workers, should_stop)
     improved = {key: (graph.machine[op], starts[op]) for op, key in enumerate(graph.keys)}
     return improved, _makespan(graph, starts)
 
 
-def local_search_budget(options: PlanOptions, operations: int, flexible: bool = True, compiled: bool = False
-                        ) -> float:
+def local_search_budget(options: PlanOptions, operations: int, flexible: bool = True) -> float:
     """Seconds of the time limit given to the local search: none for tardiness objectives; half the limit
-    for the compiled search on a model where every operation has one machine (`flexible` False); else a
-    small share, and nothing for small models (see the constants)."""
+    on a model where every operation has one machine (`flexible` False); else a small share, and nothing
+    for small models (see the constants)."""
     if options.objective != Objective.MAKESPAN:
         return 0.0
-    if compiled and not flexible:
-        return min(options.time_limit_seconds * COMPILED_SEARCH_SHARE, COMPILED_SEARCH_MAX_SECONDS,
-                   operations * COMPILED_SECONDS_PER_OPERATION)
+    if not flexible:
+        return min(options.time_limit_seconds * JOB_SHOP_SEARCH_SHARE, JOB_SHOP_SEARCH_MAX_SECONDS,
+                   operations * JOB_SHOP_SECONDS_PER_OPERATION)
     if operations < LOCAL_SEARCH_MIN_OPERATIONS:
         return 0.0
     return min(options.time_limit_seconds * LOCAL_SEARCH_SHARE, LOCAL_SEARCH_MAX_SECONDS)

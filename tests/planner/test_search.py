@@ -17,13 +17,12 @@ from planner.domain import MachineRisk, Objective, PlanRequest, RiskPoint, RiskP
 from planner.plan import create_plan
 from planner.risk import planning_availability
 from planner.search import (
-    COMPILED_SEARCH_MAX_SECONDS,
-    COMPILED_SEARCH_SHARE,
-    COMPILED_SECONDS_PER_OPERATION,
+    JOB_SHOP_SEARCH_MAX_SECONDS,
+    JOB_SHOP_SEARCH_SHARE,
+    JOB_SHOP_SECONDS_PER_OPERATION,
     LOCAL_SEARCH_MAX_SECONDS,
     LOCAL_SEARCH_MIN_OPERATIONS,
     LOCAL_SEARCH_SHARE,
-    compiled_search_applies,
     hint_assignments,
     improve_makespan_hint,
     local_search_budget,
@@ -46,27 +45,25 @@ def _random_job_shop(jobs: int, machines: int, seed: int) -> ShopInstance:
 
 
 def test_the_local_search_gets_time_only_for_makespan_models_of_200_operations_or_more() -> None:
-    """The policy for flexible models and for the pure-Python search (machines with breaks)."""
+    """The policy for flexible models (operations with a choice of machines)."""
     request = to_plan_request(_random_job_shop(2, 2, 0), 10.0, num_workers=2)
     options = request.options
-    for flexible, compiled in ((True, False), (True, True), (False, False)):
-        assert local_search_budget(options, LOCAL_SEARCH_MIN_OPERATIONS - 1, flexible, compiled) == 0.0
-        assert local_search_budget(options, LOCAL_SEARCH_MIN_OPERATIONS, flexible, compiled) == (
-            10.0 * LOCAL_SEARCH_SHARE)
+    assert local_search_budget(options, LOCAL_SEARCH_MIN_OPERATIONS - 1, flexible=True) == 0.0
+    assert local_search_budget(options, LOCAL_SEARCH_MIN_OPERATIONS, flexible=True) == 10.0 * LOCAL_SEARCH_SHARE
     long_limit = options.model_copy(update={"time_limit_seconds": 600.0})
     assert local_search_budget(long_limit, 10_000) == LOCAL_SEARCH_MAX_SECONDS
     tardiness = options.model_copy(update={"objective": Objective.WEIGHTED_TARDINESS})
-    assert local_search_budget(tardiness, 10_000, flexible=False, compiled=True) == 0.0
+    assert local_search_budget(tardiness, 10_000, flexible=False) == 0.0
 
 
-def test_the_compiled_search_on_a_model_without_machine_choices_gets_half_the_time_from_200_operations() -> None:
+def test_a_model_without_machine_choices_gives_the_search_half_the_time_from_200_operations() -> None:
     options = to_plan_request(_random_job_shop(2, 2, 0), 10.0, num_workers=2).options
-    assert local_search_budget(options, 10_000, flexible=False, compiled=True) == 10.0 * COMPILED_SEARCH_SHARE
+    assert local_search_budget(options, 10_000, flexible=False) == 10.0 * JOB_SHOP_SEARCH_SHARE
     long_limit = options.model_copy(update={"time_limit_seconds": 600.0})
-    assert local_search_budget(long_limit, 10_000, flexible=False, compiled=True) == COMPILED_SEARCH_MAX_SECONDS
+    assert local_search_budget(long_limit, 10_000, flexible=False) == JOB_SHOP_SEARCH_MAX_SECONDS
     # a small model gets a little time per operation, not half the limit
-    small = local_search_budget(options, 20, flexible=False, compiled=True)
-    assert small == pytest.approx(20 * COMPILED_SECONDS_PER_OPERATION) and small < 1.0
+    small = local_search_budget(options, 20, flexible=False)
+    assert small == pytest.approx(20 * JOB_SHOP_SECONDS_PER_OPERATION) and small < 1.0
 
 
 def test_a_small_makespan_model_is_not_held_up_by_the_local_search() -> None:
@@ -78,20 +75,20 @@ def test_a_small_makespan_model_is_not_held_up_by_the_local_search() -> None:
 
 
 def _with_break(request: PlanRequest, start: int, end: int) -> PlanRequest:
-    """The request with machine M0 down between `start` and `end` (so the pure-Python search runs)."""
+    """The request with machine M0 down between `start` and `end` (two working stretches)."""
     machines = [m.model_copy(update={"maintenance_windows": [TimeWindow(start=start, end=end, reason="test")]})
                 if m.id == "M0" else m for m in request.factory.machines]
     return request.model_copy(update={"factory": request.factory.model_copy(update={"machines": machines})})
 
 
-@pytest.mark.parametrize("machine_break", [False, True], ids=["compiled", "python"])
+@pytest.mark.parametrize("machine_break", [False, True], ids=["no-break", "break"])
 def test_tabu_search_shortens_the_dispatching_schedule_and_keeps_it_feasible(machine_break: bool) -> None:
     request = to_plan_request(_random_job_shop(15, 10, 1), 10.0, num_workers=2)
     if machine_break:
         request = _with_break(request, 100, 160)
     jobs = build_jobs(request)
     available = planning_availability(request, availability_by_machine(request))
-    assert compiled_search_applies(available) is not machine_break
+    assert len(available["M0"]) == (2 if machine_break else 1)
     start = best_dispatch(request, jobs, available)
     assert start is not None
     decoded = improve_makespan_hint(request.options, jobs, available, start, budget=0.0)
@@ -106,10 +103,13 @@ def test_tabu_search_shortens_the_dispatching_schedule_and_keeps_it_feasible(mac
 
 def test_create_plan_names_its_start_and_every_plan_passes_the_checker() -> None:
     small = to_plan_request(_random_job_shop(10, 10, 2), 2.0, num_workers=2)
-    small_with_break = _with_break(small, 50, 80)
+    shop = _random_job_shop(10, 10, 3)
+    flexible = ShopInstance("flexible", 10, tuple(tuple((*op, ((op[0][0] + 1) % 10, op[0][1])) for op in job)
+                                                  for job in shop.jobs))
+    small_flexible = to_plan_request(flexible, 2.0, num_workers=2)
     large_with_break = _with_break(to_plan_request(_random_job_shop(20, 10, 3), 2.0, num_workers=2), 50, 80)
-    for request, start in ((small, "local search start"), (small_with_break, "decoded hint start"),
-                           (large_with_break, "local search start")):
+    for request, start in ((small, "local search start"), (_with_break(small, 50, 80), "local search start"),
+                           (small_flexible, "decoded hint start"), (large_with_break, "local search start")):
         plan = create_plan(request)
         assert start in plan.stats.notes
         assert check_plan(request, plan) == []
@@ -170,7 +170,7 @@ def test_a_hint_that_misses_an_operation_or_names_a_wrong_machine_is_no_schedule
     assert hint_assignments(jobs, {("A", 0): ("M1", 0), ("B", 0): ("M2", 0)}) is None
 
 
-@pytest.mark.parametrize("machine_break", [False, True], ids=["compiled", "python"])
+@pytest.mark.parametrize("machine_break", [False, True], ids=["no-break", "break"])
 def test_a_stop_request_ends_the_local_search_and_the_solve_at_once(machine_break: bool) -> None:
     """A cancelled StreamPlan: the local search (5 s of budget here) stops too, not only CP-SAT."""
     request = to_plan_request(_random_job_shop(20, 10, 4), 60.0, num_workers=2)

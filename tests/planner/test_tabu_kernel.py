@@ -1,6 +1,7 @@
 """The compiled makespan tabu search (`planner.tabu_kernel`): its decoder agrees with the exact Python
-decoder, it finds cycles, its trajectory does not depend on how the caller slices it into calls, and
-what `compiled_tabu_search` hands back is a checked schedule no longer than its start."""
+decoder (with and without machine breaks), it finds cycles, its trajectory does not depend on how the
+caller slices it into calls, and what `tabu_search` hands back is a checked schedule shorter than its
+start."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +19,7 @@ from planner import search, tabu_kernel
 from planner.calendar import availability_by_machine
 from planner.checker import check_schedule
 from planner.dispatching import best_dispatch
-from planner.domain import Machine, TimeWindow
+from planner.domain import TimeWindow
 from planner.risk import planning_availability
 from planner.tasks import build_jobs
 
@@ -37,10 +39,19 @@ def _random_job_shop(jobs: int, machines: int, seed: int) -> ShopInstance:
         tuple(((m, rng.randint(0, 30)),) for m in rng.sample(range(machines), machines)) for _ in range(jobs)))
 
 
-def _graph(instance: ShopInstance, rng: random.Random | None = None):  # type: ignore[no-untyped-def]
-    """The instance's sequencing graph; with `rng`, machine orders from a random job-by-job list
-    schedule (always acyclic), else from the dispatching start."""
+def _graph(instance: ShopInstance, rng: random.Random | None = None,  # type: ignore[no-untyped-def]
+           breaks: list[tuple[int, int, int]] = ()):  # type: ignore[assignment]
+    """The instance's sequencing graph, machine `m` down for `length` minutes from `start` for each
+    (m, start, length) in `breaks`; with `rng`, machine orders from a random job-by-job list schedule
+    (always acyclic), else from the dispatching start."""
     request = to_plan_request(instance, 10.0, num_workers=2)
+    machines = [m.model_copy(update={"maintenance_windows": [
+        TimeWindow(start=start, end=start + length, reason="test") for k, start, length in breaks if m.id == f"M{k}"]})
+        for m in request.factory.machines]
+    # room for the breaks: the request's horizon is the total work
+    options = request.options.model_copy(update={"horizon_minutes": request.options.horizon_minutes + 400})
+    request = request.model_copy(update={"factory": request.factory.model_copy(update={"machines": machines}),
+                                         "options": options})
     jobs = build_jobs(request)
     available = planning_availability(request, availability_by_machine(request))
     start = best_dispatch(request, jobs, available)
@@ -61,29 +72,13 @@ def _graph(instance: ShopInstance, rng: random.Random | None = None):  # type: i
     return request, jobs, graph
 
 
-def _arrays(graph: search._Sequencing):  # type: ignore[no-untyped-def]
-    machines = list(graph.sequences)
-    index = {m: k for k, m in enumerate(machines)}
-    width = max(len(s) for s in graph.sequences.values())
-    sequences = np.full((len(machines), width), -1, dtype=np.int64)
-    position = np.zeros(len(graph.keys), dtype=np.int64)
-    for m, sequence in graph.sequences.items():
-        sequences[index[m], :len(sequence)] = sequence
-        position[sequence] = np.arange(len(sequence))
-    lengths = np.array([len(graph.sequences[m]) for m in machines], dtype=np.int64)
-    operations = tuple(np.array(values, dtype=np.int64) for values in (
-        graph.duration, graph.job_pred, graph.job_next, graph.release, [index[m] for m in graph.machine]))
-    return operations, sequences, lengths, position
-
-
 def _heads(graph: search._Sequencing) -> tuple[int, np.ndarray]:
-    (duration, job_prev, job_next, release, _), sequences, lengths, _ = _arrays(graph)
+    given = search.kernel_input(graph)
     count = len(graph.keys)
     machine_prev, machine_next = np.empty(count, np.int64), np.empty(count, np.int64)
     heads, order, indegree = np.empty(count, np.int64), np.empty(count, np.int64), np.empty(count, np.int64)
-    tabu_kernel._links(sequences, lengths, machine_prev, machine_next)
-    makespan = tabu_kernel._heads(duration, job_prev, job_next, release, machine_prev, machine_next, heads, order,
-                                  indegree)
+    tabu_kernel._links(given.sequences, given.lengths, machine_prev, machine_next)
+    makespan = tabu_kernel._heads(*given.operations, machine_prev, machine_next, heads, order, indegree)
     return makespan, heads
 
 
@@ -98,6 +93,24 @@ def test_compiled_heads_equal_the_exact_decoder_on_acyclic_sequences(jobs: int, 
     assert heads.tolist() == starts
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 4), st.integers(0, 10_000),
+       st.lists(st.tuples(st.integers(0, 3), st.integers(0, 150), st.integers(1, 40)), min_size=1, max_size=5))
+def test_compiled_heads_fit_operations_around_machine_breaks_as_the_exact_decoder_does(
+        jobs: int, machines: int, seed: int, breaks: list[tuple[int, int, int]]) -> None:
+    """Each operation whole inside one working stretch; where one fits nowhere before the horizon, both
+    decoders say so (-1 / None)."""
+    _, _, graph = _graph(_random_job_shop(jobs, machines, seed), random.Random(seed),
+                         [(m % machines, start, length) for m, start, length in breaks])
+    starts = search.decode(graph)
+    makespan, heads = _heads(graph)
+    if starts is None:
+        assert makespan == -1
+    else:
+        assert makespan == search._makespan(graph, starts)
+        assert heads.tolist() == starts
+
+
 def test_compiled_heads_report_a_cycle() -> None:
     """Job 0 runs M0 then M1, job 1 M1 then M0; each machine starting with the other job's second
     operation is a cycle."""
@@ -109,14 +122,14 @@ def test_compiled_heads_report_a_cycle() -> None:
 
 
 def _run(graph: search._Sequencing, calls: list[int], seed: int = 7, lower_bound: int = 0):  # type: ignore[no-untyped-def]
-    operations, sequences, lengths, position = _arrays(graph)
-    best = sequences.copy()
+    given = search.kernel_input(graph)
+    sequences, position, best = given.sequences, given.positions(), given.sequences.copy()
     state = np.zeros(tabu_kernel.STATE_SIZE, dtype=np.int64)
     state[tabu_kernel.SEED] = seed
     ring = np.full((3, tabu_kernel.TABU_RING), -1, dtype=np.int64)
     for iterations in calls:
-        tabu_kernel.search(*operations, sequences, lengths, position, best, state, ring, iterations, lower_bound,
-                           search.COMPILED_STALL_LIMIT, *search.TABU_TENURE, *search.PERTURBATION_SWAPS)
+        tabu_kernel.search(*given.operations, sequences, given.lengths, position, best, state, ring, iterations,
+                           lower_bound, search.STALL_LIMIT, *search.TABU_TENURE, *search.PERTURBATION_SWAPS)
     return state, best
 
 
@@ -138,34 +151,19 @@ def test_the_compiled_search_reaches_the_ft06_optimum_and_stops_there() -> None:
     assert state[tabu_kernel.ITERATION] < 50_000  # stopped at the bound (the optimum), not at the iteration cap
 
 
-def test_compiled_tabu_search_returns_a_checked_schedule_shorter_than_its_start() -> None:
-    request, jobs, graph = _graph(_random_job_shop(15, 8, 5))
+@pytest.mark.parametrize("breaks", [[], [(0, 40, 30), (3, 100, 20)]], ids=["no-break", "breaks"])
+def test_tabu_search_returns_a_checked_schedule_shorter_than_its_start(breaks: list[tuple[int, int, int]]) -> None:
+    request, jobs, graph = _graph(_random_job_shop(15, 8, 5), breaks=breaks)
     starts = search.decode(graph)
     assert starts is not None
     before = search._makespan(graph, starts)
-    improved = search.compiled_tabu_search(graph, starts, deadline=0.5 + search.time.perf_counter(), seed=0,
-                                           lower_bound=search.makespan_lower_bound(jobs), workers=2)
+    improved = search.tabu_search(graph, starts, deadline=0.5 + search.time.perf_counter(), seed=0,
+                                  lower_bound=search.makespan_lower_bound(jobs), workers=2)
     after = search._makespan(graph, improved)
     assert search.makespan_lower_bound(jobs) <= after < before
     schedule = {key: (graph.machine[op], improved[op]) for op, key in enumerate(graph.keys)}
     placed = search.hint_assignments(jobs, schedule)
     assert placed is not None and check_schedule(request, placed) == []
-
-
-def test_machines_with_breaks_use_the_exact_python_search() -> None:
-    instance = _random_job_shop(4, 3, 1)
-    request, _, graph = _graph(instance)
-    assert search.compiled_search_applies(graph.windows)
-    factory = request.factory.model_copy(update={"machines": [
-        Machine(id="M0", maintenance_windows=[TimeWindow(start=20, end=40, reason="test")]),
-        *request.factory.machines[1:]]})
-    broken = request.model_copy(update={"factory": factory})
-    jobs = build_jobs(broken)
-    available = planning_availability(broken, availability_by_machine(broken))
-    start = best_dispatch(broken, jobs, available)
-    assert start is not None
-    graph = search._sequencing(jobs, available, start)
-    assert graph is not None and not search.compiled_search_applies(graph.windows)
 
 
 def test_the_kernel_imports_and_runs_where_numba_finds_no_place_for_its_cache() -> None:
