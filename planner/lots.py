@@ -127,8 +127,10 @@ def lot_sizing_instance(request: PlanRequest, available: dict[str, list[Interval
 
 def solve_lots(request: PlanRequest,
                available: dict[str, list[Interval]]) -> tuple[LotSizingInstance, LotSizingResult]:
+    # The improving thread is a second worker: only where the request allows more than one.
     options = LotSizingOptions(time_limit_seconds=max(request.options.time_limit_seconds * LOT_SHARE_OF_TIME, 0.5),
-                               threads=request.options.num_workers, random_seed=request.options.random_seed)
+                               threads=request.options.num_workers, random_seed=request.options.random_seed,
+                               fix_and_optimize=request.options.num_workers > 1)
     instance = lot_sizing_instance(request, available)
     return instance, solve_lot_sizing(instance, options)
 

@@ -131,7 +131,10 @@ class LotSizingOptions(BaseModel):
     threads: int = Field(
         0, ge=0, description="HiGHS threads; 0 leaves HiGHS' default. One value per process (see solve.py)."
     )
-    random_seed: int = Field(0, ge=0, description="HiGHS random seed, for reproducible plans.")
+    random_seed: int = Field(
+        0, ge=0, description="HiGHS random seed: reproducible plans where fix_and_optimize is off or the solve "
+        "ends proven optimal.",
+    )
     formulation: Literal["auto", "facility_location", "aggregated"] = Field(
         "auto",
         description="facility_location adds flow variables whose LP relaxation is much tighter; "
@@ -140,6 +143,12 @@ class LotSizingOptions(BaseModel):
     )
     max_flow_columns: int = Field(
         60_000, ge=0, description="Size above which `auto` falls back to the aggregated formulation."
+    )
+    fix_and_optimize: bool = Field(
+        True,
+        description="Improve the MIP's plan on a second thread by re-solving windows of buckets with the "
+        "other setups fixed (see improve.py). Cheaper plans on hard models; where the time limit ends the "
+        "solve, the plan can differ between runs. False gives HiGHS alone, reproducible per random_seed.",
     )
     shadow_prices: bool = Field(
         True, description="Re-solve the LP with setups fixed to price capacity (costs one extra LP)."

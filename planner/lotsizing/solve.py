@@ -53,8 +53,10 @@ def solve_lot_sizing(instance: LotSizingInstance, options: LotSizingOptions | No
     options = options.model_copy(update={"formulation": formulation})
     model = build_model(data, formulation)
     build = time.perf_counter() - started
-    mip = run_highs(model, options, options.time_limit_seconds)
-    logger.info("lot sizing %s: %s in %.2fs (build %.3fs)", instance.name, mip.model_status, mip.seconds, build)
+    improve = model.variables.setup if options.fix_and_optimize else None
+    mip = run_highs(model, options, options.time_limit_seconds, improve_setups=improve)
+    logger.info("lot sizing %s: %s in %.2fs (build %.3fs)%s", instance.name, mip.model_status, mip.seconds, build,
+                ", plan from fix-and-optimize" if mip.improved_by_search else "")
     if mip.status == SolveStatus.INFEASIBLE:
         diagnosis_started = time.perf_counter()
         reasons = diagnose_infeasibility(data, options, options.time_limit_seconds - (diagnosis_started - started))
