@@ -1,11 +1,12 @@
 """Lot-sizing benchmark on published Trigeiro instances (F, G and X sets), through the planner's code path.
 
 Usage:
-    python -m benchmarks.lotsizing --time-limit 60 --threads 2 --json out/lotsizing.json FILE...
+    python -m benchmarks.lotsizing --time-limit 60 --threads 2 [--peers] --json out/lotsizing.json FILE...
 
 Per instance it reports the objective (setup + holding cost), the proven bound, the status, the gap,
 the model build and solve seconds, and whether the plan passed the solver-independent checker. Where a
-literature optimum is known (G53, G57) it says whether the run matched it. Values for instances without a
+literature optimum is known (G53, G57) it says whether the run matched it. `--peers` also solves every
+instance with HiGHS alone (no fix-and-optimize thread), same limits, and reports both. Values for instances without a
 published optimum are self-computed. The JSON records versions, parameters and the machine.
 """
 
@@ -33,6 +34,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2, help="HiGHS threads (default 2)")
     parser.add_argument("--gap", type=float, default=1e-6, help="relative MIP gap tolerance (default 1e-6)")
     parser.add_argument("--formulation", choices=["facility_location", "aggregated"], default="facility_location")
+    parser.add_argument("--no-fix-and-optimize", dest="fix_and_optimize", action="store_false",
+                        help="HiGHS alone, without the improving thread")
+    parser.add_argument("--peers", action="store_true",
+                        help="also run HiGHS alone on every instance and compare (doubles the run time)")
     parser.add_argument("--json", type=Path, default=None, help="write the results here as JSON")
     return parser.parse_args(argv)
 
@@ -86,26 +91,61 @@ def summary(records: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def comparison(records: list[dict[str, Any]], peers: list[dict[str, Any]]) -> dict[str, Any]:
+    """How our plans compare with HiGHS alone on the same instances (objective ratios, lower is better)."""
+    pairs = [(r["objective"], p["objective"]) for r, p in zip(records, peers, strict=True)
+             if r["objective"] is not None and p["objective"] is not None]
+    ratios = [ours / theirs for ours, theirs in pairs]
+    return {
+        "instances_compared": len(pairs),
+        "cheaper": sum(ours < theirs - 1e-6 * theirs for ours, theirs in pairs),
+        "equal": sum(abs(ours - theirs) <= 1e-6 * theirs for ours, theirs in pairs),
+        "dearer": sum(ours > theirs + 1e-6 * theirs for ours, theirs in pairs),
+        "mean_objective_ratio": statistics.fmean(ratios) if ratios else None,
+        "min_objective_ratio": min(ratios) if ratios else None,
+        "max_objective_ratio": max(ratios) if ratios else None,
+    }
+
+
+def _document(records: list[dict[str, Any]], peers: list[dict[str, Any]], parameters: dict[str, Any],
+              complete: bool) -> dict[str, Any]:
+    document: dict[str, Any] = {"results": records, "summary": summary(records), "versions": versions(),
+                                "parameters": parameters, "complete": complete}
+    if peers:
+        document["peers"] = {"highs_alone": {"results": peers, "summary": summary(peers)}}
+        document["comparison"] = comparison(records, peers)
+    return document
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     options = LotSizingOptions(time_limit_seconds=args.time_limit, threads=args.threads,
-                               relative_gap=args.gap, formulation=args.formulation)
+                               relative_gap=args.gap, formulation=args.formulation,
+                               fix_and_optimize=args.fix_and_optimize)
+    alone = options.model_copy(update={"fix_and_optimize": False})
     parameters = {"time_limit_seconds": args.time_limit, "threads": args.threads, "relative_gap": args.gap,
-                  "formulation": args.formulation, "objective": "setup + holding cost",
-                  "machine": machine()}
+                  "formulation": args.formulation, "fix_and_optimize": args.fix_and_optimize,
+                  "objective": "setup + holding cost", "machine": machine()}
     records: list[dict[str, Any]] = []
+    peer_records: list[dict[str, Any]] = []
     for path in args.files:
         records.append(run_instance(path, options))
         print(format_table(_HEADERS, [_row(records[-1])]).splitlines()[-1], flush=True)
+        if args.peers:
+            peer_records.append(run_instance(path, alone))
+            print("  highs alone: " + format_table(_HEADERS, [_row(peer_records[-1])]).splitlines()[-1], flush=True)
         # Written after every instance so that a long run interrupted midway still leaves its results.
-        write_json(args.json, {"results": records, "summary": summary(records), "versions": versions(),
-                               "parameters": parameters, "complete": len(records) == len(args.files)})
+        write_json(args.json, _document(records, peer_records, parameters, complete=len(records) == len(args.files)))
     print()
     print(format_table(_HEADERS, [_row(r) for r in records]))
     totals = summary(records)
     print("\nsummary: " + ", ".join(f"{key}={value:.4g}" if isinstance(value, float) else f"{key}={value}"
                                     for key, value in totals.items()))
+    if peer_records:
+        print("highs alone: " + ", ".join(f"{key}={value:.4g}" if isinstance(value, float) else f"{key}={value}"
+                                          for key, value in summary(peer_records).items()))
+        print(f"objective vs highs alone: {comparison(records, peer_records)}")
     print(f"versions: {versions()}\nparameters: {parameters}")
     return 0
 
