@@ -126,8 +126,7 @@ def solve_schedule(
     makespan_cap = None
     operations = sum(len(job.tasks) for job in jobs)
     if hint and options.objective == Objective.MAKESPAN and not extensions and _sequencing_rules_only(request):
-        flexible = any(len(task.alternatives) > 1 for job in jobs for task in job.tasks)
-        budget = local_search_budget(options, operations, flexible)
+        budget = local_search_budget(options, operations)
         improved = improve_makespan_hint(options, jobs, available, hint, budget, should_stop)
         if improved is not None:
             hint, makespan_cap = improved

@@ -1,17 +1,18 @@
 """Solve strategy for the CP-SAT scheduler: solver parameters, and a makespan local search that turns
 a dispatching hint into a better, verified one whose makespan bounds every domain of the model.
 
-The local search works on machine sequences (which operation follows which on each machine; the
-machine choice of each operation stays as in the hint). A sequence is decoded into its
+The local search works on machine sequences (which operation follows which on each machine) and, where
+an operation may run on several machines, on the machine choice. A solution is decoded into its
 semi-active schedule: in precedence order, every operation starts at the earliest moment after its
 routing predecessor, its machine predecessor and its release at which it fits into one working
-stretch of its machine. A decoded schedule therefore keeps routings, releases, calendars,
-maintenance windows and the horizon by construction, which makes its makespan a safe upper bound
-for the exact model as long as the model has no other rules (the scheduler checks that).
+stretch of its machine. A decoded schedule therefore keeps routings, eligible machines, releases,
+calendars, maintenance windows and the horizon by construction, which makes its makespan a safe upper
+bound for the exact model as long as the model has no other rules (the scheduler checks that).
 
 The search itself is compiled (`planner.tabu_kernel`: N5 critical-block swaps ranked by Taillard's
-head/tail estimate, tabu tenure, random kicks from the best sequences after a stall), one per CP-SAT
-worker on its own thread; the best sequences it finds are decoded again here by `decode`.
+head/tail estimate, moves of critical operations to another eligible machine, tabu tenure, random kicks
+from the best solution after a stall), one per CP-SAT worker on its own thread; the best solution it
+finds is decoded again here by `decode`.
 """
 
 from __future__ import annotations
@@ -40,28 +41,20 @@ StopCheck = Callable[[], bool]
 HintMap = dict[tuple[str, int], tuple[str, int]]
 """(order id, operation index) -> (machine id, start), as `planner.scheduling.Hint`."""
 
-# Share of the time limit the local search may take before CP-SAT starts, and its cap in seconds, when
-# the model lets operations choose between machines (the search keeps the hint's machine choices, so
-# CP-SAT's time is worth more there) ...
-LOCAL_SEARCH_SHARE = 0.12
-LOCAL_SEARCH_MAX_SECONDS = 3.0
-# ... and below this many operations such models give it no time (the hint is the decoded dispatching
-# schedule): measured on a quiet 2-core machine, 10 s, seeds 0-2, with the search in Python (session 6):
-# on Brandimarte equal or better without it up to 150 operations, worse without it from 200 operations
-# on (docs/SCHEDULING-BENCHMARKS.md).
-LOCAL_SEARCH_MIN_OPERATIONS = 200
-# A model where every operation has one machine (a job-shop) gives the search half the time limit (at most
-# a minute, and see the cap per operation below): on 36 published job-shops (10 s, 2 workers) it reached
-# the best-known makespan of most 10x10 and 15x10 ones, and the 20x10/15x15/20x15 ones came out well ahead
-# of CP-SAT alone; at 0.5 and 0.7 the results were alike, and CP-SAT keeps half the time to prove or
-# improve (docs/SCHEDULING-BENCHMARKS.md, session 8). On Brandimarte's flexible instances half the time
-# made it worse than 0.12. Measured without machine breaks; with breaks the same policy applies, unmeasured.
-JOB_SHOP_SEARCH_SHARE = 0.5
-JOB_SHOP_SEARCH_MAX_SECONDS = 60.0
+# Share of the time limit the local search takes before CP-SAT starts, with a cap in seconds. On 36
+# published job-shops (10 s, 2 workers) it reached the best-known makespan of most 10x10 and 15x10 ones,
+# and the 20x10/15x15/20x15 ones came out well ahead of CP-SAT alone; at 0.5 and 0.7 the results were
+# alike, and CP-SAT keeps half the time to prove or improve (session 8). Since the search also moves
+# operations between the machines they may use, flexible models get the same share: on Brandimarte
+# mk01-mk15 (10 s) the mean gap to the best known fell from 1.61 % with 12 % of the time (and none below
+# 200 operations) to 0.47 % (docs/SCHEDULING-BENCHMARKS.md, session 9). Measured without machine breaks;
+# with breaks the same policy applies, unmeasured.
+SEARCH_SHARE = 0.5
+SEARCH_MAX_SECONDS = 60.0
 # ... and at most this long per operation, so that a small model CP-SAT proves in milliseconds is not held
 # up by the search (a 5x4 job-shop with a 10 s limit took 5 s): 0.5 s for 20 operations, 2.5 s for a
 # 10x10 job-shop, the whole half of 10 s from 200 operations on.
-JOB_SHOP_SECONDS_PER_OPERATION = 0.025
+SEARCH_SECONDS_PER_OPERATION = 0.025
 # Tabu tenure (iterations a swapped pair may not be swapped back): the usual 8-12 of JSSP tabu search.
 TABU_TENURE = (8, 12)
 # CP-SAT subsolvers left out for makespan objectives (feasibility jump, feasibility pump, LP-based RINS).
@@ -122,6 +115,7 @@ class _Sequencing:
     windows: dict[str, list[Interval]]
     window_starts: dict[str, list[int]]
     sequences: dict[str, list[int]]
+    alternatives: list[list[tuple[str, int]]]  # (machine, duration) of every machine the operation may use
 
 
 def _sequencing(jobs: list[Job], available: dict[str, list[Interval]], hint: HintMap) -> _Sequencing | None:
@@ -132,6 +126,7 @@ def _sequencing(jobs: list[Job], available: dict[str, list[Interval]], hint: Hin
     job_pred: list[int] = []
     release: list[int] = []
     starts: list[int] = []
+    alternatives: list[list[tuple[str, int]]] = []
     for job in jobs:
         for position, task in enumerate(job.tasks):
             placed = hint.get((task.order_id, task.index))
@@ -144,6 +139,7 @@ def _sequencing(jobs: list[Job], available: dict[str, list[Interval]], hint: Hin
             duration.append(alternative.duration)
             release.append(max(job.order.release, 0) if position == 0 else 0)
             starts.append(placed[1])
+            alternatives.append([(a.machine_id, a.duration) for a in task.alternatives if a.machine_id in available])
     sequences: dict[str, list[int]] = {m: [] for m in available}
     for op in sorted(range(len(keys)), key=lambda o: (starts[o], duration[o] > 0, o)):
         sequences[machine[op]].append(op)
@@ -152,7 +148,8 @@ def _sequencing(jobs: list[Job], available: dict[str, list[Interval]], hint: Hin
     for op, pred in enumerate(job_pred):
         if pred >= 0:
             job_next[pred] = op
-    return _Sequencing(keys, machine, duration, job_pred, job_next, release, available, window_starts, sequences)
+    return _Sequencing(keys, machine, duration, job_pred, job_next, release, available, window_starts, sequences,
+                       alternatives)
 
 
 def _fit(graph: _Sequencing, machine: str, earliest: int, duration: int) -> int | None:
@@ -208,8 +205,10 @@ def _makespan(graph: _Sequencing, starts: list[int]) -> int:
 
 @dataclass
 class KernelInput:
-    """The graph as `planner.tabu_kernel` takes it: per-operation arrays and machine windows
-    (`operations`, in the kernel's argument order), machine orders padded with -1 and their lengths."""
+    """The graph as `planner.tabu_kernel` takes it: per-operation arrays, machine windows and the
+    alternatives (`operations`, in the kernel's argument order; its first and fifth arrays, duration and
+    machine, change during a search, so each search takes copies), machine orders padded with -1 to one
+    place per operation, and their lengths."""
 
     machines: list[str]
     operations: tuple[np.ndarray, ...]
@@ -222,8 +221,13 @@ class KernelInput:
             position[row[:length]] = np.arange(length)
         return position
 
+    def own_operations(self) -> tuple[np.ndarray, ...]:
+        """The operation arrays with private copies of those the search changes (duration, machine)."""
+        duration, job_prev, job_next, release, machine, *rest = self.operations
+        return (duration.copy(), job_prev, job_next, release, machine.copy(), *rest)
+
     def orders(self, sequences: np.ndarray) -> dict[str, list[int]]:
-        return {m: [int(op) for op in sequences[k, :self.lengths[k]]] for k, m in enumerate(self.machines)}
+        return {m: [int(op) for op in row[row >= 0]] for m, row in zip(self.machines, sequences, strict=True)}
 
 
 def kernel_input(graph: _Sequencing) -> KernelInput:
@@ -234,10 +238,12 @@ def kernel_input(graph: _Sequencing) -> KernelInput:
     for m in machines:
         for k, (begin, end) in enumerate(graph.windows[m]):
             windows[:, index[m], k] = begin, end
-    width = max((len(s) for s in graph.sequences.values()), default=0)
-    sequences = np.full((len(machines), max(width, 1)), -1, dtype=np.int64)
+    count = len(graph.keys)
+    sequences = np.full((len(machines), max(count, 1)), -1, dtype=np.int64)
     for m, sequence in graph.sequences.items():
         sequences[index[m], :len(sequence)] = sequence
+    alt_start = np.zeros(count + 1, dtype=np.int64)
+    alt_start[1:] = np.cumsum([len(options) for options in graph.alternatives])
     operations = (
         np.array(graph.duration, dtype=np.int64),
         np.array(graph.job_pred, dtype=np.int64),
@@ -246,6 +252,9 @@ def kernel_input(graph: _Sequencing) -> KernelInput:
         np.array([index[m] for m in graph.machine], dtype=np.int64),
         windows,
         window_counts,
+        alt_start,
+        np.array([index[m] for options in graph.alternatives for m, _ in options], dtype=np.int64),
+        np.array([d for options in graph.alternatives for _, d in options], dtype=np.int64),
     )
     lengths = np.array([len(graph.sequences[m]) for m in machines], dtype=np.int64)
     return KernelInput(machines, operations, sequences, lengths)
@@ -255,36 +264,44 @@ def tabu_search(graph: _Sequencing, starts: list[int], deadline: float, seed: in
                 workers: int = 1, should_stop: StopCheck | None = None) -> list[int]:
     """The iterated tabu search (`planner.tabu_kernel`) run by `workers` threads from the same start with
     seeds seed, seed + 1, ... until the deadline, the lower bound or `should_stop` (asked between calls
-    of about 20 ms). The best sequences found are decoded again here by `decode`; the start is kept
-    when that decode fails or is not shorter."""
+    of about 20 ms). The best solution found (machine orders, and machine choices where operations have
+    several) is decoded again here by `decode`; the start is kept when that decode fails or is not
+    shorter."""
     given = kernel_input(graph)
     reached = threading.Event()
 
-    def run(worker_seed: int) -> tuple[int, np.ndarray]:
-        own, best, position = given.sequences.copy(), given.sequences.copy(), given.positions()
+    def run(worker_seed: int) -> tuple[int, np.ndarray, np.ndarray]:
+        operations = given.own_operations()
+        own, best, position, lengths = given.sequences.copy(), given.sequences.copy(), given.positions(), \
+            given.lengths.copy()
+        assignment = np.stack([operations[4], operations[0]])
         state = np.zeros(tabu_kernel.STATE_SIZE, dtype=np.int64)
         state[tabu_kernel.SEED] = worker_seed
         ring = np.full((3, tabu_kernel.TABU_RING), -1, dtype=np.int64)
         chunk = 64
         while time.perf_counter() < deadline and not reached.is_set():
             began = time.perf_counter()
-            tabu_kernel.search(*given.operations, own, given.lengths, position, best, state, ring, chunk, lower_bound,
-                               STALL_LIMIT, *TABU_TENURE, *PERTURBATION_SWAPS)
+            tabu_kernel.search(*operations, own, lengths, position, best, assignment, state, ring, chunk,
+                               lower_bound, STALL_LIMIT, *TABU_TENURE, *PERTURBATION_SWAPS)
             if state[tabu_kernel.BEST] <= lower_bound or (should_stop is not None and should_stop()):
                 reached.set()
             # calls of about 20 ms: the deadline is kept to that, and the call overhead stays negligible
             took = time.perf_counter() - began
             chunk = int(min(max(chunk * 0.02 / max(took, 1e-6), 16), chunk * 4))
-        return int(state[tabu_kernel.BEST]) if state[tabu_kernel.ITERATION] else _makespan(graph, starts), best
+        makespan = int(state[tabu_kernel.BEST]) if state[tabu_kernel.ITERATION] else _makespan(graph, starts)
+        return makespan, best, assignment
 
     with ThreadPoolExecutor(max(workers, 1)) as pool:
         found = list(pool.map(run, range(seed, seed + max(workers, 1))))
-    _, best_sequences = min(found, key=lambda result: result[0])
-    original = graph.sequences
+    _, best_sequences, assignment = min(found, key=lambda result: result[0])
+    start_makespan = _makespan(graph, starts)
+    original = graph.sequences, graph.machine, graph.duration
     graph.sequences = given.orders(best_sequences)
+    graph.machine = [given.machines[int(m)] for m in assignment[0]]
+    graph.duration = [int(d) for d in assignment[1]]
     decoded = decode(graph)
-    if decoded is None or _makespan(graph, decoded) >= _makespan(graph, starts):
-        graph.sequences = original
+    if decoded is None or _makespan(graph, decoded) >= start_makespan:
+        graph.sequences, graph.machine, graph.duration = original
         return starts
     return decoded
 
@@ -308,18 +325,13 @@ def improve_makespan_hint(
     return improved, _makespan(graph, starts)
 
 
-def local_search_budget(options: PlanOptions, operations: int, flexible: bool = True) -> float:
-    """Seconds of the time limit given to the local search: none for tardiness objectives; half the limit
-    on a model where every operation has one machine (`flexible` False); else a small share, and nothing
-    for small models (see the constants)."""
+def local_search_budget(options: PlanOptions, operations: int) -> float:
+    """Seconds of the time limit given to the local search: none for tardiness objectives, else half the
+    limit, capped in seconds and per operation (see the constants)."""
     if options.objective != Objective.MAKESPAN:
         return 0.0
-    if not flexible:
-        return min(options.time_limit_seconds * JOB_SHOP_SEARCH_SHARE, JOB_SHOP_SEARCH_MAX_SECONDS,
-                   operations * JOB_SHOP_SECONDS_PER_OPERATION)
-    if operations < LOCAL_SEARCH_MIN_OPERATIONS:
-        return 0.0
-    return min(options.time_limit_seconds * LOCAL_SEARCH_SHARE, LOCAL_SEARCH_MAX_SECONDS)
+    return min(options.time_limit_seconds * SEARCH_SHARE, SEARCH_MAX_SECONDS,
+               operations * SEARCH_SECONDS_PER_OPERATION)
 
 
 def hint_assignments(jobs: list[Job], hint: HintMap) -> list[ScheduledOperation] | None:

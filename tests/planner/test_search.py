@@ -17,12 +17,9 @@ from planner.domain import MachineRisk, Objective, PlanRequest, RiskPoint, RiskP
 from planner.plan import create_plan
 from planner.risk import planning_availability
 from planner.search import (
-    JOB_SHOP_SEARCH_MAX_SECONDS,
-    JOB_SHOP_SEARCH_SHARE,
-    JOB_SHOP_SECONDS_PER_OPERATION,
-    LOCAL_SEARCH_MAX_SECONDS,
-    LOCAL_SEARCH_MIN_OPERATIONS,
-    LOCAL_SEARCH_SHARE,
+    SEARCH_MAX_SECONDS,
+    SEARCH_SECONDS_PER_OPERATION,
+    SEARCH_SHARE,
     hint_assignments,
     improve_makespan_hint,
     local_search_budget,
@@ -44,26 +41,16 @@ def _random_job_shop(jobs: int, machines: int, seed: int) -> ShopInstance:
     return ShopInstance(f"random-{jobs}x{machines}-{seed}", machines, tuple(routes))
 
 
-def test_the_local_search_gets_time_only_for_makespan_models_of_200_operations_or_more() -> None:
-    """The policy for flexible models (operations with a choice of machines)."""
-    request = to_plan_request(_random_job_shop(2, 2, 0), 10.0, num_workers=2)
-    options = request.options
-    assert local_search_budget(options, LOCAL_SEARCH_MIN_OPERATIONS - 1, flexible=True) == 0.0
-    assert local_search_budget(options, LOCAL_SEARCH_MIN_OPERATIONS, flexible=True) == 10.0 * LOCAL_SEARCH_SHARE
-    long_limit = options.model_copy(update={"time_limit_seconds": 600.0})
-    assert local_search_budget(long_limit, 10_000) == LOCAL_SEARCH_MAX_SECONDS
-    tardiness = options.model_copy(update={"objective": Objective.WEIGHTED_TARDINESS})
-    assert local_search_budget(tardiness, 10_000, flexible=False) == 0.0
-
-
-def test_a_model_without_machine_choices_gives_the_search_half_the_time_from_200_operations() -> None:
+def test_makespan_models_give_the_search_half_the_time_capped_per_operation() -> None:
     options = to_plan_request(_random_job_shop(2, 2, 0), 10.0, num_workers=2).options
-    assert local_search_budget(options, 10_000, flexible=False) == 10.0 * JOB_SHOP_SEARCH_SHARE
+    assert local_search_budget(options, 10_000) == 10.0 * SEARCH_SHARE
     long_limit = options.model_copy(update={"time_limit_seconds": 600.0})
-    assert local_search_budget(long_limit, 10_000, flexible=False) == JOB_SHOP_SEARCH_MAX_SECONDS
+    assert local_search_budget(long_limit, 10_000) == SEARCH_MAX_SECONDS
     # a small model gets a little time per operation, not half the limit
-    small = local_search_budget(options, 20, flexible=False)
-    assert small == pytest.approx(20 * JOB_SHOP_SECONDS_PER_OPERATION) and small < 1.0
+    small = local_search_budget(options, 20)
+    assert small == pytest.approx(20 * SEARCH_SECONDS_PER_OPERATION) and small < 1.0
+    tardiness = options.model_copy(update={"objective": Objective.WEIGHTED_TARDINESS})
+    assert local_search_budget(tardiness, 10_000) == 0.0
 
 
 def test_a_small_makespan_model_is_not_held_up_by_the_local_search() -> None:
@@ -109,7 +96,7 @@ def test_create_plan_names_its_start_and_every_plan_passes_the_checker() -> None
     small_flexible = to_plan_request(flexible, 2.0, num_workers=2)
     large_with_break = _with_break(to_plan_request(_random_job_shop(20, 10, 3), 2.0, num_workers=2), 50, 80)
     for request, start in ((small, "local search start"), (_with_break(small, 50, 80), "local search start"),
-                           (small_flexible, "decoded hint start"), (large_with_break, "local search start")):
+                           (small_flexible, "local search start"), (large_with_break, "local search start")):
         plan = create_plan(request)
         assert start in plan.stats.notes
         assert check_plan(request, plan) == []

@@ -78,7 +78,7 @@ def _heads(graph: search._Sequencing) -> tuple[int, np.ndarray]:
     machine_prev, machine_next = np.empty(count, np.int64), np.empty(count, np.int64)
     heads, order, indegree = np.empty(count, np.int64), np.empty(count, np.int64), np.empty(count, np.int64)
     tabu_kernel._links(given.sequences, given.lengths, machine_prev, machine_next)
-    makespan = tabu_kernel._heads(*given.operations, machine_prev, machine_next, heads, order, indegree)
+    makespan = tabu_kernel._heads(*given.operations[:7], machine_prev, machine_next, heads, order, indegree)
     return makespan, heads
 
 
@@ -123,13 +123,16 @@ def test_compiled_heads_report_a_cycle() -> None:
 
 def _run(graph: search._Sequencing, calls: list[int], seed: int = 7, lower_bound: int = 0):  # type: ignore[no-untyped-def]
     given = search.kernel_input(graph)
+    operations = given.own_operations()
     sequences, position, best = given.sequences, given.positions(), given.sequences.copy()
+    assignment, lengths = np.stack([operations[4], operations[0]]), given.lengths.copy()
     state = np.zeros(tabu_kernel.STATE_SIZE, dtype=np.int64)
     state[tabu_kernel.SEED] = seed
     ring = np.full((3, tabu_kernel.TABU_RING), -1, dtype=np.int64)
     for iterations in calls:
-        tabu_kernel.search(*given.operations, sequences, given.lengths, position, best, state, ring, iterations,
-                           lower_bound, search.STALL_LIMIT, *search.TABU_TENURE, *search.PERTURBATION_SWAPS)
+        tabu_kernel.search(*operations, sequences, lengths, position, best, assignment, state, ring,
+                           iterations, lower_bound, search.STALL_LIMIT, *search.TABU_TENURE,
+                           *search.PERTURBATION_SWAPS)
     return state, best
 
 
@@ -178,3 +181,58 @@ def test_the_kernel_imports_and_runs_where_numba_finds_no_place_for_its_cache() 
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "NullCache"
+
+
+def _random_flexible_shop(jobs: int, machines: int, seed: int) -> ShopInstance:
+    rng = random.Random(seed)
+    return ShopInstance(f"flexible-{jobs}x{machines}-{seed}", machines, tuple(
+        tuple(tuple((m, rng.randint(1, 30)) for m in rng.sample(range(machines), rng.randint(1, machines)))
+              for _ in range(rng.randint(1, machines)))
+        for _ in range(jobs)))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 7), st.integers(2, 4), st.integers(0, 10_000),
+       st.lists(st.tuples(st.integers(0, 3), st.integers(0, 150), st.integers(1, 40)), max_size=3))
+def test_machine_changes_of_the_search_decode_exactly_onto_eligible_machines(
+        jobs: int, machines: int, seed: int, breaks: list[tuple[int, int, int]]) -> None:
+    """The best solution of a search that may move operations between machines: every operation on a
+    machine it may use with that machine's duration, the sequences a partition of the operations, and the
+    kernel's makespan equal to the exact decoder's."""
+    instance = _random_flexible_shop(jobs, machines, seed)
+    _, _, graph = _graph(instance, None, [(m % machines, start, length) for m, start, length in breaks])
+    given_input = search.kernel_input(graph)
+    operations = given_input.own_operations()
+    sequences, best, position = given_input.sequences.copy(), given_input.sequences.copy(), given_input.positions()
+    assignment, lengths = np.stack([operations[4], operations[0]]), given_input.lengths.copy()
+    state = np.zeros(tabu_kernel.STATE_SIZE, dtype=np.int64)
+    state[tabu_kernel.SEED] = seed
+    ring = np.full((3, tabu_kernel.TABU_RING), -1, dtype=np.int64)
+    tabu_kernel.search(*operations, sequences, lengths, position, best, assignment, state, ring, 2000, 0,
+                       search.STALL_LIMIT, *search.TABU_TENURE, *search.PERTURBATION_SWAPS)
+    orders = given_input.orders(best)
+    assert sorted(op for order in orders.values() for op in order) == list(range(len(graph.keys)))
+    for op, (machine_index, duration) in enumerate(assignment.T):
+        assert (given_input.machines[machine_index], duration) in graph.alternatives[op]
+        assert op in orders[given_input.machines[machine_index]]
+    graph.sequences = orders
+    graph.machine = [given_input.machines[m] for m in assignment[0]]
+    graph.duration = [int(d) for d in assignment[1]]
+    starts = search.decode(graph)
+    assert starts is not None
+    assert search._makespan(graph, starts) == state[tabu_kernel.BEST]
+
+
+def test_the_search_moves_work_to_an_idle_machine_it_may_use() -> None:
+    """Two one-operation jobs that may run on M0 or M1, both started on M0 by the caller: the optimum
+    (10) needs one of them moved to M1."""
+    instance = ShopInstance("two-machines", 2, ((((0, 10), (1, 10)),), (((0, 10), (1, 10)),)))
+    _, _, graph = _graph(instance)
+    graph.machine = ["M0", "M0"]
+    graph.duration = [10, 10]
+    graph.sequences = {"M0": [0, 1], "M1": []}
+    starts = search.decode(graph)
+    assert starts is not None and search._makespan(graph, starts) == 20
+    improved = search.tabu_search(graph, starts, deadline=search.time.perf_counter() + 2.0, seed=0, lower_bound=10)
+    assert search._makespan(graph, improved) == 10
+    assert sorted(graph.machine) == ["M0", "M1"]
