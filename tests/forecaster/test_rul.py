@@ -168,10 +168,12 @@ def test_xavier_initialisation_zeroes_biases_and_unknown_inits_are_refused() -> 
     settings = replace(TINY, init="xavier_normal", lr_drop_epoch=1, weight_decay=0.0)
     torch.manual_seed(0)
     net = RulCNN(window=6, filters=3, kernel=3)
-    before = net.head[2].weight.detach().clone()
+    last = net.head[2]
+    assert isinstance(last, torch.nn.Linear)
+    before = last.weight.detach().clone()
     layers = [m for m in net.xavier_normal_().modules() if isinstance(m, torch.nn.Conv1d | torch.nn.Linear)]
-    assert len(layers) == 7 and all(float(m.bias.detach().abs().max()) == 0.0 for m in layers)
-    assert not torch.equal(before, net.head[2].weight)
+    assert len(layers) == 7 and all(m.bias is not None and float(m.bias.detach().abs().max()) == 0.0 for m in layers)
+    assert not torch.equal(before, last.weight)
     _, _, results = train_rul(_units(), settings, torch.device("cpu"))
     rates = [r.learning_rate for r in results[0].history]
     assert rates == pytest.approx([TINY.learning_rate, TINY.learning_rate * 0.1])
