@@ -171,11 +171,10 @@ def _critical_path(duration: Ints, job_prev: Ints, machine_prev: Ints, heads: In
 
 
 @_compiled
-def _critical_moves(duration: Ints, job_prev: Ints, machine: Ints, machine_prev: Ints, heads: Ints, path: Ints,
-                    firsts: Ints, seconds: Ints, every_pair: bool) -> int:
-    """N5 swaps on one critical path (first two and last two operations of each block), or with
-    `every_pair` every adjacent pair of its blocks; their count. `path` keeps the critical path."""
-    length = _critical_path(duration, job_prev, machine_prev, heads, path)
+def _critical_moves(machine: Ints, machine_prev: Ints, path: Ints, length: int, firsts: Ints, seconds: Ints,
+                    every_pair: bool) -> int:
+    """N5 swaps on the critical path `path[:length]` (from `_critical_path`): the first two and last two
+    operations of each block, or with `every_pair` every adjacent pair of its blocks; their count."""
     moves = 0
     k = length - 1  # path is stored from the end back; walk it forwards
     while k >= 0:
@@ -375,13 +374,13 @@ def search(duration: Ints, job_prev: Ints, job_next: Ints, release: Ints, machin
         moved = False
         if state[STALL] < stall_limit:
             _tails(duration, job_next, machine_next, order, tails)
-            moves = _critical_moves(duration, job_prev, machine, machine_prev, heads, path, firsts, seconds, False)
+            length = _critical_path(duration, job_prev, machine_prev, heads, path)
+            moves = _critical_moves(machine, machine_prev, path, length, firsts, seconds, False)
             for k in range(moves):
                 estimates[k] = _estimate(duration, job_prev, job_next, release, machine_prev, machine_next,
                                          heads, tails, firsts[k], seconds[k])
             reassignments = 0
             if flexible:
-                length = _critical_path(duration, job_prev, machine_prev, heads, path)
                 reassignments = _reassignments(duration, job_prev, job_next, release, machine, sequences, lengths,
                                                heads, tails, path, length, alt_start, alt_machine, alt_duration,
                                                move_ops[moves:], move_machines[moves:], move_places[moves:],
@@ -458,7 +457,8 @@ def search(duration: Ints, job_prev: Ints, job_next: Ints, release: Ints, machin
         current = _heads(duration, job_prev, job_next, release, machine, windows, window_counts,
                          machine_prev, machine_next, heads, order, indegree)
         for _kick in range(np.random.randint(kick_low, kick_high + 1)):
-            moves = _critical_moves(duration, job_prev, machine, machine_prev, heads, path, firsts, seconds, True)
+            length = _critical_path(duration, job_prev, machine_prev, heads, path)
+            moves = _critical_moves(machine, machine_prev, path, length, firsts, seconds, True)
             if moves == 0:
                 break
             k = np.random.randint(0, moves)
