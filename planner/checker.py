@@ -88,7 +88,7 @@ def _changeover_problems(request: PlanRequest, assignments: list[ScheduledOperat
     for placed in assignments:
         by_machine[placed.machine_id].append(placed)
     for machine_id, placed_ops in by_machine.items():
-        for a, b in pairwise(sorted(placed_ops, key=lambda op: op.start)):
+        for a, b in pairwise(sorted(placed_ops, key=lambda op: (op.start, op.end))):
             changeovers = request.factory.changeovers
             gap = changeover_minutes(changeovers, machine_id, family[a.product_id], family[b.product_id])
             if b.start < a.end + gap:

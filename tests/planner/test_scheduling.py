@@ -5,10 +5,11 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from strategies import plan_requests
 
+from benchmarks.instances import ShopInstance, to_plan_request
 from planner.checker import check_plan, check_schedule
 from planner.domain import Machine, Objective, PlanRequest, Shift, ShiftCalendar, TimeWindow
 from planner.plan import create_plan
-from planner.solution import PlanResult
+from planner.solution import PlanResult, ScheduledOperation
 from planner.status import SolveStatus
 from planner.testing import order, product, request
 
@@ -143,6 +144,21 @@ def test_checker_catches_broken_schedules() -> None:
     swapped = [a.model_copy(update={"start": a.start + 100, "end": a.end + 100}) if a.operation_index == 0 else a
                for a in plan.assignments]
     assert any("before its predecessor" in p for p in check_schedule(req, swapped))
+
+
+def test_checker_accepts_a_zero_minute_operation_at_the_start_of_another() -> None:
+    """Published instances have 0-minute operations; one placed where another starts on the same machine
+    takes no time there (the tabu search's schedules have them, checked in test_tabu_kernel)."""
+    instance = ShopInstance("zero", 1, ((((0, 5),),), (((0, 0),),)))
+    req = to_plan_request(instance, 1.0, num_workers=1)
+
+    def placed(job: int, start: int, minutes: int) -> ScheduledOperation:
+        return ScheduledOperation(order_id=f"J{job}", product_id=f"J{job}", operation_id="op0", operation_index=0,
+                                  machine_id="M0", start=start, end=start + minutes, quantity=1)
+
+    assert check_schedule(req, [placed(0, 0, 5), placed(1, 0, 0)]) == []
+    assert check_schedule(req, [placed(0, 0, 5), placed(1, 5, 0)]) == []
+    assert any("overlap" in p for p in check_schedule(req, [placed(0, 0, 5), placed(1, 2, 0)]))
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
