@@ -20,7 +20,7 @@ import highspy
 import numpy as np
 from highspy.highs import HighsCallbackEvent
 
-from planner.lotsizing.formulation import FloatArray, IntArray, LotSizingModel
+from planner.lotsizing.formulation import FloatArray, IntArray, LotSizingModel, configured_highs
 from planner.lotsizing.improve import Incumbents, fix_and_optimize
 from planner.lotsizing.model import LotSizingOptions
 from planner.status import SolveStatus, relative_gap
@@ -74,13 +74,7 @@ def run_highs(model: LotSizingModel, options: LotSizingOptions, time_limit: floa
 
     `improve_setups` ([item, bucket] setup columns) runs fix-and-optimize beside a MIP.
     """
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", options.log_to_console)
-    highs.setOptionValue("time_limit", max(time_limit, 0.01))
-    highs.setOptionValue("mip_rel_gap", options.relative_gap)
-    highs.setOptionValue("random_seed", options.random_seed)
-    if options.threads:
-        highs.setOptionValue("threads", options.threads)
+    highs = configured_highs(options, time_limit, options.log_to_console)
     if model.problem.load_into(highs) == highspy.HighsStatus.kError:
         return HighsOutcome(SolveStatus.MODEL_INVALID, "load error", None, None, None, None, 0.0)
     improving = model.problem.is_mip and improve_setups is not None and improve_setups.size > 0

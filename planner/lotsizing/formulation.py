@@ -22,7 +22,7 @@ import highspy
 import numpy as np
 import numpy.typing as npt
 
-from planner.lotsizing.model import LotSizingInstance
+from planner.lotsizing.model import LotSizingInstance, LotSizingOptions
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -486,3 +486,16 @@ def build_model(data: PreparedData, formulation: Formulation = "facility_locatio
     set_objective(builder, data, variables, elastic)
     problem = builder.to_problem(integer=integer and fixed_setups is None)
     return LotSizingModel(problem=problem, variables=variables, capacity_rows=capacity_rows)
+
+
+def configured_highs(options: LotSizingOptions, time_limit: float, log: bool = False) -> highspy.Highs:
+    """A HiGHS instance with the options' relative gap, seed and threads, this time limit, and its log on
+    the console only when `log` is set: the main MIP and the improving thread's sub-MIPs alike."""
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", log)
+    highs.setOptionValue("time_limit", max(time_limit, 0.01))
+    highs.setOptionValue("mip_rel_gap", options.relative_gap)
+    highs.setOptionValue("random_seed", options.random_seed)
+    if options.threads:
+        highs.setOptionValue("threads", options.threads)
+    return highs

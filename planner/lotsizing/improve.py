@@ -31,7 +31,7 @@ import highspy
 import numpy as np
 from highspy.highs import HighsCallbackEvent
 
-from planner.lotsizing.formulation import FloatArray, IntArray, SparseProblem
+from planner.lotsizing.formulation import FloatArray, IntArray, SparseProblem, configured_highs
 from planner.lotsizing.model import LotSizingOptions
 
 logger = logging.getLogger(__name__)
@@ -154,13 +154,7 @@ def relax_and_fix(problem: SparseProblem, setup_columns: IntArray, incumbents: I
 def _highs(options: LotSizingOptions, time_limit: float, stop: threading.Event) -> highspy.Highs:
     """A quiet HiGHS instance with the options' tolerances and threads that a set `stop` interrupts, so
     the caller is not held up once the main MIP has ended."""
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("time_limit", time_limit)
-    highs.setOptionValue("mip_rel_gap", options.relative_gap)
-    highs.setOptionValue("random_seed", options.random_seed)
-    if options.threads:
-        highs.setOptionValue("threads", options.threads)
+    highs = configured_highs(options, time_limit)
 
     def stop_requested(event: HighsCallbackEvent) -> None:
         if stop.is_set():
