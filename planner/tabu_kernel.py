@@ -7,11 +7,12 @@ that machine's sequence and ranked by the estimated longest path through it (in 
 Mastrolilli & Gambardella's flexible job-shop neighbourhood). The chosen move is decoded exactly into its
 semi-active schedule (each operation in the first working stretch of its machine it fits into whole);
 a move that closes a cycle is undone and the next best tried. Tabu tenure 8-12 (a swapped pair may not
-be swapped back, an operation may not return to the machine it left), and random kicks from the best
-solution after a stall. On arrays it runs about 150 times more iterations a second than the pure-Python
-search it replaced (la27, one thread: 340,000 against 2,200 in session 8; 202,000-206,000 for this
-kernel and the session-8 one alike on the slower host of session 9). The caller decodes the best solution
-again with its own exact decoder before using it.
+be swapped back, an operation may not return to the machine it left); when every move is tabu the best
+of them is made anyway, and random kicks from the best solution follow a stall. On arrays it runs about
+150 times more iterations a second than the pure-Python search it replaced (la27, one thread: 340,000
+against 2,200 in session 8; 202,000-206,000 for this kernel and the session-8 one alike on the slower
+host of session 9). The caller decodes the best solution again with its own exact decoder before using
+it.
 
 Operations are numbered 0..n-1. `sequences[m, :lengths[m]]` is machine m's order (rows padded with -1 to
 one place per operation, since machine changes move operations between rows), `position[op]` the
@@ -307,6 +308,32 @@ def _is_tabu(ring_first: Ints, ring_second: Ints, ring_until: Ints, first: int, 
 
 
 @_compiled
+def _choose(moves: int, reassignments: int, firsts: Ints, seconds: Ints, move_ops: Ints, move_machines: Ints,
+            estimates: Ints, ring_first: Ints, ring_second: Ints, ring_until: Ints, iteration: int,
+            best: int) -> int:
+    """The move to make: the best estimate among the moves that are not tabu or would beat the best
+    makespan (aspiration); when every move left is tabu, the best estimate among them all (as TSAB takes a
+    tabu move rather than stop); -1 when none is left. Swaps are `firsts[k]`, `seconds[k]` for k < moves,
+    machine moves `move_ops[k]` to `move_machines[k]` after them; an undone move is marked -1."""
+    chosen = -1
+    fallback = -1
+    for k in range(moves + reassignments):
+        if k < moves:
+            if firsts[k] < 0:
+                continue
+            tabu = _is_tabu(ring_first, ring_second, ring_until, firsts[k], seconds[k], iteration)
+        else:
+            if move_ops[k] < 0:
+                continue
+            tabu = _is_tabu(ring_first, ring_second, ring_until, move_ops[k], -2 - move_machines[k], iteration)
+        if fallback < 0 or estimates[k] < estimates[fallback]:
+            fallback = k
+        if (estimates[k] < best or not tabu) and (chosen < 0 or estimates[k] < estimates[chosen]):
+            chosen = k
+    return chosen if chosen >= 0 else fallback
+
+
+@_compiled
 def _restore_best(sequences: Ints, lengths: Ints, position: Ints, machine: Ints, duration: Ints,
                   best_sequences: Ints, best_assignment: Ints) -> None:
     sequences[:, :] = best_sequences
@@ -386,20 +413,8 @@ def search(duration: Ints, job_prev: Ints, job_next: Ints, release: Ints, machin
                                                move_ops[moves:], move_machines[moves:], move_places[moves:],
                                                estimates[moves:])
             while True:
-                chosen = -1
-                for k in range(moves + reassignments):
-                    if k < moves:
-                        if firsts[k] < 0:
-                            continue
-                        tabu = _is_tabu(ring_first, ring_second, ring_until, firsts[k], seconds[k], iteration)
-                    else:
-                        if move_ops[k] < 0:
-                            continue
-                        tabu = _is_tabu(ring_first, ring_second, ring_until, move_ops[k], -2 - move_machines[k],
-                                        iteration)
-                    allowed = estimates[k] < state[BEST] or not tabu
-                    if allowed and (chosen < 0 or estimates[k] < estimates[chosen]):
-                        chosen = k
+                chosen = _choose(moves, reassignments, firsts, seconds, move_ops, move_machines, estimates,
+                                 ring_first, ring_second, ring_until, iteration, state[BEST])
                 if chosen < 0:
                     break
                 if chosen < moves:
@@ -451,7 +466,8 @@ def search(duration: Ints, job_prev: Ints, job_next: Ints, release: Ints, machin
                 best_assignment[0] = machine
                 best_assignment[1] = duration
             continue
-        # stalled, or every move tabu: restart from the best solution with a few random swaps
+        # stalled, or no move left (none, or each one closed a cycle): restart from the best solution with a
+        # few random swaps
         _restore_best(sequences, lengths, position, machine, duration, best_sequences, best_assignment)
         _links(sequences, lengths, machine_prev, machine_next)
         current = _heads(duration, job_prev, job_next, release, machine, windows, window_counts,

@@ -236,3 +236,30 @@ def test_the_search_moves_work_to_an_idle_machine_it_may_use() -> None:
     improved = search.tabu_search(graph, starts, deadline=search.time.perf_counter() + 2.0, seed=0, lower_bound=10)
     assert search._makespan(graph, improved) == 10
     assert sorted(graph.machine) == ["M0", "M1"]
+
+
+def _choice(estimates: list[int], tabu: list[bool], best: int) -> int:
+    """`_choose` over swaps (k, k + 1) with these estimates; the swaps marked tabu have their opposite swap
+    in the ring until iteration 100 (asked at iteration 50)."""
+    count = len(estimates)
+    firsts = np.arange(count, dtype=np.int64)
+    seconds = firsts + 1
+    ring = np.full((3, tabu_kernel.TABU_RING), -1, dtype=np.int64)
+    for slot, k in enumerate(k for k in range(count) if tabu[k]):
+        ring[:, slot] = (seconds[k], firsts[k], 100)
+    none = np.full(1, -1, dtype=np.int64)
+    return int(tabu_kernel._choose(count, 0, firsts, seconds, none, none, np.array(estimates, dtype=np.int64),
+                                   ring[0], ring[1], ring[2], 50, best))
+
+
+def test_the_search_takes_the_best_move_that_is_not_tabu_or_beats_the_best_makespan() -> None:
+    assert _choice([90, 95, 99], tabu=[True, False, False], best=80) == 1
+    assert _choice([90, 95, 99], tabu=[False, False, False], best=80) == 0
+    assert _choice([79, 95, 99], tabu=[True, False, False], best=80) == 0  # aspiration
+
+
+def test_when_every_move_is_tabu_the_search_still_makes_the_best_one() -> None:
+    """Before session 10 the search gave up and restarted from its best solution here; on la24-la40 and
+    ft10 that kept it in one valley (see docs/SCHEDULING-BENCHMARKS.md)."""
+    assert _choice([97, 95, 99], tabu=[True, True, True], best=80) == 1
+    assert _choice([], tabu=[], best=80) == -1
