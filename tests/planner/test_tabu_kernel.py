@@ -259,7 +259,8 @@ def test_the_search_takes_the_best_move_that_is_not_tabu_or_beats_the_best_makes
 
 
 def test_when_every_move_is_tabu_the_search_still_makes_the_best_one() -> None:
-    """Before session 10 the search gave up and restarted from its best solution here; on la24-la40 and
-    ft10 that kept it in one valley (see docs/SCHEDULING-BENCHMARKS.md)."""
+    """Before session 10 the search gave up here and restarted from its best solution; on ten hard
+    job-shops (ft10, la24, la25, la27, la29, la38, la40, orb01, orb03, abz7) that kept it circling one valley
+    (docs/SCHEDULING-BENCHMARKS.md, session 10)."""
     assert _choice([97, 95, 99], tabu=[True, True, True], best=80) == 1
     assert _choice([], tabu=[], best=80) == -1
