@@ -1,13 +1,17 @@
 """The makespan tabu search of `planner.search`, compiled with numba.
 
 Iterated tabu search on machine sequences and machine choices: N5 critical-block swaps (Nowicki &
-Smutnicki) ranked by Taillard's head/tail estimate; for operations that may run on several machines,
+Smutnicki) ranked by Taillard's head/tail estimate; optionally (`insertions`) also N6-style moves of an
+operation to the front or behind the end of its critical block, kept where Balas & Vazacopoulos's
+condition rules out a cycle and ranked by their estimate (the caller runs its threads with and without
+them: two different searches find more than two alike); for operations that may run on several machines,
 moves of a critical operation to another of its machines, inserted where its earliest start falls in
 that machine's sequence and ranked by the estimated longest path through it (in the spirit of
 Mastrolilli & Gambardella's flexible job-shop neighbourhood). The chosen move is decoded exactly into its
 semi-active schedule (each operation in the first working stretch of its machine it fits into whole);
 a move that closes a cycle is undone and the next best tried. Tabu tenure 8-12 (a swapped pair may not
-be swapped back, an operation may not return to the machine it left); when every move is tabu the best
+be swapped back, an inserted operation and its new neighbour in the block may not be put back in their
+old order, an operation may not return to the machine it left); when every move is tabu the best
 of them is made anyway, and random kicks from the best solution follow a stall. On arrays it runs about
 150 times more iterations a second than the pure-Python search it replaced (la27, one thread: 340,000
 against 2,200 in session 8; 202,000-206,000 for this kernel and the session-8 one alike on the slower
@@ -200,6 +204,111 @@ def _critical_moves(machine: Ints, machine_prev: Ints, path: Ints, length: int, 
 
 
 @_compiled
+def _insertions(machine: Ints, machine_prev: Ints, position: Ints, job_prev: Ints, job_next: Ints, duration: Ints,
+                heads: Ints, tails: Ints, path: Ints, length: int, ops: Ints, places: Ints) -> int:
+    """N6-style insertions on the critical path `path[:length]`: in each block of three or more operations,
+    an operation moved to the block's front or behind its end (the neighbouring ones are N5's swaps), kept
+    only where Balas & Vazacopoulos's condition shows no cycle can follow. `ops[k]` moves to `places[k]` of
+    its machine's sequence (the place of the block's first operation, or of its last for a move behind it:
+    `_move` takes the operation out first); their count."""
+    moves = 0
+    k = length - 1
+    while k >= 0:
+        block_start = k
+        while k > 0 and machine[path[k - 1]] == machine[path[k]] and machine_prev[path[k - 1]] == path[k]:
+            k -= 1
+        if block_start - k >= 2:
+            front = path[block_start]
+            end = path[k]
+            # to the front: a cycle needs a path from the front operation to the job predecessor of the moved
+            # one, which would make the front's tail at least as long as that predecessor's with it
+            for j in range(block_start - 2, k - 1, -1):
+                op = path[j]
+                pred = job_prev[op]
+                if pred < 0 or (pred != front and tails[front] < duration[pred] + tails[pred]):
+                    ops[moves] = op
+                    places[moves] = position[front]
+                    moves += 1
+            # behind the end: a cycle needs a path from the moved operation's job successor to the end
+            for j in range(block_start, k + 1, -1):
+                op = path[j]
+                succ = job_next[op]
+                if succ < 0 or (succ != end and heads[end] < heads[succ] + duration[succ]):
+                    ops[moves] = op
+                    places[moves] = position[end]
+                    moves += 1
+        k -= 1
+    return moves
+
+
+@_compiled
+def _insertion_estimate(sequences: Ints, lengths: Ints, position: Ints, duration: Ints, job_prev: Ints,
+                        job_next: Ints, release: Ints, heads: Ints, tails: Ints, m: int, op: int, place: int,
+                        block_heads: Ints) -> int:
+    """Balas & Vazacopoulos's estimate of the longest path through the operations between `op` and `place`
+    on machine m after moving `op` to `place` (see `_insertions`): their heads recomputed forwards and
+    tails backwards in the new order, from the unchanged neighbours of the block."""
+    here = position[op]
+    low = min(here, place)
+    high = max(here, place)
+    size = high - low + 1
+    ahead = 0
+    if low > 0:
+        before = sequences[m, low - 1]
+        ahead = heads[before] + duration[before]
+    for i in range(size):
+        x = _reordered(sequences, m, low, high, here < place, i)
+        head = max(release[x], ahead)
+        if job_prev[x] >= 0:
+            head = max(head, heads[job_prev[x]] + duration[job_prev[x]])
+        block_heads[i] = head
+        ahead = head + duration[x]
+    behind = 0
+    if high + 1 < lengths[m]:
+        after = sequences[m, high + 1]
+        behind = duration[after] + tails[after]
+    estimate = 0
+    for i in range(size - 1, -1, -1):
+        x = _reordered(sequences, m, low, high, here < place, i)
+        tail = behind
+        if job_next[x] >= 0:
+            tail = max(tail, duration[job_next[x]] + tails[job_next[x]])
+        estimate = max(estimate, block_heads[i] + duration[x] + tail)
+        behind = tail + duration[x]
+    return estimate
+
+
+@_compiled
+def _reordered(sequences: Ints, m: int, low: int, high: int, forwards: bool, i: int) -> int:
+    """The i-th operation of machine m's places low..high after moving the first of them behind the last
+    (`forwards`) or the last of them in front of the first."""
+    if forwards:
+        return sequences[m, low + i + 1] if i < high - low else sequences[m, low]
+    return sequences[m, high] if i == 0 else sequences[m, low + i - 1]
+
+
+@_compiled
+def _insertion_is_tabu(sequences: Ints, position: Ints, machine: Ints, ring_first: Ints, ring_second: Ints,
+                       ring_until: Ints, op: int, place: int, iteration: int) -> bool:
+    """An insertion is tabu while it would restore an order a recent move reversed: `op` in front of one
+    of the operations it passes (moving forwards, one of them in front of `op`) as that move left it."""
+    m = machine[op]
+    here = position[op]
+    for k in range(ring_first.shape[0]):
+        if ring_until[k] < iteration:
+            continue
+        if here > place and ring_first[k] == op:
+            other = ring_second[k]
+            if other >= 0 and machine[other] == m and place <= position[other] < here:
+                return True
+        if here < place and ring_second[k] == op:
+            other = ring_first[k]
+            if other >= 0 and machine[other] == m and here < position[other] <= place:
+                return True
+    return False
+
+
+@_compiled
 def _reassignments(duration: Ints, job_prev: Ints, job_next: Ints, release: Ints, machine: Ints, sequences: Ints,
                    lengths: Ints, heads: Ints, tails: Ints, path: Ints, length: int, alt_start: Ints,
                    alt_machine: Ints, alt_duration: Ints, ops: Ints, machines: Ints, places: Ints,
@@ -308,27 +417,19 @@ def _is_tabu(ring_first: Ints, ring_second: Ints, ring_until: Ints, first: int, 
 
 
 @_compiled
-def _choose(moves: int, reassignments: int, firsts: Ints, seconds: Ints, move_ops: Ints, move_machines: Ints,
-            estimates: Ints, ring_first: Ints, ring_second: Ints, ring_until: Ints, iteration: int,
-            best: int) -> int:
-    """The move to make: the best estimate among the moves that are not tabu or would beat the best
-    makespan (aspiration); when every move left is tabu, the best estimate among them all (as TSAB takes a
-    tabu move rather than stop); -1 when none is left. Swaps are `firsts[k]`, `seconds[k]` for k < moves,
-    machine moves `move_ops[k]` to `move_machines[k]` after them; an undone move is marked -1."""
+def _choose(count: int, estimates: Ints, tabu: Ints, best: int) -> int:
+    """The move to make among `count` candidates: the best estimate among those that are not tabu
+    (`tabu[k]` 0) or would beat the best makespan (aspiration); when every one left is tabu (1), the best
+    estimate among them all (as TSAB takes a tabu move rather than stop); -1 when none is left. A move
+    already undone is marked -1."""
     chosen = -1
     fallback = -1
-    for k in range(moves + reassignments):
-        if k < moves:
-            if firsts[k] < 0:
-                continue
-            tabu = _is_tabu(ring_first, ring_second, ring_until, firsts[k], seconds[k], iteration)
-        else:
-            if move_ops[k] < 0:
-                continue
-            tabu = _is_tabu(ring_first, ring_second, ring_until, move_ops[k], -2 - move_machines[k], iteration)
+    for k in range(count):
+        if tabu[k] < 0:
+            continue
         if fallback < 0 or estimates[k] < estimates[fallback]:
             fallback = k
-        if (estimates[k] < best or not tabu) and (chosen < 0 or estimates[k] < estimates[chosen]):
+        if (estimates[k] < best or tabu[k] == 0) and (chosen < 0 or estimates[k] < estimates[chosen]):
             chosen = k
     return chosen if chosen >= 0 else fallback
 
@@ -352,7 +453,7 @@ def search(duration: Ints, job_prev: Ints, job_next: Ints, release: Ints, machin
            window_counts: Ints, alt_start: Ints, alt_machine: Ints, alt_duration: Ints, sequences: Ints,
            lengths: Ints, position: Ints, best_sequences: Ints, best_assignment: Ints, state: Ints, ring: Ints,
            iterations: int, lower_bound: int, stall_limit: int, tenure_low: int, tenure_high: int, kick_low: int,
-           kick_high: int) -> None:
+           kick_high: int, insertions: bool) -> None:
     """Run up to `iterations` tabu iterations from the state (see the module text); returns when done,
     or at once when the best reaches the lower bound. The first call (iteration 0) seeds the generator.
 
@@ -370,13 +471,16 @@ def search(duration: Ints, job_prev: Ints, job_next: Ints, release: Ints, machin
     for op in range(count):
         most_alternatives = max(most_alternatives, alt_start[op + 1] - alt_start[op])
     flexible = most_alternatives > 1
-    candidates = 2 * count + 2 + (count * most_alternatives if flexible else 0)
+    # swaps (two per block), insertions (at most two per operation) and machine changes
+    candidates = 4 * count + 2 + (count * most_alternatives if flexible else 0)
     firsts = np.empty(2 * count + 2, np.int64)
     seconds = np.empty(2 * count + 2, np.int64)
     estimates = np.empty(candidates, np.int64)
     move_ops = np.empty(candidates, np.int64)
     move_machines = np.empty(candidates, np.int64)
     move_places = np.empty(candidates, np.int64)
+    tabu = np.empty(candidates, np.int64)
+    block_heads = np.empty(count + 1, np.int64)
     ring_first = ring[0]
     ring_second = ring[1]
     ring_until = ring[2]
@@ -406,21 +510,49 @@ def search(duration: Ints, job_prev: Ints, job_next: Ints, release: Ints, machin
             for k in range(moves):
                 estimates[k] = _estimate(duration, job_prev, job_next, release, machine_prev, machine_next,
                                          heads, tails, firsts[k], seconds[k])
+                tabu[k] = _is_tabu(ring_first, ring_second, ring_until, firsts[k], seconds[k], iteration)
+            # moves within a machine, then to other machines, follow the swaps in the move_* arrays
+            inserts = 0
+            if insertions:
+                inserts = _insertions(machine, machine_prev, position, job_prev, job_next, duration, heads, tails, path,
+                                      length, move_ops[moves:], move_places[moves:])
+            for k in range(moves, moves + inserts):
+                move_machines[k] = machine[move_ops[k]]
+                estimates[k] = _insertion_estimate(sequences, lengths, position, duration, job_prev, job_next,
+                                                   release, heads, tails, move_machines[k], move_ops[k],
+                                                   move_places[k], block_heads)
+                tabu[k] = _insertion_is_tabu(sequences, position, machine, ring_first, ring_second, ring_until,
+                                             move_ops[k], move_places[k], iteration)
             reassignments = 0
             if flexible:
+                shift = moves + inserts
                 reassignments = _reassignments(duration, job_prev, job_next, release, machine, sequences, lengths,
                                                heads, tails, path, length, alt_start, alt_machine, alt_duration,
-                                               move_ops[moves:], move_machines[moves:], move_places[moves:],
-                                               estimates[moves:])
+                                               move_ops[shift:], move_machines[shift:], move_places[shift:],
+                                               estimates[shift:])
+                for k in range(shift, shift + reassignments):
+                    tabu[k] = _is_tabu(ring_first, ring_second, ring_until, move_ops[k], -2 - move_machines[k],
+                                       iteration)
+            moved_op = -1
             while True:
-                chosen = _choose(moves, reassignments, firsts, seconds, move_ops, move_machines, estimates,
-                                 ring_first, ring_second, ring_until, iteration, state[BEST])
+                chosen = _choose(moves + inserts + reassignments, estimates, tabu, state[BEST])
                 if chosen < 0:
                     break
                 if chosen < moves:
                     first = firsts[chosen]
                     second = seconds[chosen]
                     _swap(sequences, position, machine, first, second)
+                elif move_machines[chosen] == machine[move_ops[chosen]]:
+                    # a move within the machine: its tabu attribute is the order it reverses next to the
+                    # operation's new place (the block's first operation before it, or its last after it)
+                    moved_op = move_ops[chosen]
+                    anchor = sequences[machine[moved_op], move_places[chosen]]
+                    first, second = anchor, moved_op
+                    if position[moved_op] < move_places[chosen]:
+                        first, second = moved_op, anchor
+                    old_place = position[moved_op]
+                    _move(sequences, lengths, position, machine, duration, moved_op, machine[moved_op],
+                          move_places[chosen], duration[moved_op])
                 else:
                     # a move to another machine: its tabu attribute is (old machine, operation)
                     second = move_ops[chosen]
@@ -447,11 +579,13 @@ def search(duration: Ints, job_prev: Ints, job_next: Ints, release: Ints, machin
                     break
                 if chosen < moves:
                     _swap(sequences, position, machine, first, second)
-                    firsts[chosen] = -1
+                elif first >= 0:
+                    _move(sequences, lengths, position, machine, duration, moved_op, machine[moved_op], old_place,
+                          duration[moved_op])
                 else:
                     _move(sequences, lengths, position, machine, duration, second, -2 - first, old_place,
                           old_duration)
-                    move_ops[chosen] = -1
+                tabu[chosen] = -1
                 _links(sequences, lengths, machine_prev, machine_next)
             if not moved:
                 # every move undone: heads must describe the sequences again
@@ -503,4 +637,4 @@ def warm_up() -> None:
            np.array([0, 1], np.int64), np.array([[[0], [0]], [[10], [10]]], np.int64), np.ones(2, np.int64),
            np.array([0, 2, 4], np.int64), np.array([0, 1, 0, 1], np.int64), np.ones(4, np.int64), sequences,
            np.ones(2, np.int64), np.zeros(2, np.int64), sequences.copy(), np.zeros((2, 2), np.int64),
-           np.zeros(STATE_SIZE, np.int64), np.full((3, TABU_RING), -1, np.int64), 1, 0, 1, 1, 1, 1, 1)
+           np.zeros(STATE_SIZE, np.int64), np.full((3, TABU_RING), -1, np.int64), 1, 0, 1, 1, 1, 1, 1, True)

@@ -121,7 +121,8 @@ def test_compiled_heads_report_a_cycle() -> None:
     assert _heads(graph)[0] == -1
 
 
-def _run(graph: search._Sequencing, calls: list[int], seed: int = 7, lower_bound: int = 0):  # type: ignore[no-untyped-def]
+def _run(graph: search._Sequencing, calls: list[int], seed: int = 7, lower_bound: int = 0,  # type: ignore[no-untyped-def]
+         insertions: bool = False):
     given = search.kernel_input(graph)
     operations = given.own_operations()
     sequences, position, best = given.sequences, given.positions(), given.sequences.copy()
@@ -132,24 +133,26 @@ def _run(graph: search._Sequencing, calls: list[int], seed: int = 7, lower_bound
     for iterations in calls:
         tabu_kernel.search(*operations, sequences, lengths, position, best, assignment, state, ring,
                            iterations, lower_bound, search.STALL_LIMIT, *search.TABU_TENURE,
-                           *search.PERTURBATION_SWAPS)
+                           *search.PERTURBATION_SWAPS, insertions)
     return state, best
 
 
-def test_the_trajectory_is_the_same_however_the_iterations_are_split_into_calls() -> None:
+@pytest.mark.parametrize("insertions", [False, True], ids=["swaps", "insertions"])
+def test_the_trajectory_is_the_same_however_the_iterations_are_split_into_calls(insertions: bool) -> None:
     _, _, graph = _graph(_random_job_shop(12, 6, 3))
-    one_state, one_best = _run(graph, [3000])
-    many_state, many_best = _run(graph, [1, 999, 500, 1500])
+    one_state, one_best = _run(graph, [3000], insertions=insertions)
+    many_state, many_best = _run(graph, [1, 999, 500, 1500], insertions=insertions)
     assert one_state.tolist() == many_state.tolist()
     assert (one_best == many_best).all()
-    other_seed_state, _ = _run(graph, [3000], seed=8)
+    other_seed_state, _ = _run(graph, [3000], seed=8, insertions=insertions)
     assert other_seed_state[tabu_kernel.ITERATION] == 3000
 
 
-def test_the_compiled_search_reaches_the_ft06_optimum_and_stops_there() -> None:
+@pytest.mark.parametrize("insertions", [False, True], ids=["swaps", "insertions"])
+def test_the_compiled_search_reaches_the_ft06_optimum_and_stops_there(insertions: bool) -> None:
     _, _, graph = _graph(FT06)
     start = search._makespan(graph, search.decode(graph) or [])
-    state, _ = _run(graph, [50_000], lower_bound=55)
+    state, _ = _run(graph, [50_000], lower_bound=55, insertions=insertions)
     assert start > 55 == state[tabu_kernel.BEST]
     assert state[tabu_kernel.ITERATION] < 50_000  # stopped at the bound (the optimum), not at the iteration cap
 
@@ -193,9 +196,9 @@ def _random_flexible_shop(jobs: int, machines: int, seed: int) -> ShopInstance:
 
 @settings(max_examples=30, deadline=None)
 @given(st.integers(1, 7), st.integers(2, 4), st.integers(0, 10_000),
-       st.lists(st.tuples(st.integers(0, 3), st.integers(0, 150), st.integers(1, 40)), max_size=3))
+       st.lists(st.tuples(st.integers(0, 3), st.integers(0, 150), st.integers(1, 40)), max_size=3), st.booleans())
 def test_machine_changes_of_the_search_decode_exactly_onto_eligible_machines(
-        jobs: int, machines: int, seed: int, breaks: list[tuple[int, int, int]]) -> None:
+        jobs: int, machines: int, seed: int, breaks: list[tuple[int, int, int]], insertions: bool) -> None:
     """The best solution of a search that may move operations between machines: every operation on a
     machine it may use with that machine's duration, the sequences a partition of the operations, and the
     kernel's makespan equal to the exact decoder's."""
@@ -209,7 +212,7 @@ def test_machine_changes_of_the_search_decode_exactly_onto_eligible_machines(
     state[tabu_kernel.SEED] = seed
     ring = np.full((3, tabu_kernel.TABU_RING), -1, dtype=np.int64)
     tabu_kernel.search(*operations, sequences, lengths, position, best, assignment, state, ring, 2000, 0,
-                       search.STALL_LIMIT, *search.TABU_TENURE, *search.PERTURBATION_SWAPS)
+                       search.STALL_LIMIT, *search.TABU_TENURE, *search.PERTURBATION_SWAPS, insertions)
     orders = given_input.orders(best)
     assert sorted(op for order in orders.values() for op in order) == list(range(len(graph.keys)))
     for op, (machine_index, duration) in enumerate(assignment.T):
@@ -238,29 +241,141 @@ def test_the_search_moves_work_to_an_idle_machine_it_may_use() -> None:
     assert sorted(graph.machine) == ["M0", "M1"]
 
 
-def _choice(estimates: list[int], tabu: list[bool], best: int) -> int:
-    """`_choose` over swaps (k, k + 1) with these estimates; the swaps marked tabu have their opposite swap
-    in the ring until iteration 100 (asked at iteration 50)."""
-    count = len(estimates)
-    firsts = np.arange(count, dtype=np.int64)
-    seconds = firsts + 1
-    ring = np.full((3, tabu_kernel.TABU_RING), -1, dtype=np.int64)
-    for slot, k in enumerate(k for k in range(count) if tabu[k]):
-        ring[:, slot] = (seconds[k], firsts[k], 100)
-    none = np.full(1, -1, dtype=np.int64)
-    return int(tabu_kernel._choose(count, 0, firsts, seconds, none, none, np.array(estimates, dtype=np.int64),
-                                   ring[0], ring[1], ring[2], 50, best))
+def _choice(estimates: list[int], tabu: list[int], best: int) -> int:
+    """`_choose` over moves with these estimates, each free (0), tabu (1) or already undone (-1)."""
+    return int(tabu_kernel._choose(len(estimates), np.array(estimates, dtype=np.int64),
+                                   np.array(tabu, dtype=np.int64), best))
 
 
 def test_the_search_takes_the_best_move_that_is_not_tabu_or_beats_the_best_makespan() -> None:
-    assert _choice([90, 95, 99], tabu=[True, False, False], best=80) == 1
-    assert _choice([90, 95, 99], tabu=[False, False, False], best=80) == 0
-    assert _choice([79, 95, 99], tabu=[True, False, False], best=80) == 0  # aspiration
+    assert _choice([90, 95, 99], tabu=[1, 0, 0], best=80) == 1
+    assert _choice([90, 95, 99], tabu=[0, 0, 0], best=80) == 0
+    assert _choice([79, 95, 99], tabu=[1, 0, 0], best=80) == 0  # aspiration
+    assert _choice([79, 95, 99], tabu=[-1, 1, 0], best=80) == 2  # the first was undone (it closed a cycle)
 
 
 def test_when_every_move_is_tabu_the_search_still_makes_the_best_one() -> None:
     """Before session 10 the search gave up here and restarted from its best solution; on ten hard
     job-shops (ft10, la24, la25, la27, la29, la38, la40, orb01, orb03, abz7) that kept it circling one valley
     (docs/SCHEDULING-BENCHMARKS.md, session 10)."""
-    assert _choice([97, 95, 99], tabu=[True, True, True], best=80) == 1
+    assert _choice([97, 95, 99], tabu=[1, 1, 1], best=80) == 1
+    assert _choice([97, 95, 99], tabu=[1, -1, 1], best=80) == 0
+    assert _choice([97], tabu=[-1], best=80) == -1
     assert _choice([], tabu=[], best=80) == -1
+
+
+class _Arrays:
+    """A sequencing graph as the kernel's arrays, with links, heads and tails of its machine orders."""
+
+    def __init__(self, graph: search._Sequencing) -> None:
+        given_input = search.kernel_input(graph)
+        self.operations = given_input.own_operations()
+        self.duration, self.job_prev, self.job_next, self.release, self.machine = self.operations[:5]
+        self.sequences, self.lengths, self.position = given_input.sequences, given_input.lengths.copy(), \
+            given_input.positions()
+        count = len(graph.keys)
+        self.machine_prev, self.machine_next = np.empty(count, np.int64), np.empty(count, np.int64)
+        self.heads, self.tails = np.empty(count, np.int64), np.empty(count, np.int64)
+        self.order, self.indegree = np.empty(count, np.int64), np.empty(count, np.int64)
+        self.makespan = self.decode()
+        tabu_kernel._tails(self.duration, self.job_next, self.machine_next, self.order, self.tails)
+
+    def decode(self) -> int:
+        tabu_kernel._links(self.sequences, self.lengths, self.machine_prev, self.machine_next)
+        return int(tabu_kernel._heads(*self.operations[:7], self.machine_prev, self.machine_next, self.heads,
+                                      self.order, self.indegree))
+
+    def insertions(self) -> list[tuple[int, int]]:
+        count = len(self.duration)
+        path = np.empty(count, np.int64)
+        ops, places = np.empty(2 * count, np.int64), np.empty(2 * count, np.int64)  # at most two per operation
+        length = tabu_kernel._critical_path(self.duration, self.job_prev, self.machine_prev, self.heads, path)
+        found = tabu_kernel._insertions(self.machine, self.machine_prev, self.position, self.job_prev, self.job_next,
+                                        self.duration, self.heads, self.tails, path, length, ops, places)
+        return list(zip(ops[:found].tolist(), places[:found].tolist(), strict=True))
+
+    def estimate(self, op: int, place: int) -> int:
+        return int(tabu_kernel._insertion_estimate(
+            self.sequences, self.lengths, self.position, self.duration, self.job_prev, self.job_next, self.release,
+            self.heads, self.tails, int(self.machine[op]), op, place, np.empty(len(self.duration) + 1, np.int64)))
+
+    def move(self, op: int, place: int) -> None:
+        tabu_kernel._move(self.sequences, self.lengths, self.position, self.machine, self.duration, op,
+                          int(self.machine[op]), place, int(self.duration[op]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(2, 10), st.integers(1, 5), st.integers(0, 10_000))
+def test_insertions_move_an_operation_to_the_front_or_behind_the_end_of_its_critical_block_without_a_cycle(
+        jobs: int, machines: int, seed: int) -> None:
+    """Every insertion the neighbourhood offers decodes (Balas & Vazacopoulos's condition holds), puts the
+    operation first or last among the operations it passes, and changes no other machine's order; undoing
+    it restores the sequences."""
+    _, _, graph = _graph(_random_job_shop(jobs, machines, seed), random.Random(seed))
+    arrays = _Arrays(graph)
+    assert arrays.makespan > 0
+    original = arrays.sequences.copy()
+    for op, place in arrays.insertions():
+        here = int(arrays.position[op])
+        assert abs(here - place) >= 2  # neighbours are the swaps' business
+        m = int(arrays.machine[op])
+        passed = set(original[m, min(here, place):max(here, place) + 1].tolist()) - {op}
+        arrays.move(op, place)
+        assert arrays.decode() >= 0
+        row = arrays.sequences[m, :arrays.lengths[m]].tolist()
+        assert set(row[min(here, place):max(here, place) + 1]) - {op} == passed
+        assert row[place] == op
+        assert (np.delete(arrays.sequences, m, axis=0) == np.delete(original, m, axis=0)).all()
+        arrays.move(op, here)
+        assert (arrays.sequences == original).all()
+    arrays.decode()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 8), st.integers(1, 5), st.integers(0, 10_000))
+def test_the_insertion_estimate_of_two_neighbours_is_taillards_swap_estimate(jobs: int, machines: int,
+                                                                             seed: int) -> None:
+    _, _, graph = _graph(_random_job_shop(jobs, machines, seed), random.Random(seed))
+    arrays = _Arrays(graph)
+    for m in range(arrays.sequences.shape[0]):
+        for k in range(arrays.lengths[m] - 1):
+            first, second = int(arrays.sequences[m, k]), int(arrays.sequences[m, k + 1])
+            swap = tabu_kernel._estimate(arrays.duration, arrays.job_prev, arrays.job_next, arrays.release,
+                                         arrays.machine_prev, arrays.machine_next, arrays.heads, arrays.tails,
+                                         first, second)
+            assert arrays.estimate(second, k) == swap == arrays.estimate(first, k + 1)
+
+
+def test_the_insertion_estimate_is_the_new_makespan_when_nothing_else_moves() -> None:
+    """One machine, three one-operation jobs of 1, 2 and 3 minutes (no job links): moving any of them only
+    reorders the block, so the estimate is the exact makespan (6) both ways."""
+    instance = ShopInstance("one-machine", 1, tuple((((0, d),),) for d in (1, 2, 3)))
+    _, _, graph = _graph(instance)
+    graph.sequences = {"M0": [0, 1, 2]}
+    arrays = _Arrays(graph)
+    assert arrays.makespan == 6
+    assert arrays.insertions() == [(2, 0), (0, 2)]
+    assert arrays.estimate(2, 0) == arrays.estimate(0, 2) == 6
+
+
+def test_an_insertion_is_tabu_while_it_would_restore_an_order_a_recent_move_reversed() -> None:
+    """Machine order 0 1 2 3: ring entry (a, b) means a move put b before a, so a before b may not come back
+    until the entry's iteration has passed."""
+    _, _, graph = _graph(ShopInstance("one-machine", 1, tuple((((0, 5),),) for _ in range(4))))
+    graph.sequences = {"M0": [0, 1, 2, 3]}
+    arrays = _Arrays(graph)
+    ring = np.full((3, tabu_kernel.TABU_RING), -1, dtype=np.int64)
+
+    def tabu(op: int, place: int, iteration: int = 10) -> bool:
+        return bool(tabu_kernel._insertion_is_tabu(arrays.sequences, arrays.position, arrays.machine, ring[0],
+                                                   ring[1], ring[2], op, place, iteration))
+
+    assert not tabu(3, 0) and not tabu(0, 3)
+    ring[:, 0] = (3, 1, 12)  # 3 was before 1 until a move reversed them
+    assert tabu(3, 0)  # 3 to the front passes 1 again
+    assert not tabu(3, 2)  # passes only 2
+    assert not tabu(3, 0, iteration=13)  # the tenure has passed
+    assert not tabu(0, 3)  # 1 before 3 stays
+    ring[:, 1] = (2, 0, 12)  # 2 was before 0
+    assert tabu(0, 3)  # 0 behind the end puts 2 before it again
+    assert not tabu(0, 1)
