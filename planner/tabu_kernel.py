@@ -288,8 +288,8 @@ def _reordered(sequences: Ints, m: int, low: int, high: int, forwards: bool, i: 
 
 
 @_compiled
-def _insertion_is_tabu(sequences: Ints, position: Ints, machine: Ints, ring_first: Ints, ring_second: Ints,
-                       ring_until: Ints, op: int, place: int, iteration: int) -> bool:
+def _insertion_is_tabu(position: Ints, machine: Ints, ring_first: Ints, ring_second: Ints, ring_until: Ints,
+                       op: int, place: int, iteration: int) -> bool:
     """An insertion is tabu while it would restore an order a recent move reversed: `op` in front of one
     of the operations it passes (moving forwards, one of them in front of `op`) as that move left it."""
     m = machine[op]
@@ -521,8 +521,8 @@ def search(duration: Ints, job_prev: Ints, job_next: Ints, release: Ints, machin
                 estimates[k] = _insertion_estimate(sequences, lengths, position, duration, job_prev, job_next,
                                                    release, heads, tails, move_machines[k], move_ops[k],
                                                    move_places[k], block_heads)
-                tabu[k] = _insertion_is_tabu(sequences, position, machine, ring_first, ring_second, ring_until,
-                                             move_ops[k], move_places[k], iteration)
+                tabu[k] = _insertion_is_tabu(position, machine, ring_first, ring_second, ring_until, move_ops[k],
+                                             move_places[k], iteration)
             reassignments = 0
             if flexible:
                 shift = moves + inserts

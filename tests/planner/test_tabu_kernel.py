@@ -367,8 +367,8 @@ def test_an_insertion_is_tabu_while_it_would_restore_an_order_a_recent_move_reve
     ring = np.full((3, tabu_kernel.TABU_RING), -1, dtype=np.int64)
 
     def tabu(op: int, place: int, iteration: int = 10) -> bool:
-        return bool(tabu_kernel._insertion_is_tabu(arrays.sequences, arrays.position, arrays.machine, ring[0],
-                                                   ring[1], ring[2], op, place, iteration))
+        return bool(tabu_kernel._insertion_is_tabu(arrays.position, arrays.machine, ring[0], ring[1], ring[2], op,
+                                                   place, iteration))
 
     assert not tabu(3, 0) and not tabu(0, 3)
     ring[:, 0] = (3, 1, 12)  # 3 was before 1 until a move reversed them
