@@ -379,3 +379,22 @@ def test_an_insertion_is_tabu_while_it_would_restore_an_order_a_recent_move_reve
     ring[:, 1] = (2, 0, 12)  # 2 was before 0
     assert tabu(0, 3)  # 0 behind the end puts 2 before it again
     assert not tabu(0, 1)
+
+
+def test_with_two_workers_one_thread_searches_with_insertions_and_one_without(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The two searches side by side (session 11): worker 0 (seed) swaps only, worker 1 (seed + 1) also
+    inserts."""
+    seen: set[tuple[int, bool]] = set()
+    compiled = tabu_kernel.search
+
+    def recording(*args):  # type: ignore[no-untyped-def]
+        state, insertions = args[15], args[-1]
+        seen.add((int(state[tabu_kernel.SEED]), bool(insertions)))
+        return compiled(*args)
+
+    monkeypatch.setattr(tabu_kernel, "search", recording)
+    _, _, graph = _graph(_random_job_shop(8, 4, 1))
+    starts = search.decode(graph)
+    search.tabu_search(graph, starts, deadline=search.time.perf_counter() + 1.0, seed=40, lower_bound=0, workers=2)
+    assert seen == {(40, False), (41, True)}
