@@ -58,7 +58,8 @@ def _compiled(function: Callable[..., Any]) -> Any:
 
 ITERATION, STALL, BEST, CURRENT, RING_NEXT, SEED = range(6)
 STATE_SIZE = 6
-# Ring of recent swaps: a tenure of at most 12 iterations needs no more than 16 places.
+# Ring of recent moves, one entry each (swap, insertion or machine change): a tenure of at most 12
+# iterations needs no more than 16 places.
 TABU_RING = 16
 
 
