@@ -8,7 +8,8 @@ AI4I and temperature-calibrated on a validation split.
 From probability to a risk curve: AI4I rows have no time axis, so one row is read as one reference
 window of `window_hours` of operation (default 8 h, one shift; recorded in the artifact). The hazard
 per operating hour is lambda = -ln(1 - p) / window_hours; tool wear is projected forward at the machine's
-wear rate, so risk accelerates for worn tools; P(fail by t) = 1 - exp(-integral of lambda x utilization).
+wear rate, so risk accelerates for worn tools, and restarts from 0 at each tool change (the machine's
+`tool_change_wear_min`, 200 min unless set); P(fail by t) = 1 - exp(-integral of lambda x utilization).
 `hours_since_maintenance` is carried through to the planner but is not a model input (AI4I has no such
 signal). Anomaly score: an autoencoder trained on normal rows only; its reconstruction error is turned
 into the share of normal validation rows with a smaller error (0..1).
@@ -222,6 +223,11 @@ def validate_telemetry(machines: Sequence[MachineTelemetry], bucket_hours: float
         if not (math.isfinite(wear_rate) and 0 <= wear_rate <= 60):
             problems.append(InputProblem(f"{path}.tool_wear_rate_min_per_h",
                                          f"must be in [0, 60] minutes per hour, got {wear_rate}"))
+        change = machine.tool_change_wear_min
+        most = _PLAUSIBLE["tool_wear_min"][1]
+        if not (math.isfinite(change) and 0 < change <= most):
+            problems.append(InputProblem(f"{path}.tool_change_wear_min",
+                                         f"must be in (0, {most:,.0f}] minutes, got {change}"))
         problems += _sample_problems(machine.current, f"{path}.current")
         for j, sample in enumerate(machine.history):
             problems += _sample_problems(sample, f"{path}.history[{j}]")
@@ -248,58 +254,96 @@ _GAUSS_OFFSETS = (0.5 - 0.5 / math.sqrt(3.0), 0.5 + 0.5 / math.sqrt(3.0))
 
 
 def curve_rows_bound(n_buckets: int) -> int:
-    """Most forward rows one machine's curve can need (see `risk_curves`), for chunking."""
-    return 2 * (n_buckets + math.ceil(TOOL_WEAR_MAX_MIN / WEAR_STEP_MIN)) + 2
+    """Most forward rows one machine's curve can need (see `risk_curves`), for chunking: two per piece of
+    the wear grid, two per partial piece at the start and at every bucket end, the steady and the current
+    reading."""
+    return 2 * (math.ceil(TOOL_WEAR_MAX_MIN / WEAR_STEP_MIN) + n_buckets + 1) + 2
+
+
+@dataclass(frozen=True)
+class _WearPaths:
+    """Each machine's projected tool wear, in the unrolled coordinate u = start + rate x clock hours.
+
+    With tool changes the wear is u mod `high` (a new tool at every change); without, min(u, `high`),
+    the cap. The hazard depends on time only through the wear, so it is integrated once over the wear
+    grid [`low`, `high`] and read off for any u."""
+
+    start: np.ndarray  # [M] wear at the start of the horizon (0 where a change is due now)
+    rate: np.ndarray  # [M] wear minutes per clock hour (wear rate x utilization)
+    periodic: np.ndarray  # [M] bool: the projection changes tools
+    low: np.ndarray  # [M] grid start: 0 with tool changes, else the start wear
+    high: np.ndarray  # [M] grid end: the change wear, or the cap (AI4I's largest wear or the start beyond it)
+
+
+def _wear_paths(machines: Sequence[MachineTelemetry], current_wear: np.ndarray) -> _WearPaths:
+    utilization = np.array([m.utilization for m in machines])
+    rate = np.array([m.tool_wear_rate_min_per_h for m in machines]) * utilization
+    change = np.array([m.tool_change_wear_min for m in machines])
+    # a change beyond AI4I's largest wear is never reached: wear is capped there rather than extrapolated
+    changed = change <= TOOL_WEAR_MAX_MIN
+    start = np.where(changed & (current_wear >= change), 0.0, current_wear)
+    periodic = changed & (rate > 0)
+    low = np.where(periodic, 0.0, start)
+    high = np.where(periodic, change, np.where(rate > 0, np.maximum(TOOL_WEAR_MAX_MIN, start), start))
+    return _WearPaths(start=start, rate=rate, periodic=periodic, low=low, high=high)
 
 
 def risk_curves(model: RiskModel, machines: Sequence[MachineTelemetry], bucket_hours: float, n_buckets: int,
                 base: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(cumulative [M, B], per-bucket conditional [M, B], current [M]) failure probabilities, one batch.
 
-    The hazard depends on time only through the projected tool wear w(t) = min(w0 + r t, cap), with
-    r = wear rate x utilization. While the tool wears, each bucket is cut into pieces over which the
-    wear grows by at most WEAR_STEP_MIN, each integrated with two-point Gauss-Legendre; once the wear
-    reaches its cap (or when r = 0) the hazard is constant and one row gives it. So the accuracy does
-    not depend on the bucket length, and a machine's rows depend only on its own telemetry. (On the demo
-    machines, with their wear rates and three times them, against 512 midpoints per bucket: two
-    midpoints per bucket, used before, were off by up to 0.7 probability points at 8 h buckets, 1.9 at
-    daily and 3.2 at weekly ones; this is off by at most 0.0013 points.) `base` is the machines'
-    encoded current readings when the caller has them.
+    The hazard depends on time only through the projected tool wear (`_WearPaths`): it grows at the
+    machine's wear rate x utilization, restarts from 0 at every tool change and never exceeds AI4I's
+    largest wear. So the hazard is integrated once over the wear grid, in pieces of at most
+    WEAR_STEP_MIN minutes of wear with two-point Gauss-Legendre each, and the exposure up to any time
+    is read off it: whole tool lives times the integral of one life, plus the partial piece up to the
+    wear reached (same rule). The accuracy does not depend on the bucket length or the number of tool
+    changes, and a machine's rows depend only on its own telemetry. (Without tool changes, on the demo
+    machines with their wear rates and three times them, against 512 midpoints per bucket, the piecewise
+    rule was off by at most 0.0013 probability points; two midpoints per bucket, used before it, by up to
+    3.2 at weekly buckets.) `base` is the machines' encoded current readings when the caller has them.
     """
     if base is None:
         base = encode([m.current for m in machines], [m.duty_class for m in machines])  # [M, F]
     count, wear_column = len(machines), SIGNALS.index("tool_wear_min")
     utilization = np.array([m.utilization for m in machines])  # [M]
-    rate = np.array([m.tool_wear_rate_min_per_h for m in machines]) * utilization  # wear minutes per hour
-    start_wear = base[:, wear_column]
-    cap = np.maximum(TOOL_WEAR_MAX_MIN, start_wear)  # AI4I's largest wear, or the current one beyond it
-    with np.errstate(divide="ignore"):
-        capped_at = np.where(rate > 0, (cap - start_wear) / np.where(rate > 0, rate, 1.0), 0.0)  # hours
-    starts = np.arange(n_buckets) * bucket_hours  # [B]
-    # hours of each bucket during which the tool still wears, and the pieces they are cut into
-    wearing = np.clip(np.minimum(starts + bucket_hours, capped_at[:, None]) - starts, 0.0, bucket_hours)  # [M, B]
-    pieces = np.where(wearing > 0, np.maximum(1, np.ceil(rate[:, None] * wearing / WEAR_STEP_MIN)), 0).astype(int)
-    flat_pieces = pieces.ravel()
-    owner = np.repeat(np.arange(count * n_buckets), flat_pieces)  # (machine, bucket) of every piece
-    index = np.arange(len(owner)) - np.repeat(np.cumsum(flat_pieces) - flat_pieces, flat_pieces)
-    length = (wearing.ravel() / np.maximum(flat_pieces, 1))[owner]  # hours per piece
-    piece_start = starts[owner % n_buckets] + index * length
-    machine = owner // n_buckets
-    times = np.concatenate([piece_start + offset * length for offset in _GAUSS_OFFSETS])
-    row_machine = np.concatenate([machine, machine])
-    rows = base[row_machine].copy()
-    rows[:, wear_column] = np.minimum(start_wear[row_machine] + rate[row_machine] * times, cap[row_machine])
-    at_cap = base.copy()
-    at_cap[:, wear_column] = cap
-    every = _failure_probabilities(model, np.vstack([rows, at_cap, base]))
-    p, p_cap, current = every[: len(rows)], every[len(rows) : len(rows) + count], every[len(rows) + count :]
-    hazard = -np.log1p(-np.clip(p, 0.0, 1 - 1e-9)) / model.window_hours  # per operating hour
-    exposure = np.bincount(np.concatenate([owner, owner]), weights=hazard * np.tile(length / 2, 2),
-                           minlength=count * n_buckets).reshape(count, n_buckets)
-    # after the cap (or without wear) the hazard stays at the capped (= current) reading's
-    steady = np.where(rate > 0, p_cap, current)
-    steady_hazard = -np.log1p(-np.clip(steady, 0.0, 1 - 1e-9)) / model.window_hours
-    exposure = (exposure + steady_hazard[:, None] * (bucket_hours - wearing)) * utilization[:, None]
+    paths = _wear_paths(machines, base[:, wear_column])
+    pieces = np.where(paths.high > paths.low, np.ceil((paths.high - paths.low) / WEAR_STEP_MIN), 0).astype(int)
+    width = (paths.high - paths.low) / np.maximum(pieces, 1)  # [M] wear minutes per grid piece
+    piece_machine = np.repeat(np.arange(count), pieces)  # machine of every grid piece
+    piece_index = np.arange(len(piece_machine)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+    piece_low = paths.low[piece_machine] + piece_index * width[piece_machine]
+    # the wear reached at the start and at every bucket end, in the unrolled coordinate [M, B + 1]
+    unrolled = paths.start[:, None] + paths.rate[:, None] * (np.arange(n_buckets + 1) * bucket_hours)[None, :]
+    period = np.where(paths.periodic, paths.high, 1.0)[:, None]  # one tool life (periodic machines only)
+    lives = np.where(paths.periodic[:, None], np.floor(unrolled / period), 0.0)  # completed tool lives
+    reached = np.where(paths.periodic[:, None], unrolled - lives * period, np.minimum(unrolled, paths.high[:, None]))
+    beyond = np.where(paths.periodic[:, None], 0.0, np.maximum(unrolled - paths.high[:, None], 0.0))  # at the cap
+    query_piece = np.clip(np.floor((reached - paths.low[:, None]) / np.maximum(width, 1e-12)[:, None]), 0,
+                          np.maximum(pieces - 1, 0)[:, None])
+    query_low = paths.low[:, None] + query_piece * width[:, None]
+    nodes = [piece_low + offset * width[piece_machine] for offset in _GAUSS_OFFSETS]
+    nodes += [(query_low + offset * (reached - query_low)).ravel() for offset in _GAUSS_OFFSETS]
+    node_machine = np.concatenate([piece_machine, piece_machine] + [np.repeat(np.arange(count), n_buckets + 1)] * 2)
+    rows = base[node_machine].copy()
+    rows[:, wear_column] = np.concatenate(nodes)
+    steady = base.copy()
+    steady[:, wear_column] = paths.high  # the capped wear, or the constant one where the tool does not wear
+    every = _failure_probabilities(model, np.vstack([rows, steady, base]))
+    hazard = -np.log1p(-np.clip(every, 0.0, 1 - 1e-9)) / model.window_hours  # per operating hour
+    grid_nodes, query_nodes = 2 * len(piece_machine), 2 * count * (n_buckets + 1)
+    grid_hazard = hazard[:grid_nodes].reshape(2, -1).sum(axis=0) / 2 * width[piece_machine]  # per piece
+    query_hazard = hazard[grid_nodes : grid_nodes + query_nodes].reshape(2, count, n_buckets + 1).sum(axis=0) / 2
+    steady_hazard, current = hazard[grid_nodes + query_nodes : -count], every[-count:]
+    # integral of the hazard over wear, from the grid start to each knot: knots[offset[m] + k]
+    knots = np.concatenate([[0.0], np.cumsum(grid_hazard)])
+    offset = np.cumsum(pieces) - pieces
+    before = knots[offset[:, None] + query_piece.astype(int)] - knots[offset][:, None]
+    one_life = (knots[offset + pieces] - knots[offset])[:, None]
+    integral = lives * one_life + before + query_hazard * (reached - query_low) + steady_hazard[:, None] * beyond
+    wearing = paths.rate > 0
+    exposure = np.where(wearing[:, None], np.diff(integral, axis=1) / np.where(wearing, paths.rate, 1.0)[:, None],
+                        steady_hazard[:, None] * bucket_hours) * utilization[:, None]  # [M, B]
     cumulative = 1.0 - np.exp(-np.cumsum(exposure, axis=1))  # [M, B]
     return cumulative, 1.0 - np.exp(-exposure), current
 

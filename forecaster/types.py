@@ -142,7 +142,10 @@ class MachineTelemetry:
 
     `duty_class` is the AI4I product-quality variant the machine runs (`L`, `M` or `H`);
     `utilization` is the expected share of each hour the machine runs; `tool_wear_rate_min_per_h`
-    is how many minutes of tool wear one fully used hour adds (risk projections grow tool wear by it).
+    is how many minutes of tool wear one fully used hour adds (risk projections grow tool wear by it);
+    `tool_change_wear_min` is the wear at which the plant changes the tool (the projection starts a new
+    tool there; a tool already at or past it is changed at the start of the horizon). 200 min is where
+    AI4I's tool-wear failures begin; a value above AI4I's largest wear (253 min) means no change.
     """
 
     machine_id: str
@@ -151,6 +154,7 @@ class MachineTelemetry:
     duty_class: str = "M"
     utilization: float = 1.0
     tool_wear_rate_min_per_h: float = 1.0
+    tool_change_wear_min: float = 200.0
     history: tuple[TelemetrySample, ...] = field(default_factory=tuple)
 
 

@@ -58,7 +58,8 @@ def _telemetry(machines: list[MachineTelemetry]) -> fpb.AssessEquipmentRiskReque
         message.machines.add(machine_id=machine.machine_id, current=_sample(machine.current),
                              history=[_sample(s) for s in machine.history], time_since_maintenance=since,
                              duty_class=_DUTY[machine.duty_class], utilization=machine.utilization,
-                             tool_wear_rate_min_per_h=machine.tool_wear_rate_min_per_h)
+                             tool_wear_rate_min_per_h=machine.tool_wear_rate_min_per_h,
+                             tool_change_wear_min=machine.tool_change_wear_min)
     return message
 
 

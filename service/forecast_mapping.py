@@ -141,6 +141,8 @@ def _machine(machine: pb.MachineTelemetry) -> MachineTelemetry:
         utilization=machine.utilization if machine.HasField("utilization") else 1.0,
         tool_wear_rate_min_per_h=(machine.tool_wear_rate_min_per_h if machine.HasField("tool_wear_rate_min_per_h")
                                   else 1.0),
+        tool_change_wear_min=(machine.tool_change_wear_min if machine.HasField("tool_change_wear_min")
+                              else MachineTelemetry.tool_change_wear_min),
         history=tuple(_sample(s) for s in machine.history),
     )
 

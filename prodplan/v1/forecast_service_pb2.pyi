@@ -173,7 +173,7 @@ class AssessEquipmentRiskRequest(_message.Message):
     def __init__(self, machines: _Optional[_Iterable[_Union[MachineTelemetry, _Mapping]]] = ..., bucket: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., bucket_count: _Optional[int] = ..., horizon_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class MachineTelemetry(_message.Message):
-    __slots__ = ("machine_id", "current", "history", "time_since_maintenance", "duty_class", "utilization", "tool_wear_rate_min_per_h")
+    __slots__ = ("machine_id", "current", "history", "time_since_maintenance", "duty_class", "utilization", "tool_wear_rate_min_per_h", "tool_change_wear_min")
     MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
     CURRENT_FIELD_NUMBER: _ClassVar[int]
     HISTORY_FIELD_NUMBER: _ClassVar[int]
@@ -181,6 +181,7 @@ class MachineTelemetry(_message.Message):
     DUTY_CLASS_FIELD_NUMBER: _ClassVar[int]
     UTILIZATION_FIELD_NUMBER: _ClassVar[int]
     TOOL_WEAR_RATE_MIN_PER_H_FIELD_NUMBER: _ClassVar[int]
+    TOOL_CHANGE_WEAR_MIN_FIELD_NUMBER: _ClassVar[int]
     machine_id: str
     current: TelemetrySample
     history: _containers.RepeatedCompositeFieldContainer[TelemetrySample]
@@ -188,7 +189,8 @@ class MachineTelemetry(_message.Message):
     duty_class: DutyClass
     utilization: float
     tool_wear_rate_min_per_h: float
-    def __init__(self, machine_id: _Optional[str] = ..., current: _Optional[_Union[TelemetrySample, _Mapping]] = ..., history: _Optional[_Iterable[_Union[TelemetrySample, _Mapping]]] = ..., time_since_maintenance: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., duty_class: _Optional[_Union[DutyClass, str]] = ..., utilization: _Optional[float] = ..., tool_wear_rate_min_per_h: _Optional[float] = ...) -> None: ...
+    tool_change_wear_min: float
+    def __init__(self, machine_id: _Optional[str] = ..., current: _Optional[_Union[TelemetrySample, _Mapping]] = ..., history: _Optional[_Iterable[_Union[TelemetrySample, _Mapping]]] = ..., time_since_maintenance: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., duty_class: _Optional[_Union[DutyClass, str]] = ..., utilization: _Optional[float] = ..., tool_wear_rate_min_per_h: _Optional[float] = ..., tool_change_wear_min: _Optional[float] = ...) -> None: ...
 
 class TelemetrySample(_message.Message):
     __slots__ = ("time", "air_temperature_k", "process_temperature_k", "rotational_speed_rpm", "torque_nm", "tool_wear_min")

@@ -60,10 +60,13 @@ def test_telemetry_problems() -> None:
     ok = TelemetrySample(300.0, 310.0, 1500.0, 40.0, 100.0)
     bad = TelemetrySample(math.nan, 310.0, -5.0, 40.0, 100.0)
     machines = [MachineTelemetry("M1", ok), MachineTelemetry("M2", bad, duty_class="X", utilization=1.5,
-                                                             history=(ok, bad))]
+                                                             history=(ok, bad)),
+                MachineTelemetry("M3", ok, tool_change_wear_min=0.0), MachineTelemetry("M4", ok,
+                                                                               tool_change_wear_min=math.nan)]
     with pytest.raises(ForecastInputError) as error:
         validate_telemetry(machines, bucket_hours=0.0, n_buckets=0)
     assert _fields(error) == {"bucket_hours", "n_buckets", "machines[1].duty_class", "machines[1].utilization",
                               "machines[1].current.air_temperature_k", "machines[1].current.rotational_speed_rpm",
                               "machines[1].history[1].air_temperature_k",
-                              "machines[1].history[1].rotational_speed_rpm"}
+                              "machines[1].history[1].rotational_speed_rpm", "machines[2].tool_change_wear_min",
+                              "machines[3].tool_change_wear_min"}

@@ -141,9 +141,10 @@ def test_risk_bad_input_lists_every_problem() -> None:
     request.machines[0].ClearField("current")
     request.machines[1].current.torque_nm = math.inf
     request.machines[2].utilization = 2.0
+    request.machines[3].tool_change_wear_min = -1.0
     found = _violations(lambda stub: stub.AssessEquipmentRisk(request))
     assert set(found) == {"bucket_count", "machines[0].current", "machines[1].current.torque_nm",
-                          "machines[2].utilization"}
+                          "machines[2].utilization", "machines[3].tool_change_wear_min"}
 
 
 class _Gate:
