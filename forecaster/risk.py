@@ -40,8 +40,8 @@ TOOL_WEAR_MAX_MIN = 253.0
 MAX_MACHINES = 10_000
 MAX_BUCKETS = 1_000
 MAX_CURVE_POINTS = 200_000
-"""Most machines x buckets in one call (each point is at least two forward rows of a 5-member ensemble;
-see `curve_rows_bound`)."""
+"""Most machines x buckets in one call: the response carries a probability pair per machine and bucket
+(the forward rows do not grow with the buckets; see `curve_rows_bound`)."""
 CHUNK_ROWS = 32_768
 """Forward rows per pass: larger calls (and batches of calls) run in chunks of machines, which bounds
 memory without changing any result (each machine's curve depends only on its own telemetry)."""
@@ -248,16 +248,14 @@ def _failure_probabilities(model: RiskModel, raw: np.ndarray) -> np.ndarray:
 
 
 WEAR_STEP_MIN = 8.0
-"""Largest tool-wear increase (minutes) over one integration piece of a risk curve."""
-_GAUSS_OFFSETS = (0.5 - 0.5 / math.sqrt(3.0), 0.5 + 0.5 / math.sqrt(3.0))
-"""Two-point Gauss-Legendre nodes on [0, 1] (weights 1/2 each): exact for cubics."""
+"""Largest tool-wear increase (minutes) over one piece of the wear grid a risk curve is integrated on."""
 
 
 def curve_rows_bound(n_buckets: int) -> int:
-    """Most forward rows one machine's curve can need (see `risk_curves`), for chunking: two per piece of
-    the wear grid, two per partial piece at the start and at every bucket end, the steady and the current
-    reading."""
-    return 2 * (math.ceil(TOOL_WEAR_MAX_MIN / WEAR_STEP_MIN) + n_buckets + 1) + 2
+    """Most forward rows one machine's curve can need (see `risk_curves`), for chunking: the knots and
+    midpoints of the wear grid, the steady and the current reading. It does not grow with the buckets."""
+    del n_buckets  # the exposure at every bucket end is read off the same grid
+    return 2 * math.ceil(TOOL_WEAR_MAX_MIN / WEAR_STEP_MIN) + 3
 
 
 @dataclass(frozen=True)
@@ -288,20 +286,25 @@ def _wear_paths(machines: Sequence[MachineTelemetry], current_wear: np.ndarray) 
     return _WearPaths(start=start, rate=rate, periodic=periodic, low=low, high=high)
 
 
+def _quadratic_integral(share: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weights of (start, midpoint, end) values in the integral over [0, share] of a piece (length 1) of the
+    quadratic through them; at share = 1 they are Simpson's 1/6, 4/6, 1/6."""
+    s2, s3 = share**2, share**3
+    return 2 * s3 / 3 - 1.5 * s2 + share, -4 * s3 / 3 + 2 * s2, 2 * s3 / 3 - 0.5 * s2
+
+
 def risk_curves(model: RiskModel, machines: Sequence[MachineTelemetry], bucket_hours: float, n_buckets: int,
                 base: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(cumulative [M, B], per-bucket conditional [M, B], current [M]) failure probabilities, one batch.
 
     The hazard depends on time only through the projected tool wear (`_WearPaths`): it grows at the
     machine's wear rate x utilization, restarts from 0 at every tool change and never exceeds AI4I's
-    largest wear. So the hazard is integrated once over the wear grid, in pieces of at most
-    WEAR_STEP_MIN minutes of wear with two-point Gauss-Legendre each, and the exposure up to any time
-    is read off it: whole tool lives times the integral of one life, plus the partial piece up to the
-    wear reached (same rule). The accuracy does not depend on the bucket length or the number of tool
-    changes, and a machine's rows depend only on its own telemetry. (Without tool changes, on the demo
-    machines with their wear rates and three times them, against 512 midpoints per bucket, the piecewise
-    rule was off by at most 0.0013 probability points; two midpoints per bucket, used before it, by up to
-    3.2 at weekly buckets.) `base` is the machines' encoded current readings when the caller has them.
+    largest wear. So the hazard is evaluated once, at the knots and midpoints of a wear grid with pieces
+    of at most WEAR_STEP_MIN minutes, and the exposure up to any time is read off it: whole tool lives
+    times one life's integral (Simpson on every piece), plus the integral of the quadratic through the
+    piece's three values up to the wear reached, plus the capped hazard for time spent at the cap. The
+    forward rows do not depend on the buckets or the number of tool changes, and a machine's rows depend
+    only on its own telemetry. `base` is the machines' encoded current readings when the caller has them.
     """
     if base is None:
         base = encode([m.current for m in machines], [m.duty_class for m in machines])  # [M, F]
@@ -310,37 +313,40 @@ def risk_curves(model: RiskModel, machines: Sequence[MachineTelemetry], bucket_h
     paths = _wear_paths(machines, base[:, wear_column])
     pieces = np.where(paths.high > paths.low, np.ceil((paths.high - paths.low) / WEAR_STEP_MIN), 0).astype(int)
     width = (paths.high - paths.low) / np.maximum(pieces, 1)  # [M] wear minutes per grid piece
-    piece_machine = np.repeat(np.arange(count), pieces)  # machine of every grid piece
-    piece_index = np.arange(len(piece_machine)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
-    piece_low = paths.low[piece_machine] + piece_index * width[piece_machine]
+    # grid points per machine: knots 0..n at even positions, midpoints at odd ones (2n + 1 points)
+    points = 2 * pieces + 1
+    point_machine = np.repeat(np.arange(count), points)
+    first = np.cumsum(points) - points  # [M] index of each machine's first grid point
+    position = np.arange(len(point_machine)) - first[point_machine]
+    rows = base[point_machine].copy()
+    rows[:, wear_column] = paths.low[point_machine] + position * width[point_machine] / 2
+    steady = base.copy()
+    steady[:, wear_column] = paths.high  # the capped wear, or the constant one where the tool does not wear
+    every = _failure_probabilities(model, np.vstack([rows, steady, base]))
+    hazard = -np.log1p(-np.clip(every, 0.0, 1 - 1e-9)) / model.window_hours  # per operating hour
+    grid, steady_hazard, current = hazard[: len(rows)], hazard[len(rows) : -count], every[-count:]
+    # integral of the hazard over wear from the grid start to each knot (Simpson per piece)
+    knot_of_piece = np.repeat(first, pieces) + 2 * (np.arange(pieces.sum()) - np.repeat(np.cumsum(pieces) - pieces,
+                                                                                         pieces))
+    simpson = (grid[knot_of_piece] + 4 * grid[knot_of_piece + 1] + grid[knot_of_piece + 2]) / 6
+    knots = np.concatenate([[0.0], np.cumsum(simpson * np.repeat(width, pieces))])
+    offset = np.cumsum(pieces) - pieces  # [M] each machine's first piece
     # the wear reached at the start and at every bucket end, in the unrolled coordinate [M, B + 1]
     unrolled = paths.start[:, None] + paths.rate[:, None] * (np.arange(n_buckets + 1) * bucket_hours)[None, :]
     period = np.where(paths.periodic, paths.high, 1.0)[:, None]  # one tool life (periodic machines only)
     lives = np.where(paths.periodic[:, None], np.floor(unrolled / period), 0.0)  # completed tool lives
     reached = np.where(paths.periodic[:, None], unrolled - lives * period, np.minimum(unrolled, paths.high[:, None]))
     beyond = np.where(paths.periodic[:, None], 0.0, np.maximum(unrolled - paths.high[:, None], 0.0))  # at the cap
-    query_piece = np.clip(np.floor((reached - paths.low[:, None]) / np.maximum(width, 1e-12)[:, None]), 0,
-                          np.maximum(pieces - 1, 0)[:, None])
-    query_low = paths.low[:, None] + query_piece * width[:, None]
-    nodes = [piece_low + offset * width[piece_machine] for offset in _GAUSS_OFFSETS]
-    nodes += [(query_low + offset * (reached - query_low)).ravel() for offset in _GAUSS_OFFSETS]
-    node_machine = np.concatenate([piece_machine, piece_machine] + [np.repeat(np.arange(count), n_buckets + 1)] * 2)
-    rows = base[node_machine].copy()
-    rows[:, wear_column] = np.concatenate(nodes)
-    steady = base.copy()
-    steady[:, wear_column] = paths.high  # the capped wear, or the constant one where the tool does not wear
-    every = _failure_probabilities(model, np.vstack([rows, steady, base]))
-    hazard = -np.log1p(-np.clip(every, 0.0, 1 - 1e-9)) / model.window_hours  # per operating hour
-    grid_nodes, query_nodes = 2 * len(piece_machine), 2 * count * (n_buckets + 1)
-    grid_hazard = hazard[:grid_nodes].reshape(2, -1).sum(axis=0) / 2 * width[piece_machine]  # per piece
-    query_hazard = hazard[grid_nodes : grid_nodes + query_nodes].reshape(2, count, n_buckets + 1).sum(axis=0) / 2
-    steady_hazard, current = hazard[grid_nodes + query_nodes : -count], every[-count:]
-    # integral of the hazard over wear, from the grid start to each knot: knots[offset[m] + k]
-    knots = np.concatenate([[0.0], np.cumsum(grid_hazard)])
-    offset = np.cumsum(pieces) - pieces
-    before = knots[offset[:, None] + query_piece.astype(int)] - knots[offset][:, None]
+    piece = np.clip(np.floor((reached - paths.low[:, None]) / np.maximum(width, 1e-12)[:, None]), 0,
+                    np.maximum(pieces - 1, 0)[:, None]).astype(int)
+    share = np.clip((reached - paths.low[:, None]) / np.maximum(width, 1e-12)[:, None] - piece, 0.0, 1.0)
+    start_point = first[:, None] + 2 * piece
+    in_grid = (pieces > 0)[:, None]
+    weights = _quadratic_integral(share)
+    partial = sum(w * grid[np.where(in_grid, start_point + k, 0)] for k, w in enumerate(weights)) * width[:, None]
+    before = knots[offset[:, None] + piece] - knots[offset][:, None]
     one_life = (knots[offset + pieces] - knots[offset])[:, None]
-    integral = lives * one_life + before + query_hazard * (reached - query_low) + steady_hazard[:, None] * beyond
+    integral = lives * one_life + np.where(in_grid, before + partial, 0.0) + steady_hazard[:, None] * beyond
     wearing = paths.rate > 0
     exposure = np.where(wearing[:, None], np.diff(integral, axis=1) / np.where(wearing, paths.rate, 1.0)[:, None],
                         steady_hazard[:, None] * bucket_hours) * utilization[:, None]  # [M, B]
