@@ -104,6 +104,25 @@ def test_all_three_rpcs_batched_with_versions() -> None:
         assert "risk" in machine.explanation.text_en
 
 
+def test_tool_change_wear_reaches_the_risk_projection() -> None:
+    """Unset, tools are changed at 200 min of wear; above AI4I's largest wear they never are, and a
+    machine running three weeks of daily buckets then runs into worn-tool failures."""
+    request = _risk_request()
+    request.bucket.CopyFrom(_duration(hours=24))
+    never = pb.AssessEquipmentRiskRequest()
+    never.CopyFrom(request)
+    for machine in never.machines:
+        machine.tool_change_wear_min = 1000.0
+
+    async def calls(stub: pb_grpc.ForecastServiceStub) -> tuple[object, object]:
+        return await stub.AssessEquipmentRisk(request), await stub.AssessEquipmentRisk(never)
+
+    changed, unchanged = _run(calls)  # type: ignore[misc]
+    end = {m.machine_id: m.buckets[-1].cumulative_failure_probability for m in changed.machines}
+    end_never = {m.machine_id: m.buckets[-1].cumulative_failure_probability for m in unchanged.machines}
+    assert end["CNC-1"] < 0.2 < 0.9 < end_never["CNC-1"]
+
+
 def _violations(call: Call) -> dict[str, str]:
     async def failing(stub: pb_grpc.ForecastServiceStub) -> object:
         with pytest.raises(grpc.aio.AioRpcError) as error:
