@@ -83,7 +83,7 @@ def predictions_summary(plan: pb.Plan) -> str:
     risky = [u for u in plan.predictions_used if u.kind == "RISK"]
     worst_yields = sorted((u for u in plan.predictions_used if u.kind == "YIELD"), key=lambda u: u.value)[:4]
     demand = [u for u in plan.predictions_used if u.kind == "DEMAND"]
-    for use in [*worst_yields, *risky[:4], *demand]:
+    for use in [*worst_yields, *risky, *demand]:
         lines.append(f"  {use.kind:<6} {use.machine_id or '-':<6} {use.product_id or '-':<6} {use.value}\n"
                      f"{'':23}-> {use.became}")
     lines += [f"  vs. a plan ignoring {e.ignored.lower()}: {e.summary}" for e in plan.prediction_effects]
