@@ -11,6 +11,7 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tolerances import FLOAT32_ATOL, FLOAT32_RTOL
 from torch.nn import functional as F
 
 from forecaster import demo_inputs, load_models
@@ -149,13 +150,15 @@ def test_large_calls_run_in_chunks_with_the_same_results(monkeypatch: pytest.Mon
     chunked_yield = predict_validated(_MODELS.defect, demo.process_records)
     assert [c.machine_id for c in chunked_risk] == [c.machine_id for c in whole_risk]
     for a, b in zip(chunked_risk, whole_risk, strict=True):
-        assert np.allclose(a.cumulative_failure_probability, b.cumulative_failure_probability, atol=1e-6)
+        assert np.allclose(a.cumulative_failure_probability, b.cumulative_failure_probability, rtol=0,
+                           atol=FLOAT32_ATOL)
         assert [c.feature for c in a.explanation.contributions] == [c.feature for c in b.explanation.contributions]
     assert [f.series_id for f in chunked_demand] == [f.series_id for f in whole_demand]
     for a, b in zip(chunked_demand, whole_demand, strict=True):
-        assert np.allclose(a.values, b.values, rtol=1e-5)
+        assert np.allclose(a.values, b.values, rtol=FLOAT32_RTOL)
     assert [p.item_id for p in chunked_yield] == [p.item_id for p in whole_yield]
-    assert np.allclose([p.expected_yield for p in chunked_yield], [p.expected_yield for p in whole_yield], atol=1e-6)
+    assert np.allclose([p.expected_yield for p in chunked_yield], [p.expected_yield for p in whole_yield], rtol=0,
+                       atol=FLOAT32_ATOL)
 
 
 def test_too_many_curve_points_is_refused_before_any_work() -> None:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tolerances import FLOAT32_RTOL
 
 from forecaster.seasonality import seasonality_test
 from forecaster.theta import MAX_THETA_HISTORY, theta_forecasts
@@ -79,8 +80,9 @@ def test_forecasts_scale_with_the_history(seed: int, factor: float, length: int)
 
 def test_only_the_most_recent_history_is_fitted() -> None:
     history = _drifting(3, MAX_THETA_HISTORY + 300)
-    np.testing.assert_array_equal(theta_forecasts([history], [12], 6),
-                                  theta_forecasts([history[-MAX_THETA_HISTORY:]], [12], 6))
+    # float64 throughout; not bit for bit, since NumPy's vector loops may sum a slice in another order
+    np.testing.assert_allclose(theta_forecasts([history], [12], 6),
+                               theta_forecasts([history[-MAX_THETA_HISTORY:]], [12], 6), rtol=1e-9)
 
 
 def test_the_reported_seasonal_pattern_is_the_one_the_theta_fit_uses() -> None:
@@ -103,5 +105,8 @@ def test_the_reported_seasonal_pattern_is_the_one_the_theta_fit_uses() -> None:
     np.testing.assert_allclose(forecasts[0].seasonal_pattern, future_pattern(recent, 12, 12), atol=1e-4)
     assert not np.allclose(future_pattern(long, 12, 12), future_pattern(recent, 12, 12), atol=1e-3)
     np.testing.assert_allclose(forecasts[1].seasonal_pattern, future_pattern(short, 12, 12), atol=1e-4)
+    # The network runs in float32, and a batch of two takes other matrix-product kernels than a batch of
+    # one: the two paths agree to float32 rounding (3.6e-7 relative seen), not bit for bit. A wrong
+    # seasonal table would move the forecast by whole units.
     np.testing.assert_allclose(np.array(forecasts[0].values).T,
-                               quantile_paths(model, [long], [12], 6, (0.1, 0.5, 0.9))[0], rtol=1e-12)
+                               quantile_paths(model, [long], [12], 6, (0.1, 0.5, 0.9))[0], rtol=FLOAT32_RTOL)
