@@ -12,7 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 import queue
+import select
+import threading
 import time
 from collections.abc import AsyncGenerator, Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -61,6 +64,38 @@ def _solve_streaming(request: PlanRequest, deadline: float | None, margin: float
     return create_plan(_capped(request, deadline, margin), on_solution=report, should_stop=cancelled.is_set)
 
 
+def exit_with(owner_pid: int) -> None:
+    """Initializer of every process the pool starts (solvers and the progress manager): exit as soon as
+    the server process that owns the pool is gone, even when it was killed outright (SIGKILL, the OOM
+    killer), so that no solver outlives its server. The pool's processes are children of
+    multiprocessing's fork server, not of the server, so the kernel's parent-death signal cannot do this,
+    and an orphaned worker would wait on its task queue forever, keeping the fork server alive too."""
+    threading.Thread(target=_exit_when_gone, args=(owner_pid,), name="owner-watch", daemon=True).start()
+
+
+def _exit_when_gone(owner_pid: int) -> None:
+    try:
+        handle = os.pidfd_open(owner_pid)  # Linux: readable once the process has exited
+    except ProcessLookupError:
+        os._exit(1)
+    except (AttributeError, OSError):  # elsewhere: poll
+        while _running(owner_pid):
+            time.sleep(1.0)
+    else:
+        select.select([handle], [], [])
+    os._exit(1)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by another user
+        pass
+    return True
+
+
 def _warm_up() -> None:
     """Import the solver stack in the worker, and compile (or load from numba's cache) the makespan tabu
     search, before the first request needs them."""
@@ -79,7 +114,8 @@ class SolverPool:
         self._sync_manager: SyncManager | None = None
         # forkserver: workers do not inherit the event loop or grpc's threads from the server process.
         self._executor = ProcessPoolExecutor(
-            max_workers=processes, mp_context=multiprocessing.get_context("forkserver")
+            max_workers=processes, mp_context=multiprocessing.get_context("forkserver"),
+            initializer=exit_with, initargs=(os.getpid(),),
         )
 
     @property
@@ -171,7 +207,9 @@ class SolverPool:
 
     def _manager(self) -> SyncManager:
         if self._sync_manager is None:
-            self._sync_manager = multiprocessing.get_context("forkserver").Manager()
+            manager = SyncManager(ctx=multiprocessing.get_context("forkserver"))
+            manager.start(initializer=exit_with, initargs=(os.getpid(),))
+            self._sync_manager = manager
         return self._sync_manager
 
     def shutdown(self) -> None:

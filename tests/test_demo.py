@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
+
+from processes import MARK, kill, proc_available, wait_until_none_left
 
 
 def test_demo_prints_the_plan_and_writes_the_chart(tmp_path: Path) -> None:
+    mark = f"demo-{uuid.uuid4().hex}"
     result = subprocess.run([sys.executable, "-m", "service.demo", "--time-limit", "3", "--out", str(tmp_path)],
-                            capture_output=True, text=True, timeout=300)
+                            capture_output=True, text=True, timeout=300, env={**os.environ, MARK: mark})
     assert result.returncode == 0, result.stderr
+    if proc_available():  # the server, its fork server, solver workers and helpers all stop with the demo
+        left = wait_until_none_left(mark, timeout_s=15)
+        kill(left)
+        assert not left, "still running after the demo:\n" + "\n".join(map(str, left))
     for heading in ("Demand forecast", "Yield per product and machine", "Equipment risk",
                     "Plan for Gyeongju EV Components", "on time", "Late orders", "Machines (utilization",
                     "Predictions used", "vs. a plan ignoring risk", "Bottlenecks", "What-if comparison:",
