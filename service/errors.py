@@ -6,6 +6,7 @@ Servicers raise or return domain values; this module is where they become status
 - overload (concurrency limit reached)             -> RESOURCE_EXHAUSTED + google.rpc.RetryInfo
 - a missing stored object                           -> NOT_FOUND
 - the plan store out of reach                       -> UNAVAILABLE
+- a solver process that died under the call        -> UNAVAILABLE + google.rpc.RetryInfo
 """
 
 from __future__ import annotations
@@ -48,6 +49,15 @@ class OverloadedError(Exception):
         super().__init__(message)
 
 
+class SolverUnavailableError(Exception):
+    """The solver process running this call died (out of memory, a crash); the pool is being rebuilt and
+    the client should retry after `retry_after_s`."""
+
+    def __init__(self, message: str, retry_after_s: float = 2.0) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(message)
+
+
 def invalid_argument_status(error: InvalidArgumentError) -> grpc.Status:
     detail = any_pb2.Any()
     detail.Pack(
@@ -68,16 +78,22 @@ def invalid_argument_status(error: InvalidArgumentError) -> grpc.Status:
 
 
 def overloaded_status(error: OverloadedError) -> grpc.Status:
-    seconds = max(error.retry_after_s, 0.0)
+    return _retry_status(code_pb2.RESOURCE_EXHAUSTED, str(error), error.retry_after_s)
+
+
+def unavailable_status(error: SolverUnavailableError) -> grpc.Status:
+    return _retry_status(code_pb2.UNAVAILABLE, str(error), error.retry_after_s)
+
+
+def _retry_status(code: int, message: str, retry_after_s: float) -> grpc.Status:
+    seconds = max(retry_after_s, 0.0)
     detail = any_pb2.Any()
     detail.Pack(
         error_details_pb2.RetryInfo(
             retry_delay=duration_pb2.Duration(seconds=int(seconds), nanos=int((seconds % 1) * 1e9))
         )
     )
-    return rpc_status.to_status(
-        status_pb2.Status(code=code_pb2.RESOURCE_EXHAUSTED, message=str(error), details=[detail])
-    )
+    return rpc_status.to_status(status_pb2.Status(code=code, message=message, details=[detail]))
 
 
 async def abort_with(context: grpc.aio.ServicerContext, status: grpc.Status) -> None:

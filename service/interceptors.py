@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import inspect
 import logging
 import time
 import uuid
@@ -16,8 +17,10 @@ from service.errors import (
     InvalidArgumentError,
     NotFoundError,
     OverloadedError,
+    SolverUnavailableError,
     invalid_argument_status,
     overloaded_status,
+    unavailable_status,
 )
 from service.mapping import invalid_plan_request
 from service.store import StoreError
@@ -44,8 +47,8 @@ def _request_id(details: grpc.HandlerCallDetails) -> str:
 
 class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
     """Maps InvalidArgumentError/InvalidPlanRequest -> INVALID_ARGUMENT + BadRequest, OverloadedError ->
-    RESOURCE_EXHAUSTED + RetryInfo, NotFoundError -> NOT_FOUND and StoreError -> UNAVAILABLE, for unary and
-    server-streaming methods."""
+    RESOURCE_EXHAUSTED + RetryInfo, SolverUnavailableError -> UNAVAILABLE + RetryInfo, NotFoundError ->
+    NOT_FOUND and StoreError -> UNAVAILABLE, for unary and server-streaming methods."""
 
     async def intercept_service(
         self,
@@ -81,6 +84,9 @@ async def _abort_for(error: Exception, context: grpc.aio.ServicerContext) -> Non
     elif isinstance(error, OverloadedError):
         logger.info("refused: %s", error)  # expected under load: not a warning per call
         await context.abort_with_status(overloaded_status(error))
+    elif isinstance(error, SolverUnavailableError):
+        logger.error("solver: %s", error)
+        await context.abort_with_status(unavailable_status(error))
     elif isinstance(error, NotFoundError):
         await context.abort(grpc.StatusCode.NOT_FOUND, str(error))
     elif isinstance(error, StoreError):
@@ -89,7 +95,8 @@ async def _abort_for(error: Exception, context: grpc.aio.ServicerContext) -> Non
     raise error
 
 
-_MAPPED = (InvalidArgumentError, InvalidPlanRequest, OverloadedError, NotFoundError, StoreError)
+_MAPPED = (InvalidArgumentError, InvalidPlanRequest, OverloadedError, SolverUnavailableError, NotFoundError,
+           StoreError)
 
 
 def _wrap_unary(behaviour: Callable[..., Any], method: str, rid: str) -> Callable[..., Any]:
@@ -111,7 +118,11 @@ def _wrap_stream(behaviour: Callable[..., Any], method: str, rid: str) -> Callab
     async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
         request_id_var.set(rid)
         try:
-            async for item in behaviour(request, context):
+            responses = behaviour(request, context)
+            if inspect.isawaitable(responses):  # a handler that writes with context.write (Health.Watch)
+                await responses
+                return
+            async for item in responses:
                 yield item
         except _MAPPED as error:
             await _abort_for(error, context)

@@ -26,7 +26,13 @@ from planner.replan import replan
 from planner.solution import PlanResult
 from prodplan.v1 import planning_service_pb2 as pb
 from prodplan.v1 import planning_service_pb2_grpc as pb_grpc
-from service.errors import FieldViolation, InvalidArgumentError, NotFoundError, OverloadedError
+from service.errors import (
+    FieldViolation,
+    InvalidArgumentError,
+    NotFoundError,
+    OverloadedError,
+    SolverUnavailableError,
+)
 from service.mapping import (
     order_to_domain,
     plan_request_to_domain,
@@ -100,8 +106,8 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
         plan_id = str(uuid.uuid4())
         try:
             result = await self._pool.solve(plan_request, _deadline(context))
-        except OverloadedError:
-            raise  # a refusal is not a failed solve: nothing is stored
+        except (OverloadedError, SolverUnavailableError):
+            raise  # a refusal, or a solver process lost under the call: retried by the client, nothing stored
         except Exception as error:
             await self._store_failure(plan_id, request, error)
             raise

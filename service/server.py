@@ -66,17 +66,27 @@ async def create_server(address: str | None = None, settings: Settings | None = 
             ("grpc.so_reuseport", 1 if reuse_port else 0),
         ],
     )
-    pool = SolverPool(settings.solver_processes, settings.max_queued_solves, settings.deadline_margin_s)
+    health_servicer = health.aio.HealthServicer()
+    planning_name = planning_service_pb2.DESCRIPTOR.services_by_name["PlanningService"].full_name
+
+    async def planning_serves(serving: bool) -> None:
+        """Health follows the solver pool: NOT_SERVING for the server and planning while a solver process
+        that died is being replaced (forecasts go on)."""
+        status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
+        for name in ("", planning_name):
+            await health_servicer.set(name, status)
+
+    pool = SolverPool(settings.solver_processes, settings.max_queued_solves, settings.deadline_margin_s,
+                      on_serving=planning_serves)
     store = open_store(settings.db)
     logger.info("plan store: %s", settings.db if "://" not in settings.db else settings.db.split("@")[-1])
     models = _load_forecast_models()
     planning_service_pb2_grpc.add_PlanningServiceServicer_to_server(
         PlanningServicer(settings, pool, store, models), server)
-    service_names = [planning_service_pb2.DESCRIPTOR.services_by_name["PlanningService"].full_name]
+    service_names = [planning_name]
     forecast = add_forecast_service(server, models=models) if models is not None else None
     if forecast is not None:
         service_names.append(forecast_service_pb2.DESCRIPTOR.services_by_name["ForecastService"].full_name)
-    health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection([*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
     port = server.add_insecure_port(address)

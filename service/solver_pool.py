@@ -17,20 +17,24 @@ import queue
 import select
 import threading
 import time
-from collections.abc import AsyncGenerator, Callable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.managers import SyncManager
 from queue import Queue
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, cast
+
+from pebble import ProcessExpired, ProcessPool
 
 from planner.domain import PlanRequest
 from planner.plan import create_plan
 from planner.solution import PlanResult
-from service.errors import OverloadedError
+from service.errors import OverloadedError, SolverUnavailableError
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+STOP_TIMEOUT_S = 10.0
+"""How long shutdown waits for the solver processes to stop."""
 Progress = tuple[float, float, float]
 """(objective, best bound, seconds elapsed) of an improving solution."""
 
@@ -96,35 +100,59 @@ def _running(pid: int) -> bool:
     return True
 
 
-def _warm_up() -> None:
-    """Import the solver stack in the worker, and compile (or load from numba's cache) the makespan tabu
-    search, before the first request needs them."""
+def _start_worker(owner_pid: int) -> None:
+    """Initializer of every solver process, replacements included: exit with the server (exit_with), then
+    import the solver stack and compile (or load from numba's cache) the makespan tabu search, before the
+    first request needs them."""
+    exit_with(owner_pid)
     import planner.plan  # noqa: F401
     from planner import tabu_kernel
 
     tabu_kernel.warm_up()
 
 
+def _ready() -> bool:
+    """A no-op task: it completes once a worker has run its initializer."""
+    return True
+
+
+ServingChange = Callable[[bool], Awaitable[None]]
+"""Told False when planning cannot be served (a solver process died and the pool is being restored),
+True once it can again (the server's health check follows it)."""
+
+
 class SolverPool:
-    def __init__(self, processes: int, max_queued: int, deadline_margin_s: float) -> None:
+    """A pebble process pool: a solver process that dies (out of memory, a crash) fails only the call it
+    was running, with SolverUnavailableError (UNAVAILABLE and a retry hint), and pebble starts a fresh
+    process in its place; a pool that broke as a whole is replaced. While either happens, `on_serving`
+    reports False, and True again once a restored process answers."""
+
+    def __init__(self, processes: int, max_queued: int, deadline_margin_s: float,
+                 on_serving: ServingChange | None = None) -> None:
         self._processes = processes
         self._capacity = processes + max_queued
         self._margin = deadline_margin_s
         self._in_flight = 0
         self._sync_manager: SyncManager | None = None
+        self._on_serving = on_serving
+        self._restoring: asyncio.Task[None] | None = None
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPool:
         # forkserver: workers do not inherit the event loop or grpc's threads from the server process.
-        self._executor = ProcessPoolExecutor(
-            max_workers=processes, mp_context=multiprocessing.get_context("forkserver"),
-            initializer=exit_with, initargs=(os.getpid(),),
-        )
+        return ProcessPool(max_workers=self._processes, initializer=_start_worker, initargs=(os.getpid(),),
+                           context=multiprocessing.get_context("forkserver"))
 
     @property
     def in_flight(self) -> int:
         return self._in_flight
 
+    @property
+    def restoring(self) -> bool:
+        return self._restoring is not None and not self._restoring.done()
+
     async def start(self) -> None:
-        loop = asyncio.get_running_loop()
-        await asyncio.gather(*(loop.run_in_executor(self._executor, _warm_up) for _ in range(self._processes)))
+        await asyncio.gather(*(self._run(_ready) for _ in range(self._processes)))
 
     def check_capacity(self, retry_after_s: float = 1.0) -> None:
         """Refuse at once (OverloadedError) when every process is busy and the queue is full: servicers call
@@ -139,13 +167,51 @@ class SolverPool:
     def _admit(self, request: PlanRequest) -> None:
         self.check_capacity(max(request.options.time_limit_seconds / 2, 0.5))
 
+    async def _run(self, function: Callable[..., T], *args: object) -> T:
+        """Run `function(*args)` in a solver process; SolverUnavailableError when that process died."""
+        if not self._pool.active:  # broken as a whole meanwhile: replace it before use
+            self._restore(self._pool)
+        pool = self._pool
+        try:
+            return cast(T, await asyncio.wrap_future(pool.schedule(function, args=args)))
+        except (ProcessExpired, BrokenProcessPool) as error:
+            self._restore(pool)
+            code = getattr(error, "exitcode", None)
+            raise SolverUnavailableError(
+                "the solver process running this call stopped unexpectedly"
+                + (f" (exit code {code})" if code is not None else "")
+                + "; the server is restoring it, retry shortly") from error
+
+    def _restore(self, broken: ProcessPool) -> None:
+        """Replace a pool that broke as a whole, and report not serving until a solver process answers."""
+        if broken is self._pool and not broken.active:
+            logger.error("the solver pool broke; starting a new one")
+            self._pool = self._new_pool()
+            broken.stop()
+        if not self.restoring:
+            self._restoring = asyncio.get_running_loop().create_task(self._serve_again())
+
+    async def _serve_again(self) -> None:
+        if self._on_serving is not None:
+            await self._on_serving(False)
+        while True:
+            try:
+                await asyncio.wrap_future(self._pool.schedule(_ready))
+                break
+            except (ProcessExpired, BrokenProcessPool):
+                if not self._pool.active:
+                    self._pool = self._new_pool()
+                await asyncio.sleep(0.5)
+        logger.info("solver processes restored")
+        if self._on_serving is not None:
+            await self._on_serving(True)
+
     async def solve(self, request: PlanRequest, deadline: float | None) -> PlanResult:
         """Plan in a worker process; raises OverloadedError at once when the pool and its queue are full."""
         self._admit(request)
         self._in_flight += 1
         try:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._executor, _solve_before, request, deadline, self._margin)
+            return await self._run(_solve_before, request, deadline, self._margin)
         finally:
             self._in_flight -= 1
 
@@ -163,9 +229,7 @@ class SolverPool:
             if deadline is not None:
                 share = max((deadline - time.time() - self._margin) / waves, 0.05)
                 requests = [_capped(r, time.time() + share, 0.0) for r in requests]
-            loop = asyncio.get_running_loop()
-            jobs = [loop.run_in_executor(self._executor, _solve_before, r, None, 0.0) for r in requests]
-            return list(await asyncio.gather(*jobs))
+            return list(await asyncio.gather(*(self._run(_solve_before, r, None, 0.0) for r in requests)))
         finally:
             self._in_flight -= 1
 
@@ -174,7 +238,7 @@ class SolverPool:
         self._admit(cost_hint)
         self._in_flight += 1
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+            return await self._run(function, *args)
         finally:
             self._in_flight -= 1
 
@@ -189,20 +253,22 @@ class SolverPool:
         progress: Queue[Progress] = manager.Queue()
         cancelled = manager.Event()
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._executor, _solve_streaming, request, deadline, self._margin, progress,
-                                      cancelled)
+        solving = asyncio.ensure_future(self._run(_solve_streaming, request, deadline, self._margin, progress,
+                                                  cancelled))
         try:
-            while not future.done():
+            while not solving.done():
                 update = await loop.run_in_executor(None, _next_update, progress)
                 if update is not None:
                     yield update
             while (update := _next_update(progress, wait=0.0)) is not None:
                 yield update
-            yield await future
+            yield await solving
         finally:
-            if not future.done():
+            if not solving.done():
                 cancelled.set()
-                await asyncio.wait([future], timeout=5)
+                await asyncio.wait([solving], timeout=5)
+            if solving.done() and not solving.cancelled():
+                solving.exception()  # retrieved: a failure after the client left is not worth a warning
             self._in_flight -= 1
 
     def _manager(self) -> SyncManager:
@@ -213,7 +279,10 @@ class SolverPool:
         return self._sync_manager
 
     def shutdown(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._restoring is not None:
+            self._restoring.cancel()
+        self._pool.stop()
+        self._pool.join(STOP_TIMEOUT_S)
         if self._sync_manager is not None:
             self._sync_manager.shutdown()
 

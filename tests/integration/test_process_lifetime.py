@@ -1,5 +1,6 @@
-"""No process outlives the server that started it: a server killed outright (SIGKILL, the OOM killer)
-in the middle of a solve takes its solver pool's workers, its fork server and its helpers with it."""
+"""Solver processes and the server: no process outlives the server that started it (a server killed
+outright, by SIGKILL or the OOM killer, in the middle of a solve takes its solver pool's workers, its
+fork server and its helpers with it), and a solver process that dies fails only its own call."""
 
 from __future__ import annotations
 
@@ -9,13 +10,17 @@ import signal
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
 import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 from processes import MARK, kill, marked_processes, proc_available, wait_until_none_left
 
+from loadtests.retry_hint import retry_delay_s
 from planner.demo_factory import demo_request
+from prodplan.v1 import planning_service_pb2 as pb
 from prodplan.v1 import planning_service_pb2_grpc as pb_grpc
 from service.demo import start_server, wait_until_serving
 from service.mapping import plan_request_to_proto
@@ -51,3 +56,71 @@ def _create_plan_ignoring_errors(address: str, request: object) -> None:
     # the server is killed under the call: UNAVAILABLE is the expected end
     with grpc.insecure_channel(address) as channel, contextlib.suppress(grpc.RpcError):
         pb_grpc.PlanningServiceStub(channel).CreatePlan(request, timeout=60)
+
+
+@pytest.mark.skipif(not proc_available(), reason="needs Linux /proc to find the solver processes")
+def test_a_solver_process_killed_mid_solve_fails_only_that_call_and_the_pool_recovers(tmp_path: Path) -> None:
+    """Chaos: SIGKILL the solver process during a solve. The call gets UNAVAILABLE with a retry hint at
+    once, health reports NOT_SERVING until a fresh process answers, and the next call is planned."""
+    mark = f"killed-solver-{uuid.uuid4().hex}"
+    process, address = start_server(tmp_path / "plans.db", extra_env={MARK: mark, "PRODPLAN_SOLVER_PROCESSES": "1"})
+    try:
+        with grpc.insecure_channel(address) as channel:
+            wait_until_serving(channel)
+            statuses: list[int] = []
+            watch = health_pb2_grpc.HealthStub(channel).Watch(health_pb2.HealthCheckRequest(service=""), timeout=120)
+            watcher = threading.Thread(target=lambda: statuses.extend(m.status for m in _until_cancelled(watch)),
+                                       daemon=True)
+            watcher.start()
+            stub = pb_grpc.PlanningServiceStub(channel)
+            slow = plan_request_to_proto(demo_request(time_limit_seconds=30.0, num_workers=1))
+            outcome: list[grpc.RpcError] = []
+            call = threading.Thread(target=lambda: outcome.extend(_error_of(stub, slow)), daemon=True)
+            call.start()
+            time.sleep(3.0)  # the solve is running in the solver process
+            solvers = [p for p in marked_processes(mark) if "forkserver" in p.command and p.parent != process.pid]
+            assert solvers, [str(p) for p in marked_processes(mark)]
+            killed_at = time.monotonic()
+            kill(solvers)
+            call.join(30)
+            assert outcome and outcome[0].code() == grpc.StatusCode.UNAVAILABLE, outcome
+            assert time.monotonic() - killed_at < 10  # at once, not at the end of the 30 s limit
+            assert retry_delay_s(outcome[0]) > 0
+            fast = plan_request_to_proto(demo_request(time_limit_seconds=2.0, num_workers=1))
+            deadline = time.monotonic() + 60
+            while not (NOT_SERVING in statuses and SERVING in statuses[statuses.index(NOT_SERVING):]):
+                assert time.monotonic() < deadline, f"health went {statuses}"
+                time.sleep(0.2)
+            plan = stub.CreatePlan(fast, timeout=60).plan
+            assert plan.status in (pb.PLAN_STATUS_OPTIMAL, pb.PLAN_STATUS_FEASIBLE)
+            idle = [p for p in marked_processes(mark) if "forkserver" in p.command and p.parent != process.pid]
+            kill(idle)  # an idle solver process dies too: the next call is still planned
+            time.sleep(1.0)
+            plan = stub.CreatePlan(fast, timeout=60).plan
+            assert plan.status in (pb.PLAN_STATUS_OPTIMAL, pb.PLAN_STATUS_FEASIBLE)
+            watch.cancel()
+            assert statuses[0] == SERVING and NOT_SERVING in statuses and statuses[-1] == SERVING, statuses
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(30)
+        except Exception:
+            process.kill()
+        kill(wait_until_none_left(mark, timeout_s=15))
+
+
+SERVING = health_pb2.HealthCheckResponse.SERVING
+NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+def _until_cancelled(stream: Iterator[health_pb2.HealthCheckResponse]) -> Iterator[health_pb2.HealthCheckResponse]:
+    with contextlib.suppress(grpc.RpcError):
+        yield from stream
+
+
+def _error_of(stub: pb_grpc.PlanningServiceStub, request: pb.CreatePlanRequest) -> list[grpc.RpcError]:
+    try:
+        stub.CreatePlan(request, timeout=60)
+    except grpc.RpcError as error:
+        return [error]
+    return []
