@@ -5,7 +5,7 @@ Servicers raise or return domain values; this module is where they become status
 - a request over a size limit                       -> INVALID_ARGUMENT + BadRequest naming the limit
 - overload (concurrency limit reached)             -> RESOURCE_EXHAUSTED + google.rpc.RetryInfo
 - a missing stored object                           -> NOT_FOUND
-- the plan store out of reach                       -> UNAVAILABLE
+- the plan store out of reach                       -> UNAVAILABLE + google.rpc.RetryInfo
 - a solver process that died under the call        -> UNAVAILABLE + google.rpc.RetryInfo
 """
 
@@ -81,8 +81,9 @@ def overloaded_status(error: OverloadedError) -> grpc.Status:
     return _retry_status(code_pb2.RESOURCE_EXHAUSTED, str(error), error.retry_after_s)
 
 
-def unavailable_status(error: SolverUnavailableError) -> grpc.Status:
-    return _retry_status(code_pb2.UNAVAILABLE, str(error), error.retry_after_s)
+def unavailable_status(message: str, retry_after_s: float) -> grpc.Status:
+    """UNAVAILABLE with a RetryInfo: the call may succeed when retried after `retry_after_s`."""
+    return _retry_status(code_pb2.UNAVAILABLE, message, retry_after_s)
 
 
 def _retry_status(code: int, message: str, retry_after_s: float) -> grpc.Status:

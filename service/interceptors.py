@@ -86,15 +86,18 @@ async def _abort_for(error: Exception, context: grpc.aio.ServicerContext) -> Non
         await context.abort_with_status(overloaded_status(error))
     elif isinstance(error, SolverUnavailableError):
         logger.error("solver: %s", error)
-        await context.abort_with_status(unavailable_status(error))
+        await context.abort_with_status(unavailable_status(str(error), error.retry_after_s))
     elif isinstance(error, NotFoundError):
         await context.abort(grpc.StatusCode.NOT_FOUND, str(error))
     elif isinstance(error, StoreError):
         logger.error("plan store: %s", error)
-        await context.abort(grpc.StatusCode.UNAVAILABLE, f"the plan store is not available: {error}")
+        await context.abort_with_status(unavailable_status(f"the plan store is not available: {error}",
+                                                           STORE_RETRY_AFTER_S))
     raise error
 
 
+STORE_RETRY_AFTER_S = 1.0
+"""Retry hint of a call that failed because the plan store could not do its work."""
 _MAPPED = (InvalidArgumentError, InvalidPlanRequest, OverloadedError, SolverUnavailableError, NotFoundError,
            StoreError)
 

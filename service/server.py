@@ -25,6 +25,7 @@ from service.planning_servicer import PlanningServicer
 from service.settings import Settings
 from service.solver_pool import SolverPool
 from service.store import PlanStore, open_store
+from service.store.backends import redacted
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ async def create_server(address: str | None = None, settings: Settings | None = 
     pool = SolverPool(settings.solver_processes, settings.max_queued_solves, settings.deadline_margin_s,
                       on_serving=planning_serves)
     store = open_store(settings.db)
-    logger.info("plan store: %s", settings.db if "://" not in settings.db else settings.db.split("@")[-1])
+    logger.info("plan store: %s", redacted(settings.db))
     models = _load_forecast_models()
     planning_service_pb2_grpc.add_PlanningServiceServicer_to_server(
         PlanningServicer(settings, pool, store, models), server)

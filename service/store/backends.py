@@ -12,6 +12,7 @@ threads and processes, and `BEGIN IMMEDIATE` so a write transaction takes the wr
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -57,6 +58,14 @@ class Backend(Protocol):
     def lock_for_migration(self, session: Session) -> None: ...
 
     def is_unique_violation(self, error: Exception) -> bool: ...
+
+    def is_unavailable(self, error: Exception) -> bool:
+        """The database could not do the work (disk full or failing, locked too long, connection lost)."""
+        ...
+
+    def is_retryable(self, error: Exception) -> bool:
+        """An unavailable database that may answer a moment later, on another connection."""
+        ...
 
     def close(self) -> None: ...
 
@@ -144,6 +153,13 @@ class SqliteBackend:
     def is_unique_violation(self, error: Exception) -> bool:
         return isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error)
 
+    def is_unavailable(self, error: Exception) -> bool:
+        return isinstance(error, sqlite3.OperationalError)
+
+    def is_retryable(self, error: Exception) -> bool:
+        """Never: a lock is already waited for (busy timeout), and a full or failing disk does not heal at once."""
+        return False
+
     def close(self) -> None:
         self._pool.close()
 
@@ -180,7 +196,7 @@ class PostgresBackend:
         try:
             return self._psycopg.connect(self.url, autocommit=True, **extra)
         except self._psycopg.OperationalError as error:
-            raise StoreError(f"cannot connect to the plan store at {_redacted(self.url)}: {error}") from error
+            raise StoreError(f"cannot connect to the plan store at {redacted(self.url)}: {error}") from error
 
     @staticmethod
     def _usable(connection: psycopg.Connection[Any]) -> bool:
@@ -202,17 +218,25 @@ class PostgresBackend:
     def is_unique_violation(self, error: Exception) -> bool:
         return isinstance(error, self._psycopg.errors.UniqueViolation)
 
+    def is_unavailable(self, error: Exception) -> bool:
+        return isinstance(error, self._psycopg.OperationalError | self._psycopg.InterfaceError)
+
+    def is_retryable(self, error: Exception) -> bool:
+        """A lost connection: the pool drops it (broken) and the next attempt gets a fresh one."""
+        return self.is_unavailable(error)
+
     def close(self) -> None:
         self._pool.close()
 
 
-def _redacted(url: str) -> str:
-    """The URL without its password, for messages and logs."""
+def redacted(url: str) -> str:
+    """The store's URL (or libpq key=value string) without its password, for messages and logs: in the
+    user information (`user:secret@host`) and as a parameter (`?password=secret`, `password=secret`)."""
     scheme, sep, rest = url.partition("://")
     credentials, at, host = rest.rpartition("@")
-    if not sep or not at or ":" not in credentials:
-        return url
-    return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}"
+    if sep and at and ":" in credentials:
+        url = f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}"
+    return re.sub(r"(?i)(\bpassword\s*=\s*)('[^']*'|[^&\s]*)", r"\1***", url)
 
 
 def backend_for(url_or_path: str, pool_size: int = DEFAULT_POOL_SIZE) -> Backend:
@@ -224,7 +248,7 @@ def backend_for(url_or_path: str, pool_size: int = DEFAULT_POOL_SIZE) -> Backend
         return SqliteBackend(path.removeprefix("/") or ":memory:", pool_size)
     if "://" in url_or_path:
         raise ValueError(
-            f"unsupported plan store URL {_redacted(url_or_path)!r}: use a file path, sqlite:/// or postgresql://"
+            f"unsupported plan store URL {redacted(url_or_path)!r}: use a file path, sqlite:/// or postgresql://"
         )
     if not url_or_path:
         raise ValueError("the plan store location is empty")

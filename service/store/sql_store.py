@@ -7,14 +7,20 @@ the winner's plan_id (on PostgreSQL the loser's INSERT waits for the winner's co
 writers are serialized). A FAILED record never holds the key: a client may retry after a failure.
 
 Every write is one transaction (plan row + payload row); on any error nothing is written.
+
+A database that cannot do the work (disk full or failing, a lock held too long, a lost PostgreSQL
+connection) raises StoreError (UNAVAILABLE for clients, never OK for a plan that was not stored);
+what may succeed on a fresh connection is retried first, a save too: plan ids are fresh, so a clash
+with the record's own id on a retry means an earlier attempt was committed after all.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from service.store.backends import DEFAULT_POOL_SIZE, Backend, Session, backend_for
 from service.store.paging import (
@@ -31,6 +37,7 @@ from service.store.records import (
     DuplicatePlanIdError,
     DuplicateRequestError,
     PlanRecord,
+    StoreError,
     from_json,
     to_json,
     utc_now,
@@ -53,6 +60,9 @@ _INSERT_PLAN = (
     "summary, model_versions, solver_parameters) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     f"ON CONFLICT (kind, request_id) WHERE {IDEMPOTENCY_PREDICATE} DO NOTHING"
 )
+RETRY_DELAYS_S = (0.1, 0.5, 1.5)
+"""Waits before each retry of an operation whose database connection was lost."""
+T = TypeVar("T")
 RecordPage = tuple[list[PlanRecord], str]
 """One page of `list()`: records without blobs, and the next page's token ("" after the last page)."""
 
@@ -99,17 +109,28 @@ class SyncPlanStore:
         kind and request_id exists, `DuplicatePlanIdError` when the plan_id is taken; nothing is written then.
         """
         plan_row = _plan_row(record)  # JSON problems surface here, before any database work
-        try:
-            with self._backend.writing() as session:
-                if session.execute(_INSERT_PLAN, plan_row).rowcount == 0:
-                    raise DuplicateRequestError(record.kind, record.request_id, self._holder(session, record))
-                self._insert_payload(session, record)
-        except DuplicateRequestError:
-            raise
-        except Exception as error:
-            if self._backend.is_unique_violation(error):
-                raise DuplicatePlanIdError(record.plan_id) from error
-            raise
+        attempts = 0
+
+        def insert() -> None:
+            nonlocal attempts
+            attempts += 1
+            try:
+                with self._backend.writing() as session:
+                    if session.execute(_INSERT_PLAN, plan_row).rowcount == 0:
+                        raise DuplicateRequestError(record.kind, record.request_id, self._holder(session, record))
+                    self._insert_payload(session, record)
+            except DuplicateRequestError as duplicate:
+                if attempts > 1 and duplicate.existing_plan_id == record.plan_id:
+                    return  # an earlier attempt was committed before its connection was lost
+                raise
+            except Exception as error:
+                if self._backend.is_unique_violation(error):
+                    if attempts > 1 and self.get(record.plan_id) is not None:
+                        return
+                    raise DuplicatePlanIdError(record.plan_id) from error
+                raise
+
+        self._guarded(f"store {record.kind} {record.plan_id}", insert)
         logger.debug("stored %s %s (%s)", record.kind, record.plan_id, record.status)
 
     def _insert_payload(self, session: Session, record: PlanRecord) -> None:
@@ -128,19 +149,25 @@ class SyncPlanStore:
 
     def get(self, plan_id: str) -> PlanRecord | None:
         """The record with its request and response, or None."""
-        with self._backend.reading() as session:
-            row = session.execute(f"{_SELECT_WITH_BLOBS} WHERE p.plan_id = ?", (plan_id,)).fetchone()
+        def read() -> Any:
+            with self._backend.reading() as session:
+                return session.execute(f"{_SELECT_WITH_BLOBS} WHERE p.plan_id = ?", (plan_id,)).fetchone()
+
+        row = self._guarded(f"read plan {plan_id}", read)
         return _record(row, with_blobs=True) if row else None
 
     def find_by_request_id(self, request_id: str, kind: str) -> PlanRecord | None:
         """The non-failed record stored for this client request id (idempotency), or None."""
         if not request_id:
             return None
-        with self._backend.reading() as session:
-            row = session.execute(
-                f"{_SELECT_WITH_BLOBS} WHERE p.kind = ? AND p.request_id = ? AND p.status <> ?",
-                (kind, request_id, FAILED),
-            ).fetchone()
+        def read() -> Any:
+            with self._backend.reading() as session:
+                return session.execute(
+                    f"{_SELECT_WITH_BLOBS} WHERE p.kind = ? AND p.request_id = ? AND p.status <> ?",
+                    (kind, request_id, FAILED),
+                ).fetchone()
+
+        row = self._guarded(f"look up request {request_id}", read)
         return _record(row, with_blobs=True) if row else None
 
     def list(
@@ -161,8 +188,11 @@ class SyncPlanStore:
         size = clamp_page_size(page_size)
         where, params = _where(filters, decode_page_token(page_token, filters))
         sql = f"SELECT {_META_COLUMNS} FROM plans p{where} ORDER BY p.created_at_us DESC, p.plan_id ASC LIMIT ?"
-        with self._backend.reading() as session:
-            rows = session.execute(sql, [*params, size + 1]).fetchall()
+        def read() -> list[Any]:
+            with self._backend.reading() as session:
+                return session.execute(sql, [*params, size + 1]).fetchall()
+
+        rows = self._guarded("list plans", read)
         records = [_record(row, with_blobs=False) for row in rows[:size]]
         if len(rows) <= size:
             return records, ""
@@ -174,12 +204,32 @@ class SyncPlanStore:
 
         Its request_id stops counting for idempotency, so the client's retry is solved again.
         """
-        with self._backend.writing() as session:
-            updated = session.execute(
-                "UPDATE plans SET status = ?, failure_reason = ? WHERE plan_id = ?", (FAILED, reason, plan_id)
-            ).rowcount
-            session.execute("UPDATE plan_payloads SET response = ? WHERE plan_id = ?", (b"", plan_id))
-        return updated > 0
+        def update() -> int:
+            with self._backend.writing() as session:
+                updated: int = session.execute(
+                    "UPDATE plans SET status = ?, failure_reason = ? WHERE plan_id = ?", (FAILED, reason, plan_id)
+                ).rowcount
+                session.execute("UPDATE plan_payloads SET response = ? WHERE plan_id = ?", (b"", plan_id))
+                return updated
+
+        return self._guarded(f"mark plan {plan_id} failed", update) > 0
+
+    def _guarded(self, what: str, operation: Callable[[], T]) -> T:
+        """Run `operation`; retry it while the backend calls the failure retryable, then raise StoreError
+        for a database that cannot do the work. Other errors (the store's own, bugs) pass unchanged."""
+        for delay in (*RETRY_DELAYS_S, None):
+            try:
+                return operation()
+            except StoreError:
+                raise
+            except Exception as error:
+                if not self._backend.is_unavailable(error):
+                    raise
+                if delay is None or not self._backend.is_retryable(error):
+                    raise StoreError(f"could not {what}: {type(error).__name__}: {error}") from error
+                logger.warning("plan store: could not %s (%s); retrying in %.1f s", what, error, delay)
+                time.sleep(delay)
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
         self._backend.close()

@@ -1,0 +1,140 @@
+"""A plan store that cannot do its work: StoreError (UNAVAILABLE for clients, with a retry hint), retries
+where a fresh connection may help, never OK for a plan that was not stored, and no password in messages."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+
+import grpc
+import pytest
+from conftest import ServerThread
+
+from loadtests.retry_hint import retry_delay_s
+from planner.testing import order, product, request
+from prodplan.v1 import planning_service_pb2 as pb
+from prodplan.v1 import planning_service_pb2_grpc as pb_grpc
+from service.mapping import plan_request_to_proto
+from service.settings import Settings
+from service.store import PlanRecord, StoreError, SyncPlanStore
+from service.store.backends import Backend, Session, SqliteBackend, redacted
+
+
+class FlakyBackend:
+    """The real SQLite backend, but its next `failures` writes fail like a lost connection would: before
+    the transaction (`commit_first=False`) or after it was committed (the acknowledgement lost)."""
+
+    def __init__(self, real: Backend, failures: int, retryable: bool, commit_first: bool = False) -> None:
+        self._real = real
+        self.failures = failures
+        self._retryable = retryable
+        self._commit_first = commit_first
+        self.name, self.types = real.name, real.types
+
+    def reading(self) -> AbstractContextManager[Session]:
+        return self._real.reading()
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        if self.failures and not self._commit_first:
+            self.failures -= 1
+            raise sqlite3.OperationalError("database or disk is full")
+        with self._real.writing() as session:
+            yield session
+        if self.failures:
+            self.failures -= 1
+            raise sqlite3.OperationalError("connection lost after COMMIT")
+
+    def lock_for_migration(self, session: Session) -> None:
+        self._real.lock_for_migration(session)
+
+    def is_unique_violation(self, error: Exception) -> bool:
+        return self._real.is_unique_violation(error)
+
+    def is_unavailable(self, error: Exception) -> bool:
+        return self._real.is_unavailable(error)
+
+    def is_retryable(self, error: Exception) -> bool:
+        return self._retryable and self.is_unavailable(error)
+
+    def close(self) -> None:
+        self._real.close()
+
+
+def _store(tmp_path: Path, failures: int, retryable: bool, commit_first: bool = False) -> SyncPlanStore:
+    return SyncPlanStore(FlakyBackend(SqliteBackend(str(tmp_path / "plans.db")), failures, retryable, commit_first))
+
+
+def _record(request_id: str = "") -> PlanRecord:
+    return PlanRecord(kind="plan", status="PLAN_STATUS_OPTIMAL", request_id=request_id, request=b"q", response=b"a")
+
+
+def test_a_full_disk_is_a_store_error_and_nothing_is_written(tmp_path: Path) -> None:
+    store = _store(tmp_path, failures=0, retryable=False)
+    store._backend.failures = 1  # type: ignore[attr-defined]  # after the migration
+    record = _record()
+    with pytest.raises(StoreError, match=r"could not store plan .*database or disk is full"):
+        store.save(record)
+    assert store.get(record.plan_id) is None
+    store.save(record)  # the disk has room again
+    assert store.get(record.plan_id) is not None
+
+
+def test_a_lost_connection_is_retried(tmp_path: Path) -> None:
+    store = _store(tmp_path, failures=0, retryable=True)
+    store._backend.failures = 2  # type: ignore[attr-defined]
+    record = _record()
+    store.save(record)
+    assert store.get(record.plan_id) is not None
+
+
+def test_a_retry_after_a_commit_whose_answer_was_lost_stores_the_record_once(tmp_path: Path) -> None:
+    store = _store(tmp_path, failures=0, retryable=True, commit_first=True)
+    store._backend.failures = 1  # type: ignore[attr-defined]
+    record = _record(request_id="erp-17")
+    store.save(record)  # no DuplicateRequestError / DuplicatePlanIdError from its own first attempt
+    assert store.find_by_request_id("erp-17", "plan") is not None
+    assert len(store.list()[0]) == 1
+
+
+def test_a_connection_that_stays_lost_ends_in_a_store_error(tmp_path: Path) -> None:
+    store = _store(tmp_path, failures=0, retryable=True)
+    store._backend.failures = 10  # type: ignore[attr-defined]
+    with pytest.raises(StoreError, match="could not store plan"):
+        store.save(_record())
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("postgresql://planner:s3cret@db:5432/plans", "postgresql://planner:***@db:5432/plans"),
+    ("postgresql://db/plans?user=planner&password=s3cret&sslmode=require",
+     "postgresql://db/plans?user=planner&password=***&sslmode=require"),
+    ("host=db dbname=plans password='s e c r e t' user=planner", "host=db dbname=plans password=*** user=planner"),
+    ("plans.db", "plans.db"),
+])
+def test_passwords_never_reach_messages(url: str, shown: str) -> None:
+    assert redacted(url) == shown
+    assert "s3cret" not in redacted(url) and "s e c" not in redacted(url)
+
+
+def test_a_plan_that_cannot_be_stored_is_not_answered_ok(tmp_path: Path) -> None:
+    server = ServerThread(Settings(solver_processes=1, db=str(tmp_path / "plans.db")))
+    handle = server.start()
+    try:
+        sync_store = handle.running.store.sync
+        flaky = FlakyBackend(sync_store._backend, failures=1, retryable=False)
+        sync_store._backend = flaky
+        small = request(["M1"], [product("P", ("cut", ["M1"], 1.0))], [order("O1", "P", 5, due=100)], time_limit=2.0)
+        message = plan_request_to_proto(small.model_copy(update={"request_id": "erp-disk-full"}))
+        with grpc.insecure_channel(handle.address) as channel:
+            stub = pb_grpc.PlanningServiceStub(channel)
+            with pytest.raises(grpc.RpcError) as failed:
+                stub.CreatePlan(message, timeout=30)
+            assert failed.value.code() == grpc.StatusCode.UNAVAILABLE
+            assert "plan store" in (failed.value.details() or "") and retry_delay_s(failed.value) > 0
+            assert not stub.ListPlans(pb.ListPlansRequest(), timeout=10).plans
+            answered = stub.CreatePlan(message, timeout=30)  # the client retries with the same id
+            assert stub.GetPlan(pb.GetPlanRequest(plan_id=answered.plan_id), timeout=10).plan == answered.plan
+    finally:
+        server.stop()
