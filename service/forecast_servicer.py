@@ -37,11 +37,12 @@ class ForecastServicer(pb_grpc.ForecastServiceServicer):
     Args:
         models: the loaded forecaster models.
         max_batch_calls: most calls served in one batch.
+        max_queued: most calls waiting or being served; beyond, RESOURCE_EXHAUSTED with a retry hint.
     """
 
-    def __init__(self, models: ForecastModels, max_batch_calls: int = 64) -> None:
+    def __init__(self, models: ForecastModels, max_batch_calls: int = 64, max_queued: int = 256) -> None:
         self.models = models
-        self.batcher = InferenceBatcher(max_batch_calls)
+        self.batcher = InferenceBatcher(max_batch_calls, max_pending=max_queued)
         kinds = forecast_kinds(models)
         self._demand, self._yield, self._risk = kinds["demand"], kinds["yield"], kinds["risk"]
 
@@ -78,14 +79,14 @@ class ForecastServicer(pb_grpc.ForecastServiceServicer):
         self.batcher.close()
 
 
-def add_forecast_service(server: grpc.aio.Server, models: ForecastModels | None = None, threads: int = 1
-                         ) -> ForecastServicer:
+def add_forecast_service(server: grpc.aio.Server, models: ForecastModels | None = None, threads: int = 1,
+                         max_queued: int = 256) -> ForecastServicer:
     """Load the shipped models (unless given) once and register ForecastService on `server`; returns the
     servicer, whose `close()` stops its inference thread when the server stops."""
     set_inference_threads(threads)
     loaded = models if models is not None else load_models()
     logger.info("forecast models loaded: %s (warm-up %.2f s)", loaded.versions, warm_up(loaded))
-    servicer = ForecastServicer(loaded)
+    servicer = ForecastServicer(loaded, max_queued=max_queued)
     pb_grpc.add_ForecastServiceServicer_to_server(servicer, server)
     return servicer
 

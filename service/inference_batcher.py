@@ -10,7 +10,9 @@ one, what accumulated during the previous batch goes together, so the busier the
 and the cheaper per item its batches (a batch of 10 demo risk requests costs about 3 times one,
 docs/PERFORMANCE.md). Each item's result depends only on its own inputs (the forecaster's
 `*_validated` functions guarantee this), so batching never changes an answer beyond float rounding.
-A call cancelled by its client or past its deadline before its batch starts is skipped.
+A call cancelled by its client or past its deadline before its batch starts is skipped. At most
+`max_pending` calls wait or run at once; the next one is refused at once (OverloadedError, that is
+RESOURCE_EXHAUSTED with a retry hint) instead of piling up memory and latency.
 """
 
 from __future__ import annotations
@@ -20,9 +22,12 @@ import contextlib
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from service.errors import OverloadedError
 
 logger = logging.getLogger(__name__)
 
@@ -77,26 +82,45 @@ class InferenceBatcher:
         max_calls: most calls taken into one batch.
         name: thread name (shows in py-spy profiles).
         runner: serves a batch; default `serve_batch` on this thread.
+        max_pending: most calls queued or being served; beyond, `submit` refuses at once.
     """
 
-    def __init__(self, max_calls: int = 64, name: str = "forecast", runner: Runner | None = None) -> None:
-        if max_calls < 1:
-            raise ValueError(f"max_calls must be at least 1, got {max_calls}")
+    def __init__(self, max_calls: int = 64, name: str = "forecast", runner: Runner | None = None,
+                 max_pending: int = 256) -> None:
+        if max_calls < 1 or max_pending < 1:
+            raise ValueError(f"max_calls and max_pending must be at least 1, got {max_calls} and {max_pending}")
         self.max_calls = max_calls
+        self.max_pending = max_pending
+        self._pending = 0
+        self._batch_seconds = 0.01  # moving average of one batch's time, for the retry hint
         self.stats = BatchStats()
         self._runner = runner if runner is not None else (lambda calls: serve_batch(calls, self.stats))
         self._queue: queue.SimpleQueue[_Call | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._serve_forever, name=name, daemon=True)
         self._thread.start()
 
+    @property
+    def pending(self) -> int:
+        return self._pending
+
     async def submit(self, kind: BatchKind, request: Any) -> Any:
-        """Queue one call and wait for its response (or its exception)."""
+        """Queue one call and wait for its response (or its exception); OverloadedError at once when
+        `max_pending` calls are already queued or being served."""
+        if self._pending >= self.max_pending:
+            batches_ahead = -(-self._pending // self.max_calls)
+            raise OverloadedError(
+                f"the forecast service is at its limit of {self.max_pending} queued calls; retry shortly",
+                retry_after_s=max(0.05, batches_ahead * self._batch_seconds))
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         if not self._thread.is_alive():
             raise RuntimeError("the inference thread has stopped")
-        self._queue.put(_Call(kind, request, future, loop))
-        return await future
+        self._pending += 1
+        try:
+            self._queue.put(_Call(kind, request, future, loop))
+            return await future
+        finally:
+            self._pending -= 1
 
     def close(self, timeout_s: float = 5.0) -> None:
         """Stop the thread after the calls already queued."""
@@ -122,11 +146,13 @@ class InferenceBatcher:
             # a call cancelled by its client or past its deadline while queued is not served
             live = [call for call in calls if not call.future.cancelled()]
             answers = _Answers()
+            started = time.perf_counter()
             try:
                 outcomes = self._runner([(call.kind, call.request) for call in live]) if live else []
             except Exception:  # never let one batch kill the thread; every call still gets an answer
                 logger.exception("inference batch failed")
                 outcomes = [(None, RuntimeError("inference failed"))] * len(live)
+            self._batch_seconds = 0.8 * self._batch_seconds + 0.2 * (time.perf_counter() - started)
             for call, (result, error) in zip(live, outcomes, strict=True):
                 answers.add(call, result=result, error=error)
             answers.send()

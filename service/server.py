@@ -85,7 +85,8 @@ async def create_server(address: str | None = None, settings: Settings | None = 
     planning_service_pb2_grpc.add_PlanningServiceServicer_to_server(
         PlanningServicer(settings, pool, store, models), server)
     service_names = [planning_name]
-    forecast = add_forecast_service(server, models=models) if models is not None else None
+    forecast = (add_forecast_service(server, models=models, max_queued=settings.max_queued_forecasts)
+                if models is not None else None)
     if forecast is not None:
         service_names.append(forecast_service_pb2.DESCRIPTOR.services_by_name["ForecastService"].full_name)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

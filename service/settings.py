@@ -29,6 +29,11 @@ class Settings(BaseSettings):
         description="Solves waiting for a process; beyond: refused. Kept near the process count so an accepted "
                     "call never waits behind many solves.",
     )
+    max_queued_forecasts: int = Field(
+        default=256, gt=0,
+        description="ForecastService calls waiting for the inference thread (about 4 full batches); beyond: "
+                    "refused at once with RESOURCE_EXHAUSTED and a retry hint, so memory and latency stay bounded.",
+    )
     default_workers: int = Field(default=1, gt=0, description="CP-SAT workers when the request says 0.")
     max_workers: int = Field(default=os.cpu_count() or 2, gt=0, description="Cap on CP-SAT workers per solve.")
     default_time_limit_s: float = Field(default=10.0, gt=0, description="Solver limit when the request has none.")

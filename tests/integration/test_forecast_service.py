@@ -7,8 +7,10 @@ import asyncio
 import itertools
 import math
 import threading
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import grpc
 import numpy as np
@@ -237,3 +239,34 @@ def test_concurrent_calls_are_batched_and_answered_as_if_alone() -> None:
     error = answers[3]
     assert isinstance(error, grpc.aio.AioRpcError) and error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert {v.field for v in bad_request_violations(error)} == {"machines[3].current.torque_nm"}
+
+
+def test_beyond_its_queue_the_forecast_service_refuses_with_resource_exhausted(tmp_path: Path) -> None:
+    from conftest import ServerThread
+
+    from loadtests.retry_hint import retry_delay_s
+    from service.settings import Settings
+
+    server = ServerThread(Settings(solver_processes=1, max_queued_forecasts=1, db=str(tmp_path / "p.db")))
+    handle = server.start()
+    forecast = handle.running.forecast
+    assert forecast is not None
+    gate = threading.Event()
+    serve = forecast.batcher._runner
+    forecast.batcher._runner = lambda calls: (gate.wait(30), serve(calls))[1]  # the inference thread is busy
+    try:
+        with grpc.insecure_channel(handle.address) as channel:
+            stub = pb_grpc.ForecastServiceStub(channel)
+            first = stub.ForecastDemand.future(_demand_request(), timeout=60)
+            deadline = time.monotonic() + 10
+            while forecast.batcher.pending < 1 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            with pytest.raises(grpc.RpcError) as refused:
+                stub.ForecastDemand(_demand_request(), timeout=10)
+            assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED and retry_delay_s(refused.value) > 0
+            gate.set()
+            assert first.result().forecasts
+            assert stub.ForecastDemand(_demand_request(), timeout=30).forecasts
+    finally:
+        gate.set()
+        server.stop()

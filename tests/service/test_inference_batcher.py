@@ -98,3 +98,26 @@ def test_split_checks_lengths() -> None:
     assert split([1, 2, 3, 4], [1, 3]) == [[1], [2, 3, 4]]
     with pytest.raises(ValueError):
         split([1, 2], [1])
+
+
+def test_beyond_the_queue_limit_calls_are_refused_at_once_with_a_retry_hint() -> None:
+    from service.errors import OverloadedError
+
+    async def scenario() -> tuple[list[object], OverloadedError, str]:
+        kind = _Doubler()
+        batcher = InferenceBatcher(max_calls=8, max_pending=3)
+        kind.gate.clear()
+        held = [asyncio.ensure_future(batcher.submit(kind, ("a", n))) for n in range(3)]
+        await asyncio.sleep(0.1)  # one call inside run(), two queued behind it: the limit
+        assert batcher.pending == 3
+        with pytest.raises(OverloadedError) as refused:
+            await batcher.submit(kind, ("a", 9))
+        kind.gate.set()
+        answers = await asyncio.gather(*held)
+        after = await batcher.submit(kind, ("a", 10))  # room again once they are answered
+        batcher.close()
+        return answers, refused.value, after
+
+    answers, refusal, after = asyncio.run(scenario())
+    assert answers == ["a:0", "a:2", "a:4"] and after == "a:20"
+    assert "limit of 3 queued calls" in str(refusal) and refusal.retry_after_s > 0
