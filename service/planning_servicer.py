@@ -187,7 +187,8 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
         stored = await self._as_planned(pb.CreatePlanRequest.FromString(record.request), released_message)
         released = released_plan_from_proto(released_message, stored)
         inputs = disruptions_from_proto(request, stored, self._settings)
-        result = await self._pool.run(replan, inputs.request, released, inputs.disruptions, inputs.replan_at,
+        result = await self._pool.run(replan, self._pool.capped(inputs.request, _deadline(context)), released,
+                                      inputs.disruptions, inputs.replan_at,
                                       inputs.frozen_minutes, inputs.move_cost, inputs.machine_change_cost,
                                       cost_hint=inputs.request)
         plan_id = str(uuid.uuid4())

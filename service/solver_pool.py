@@ -54,9 +54,12 @@ def _capped(request: PlanRequest, deadline: float | None, margin: float) -> Plan
     return request
 
 
-def _solve_before(request: PlanRequest, deadline: float | None, margin: float) -> PlanResult:
-    """Runs in a worker process: cap the time limit by what is left of the deadline, then plan."""
-    return create_plan(_capped(request, deadline, margin))
+def _solve_before(request: PlanRequest, deadline: float | None, margin: float,
+                  cancelled: EventLike | None = None) -> PlanResult:
+    """Runs in a worker process: cap the time limit by what is left of the deadline, then plan, stopping
+    early (with the best plan so far) once `cancelled` is set."""
+    return create_plan(_capped(request, deadline, margin),
+                       should_stop=cancelled.is_set if cancelled is not None else None)
 
 
 def _solve_streaming(request: PlanRequest, deadline: float | None, margin: float, progress: Queue[Progress],
@@ -152,7 +155,9 @@ class SolverPool:
         return self._restoring is not None and not self._restoring.done()
 
     async def start(self) -> None:
-        await asyncio.gather(*(self._run(_ready) for _ in range(self._processes)))
+        """Start the solver processes and the manager of stop flags and progress queues, warmed up."""
+        await asyncio.gather(*(self._run(_ready) for _ in range(self._processes)),
+                             asyncio.to_thread(self._manager))
 
     def check_capacity(self, retry_after_s: float = 1.0) -> None:
         """Refuse at once (OverloadedError) when every process is busy and the queue is full: servicers call
@@ -167,13 +172,26 @@ class SolverPool:
     def _admit(self, request: PlanRequest) -> None:
         self.check_capacity(max(request.options.time_limit_seconds / 2, 0.5))
 
-    async def _run(self, function: Callable[..., T], *args: object) -> T:
-        """Run `function(*args)` in a solver process; SolverUnavailableError when that process died."""
+    async def _run(self, function: Callable[..., T], *args: object, stop: EventLike | None = None) -> T:
+        """Run `function(*args)` in a solver process; SolverUnavailableError when that process died.
+
+        When the call is cancelled (the client left, or its deadline passed), `stop` is set, and this
+        returns (re-raising the cancellation) only once the job has ended in its process: the caller's
+        slot is freed when the solver has stopped, not before. A job without `stop` ends at its time
+        limit, which the deadline caps."""
         if not self._pool.active:  # broken as a whole meanwhile: replace it before use
             self._restore(self._pool)
         pool = self._pool
+        job = asyncio.wrap_future(pool.schedule(function, args=args))
         try:
-            return cast(T, await asyncio.wrap_future(pool.schedule(function, args=args)))
+            return cast(T, await asyncio.shield(job))
+        except asyncio.CancelledError:
+            if stop is not None:
+                stop.set()
+            await asyncio.wait([job])
+            if not job.cancelled():
+                job.exception()  # retrieved: nobody waits for the answer any more
+            raise
         except (ProcessExpired, BrokenProcessPool) as error:
             self._restore(pool)
             code = getattr(error, "exitcode", None)
@@ -211,7 +229,8 @@ class SolverPool:
         self._admit(request)
         self._in_flight += 1
         try:
-            return await self._run(_solve_before, request, deadline, self._margin)
+            stop = self._manager().Event()
+            return await self._run(_solve_before, request, deadline, self._margin, stop, stop=stop)
         finally:
             self._in_flight -= 1
 
@@ -233,8 +252,14 @@ class SolverPool:
         finally:
             self._in_flight -= 1
 
+    def capped(self, request: PlanRequest, deadline: float | None) -> PlanRequest:
+        """`request` with its time limit capped by what is left of the RPC deadline (less the margin), for
+        jobs given to `run`."""
+        return _capped(request, deadline, self._margin)
+
     async def run(self, function: Callable[..., T], *args: object, cost_hint: PlanRequest) -> T:
-        """Run another planning job (a re-plan) in the pool, admitted like a solve of `cost_hint`."""
+        """Run another planning job (a re-plan) in the pool, admitted like a solve of `cost_hint`; cap its
+        time limit first (`capped`)."""
         self._admit(cost_hint)
         self._in_flight += 1
         try:
@@ -254,7 +279,7 @@ class SolverPool:
         cancelled = manager.Event()
         loop = asyncio.get_running_loop()
         solving = asyncio.ensure_future(self._run(_solve_streaming, request, deadline, self._margin, progress,
-                                                  cancelled))
+                                                  cancelled, stop=cancelled))
         try:
             while not solving.done():
                 update = await loop.run_in_executor(None, _next_update, progress)
@@ -265,14 +290,19 @@ class SolverPool:
             yield await solving
         finally:
             if not solving.done():
-                cancelled.set()
-                await asyncio.wait([solving], timeout=5)
-            if solving.done() and not solving.cancelled():
+                cancelled.set()  # the solver stops within about 0.2 s; the slot is freed after that
+                await asyncio.wait([solving])
+            if not solving.cancelled():
                 solving.exception()  # retrieved: a failure after the client left is not worth a warning
             self._in_flight -= 1
 
     def _manager(self) -> SyncManager:
-        if self._sync_manager is None:
+        """The process that holds stop flags and progress queues; a new one if it died (it may be killed
+        like any other process)."""
+        process = getattr(self._sync_manager, "_process", None)
+        if self._sync_manager is None or process is None or not process.is_alive():
+            if self._sync_manager is not None:
+                logger.error("the solver pool's manager process died; starting a new one")
             manager = SyncManager(ctx=multiprocessing.get_context("forkserver"))
             manager.start(initializer=exit_with, initargs=(os.getpid(),))
             self._sync_manager = manager

@@ -124,3 +124,33 @@ def _error_of(stub: pb_grpc.PlanningServiceStub, request: pb.CreatePlanRequest) 
     except grpc.RpcError as error:
         return [error]
     return []
+
+
+def test_a_cancelled_call_stops_its_solver_before_its_slot_is_freed(tmp_path: Path) -> None:
+    """One solver process, no queue: the slot of a cancelled 30 s solve is freed once the solver has
+    stopped (within seconds), and the next call is planned at once instead of waiting behind it."""
+    from conftest import ServerThread
+
+    from service.settings import Settings
+
+    server = ServerThread(Settings(solver_processes=1, max_queued_solves=0, db=str(tmp_path / "plans.db")))
+    handle = server.start()
+    try:
+        with grpc.insecure_channel(handle.address) as channel:
+            stub = pb_grpc.PlanningServiceStub(channel)
+            slow = stub.CreatePlan.future(plan_request_to_proto(demo_request(time_limit_seconds=30.0, num_workers=1)),
+                                          timeout=60)
+            time.sleep(3.0)  # solving
+            assert handle.running.pool.in_flight == 1
+            slow.cancel()
+            cancelled_at = time.monotonic()
+            while handle.running.pool.in_flight and time.monotonic() - cancelled_at < 10:
+                time.sleep(0.05)
+            assert handle.running.pool.in_flight == 0
+            fast = plan_request_to_proto(demo_request(time_limit_seconds=1.0, num_workers=1))
+            fast.options.skip_prediction_effects = True
+            plan = stub.CreatePlan(fast, timeout=60).plan
+            assert time.monotonic() - cancelled_at < 15  # not behind the rest of the 30 s solve
+            assert plan.status in (pb.PLAN_STATUS_OPTIMAL, pb.PLAN_STATUS_FEASIBLE)
+    finally:
+        server.stop()

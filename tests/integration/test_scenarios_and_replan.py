@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -105,3 +106,21 @@ def test_replan_of_an_unknown_plan_is_a_field_violation(planning_server: ServerH
 def test_examples_are_valid_json_requests() -> None:
     for name in ("create_plan.json", "compare_scenarios.json"):
         assert json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
+
+
+def test_replan_answers_within_its_deadline_whatever_the_time_limit(channel: grpc.Channel) -> None:
+    """The stored plan's 60 s limit carries over to the re-plan; a 4 s RPC deadline caps it (as it capped
+    the plan itself)."""
+    stub = pb_grpc.PlanningServiceStub(channel)
+    request = demo_request(time_limit_seconds=60.0, num_workers=1)
+    message = plan_request_to_proto(request.model_copy(update={"request_id": "replan-within-deadline"}))
+    message.options.skip_prediction_effects = True
+    created = stub.CreatePlan(message, timeout=6.0)
+    start = to_datetime(created.plan.plan_start)
+    breakdown = pb.MachineBreakdown(machine_id="CNC-3", start=to_timestamp(start + timedelta(minutes=600)),
+                                    expected_repair_end=to_timestamp(start + timedelta(minutes=1600)))
+    began = time.monotonic()
+    response = stub.Replan(pb.ReplanRequest(plan_id=created.plan_id, disruptions=[
+        pb.Disruption(machine_breakdown=breakdown)]), timeout=4.0)
+    assert time.monotonic() - began < 4.0
+    assert response.plan.status in (pb.PLAN_STATUS_OPTIMAL, pb.PLAN_STATUS_FEASIBLE)
