@@ -7,7 +7,9 @@ import sys
 
 from pydantic import ValidationError
 
+from service.auth import TokenTable
 from service.settings import Settings
+from service.transport import check_transport
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -19,12 +21,25 @@ def main(argv: list[str] | None = None) -> None:
                         help="server processes sharing the port (PRODPLAN_REPLICAS, default 1; service/replicas.py)")
     parser.add_argument("--log-level", help="logging level (PRODPLAN_LOG_LEVEL, default INFO)")
     parser.add_argument("--db", help="plan store: SQLite file or postgresql:// URL (PRODPLAN_DB, default prodplan.db)")
+    parser.add_argument("--tls-cert-file", help="PEM certificate chain: serve TLS (PRODPLAN_TLS_CERT_FILE)")
+    parser.add_argument("--tls-key-file", help="PEM private key of the certificate (PRODPLAN_TLS_KEY_FILE)")
+    parser.add_argument("--tls-client-ca-file",
+                        help="PEM CA bundle: require client certificates it signed, i.e. mutual TLS "
+                             "(PRODPLAN_TLS_CLIENT_CA_FILE)")
+    parser.add_argument("--allow-insecure", action="store_true", default=None,
+                        help="serve plaintext on a non-loopback address (PRODPLAN_ALLOW_INSECURE)")
+    parser.add_argument("--tokens-file", help="bearer tokens with tenant and role, as hashes (PRODPLAN_TOKENS_FILE)")
     args = parser.parse_args(argv)
     overrides = {k: v for k, v in vars(args).items() if v is not None}
     try:
         settings = Settings(**overrides)
+        check_transport(settings)
+        if settings.tokens_file:
+            TokenTable.load(settings.tokens_file)
     except ValidationError as error:  # flags and PRODPLAN_* variables: name each bad one, no traceback
         parser.error("; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()))
+    except ValueError as error:  # transport or tokens file
+        parser.error(str(error))
     from service.logging_setup import configure_logging
 
     configure_logging(settings.log_level)

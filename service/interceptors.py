@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import inspect
 import logging
@@ -13,6 +14,7 @@ from typing import Any
 import grpc
 
 from planner.validation import InvalidPlanRequest
+from service.auth import AuthenticationError, PermissionDeniedError, identity_var, is_open
 from service.errors import (
     InvalidArgumentError,
     NotFoundError,
@@ -26,6 +28,7 @@ from service.mapping import invalid_plan_request
 from service.store import StoreError
 
 logger = logging.getLogger(__name__)
+audit_logger = logging.getLogger("prodplan.audit")
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
@@ -48,7 +51,12 @@ def _request_id(details: grpc.HandlerCallDetails) -> str:
 class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
     """Maps InvalidArgumentError/InvalidPlanRequest -> INVALID_ARGUMENT + BadRequest, OverloadedError ->
     RESOURCE_EXHAUSTED + RetryInfo, SolverUnavailableError -> UNAVAILABLE + RetryInfo, NotFoundError ->
-    NOT_FOUND and StoreError -> UNAVAILABLE, for unary and server-streaming methods."""
+    NOT_FOUND, StoreError -> UNAVAILABLE, AuthenticationError -> UNAUTHENTICATED and PermissionDeniedError ->
+    PERMISSION_DENIED, for unary and server-streaming methods. With `audit`, it also writes one line per
+    call to the `prodplan.audit` logger."""
+
+    def __init__(self, audit: bool = False) -> None:
+        self._audit = audit
 
     async def intercept_service(
         self,
@@ -62,13 +70,13 @@ class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
         rid = _request_id(handler_call_details)
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
-                _wrap_unary(handler.unary_unary, method, rid),
+                _wrap_unary(handler.unary_unary, method, rid, self._audit),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
         if handler.unary_stream:
             return grpc.unary_stream_rpc_method_handler(
-                _wrap_stream(handler.unary_stream, method, rid),
+                _wrap_stream(handler.unary_stream, method, rid, self._audit),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
@@ -89,6 +97,10 @@ async def _abort_for(error: Exception, context: grpc.aio.ServicerContext) -> Non
         await context.abort_with_status(unavailable_status(str(error), error.retry_after_s))
     elif isinstance(error, NotFoundError):
         await context.abort(grpc.StatusCode.NOT_FOUND, str(error))
+    elif isinstance(error, AuthenticationError):
+        await context.abort(grpc.StatusCode.UNAUTHENTICATED, str(error))
+    elif isinstance(error, PermissionDeniedError):
+        await context.abort(grpc.StatusCode.PERMISSION_DENIED, str(error))
     elif isinstance(error, StoreError):
         logger.error("plan store: %s", error)
         await context.abort_with_status(unavailable_status(f"the plan store is not available: {error}",
@@ -99,27 +111,56 @@ async def _abort_for(error: Exception, context: grpc.aio.ServicerContext) -> Non
 STORE_RETRY_AFTER_S = 1.0
 """Retry hint of a call that failed because the plan store could not do its work."""
 _MAPPED = (InvalidArgumentError, InvalidPlanRequest, OverloadedError, SolverUnavailableError, NotFoundError,
-           StoreError)
+           StoreError, AuthenticationError, PermissionDeniedError)
 
 
-def _wrap_unary(behaviour: Callable[..., Any], method: str, rid: str) -> Callable[..., Any]:
+def _status(context: grpc.aio.ServicerContext, error: BaseException | None) -> str:
+    """The status a finished call ended with, for the audit log."""
+    if error is None:
+        return "OK"
+    if isinstance(error, asyncio.CancelledError):
+        return "CANCELLED"
+    code = context.code()
+    if isinstance(code, grpc.StatusCode):
+        return code.name
+    return next((c.name for c in grpc.StatusCode if c.value[0] == code), "UNKNOWN")
+
+
+def _audit(enabled: bool, method: str, context: grpc.aio.ServicerContext, error: BaseException | None) -> None:
+    """One line per call (health checks and reflection left out): who, what, and how it ended. Never a
+    token or an order's content."""
+    if enabled and not is_open(method):
+        caller = identity_var.get()
+        audit_logger.info("tenant=%s role=%s caller=%s method=%s status=%s",
+                          caller.tenant if caller else "-", caller.role.name.lower() if caller else "-",
+                          caller.name or "-" if caller else "-", method, _status(context, error))
+
+
+def _wrap_unary(behaviour: Callable[..., Any], method: str, rid: str, audit: bool) -> Callable[..., Any]:
     async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
         request_id_var.set(rid)
         started = time.perf_counter()
+        failure: BaseException | None = None
         try:
             return await behaviour(request, context)
         except _MAPPED as error:
+            failure = error
             await _abort_for(error, context)
+        except BaseException as error:
+            failure = error
+            raise
         finally:
+            _audit(audit, method, context, failure)
             # DEBUG: one line per call costs ~3 % of the server's time at 200 calls/s (py-spy)
             logger.debug("%s done in %.1f ms", method, (time.perf_counter() - started) * 1e3)
 
     return wrapped
 
 
-def _wrap_stream(behaviour: Callable[..., Any], method: str, rid: str) -> Callable[..., Any]:
+def _wrap_stream(behaviour: Callable[..., Any], method: str, rid: str, audit: bool) -> Callable[..., Any]:
     async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
         request_id_var.set(rid)
+        failure: BaseException | None = None
         try:
             responses = behaviour(request, context)
             if inspect.isawaitable(responses):  # a handler that writes with context.write (Health.Watch)
@@ -128,6 +169,12 @@ def _wrap_stream(behaviour: Callable[..., Any], method: str, rid: str) -> Callab
             async for item in responses:
                 yield item
         except _MAPPED as error:
+            failure = error
             await _abort_for(error, context)
+        except BaseException as error:
+            failure = error
+            raise
+        finally:
+            _audit(audit, method, context, failure)
 
     return wrapped

@@ -19,6 +19,7 @@ from grpc_reflection.v1alpha import reflection
 
 from forecaster import ForecastModels, load_models
 from prodplan.v1 import forecast_service_pb2, planning_service_pb2, planning_service_pb2_grpc
+from service.auth import AuthInterceptor, TokenTable
 from service.forecast_servicer import ForecastServicer, add_forecast_service
 from service.interceptors import ErrorMappingInterceptor
 from service.planning_servicer import PlanningServicer
@@ -26,6 +27,7 @@ from service.settings import Settings
 from service.solver_pool import SolverPool
 from service.store import PlanStore, open_store
 from service.store.backends import redacted
+from service.transport import check_transport, host_of, server_credentials
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +61,11 @@ async def create_server(address: str | None = None, settings: Settings | None = 
     off, so a server never silently shares its port with another program's."""
     settings = settings or Settings()
     address = address or f"{settings.host}:{settings.port}"
+    check_transport(settings, host_of(address))
+    tokens = TokenTable.load(settings.tokens_file) if settings.tokens_file else None
     server = grpc.aio.server(
-        interceptors=[ErrorMappingInterceptor()],
+        # the error interceptor is outermost: it answers the auth interceptor's refusals and audits every call
+        interceptors=[ErrorMappingInterceptor(audit=tokens is not None), AuthInterceptor(tokens)],
         options=[
             ("grpc.max_receive_message_length", settings.max_message_bytes),
             ("grpc.max_send_message_length", settings.max_message_bytes),
@@ -91,7 +96,8 @@ async def create_server(address: str | None = None, settings: Settings | None = 
         service_names.append(forecast_service_pb2.DESCRIPTOR.services_by_name["ForecastService"].full_name)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection([*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
-    port = server.add_insecure_port(address)
+    credentials = server_credentials(settings)
+    port = server.add_secure_port(address, credentials) if credentials else server.add_insecure_port(address)
     if port == 0:
         raise OSError(f"could not bind {address}")
     await pool.start()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -51,3 +51,25 @@ class Settings(BaseSettings):
         default="prodplan.db",
         description="Plan store: an SQLite file path (default ./prodplan.db) or a postgresql:// URL.",
     )
+    tls_cert_file: str = Field(
+        default="", description="PEM certificate chain of the server; with tls_key_file the server speaks TLS.")
+    tls_key_file: str = Field(default="", description="PEM private key of tls_cert_file.")
+    tls_client_ca_file: str = Field(
+        default="", description="PEM CA bundle: clients must present a certificate it signed (mutual TLS).")
+    allow_insecure: bool = Field(
+        default=False, description="Serve plaintext on an address other than loopback (refused otherwise).")
+    tokens_file: str = Field(
+        default="", description="JSON file of token hashes with tenant and role (service/auth.py); empty: no "
+                                "authentication, every call is the admin of tenant 'default'.")
+
+    @model_validator(mode="after")
+    def _tls_files_come_together(self) -> Settings:
+        if bool(self.tls_cert_file) != bool(self.tls_key_file):
+            raise ValueError("tls_cert_file and tls_key_file are set together (TLS needs both)")
+        if self.tls_client_ca_file and not self.tls_cert_file:
+            raise ValueError("tls_client_ca_file (mutual TLS) needs tls_cert_file and tls_key_file")
+        return self
+
+    @property
+    def tls(self) -> bool:
+        return bool(self.tls_cert_file)
