@@ -26,6 +26,7 @@ from planner.replan import replan
 from planner.solution import PlanResult
 from prodplan.v1 import planning_service_pb2 as pb
 from prodplan.v1 import planning_service_pb2_grpc as pb_grpc
+from service.auth import ANONYMOUS, identity_var
 from service.errors import (
     FieldViolation,
     InvalidArgumentError,
@@ -54,6 +55,11 @@ from service.solver_pool import SolverPool
 from service.store import PLAN_KINDS, DuplicateRequestError, PlanRecord, PlanStore
 
 logger = logging.getLogger(__name__)
+
+
+def _tenant() -> str:
+    """The caller's tenant: every stored record belongs to one, and a call sees only its own."""
+    return (identity_var.get() or ANONYMOUS).tenant
 
 
 def _deadline(context: grpc.aio.ServicerContext) -> float | None:
@@ -170,7 +176,7 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
                 kind=request.kind or None, status=request.status or None,
                 created_after=to_datetime(request.created_after) if request.HasField("created_after") else None,
                 created_before=to_datetime(request.created_before) if request.HasField("created_before") else None,
-                page_size=request.page_size, page_token=request.page_token,
+                page_size=request.page_size, page_token=request.page_token, tenant=_tenant(),
             )
         except ValueError as error:  # the fields above are checked: what is left is the page token
             raise InvalidArgumentError([FieldViolation("page_token", str(error))]) from error
@@ -201,7 +207,7 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
             response=response.SerializeToString(),
             summary={**plan_summary(result.request, result.plan), "changes": len(response.changes),
                      "unchanged": response.unchanged_operations, FINGERPRINT: _fingerprint(request)},
-            solver_parameters=solver_parameters(result.request)))
+            solver_parameters=solver_parameters(result.request), tenant=_tenant()))
         return pb.ReplanResponse.FromString(stored_response)
 
     async def CompareScenarios(  # noqa: N802
@@ -221,7 +227,7 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
             request_id=request.request_id, request=request.SerializeToString(deterministic=True),
             response=response.SerializeToString(),
             summary={**plan_summary(base, plans[0]), "scenarios": len(scenarios), FINGERPRINT: _fingerprint(request)},
-            solver_parameters=solver_parameters(base)))
+            solver_parameters=solver_parameters(base), tenant=_tenant()))
         return pb.CompareScenariosResponse.FromString(stored_response)
 
     async def _as_planned(self, message: pb.CreatePlanRequest, plan: pb.Plan) -> PlanRequest:
@@ -236,7 +242,7 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
 
     async def _record_for_replan(self, plan_id: str) -> PlanRecord:
         """The stored plan to re-plan; an unknown id is a field violation of the request."""
-        record = await self._store.get(plan_id) if plan_id else None
+        record = await self._store.get(plan_id, _tenant()) if plan_id else None
         if record is None or record.kind == "comparison" or not record.response:
             reason = "is required" if not plan_id else f"no stored plan with id '{plan_id}'"
             raise InvalidArgumentError([FieldViolation("plan_id", reason)])
@@ -252,7 +258,7 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
         request_id = getattr(message, "request_id", "")
         if not request_id:
             return None
-        record = await self._store.find_by_request_id(request_id, kind)
+        record = await self._store.find_by_request_id(request_id, kind, _tenant())
         if record is None:
             return None
         if record.summary.get(FINGERPRINT) != _fingerprint(message):
@@ -266,7 +272,7 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
         try:
             await self._store.save(record)
         except DuplicateRequestError as duplicate:
-            stored = await self._store.get(duplicate.existing_plan_id)
+            stored = await self._store.get(duplicate.existing_plan_id, _tenant())
             if stored is not None:
                 return stored.response
             raise
@@ -280,19 +286,21 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
                             request_id=message.request_id, request=message.SerializeToString(deterministic=True),
                             response=response.SerializeToString(),
                             summary={**plan_summary(request, result), FINGERPRINT: _fingerprint(message)},
-                            model_versions=model_versions, solver_parameters=solver_parameters(request))
+                            model_versions=model_versions, solver_parameters=solver_parameters(request),
+                            tenant=_tenant())
         return pb.CreatePlanResponse.FromString(await self._save_once(record))
 
     async def _store_failure(self, plan_id: str, message: pb.CreatePlanRequest, error: Exception) -> None:
         logger.exception("solve failed")
         record = PlanRecord.failed(kind="plan", request=message.SerializeToString(deterministic=True), plan_id=plan_id,
-                                   request_id=message.request_id, reason=f"{type(error).__name__}: {error}")
+                                   request_id=message.request_id, reason=f"{type(error).__name__}: {error}",
+                                   tenant=_tenant())
         await self._store.save(record)
 
     async def _record(self, plan_id: str, field: str) -> PlanRecord:
         if not plan_id:
             raise InvalidArgumentError([FieldViolation(field, "is required")])
-        record = await self._store.get(plan_id)
+        record = await self._store.get(plan_id, _tenant())
         if record is None:
             raise NotFoundError(f"no stored plan with id '{plan_id}'")
         return record

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
-from service.store.records import PlanRecord
+from service.store.records import DEFAULT_TENANT, PlanRecord
 from service.store.sql_store import RecordPage, SyncPlanStore
 
 
@@ -31,11 +31,11 @@ class PlanStore:
         """Store atomically; raises DuplicateRequestError / DuplicatePlanIdError (nothing written)."""
         await asyncio.to_thread(self._sync.save, record)
 
-    async def get(self, plan_id: str) -> PlanRecord | None:
-        return await asyncio.to_thread(self._sync.get, plan_id)
+    async def get(self, plan_id: str, tenant: str | None = None) -> PlanRecord | None:
+        return await asyncio.to_thread(self._sync.get, plan_id, tenant)
 
-    async def find_by_request_id(self, request_id: str, kind: str) -> PlanRecord | None:
-        return await asyncio.to_thread(self._sync.find_by_request_id, request_id, kind)
+    async def find_by_request_id(self, request_id: str, kind: str, tenant: str = DEFAULT_TENANT) -> PlanRecord | None:
+        return await asyncio.to_thread(self._sync.find_by_request_id, request_id, kind, tenant)
 
     async def list(
         self,
@@ -45,9 +45,10 @@ class PlanStore:
         created_before: datetime | None = None,
         page_size: int = 50,
         page_token: str = "",
+        tenant: str | None = None,
     ) -> RecordPage:
         return await asyncio.to_thread(
-            self._sync.list, kind, status, created_after, created_before, page_size, page_token
+            self._sync.list, kind, status, created_after, created_before, page_size, page_token, tenant
         )
 
     async def mark_failed(self, plan_id: str, reason: str) -> bool:

@@ -44,6 +44,7 @@ class ListFilter:
     status: str | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
+    tenant: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind is not None and self.kind not in PLAN_KINDS:
@@ -60,6 +61,8 @@ class ListFilter:
             "" if self.created_after is None else str(to_micros(self.created_after)),
             "" if self.created_before is None else str(to_micros(self.created_before)),
         ]
+        if self.tenant is not None:  # a page token of one tenant is no good to another
+            parts.append(f"tenant={self.tenant}")
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
 
 

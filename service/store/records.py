@@ -17,6 +17,9 @@ from typing import Any, Literal, get_args
 PlanKind = Literal["plan", "comparison", "replan"]
 PLAN_KINDS: tuple[str, ...] = get_args(PlanKind)
 
+DEFAULT_TENANT = "default"
+"""The tenant of records stored without one (a server without authentication, and records from before
+tenancy)."""
 FAILED = "FAILED"
 """Status of a record whose solve failed; `failure_reason` says why and `response` is empty."""
 
@@ -72,6 +75,7 @@ class PlanRecord:
     solver_parameters: JsonDict = field(default_factory=dict)
     plan_id: str = field(default_factory=new_plan_id)
     created_at: datetime = field(default_factory=utc_now)
+    tenant: str = DEFAULT_TENANT
 
     def __post_init__(self) -> None:
         problems = _record_problems(self)
@@ -95,6 +99,8 @@ class PlanRecord:
 
 def _record_problems(record: PlanRecord) -> list[str]:
     problems: list[str] = []
+    if not isinstance(record.tenant, str) or not record.tenant:
+        problems.append("tenant must be a non-empty string")
     if record.kind not in PLAN_KINDS:
         problems.append(f"kind must be one of {', '.join(PLAN_KINDS)}, not {record.kind!r}")
     if not record.status:

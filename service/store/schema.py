@@ -7,7 +7,7 @@ run in the same transaction as their version row, under a lock (BEGIN IMMEDIATE 
 advisory transaction lock on PostgreSQL), so replicas starting together apply each one once.
 
 Tables:
-- `plans`: one row per record, everything but the blobs (what `list()` reads).
+- `plans`: one row per record, everything but the blobs (what `list()` reads), with its tenant.
 - `plan_payloads`: the serialized request and response, 1:1 with `plans` (what `get()` adds).
 Splitting the blobs off keeps listing cheap however large the plans are.
 """
@@ -41,6 +41,15 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX plans_by_time ON plans (created_at_us DESC, plan_id);
     CREATE INDEX plans_by_kind_time ON plans (kind, created_at_us DESC, plan_id);
     CREATE INDEX plans_by_parent ON plans (parent_plan_id) WHERE parent_plan_id <> ''
+    """,
+    # 2: every record belongs to a tenant (records from before belong to 'default'); request ids are
+    # unique per tenant, so one tenant's id never collides with, or reveals, another's.
+    """
+    ALTER TABLE plans ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default';
+    DROP INDEX plans_idempotency;
+    CREATE UNIQUE INDEX plans_idempotency_by_tenant ON plans (tenant, kind, request_id)
+        WHERE request_id <> '' AND status <> 'FAILED';
+    CREATE INDEX plans_by_tenant_time ON plans (tenant, created_at_us DESC, plan_id)
     """,
 )
 

@@ -33,6 +33,7 @@ from service.store.paging import (
     to_micros,
 )
 from service.store.records import (
+    DEFAULT_TENANT,
     FAILED,
     DuplicatePlanIdError,
     DuplicateRequestError,
@@ -53,12 +54,12 @@ logger = logging.getLogger(__name__)
 
 _META_COLUMNS = (
     "p.plan_id, p.kind, p.request_id, p.status, p.created_at_us, p.failure_reason, p.parent_plan_id, "
-    "p.summary, p.model_versions, p.solver_parameters"
+    "p.summary, p.model_versions, p.solver_parameters, p.tenant"
 )
 _INSERT_PLAN = (
     "INSERT INTO plans (plan_id, kind, request_id, status, created_at_us, failure_reason, parent_plan_id, "
-    "summary, model_versions, solver_parameters) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-    f"ON CONFLICT (kind, request_id) WHERE {IDEMPOTENCY_PREDICATE} DO NOTHING"
+    "summary, model_versions, solver_parameters, tenant) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    f"ON CONFLICT (tenant, kind, request_id) WHERE {IDEMPOTENCY_PREDICATE} DO NOTHING"
 )
 RETRY_DELAYS_S = (0.1, 0.5, 1.5)
 """Waits before each retry of an operation whose database connection was lost."""
@@ -142,29 +143,34 @@ class SyncPlanStore:
     @staticmethod
     def _holder(session: Session, record: PlanRecord) -> str:
         row = session.execute(
-            f"SELECT plan_id FROM plans WHERE kind = ? AND request_id = ? AND {IDEMPOTENCY_PREDICATE}",
-            (record.kind, record.request_id),
+            f"SELECT plan_id FROM plans WHERE tenant = ? AND kind = ? AND request_id = ? AND {IDEMPOTENCY_PREDICATE}",
+            (record.tenant, record.kind, record.request_id),
         ).fetchone()
         return str(row[0]) if row else ""
 
-    def get(self, plan_id: str) -> PlanRecord | None:
-        """The record with its request and response, or None."""
+    def get(self, plan_id: str, tenant: str | None = None) -> PlanRecord | None:
+        """The record with its request and response, or None (also when it belongs to another `tenant`
+        than the one given)."""
         def read() -> Any:
             with self._backend.reading() as session:
-                return session.execute(f"{_SELECT_WITH_BLOBS} WHERE p.plan_id = ?", (plan_id,)).fetchone()
+                if tenant is None:
+                    return session.execute(f"{_SELECT_WITH_BLOBS} WHERE p.plan_id = ?", (plan_id,)).fetchone()
+                return session.execute(f"{_SELECT_WITH_BLOBS} WHERE p.plan_id = ? AND p.tenant = ?",
+                                       (plan_id, tenant)).fetchone()
 
         row = self._guarded(f"read plan {plan_id}", read)
         return _record(row, with_blobs=True) if row else None
 
-    def find_by_request_id(self, request_id: str, kind: str) -> PlanRecord | None:
-        """The non-failed record stored for this client request id (idempotency), or None."""
+    def find_by_request_id(self, request_id: str, kind: str, tenant: str = DEFAULT_TENANT) -> PlanRecord | None:
+        """The non-failed record the tenant stored for this client request id (idempotency), or None."""
         if not request_id:
             return None
+
         def read() -> Any:
             with self._backend.reading() as session:
                 return session.execute(
-                    f"{_SELECT_WITH_BLOBS} WHERE p.kind = ? AND p.request_id = ? AND p.status <> ?",
-                    (kind, request_id, FAILED),
+                    f"{_SELECT_WITH_BLOBS} WHERE p.tenant = ? AND p.kind = ? AND p.request_id = ? AND p.status <> ?",
+                    (tenant, kind, request_id, FAILED),
                 ).fetchone()
 
         row = self._guarded(f"look up request {request_id}", read)
@@ -178,13 +184,14 @@ class SyncPlanStore:
         created_before: datetime | None = None,
         page_size: int = 50,
         page_token: str = "",
+        tenant: str | None = None,
     ) -> RecordPage:
         """One page of records without blobs, newest first, and the token of the next page ("" at the end).
 
         `created_after <= created_at < created_before`; page_size 0 means 50, above 500 means 500;
         a malformed token, or one issued for other filters, raises ValueError.
         """
-        filters = ListFilter(kind, status, created_after, created_before)
+        filters = ListFilter(kind, status, created_after, created_before, tenant)
         size = clamp_page_size(page_size)
         where, params = _where(filters, decode_page_token(page_token, filters))
         sql = f"SELECT {_META_COLUMNS} FROM plans p{where} ORDER BY p.created_at_us DESC, p.plan_id ASC LIMIT ?"
@@ -253,12 +260,16 @@ def _plan_row(record: PlanRecord) -> tuple[Any, ...]:
         to_json("summary", record.summary),
         to_json("model_versions", record.model_versions),
         to_json("solver_parameters", record.solver_parameters),
+        record.tenant,
     )
 
 
 def _where(filters: ListFilter, after: PageKey | None) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
+    if filters.tenant is not None:
+        clauses.append("p.tenant = ?")
+        params.append(filters.tenant)
     if filters.kind is not None:
         clauses.append("p.kind = ?")
         params.append(filters.kind)
@@ -290,8 +301,9 @@ def _record(row: Sequence[Any], with_blobs: bool) -> PlanRecord:
         summary=from_json(row[7]),
         model_versions=from_json(row[8]),
         solver_parameters=from_json(row[9]),
-        request=bytes(row[10]) if with_blobs else b"",
-        response=bytes(row[11]) if with_blobs else b"",
+        tenant=row[10],
+        request=bytes(row[11]) if with_blobs else b"",
+        response=bytes(row[12]) if with_blobs else b"",
     )
 
 

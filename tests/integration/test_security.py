@@ -147,9 +147,9 @@ class TokenServer:
 @pytest.fixture(scope="module")
 def token_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenServer]:
     folder = tmp_path_factory.mktemp("tokens")
-    tokens = {role: new_token() for role in ("viewer", "planner", "admin")}
-    entries = [{"sha256": token_hash(token), "tenant": "gyeongju", "role": role, "name": f"{role}-client"}
-               for role, token in tokens.items()]
+    tokens = {role: new_token() for role in ("viewer", "planner", "admin", "ulsan-planner")}
+    entries = [{"sha256": token_hash(token), "tenant": "ulsan" if role.startswith("ulsan") else "gyeongju",
+                "role": role.removeprefix("ulsan-"), "name": f"{role}-client"} for role, token in tokens.items()]
     (folder / "tokens.json").write_text(json.dumps({"tokens": entries}))
     thread = ServerThread(Settings(solver_processes=1, db=str(folder / "plans.db"),
                                    tokens_file=str(folder / "tokens.json")))
@@ -228,3 +228,33 @@ def test_a_tokens_file_with_a_token_instead_of_its_hash_is_refused(tmp_path: Pat
         TokenTable.load(path)
     assert "tokens.0.sha256: Value error, must be the 64 hex digits" in str(refused.value)
     assert "tokens.0.role" in str(refused.value)
+
+
+def test_a_tenant_sees_only_its_own_plans_and_request_ids(token_server: TokenServer) -> None:
+    gyeongju, ulsan = _bearer(token_server.tokens["planner"]), _bearer(token_server.tokens["ulsan-planner"])
+    ours = _small_plan()
+    ours.request_id = "po-4711"
+    with grpc.insecure_channel(token_server.address) as channel:
+        stub = pb_grpc.PlanningServiceStub(channel)
+        created = stub.CreatePlan(ours, timeout=30, metadata=gyeongju)
+        with pytest.raises(grpc.RpcError) as hidden:
+            stub.GetPlan(pb.GetPlanRequest(plan_id=created.plan_id), timeout=10, metadata=ulsan)
+        assert hidden.value.code() == grpc.StatusCode.NOT_FOUND
+        assert created.plan_id not in {p.plan_id for p in stub.ListPlans(
+            pb.ListPlansRequest(), timeout=10, metadata=ulsan).plans}
+        with pytest.raises(grpc.RpcError) as no_replan:
+            stub.Replan(pb.ReplanRequest(plan_id=created.plan_id), timeout=30, metadata=ulsan)
+        assert no_replan.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "no stored plan" in (no_replan.value.details() or "")
+        # another tenant's request id collides with nothing and reveals nothing
+        different = _small_plan()
+        different.request_id = "po-4711"
+        different.orders[0].quantity = 7
+        theirs = stub.CreatePlan(different, timeout=30, metadata=ulsan)
+        assert theirs.plan_id != created.plan_id
+        with pytest.raises(grpc.RpcError) as reused:  # in its own tenant the id is taken
+            stub.CreatePlan(different, timeout=30, metadata=gyeongju)
+        assert reused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        listed = {p.plan_id for p in stub.ListPlans(pb.ListPlansRequest(), timeout=10, metadata=gyeongju).plans}
+        assert created.plan_id in listed and theirs.plan_id not in listed
+        assert stub.CreatePlan(ours, timeout=30, metadata=gyeongju).plan_id == created.plan_id  # idempotent

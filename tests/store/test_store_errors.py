@@ -138,3 +138,32 @@ def test_a_plan_that_cannot_be_stored_is_not_answered_ok(tmp_path: Path) -> None
             assert stub.GetPlan(pb.GetPlanRequest(plan_id=answered.plan_id), timeout=10).plan == answered.plan
     finally:
         server.stop()
+
+
+def test_a_store_from_before_tenancy_is_migrated_and_its_records_belong_to_the_default_tenant(
+        tmp_path: Path) -> None:
+    from service.store import schema
+    from service.store.backends import SqliteBackend as Sqlite
+
+    path = str(tmp_path / "old.db")
+    old = Sqlite(path)
+    with old.writing() as session:  # a store as version 1 of the schema left it, with one plan
+        session.execute(schema.SCHEMA_VERSION_DDL)
+        for statement in schema.migration_statements(1, old.types):
+            session.execute(statement)
+        session.execute("INSERT INTO schema_version (version, applied_at_us) VALUES (1, 0)")
+        session.execute("INSERT INTO plans (plan_id, kind, request_id, status, created_at_us, summary, model_versions, "
+                        "solver_parameters) VALUES ('0e6d5398-bf2f-4fa1-99c0-1d415fe10e16', 'plan', 'po-1', "
+                        "'PLAN_STATUS_OPTIMAL', 1, '{}', '{}', '{}')")
+        session.execute("INSERT INTO plan_payloads (plan_id, request, response) VALUES "
+                        "('0e6d5398-bf2f-4fa1-99c0-1d415fe10e16', x'01', x'02')")
+    old.close()
+    store = SyncPlanStore(Sqlite(path))
+    assert store.schema_version() == schema.LATEST_VERSION
+    record = store.find_by_request_id("po-1", "plan")
+    assert record is not None and record.tenant == "default" and record.response == b"\x02"
+    assert store.find_by_request_id("po-1", "plan", tenant="ulsan") is None
+    assert store.get(record.plan_id, tenant="ulsan") is None
+    store.save(PlanRecord(kind="plan", status="OK", request_id="po-1", tenant="ulsan"))  # no collision
+    assert [r.tenant for r in store.list(tenant="ulsan")[0]] == ["ulsan"]
+    store.close()
