@@ -20,7 +20,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--replicas", type=int,
                         help="server processes sharing the port (PRODPLAN_REPLICAS, default 1; service/replicas.py)")
     parser.add_argument("--log-level", help="logging level (PRODPLAN_LOG_LEVEL, default INFO)")
+    parser.add_argument("--log-format", choices=["text", "json"],
+                        help="key=value text or one JSON object per line (PRODPLAN_LOG_FORMAT, default text)")
     parser.add_argument("--db", help="plan store: SQLite file or postgresql:// URL (PRODPLAN_DB, default prodplan.db)")
+    parser.add_argument("--metrics-port", type=int,
+                        help="serve Prometheus metrics on this port, 0 for any free one (PRODPLAN_METRICS_PORT; off)")
+    parser.add_argument("--metrics-host", help="address of the metrics endpoint (PRODPLAN_METRICS_HOST, 127.0.0.1)")
     parser.add_argument("--tls-cert-file", help="PEM certificate chain: serve TLS (PRODPLAN_TLS_CERT_FILE)")
     parser.add_argument("--tls-key-file", help="PEM private key of the certificate (PRODPLAN_TLS_KEY_FILE)")
     parser.add_argument("--tls-client-ca-file",
@@ -42,7 +47,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(str(error))
     from service.logging_setup import configure_logging
 
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, log_format=settings.log_format)
     if settings.replicas > 1:
         from service.replicas import run_replicas  # the supervisor never loads torch or the models
 

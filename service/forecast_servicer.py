@@ -27,6 +27,7 @@ from prodplan.v1 import forecast_service_pb2_grpc as pb_grpc
 from service.errors import InvalidArgumentError, invalid_argument_status
 from service.forecast_kinds import forecast_kinds
 from service.inference_batcher import BatchKind, InferenceBatcher
+from service.metrics import ServiceMetrics
 
 logger = logging.getLogger(__name__)
 
@@ -80,13 +81,15 @@ class ForecastServicer(pb_grpc.ForecastServiceServicer):
 
 
 def add_forecast_service(server: grpc.aio.Server, models: ForecastModels | None = None, threads: int = 1,
-                         max_queued: int = 256) -> ForecastServicer:
+                         max_queued: int = 256, metrics: ServiceMetrics | None = None) -> ForecastServicer:
     """Load the shipped models (unless given) once and register ForecastService on `server`; returns the
     servicer, whose `close()` stops its inference thread when the server stops."""
     set_inference_threads(threads)
     loaded = models if models is not None else load_models()
     logger.info("forecast models loaded: %s (warm-up %.2f s)", loaded.versions, warm_up(loaded))
     servicer = ForecastServicer(loaded, max_queued=max_queued)
+    if metrics is not None:
+        servicer.batcher.stats.observe = metrics.forecast_batch.observe
     pb_grpc.add_ForecastServiceServicer_to_server(servicer, server)
     return servicer
 

@@ -67,6 +67,8 @@ class BatchStats:
     calls: int = 0
     largest: int = 0
     sizes: list[int] = field(default_factory=list)
+    observe: Callable[[int], None] | None = None
+    """Told each batch's size as it is run (the server's metrics)."""
 
 
 Outcome = tuple[Any, BaseException | None]
@@ -187,6 +189,8 @@ def serve_batch(calls: list[tuple[BatchKind, Any]], stats: BatchStats | None = N
             stats.largest = max(stats.largest, len(members))
             if len(stats.sizes) < 10_000:
                 stats.sizes.append(len(members))
+            if stats.observe is not None:
+                stats.observe(len(members))
         for (position, _), output in zip(members, outputs, strict=True):
             try:
                 outcomes[position] = (kind.finish(calls[position][1], output), None)

@@ -85,7 +85,7 @@ def _replica_main(settings_json: str, index: int, ready: Connection) -> None:
     from service.server import serve
 
     settings = Settings.model_validate_json(settings_json)
-    configure_logging(settings.log_level, replica=index)
+    configure_logging(settings.log_level, replica=index, log_format=settings.log_format)
     _stop_with_parent()
 
     def announce(port: int) -> None:

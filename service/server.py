@@ -11,7 +11,7 @@ import gc
 import logging
 import signal
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -22,6 +22,7 @@ from prodplan.v1 import forecast_service_pb2, planning_service_pb2, planning_ser
 from service.auth import AuthInterceptor, TokenTable
 from service.forecast_servicer import ForecastServicer, add_forecast_service
 from service.interceptors import ErrorMappingInterceptor
+from service.metrics import MetricsEndpoint, ServiceMetrics, start_endpoint
 from service.planning_servicer import PlanningServicer
 from service.settings import Settings
 from service.solver_pool import SolverPool
@@ -42,11 +43,15 @@ class RunningServer:
     health: health.aio.HealthServicer
     store: PlanStore
     forecast: ForecastServicer | None = None
+    metrics: ServiceMetrics = field(default_factory=ServiceMetrics)
+    metrics_endpoint: MetricsEndpoint | None = None
 
     async def stop(self, grace: float | None = GRACE_PERIOD_S) -> None:
         """Refuse new calls, let running ones finish within `grace` seconds, then stop the pool and the store."""
         await self.health.enter_graceful_shutdown()
         await self.server.stop(grace)
+        if self.metrics_endpoint is not None:
+            self.metrics_endpoint.stop()
         if self.forecast is not None:
             self.forecast.close()
         self.pool.shutdown()
@@ -63,9 +68,10 @@ async def create_server(address: str | None = None, settings: Settings | None = 
     address = address or f"{settings.host}:{settings.port}"
     check_transport(settings, host_of(address))
     tokens = TokenTable.load(settings.tokens_file) if settings.tokens_file else None
+    metrics = ServiceMetrics()
     server = grpc.aio.server(
         # the error interceptor is outermost: it answers the auth interceptor's refusals and audits every call
-        interceptors=[ErrorMappingInterceptor(audit=tokens is not None), AuthInterceptor(tokens)],
+        interceptors=[ErrorMappingInterceptor(audit=tokens is not None, metrics=metrics), AuthInterceptor(tokens)],
         options=[
             ("grpc.max_receive_message_length", settings.max_message_bytes),
             ("grpc.max_send_message_length", settings.max_message_bytes),
@@ -83,15 +89,17 @@ async def create_server(address: str | None = None, settings: Settings | None = 
             await health_servicer.set(name, status)
 
     pool = SolverPool(settings.solver_processes, settings.max_queued_solves, settings.deadline_margin_s,
-                      on_serving=planning_serves)
+                      on_serving=planning_serves, metrics=metrics)
     store = open_store(settings.db)
     logger.info("plan store: %s", redacted(settings.db))
     models = _load_forecast_models()
     planning_service_pb2_grpc.add_PlanningServiceServicer_to_server(
         PlanningServicer(settings, pool, store, models), server)
     service_names = [planning_name]
-    forecast = (add_forecast_service(server, models=models, max_queued=settings.max_queued_forecasts)
-                if models is not None else None)
+    forecast = (add_forecast_service(server, models=models, max_queued=settings.max_queued_forecasts,
+                                     metrics=metrics) if models is not None else None)
+    if models is not None:
+        metrics.serve_models(models.versions)
     if forecast is not None:
         service_names.append(forecast_service_pb2.DESCRIPTOR.services_by_name["ForecastService"].full_name)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -104,7 +112,9 @@ async def create_server(address: str | None = None, settings: Settings | None = 
     await server.start()
     for name in ["", *service_names]:
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    return RunningServer(server, port, pool, health_servicer, store, forecast)
+    endpoint = (start_endpoint(metrics, settings.metrics_host, settings.metrics_port)
+                if settings.metrics_port is not None else None)
+    return RunningServer(server, port, pool, health_servicer, store, forecast, metrics, endpoint)
 
 
 def _load_forecast_models() -> ForecastModels | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -42,6 +43,8 @@ class Settings(BaseSettings):
         default=0.25, ge=0, description="Time kept back from the RPC deadline for mapping and the reply."
     )
     log_level: str = Field(default="INFO", description="Logging level.")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="Log lines as key=value text, or one JSON object per line for log collectors.")
     replicas: int = Field(
         default=1, ge=1, le=64,
         description="Server processes sharing the port (SO_REUSEPORT; service/replicas.py). Each has its own "
@@ -51,6 +54,10 @@ class Settings(BaseSettings):
         default="prodplan.db",
         description="Plan store: an SQLite file path (default ./prodplan.db) or a postgresql:// URL.",
     )
+    metrics_port: int | None = Field(
+        default=None, ge=0, le=65535,
+        description="Serve Prometheus metrics on http://metrics_host:PORT/metrics (0: a free port); unset: off.")
+    metrics_host: str = Field(default="127.0.0.1", description="Address of the metrics endpoint.")
     tls_cert_file: str = Field(
         default="", description="PEM certificate chain of the server; with tls_key_file the server speaks TLS.")
     tls_key_file: str = Field(default="", description="PEM private key of tls_cert_file.")

@@ -29,6 +29,7 @@ from planner.domain import PlanRequest
 from planner.plan import create_plan
 from planner.solution import PlanResult
 from service.errors import OverloadedError, SolverUnavailableError
+from service.metrics import ServiceMetrics
 
 logger = logging.getLogger(__name__)
 
@@ -131,13 +132,14 @@ class SolverPool:
     reports False, and True again once a restored process answers."""
 
     def __init__(self, processes: int, max_queued: int, deadline_margin_s: float,
-                 on_serving: ServingChange | None = None) -> None:
+                 on_serving: ServingChange | None = None, metrics: ServiceMetrics | None = None) -> None:
         self._processes = processes
         self._capacity = processes + max_queued
         self._margin = deadline_margin_s
         self._in_flight = 0
         self._sync_manager: SyncManager | None = None
         self._on_serving = on_serving
+        self._metrics = metrics
         self._restoring: asyncio.Task[None] | None = None
         self._pool = self._new_pool()
 
@@ -149,6 +151,21 @@ class SolverPool:
     @property
     def in_flight(self) -> int:
         return self._in_flight
+
+    def _count(self, change: int) -> None:
+        """Admit (+1) or release (-1) one call, and keep the running and admitted gauges with it."""
+        self._in_flight += change
+        if self._metrics is not None:
+            self._metrics.solves_admitted.set(self._in_flight)
+            self._metrics.solves_running.set(min(self._in_flight, self._processes))
+
+    def _record(self, result: PlanResult) -> PlanResult:
+        if self._metrics is not None:
+            stats = result.stats
+            self._metrics.solve_seconds.labels(status=result.status.name).observe(stats.wall_seconds)
+            if result.status.has_solution:
+                self._metrics.solve_gap.observe(stats.gap)
+        return result
 
     @property
     def restoring(self) -> bool:
@@ -227,12 +244,12 @@ class SolverPool:
     async def solve(self, request: PlanRequest, deadline: float | None) -> PlanResult:
         """Plan in a worker process; raises OverloadedError at once when the pool and its queue are full."""
         self._admit(request)
-        self._in_flight += 1
+        self._count(+1)
         try:
             stop = self._manager().Event()
-            return await self._run(_solve_before, request, deadline, self._margin, stop, stop=stop)
+            return self._record(await self._run(_solve_before, request, deadline, self._margin, stop, stop=stop))
         finally:
-            self._in_flight -= 1
+            self._count(-1)
 
     async def solve_many(self, requests: list[PlanRequest], deadline: float | None) -> list[PlanResult]:
         """Plan several requests (a scenario comparison) in parallel in the pool, admitted as one call.
@@ -242,15 +259,16 @@ class SolverPool:
         if not requests:
             return []
         self._admit(requests[0])
-        self._in_flight += 1
+        self._count(+1)
         try:
             waves = -(-len(requests) // self._processes)
             if deadline is not None:
                 share = max((deadline - time.time() - self._margin) / waves, 0.05)
                 requests = [_capped(r, time.time() + share, 0.0) for r in requests]
-            return list(await asyncio.gather(*(self._run(_solve_before, r, None, 0.0) for r in requests)))
+            results = await asyncio.gather(*(self._run(_solve_before, r, None, 0.0) for r in requests))
+            return [self._record(result) for result in results]
         finally:
-            self._in_flight -= 1
+            self._count(-1)
 
     def capped(self, request: PlanRequest, deadline: float | None) -> PlanRequest:
         """`request` with its time limit capped by what is left of the RPC deadline (less the margin), for
@@ -261,11 +279,11 @@ class SolverPool:
         """Run another planning job (a re-plan) in the pool, admitted like a solve of `cost_hint`; cap its
         time limit first (`capped`)."""
         self._admit(cost_hint)
-        self._in_flight += 1
+        self._count(+1)
         try:
             return await self._run(function, *args)
         finally:
-            self._in_flight -= 1
+            self._count(-1)
 
     async def solve_streaming(
         self, request: PlanRequest, deadline: float | None
@@ -273,7 +291,7 @@ class SolverPool:
         """Yield (objective, bound, elapsed) per improving solution, then the PlanResult. Closing the
         iterator early (the client cancelled) stops the solver in its process within about 0.2 s."""
         self._admit(request)
-        self._in_flight += 1
+        self._count(+1)
         manager = self._manager()
         progress: Queue[Progress] = manager.Queue()
         cancelled = manager.Event()
@@ -287,14 +305,14 @@ class SolverPool:
                     yield update
             while (update := _next_update(progress, wait=0.0)) is not None:
                 yield update
-            yield await solving
+            yield self._record(await solving)
         finally:
             if not solving.done():
                 cancelled.set()  # the solver stops within about 0.2 s; the slot is freed after that
                 await asyncio.wait([solving])
             if not solving.cancelled():
                 solving.exception()  # retrieved: a failure after the client left is not worth a warning
-            self._in_flight -= 1
+            self._count(-1)
 
     def _manager(self) -> SyncManager:
         """The process that holds stop flags and progress queues; a new one if it died (it may be killed
