@@ -32,6 +32,8 @@ from forecaster.types import DemandForecast, DemandHistory, ForecastInputError, 
 ARTIFACT_NAME = "demand"
 MAX_SERIES = 10_000
 MAX_HISTORY = 10_000
+MAX_QUANTILES = 99
+"""Most quantile levels per call (every percentile): each one is a full [series, horizon] output."""
 CHUNK_SERIES = 4_096
 """Series per forward pass in forecast_validated."""
 
@@ -94,6 +96,9 @@ def validate_demand_request(
     low, high = model.trained_quantiles[0], model.trained_quantiles[-1]
     if not quantiles:
         problems.append(InputProblem("quantiles", "at least one quantile level is required"))
+    if len(quantiles) > MAX_QUANTILES:
+        problems.append(InputProblem("quantiles", f"at most {MAX_QUANTILES} levels per call, got {len(quantiles)}"))
+        raise_if_any(problems)
     for i, level in enumerate(quantiles):
         if not (math.isfinite(level) and low <= level <= high):
             problems.append(InputProblem(f"quantiles[{i}]", f"must be between {low} and {high}, got {level}"))

@@ -40,6 +40,8 @@ TOOL_WEAR_MAX_MIN = 253.0
 MAX_MACHINES = 10_000
 MAX_BUCKETS = 1_000
 MAX_CURVE_POINTS = 200_000
+MAX_TELEMETRY_HISTORY = 10_000
+"""Most history samples per machine."""
 """Most machines x buckets in one call: the response carries a probability pair per machine and bucket
 (the forward rows do not grow with the buckets; see `curve_rows_bound`)."""
 CHUNK_ROWS = 32_768
@@ -229,6 +231,10 @@ def validate_telemetry(machines: Sequence[MachineTelemetry], bucket_hours: float
             problems.append(InputProblem(f"{path}.tool_change_wear_min",
                                          f"must be in (0, {most:,.0f}] minutes, got {change}"))
         problems += _sample_problems(machine.current, f"{path}.current")
+        if len(machine.history) > MAX_TELEMETRY_HISTORY:
+            problems.append(InputProblem(f"{path}.history", f"at most {MAX_TELEMETRY_HISTORY} samples per machine, "
+                                                            f"got {len(machine.history)}"))
+            continue
         for j, sample in enumerate(machine.history):
             problems += _sample_problems(sample, f"{path}.history[{j}]")
     raise_if_any(problems)

@@ -58,20 +58,29 @@ class SolverUnavailableError(Exception):
         super().__init__(message)
 
 
+MAX_REPORTED_VIOLATIONS = 1000
+"""Most field violations sent back in one answer (a request full of NaNs would otherwise get an answer
+larger than any client accepts); the last one then says how many more there were."""
+
+
 def invalid_argument_status(error: InvalidArgumentError) -> grpc.Status:
+    reported = error.violations[:MAX_REPORTED_VIOLATIONS]
+    if len(error.violations) > MAX_REPORTED_VIOLATIONS:
+        reported.append(FieldViolation("", f"... and {len(error.violations) - MAX_REPORTED_VIOLATIONS} more "
+                                           "problems of the same kinds; fix these and send it again"))
     detail = any_pb2.Any()
     detail.Pack(
         error_details_pb2.BadRequest(
             field_violations=[
                 error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.reason)
-                for v in error.violations
+                for v in reported
             ]
         )
     )
     message = f"{error.summary} ({len(error.violations)} problem{'s' if len(error.violations) != 1 else ''}): "
     message += "; ".join(f"{v.field}: {v.reason}" for v in error.violations[:20])
     if len(error.violations) > 20:
-        message += f"; ... and {len(error.violations) - 20} more (all are in the BadRequest details)"
+        message += f"; ... and {len(error.violations) - 20} more (in the BadRequest details)"
     return rpc_status.to_status(
         status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=message, details=[detail])
     )

@@ -26,9 +26,9 @@ from forecaster import (
     YieldPrediction,
     yield_by_product_machine,
 )
-from forecaster.defect import validate_records
-from forecaster.demand_forecast import validate_demand_request
-from forecaster.risk import validate_telemetry
+from forecaster.defect import MAX_ITEMS, validate_records
+from forecaster.demand_forecast import MAX_HISTORY, MAX_QUANTILES, MAX_SERIES, validate_demand_request
+from forecaster.risk import MAX_MACHINES, MAX_TELEMETRY_HISTORY, validate_telemetry
 from forecaster.types import Explanation
 from prodplan.v1 import forecast_service_pb2 as pb
 from service.errors import FieldViolation, InvalidArgumentError
@@ -55,6 +55,17 @@ def _raise(violations: list[FieldViolation]) -> None:
         raise InvalidArgumentError(violations)
 
 
+MAX_PARAMETERS = 256
+"""Most process parameters per PredictYield item."""
+
+
+def _bounds(*checks: tuple[str, int, int, str]) -> None:
+    """Bounds first, before anything is built from the request: (field, count, most, what) each; raises
+    InvalidArgumentError naming every limit exceeded."""
+    _raise([FieldViolation(field, f"at most {most} {what}, got {count}")
+            for field, count, most, what in checks if count > most])
+
+
 def _season_from_period(period: duration_pb2.Duration) -> int:
     days = period.ToTimedelta() / timedelta(days=1)
     for low, high, season in ((0.9, 1.1, 7), (6.5, 7.5, 52), (27.0, 32.0, 12), (88.0, 93.0, 4), (360.0, 370.0, 1)):
@@ -66,6 +77,9 @@ def _season_from_period(period: duration_pb2.Duration) -> int:
 def demand_request(request: pb.ForecastDemandRequest, models: ForecastModels
                    ) -> tuple[list[DemandHistory], int, tuple[float, ...]]:
     """ForecastDemandRequest -> (histories, horizon, quantiles); raises InvalidArgumentError with all problems."""
+    _bounds(("series", len(request.series), MAX_SERIES, "series per call"),
+            ("quantiles", len(request.quantiles), MAX_QUANTILES, "quantile levels per call"),
+            *((f"series[{i}].history", len(s.history), MAX_HISTORY, "periods") for i, s in enumerate(request.series)))
     histories = []
     for series in request.series:
         season = series.season_length or (_season_from_period(series.period) if series.HasField("period") else 12)
@@ -93,6 +107,9 @@ def demand_response(request: pb.ForecastDemandRequest, forecasts: list[DemandFor
 
 
 def yield_request(request: pb.PredictYieldRequest) -> list[ProcessRecord]:
+    _bounds(("items", len(request.items), MAX_ITEMS, "items per call"),
+            *((f"items[{i}].parameters", len(item.parameters), MAX_PARAMETERS, "parameters")
+              for i, item in enumerate(request.items)))
     records = [ProcessRecord(item.item_id, item.product, item.machine_id, _PROCESSES.get(item.process, ""),
                              dict(item.parameters)) for item in request.items]
     violations = [FieldViolation(f"items[{i}].process", "must be DIE_CASTING, CNC_MACHINING or HEAT_TREATMENT")
@@ -148,6 +165,9 @@ def _machine(machine: pb.MachineTelemetry) -> MachineTelemetry:
 
 
 def risk_request(request: pb.AssessEquipmentRiskRequest) -> tuple[list[MachineTelemetry], float, int]:
+    _bounds(("machines", len(request.machines), MAX_MACHINES, "machines per call"),
+            *((f"machines[{i}].history", len(m.history), MAX_TELEMETRY_HISTORY, "samples per machine")
+              for i, m in enumerate(request.machines)))
     machines = [_machine(m) for m in request.machines]
     missing = [f"machines[{i}].current" for i, m in enumerate(request.machines) if not m.HasField("current")]
     violations = [FieldViolation(path, "is required (the latest telemetry reading)") for path in missing]

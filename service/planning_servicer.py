@@ -91,8 +91,16 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
         self._models = models
 
     async def _domain_request(self, message: pb.CreatePlanRequest) -> tuple[PlanRequest, dict[str, str]]:
-        """Map and validate; with plant data, forecast from it (off the event loop) and merge the predictions."""
-        request = plan_request_to_domain(message, self._settings)
+        """Map and validate, then add the predictions of the plant data (`_mapped`, `_with_predictions`)."""
+        return await self._with_predictions(message, await self._mapped(message))
+
+    async def _mapped(self, message: pb.CreatePlanRequest) -> PlanRequest:
+        """Map and validate, off the event loop (a large request takes long enough to stall health checks)."""
+        return await asyncio.to_thread(plan_request_to_domain, message, self._settings)
+
+    async def _with_predictions(self, message: pb.CreatePlanRequest, request: PlanRequest
+                                ) -> tuple[PlanRequest, dict[str, str]]:
+        """With plant data, forecast from it (off the event loop) and merge the predictions."""
         if not message.HasField("plant_data"):
             return request, {}
         if self._models is None:
@@ -105,10 +113,11 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
     async def CreatePlan(  # noqa: N802 (gRPC method name)
         self, request: pb.CreatePlanRequest, context: grpc.aio.ServicerContext
     ) -> pb.CreatePlanResponse:
+        mapped = await self._mapped(request)  # every problem of a bad request first, even for a known id
         if stored := await self._stored_plan(request):
             return stored
-        self._pool.check_capacity()  # refuse before any mapping work when the pool is full
-        plan_request, versions = await self._domain_request(request)
+        self._pool.check_capacity()  # refuse before forecasting or solving when the pool is full
+        plan_request, versions = await self._with_predictions(request, mapped)
         plan_id = str(uuid.uuid4())
         try:
             result = await self._pool.solve(plan_request, _deadline(context))
@@ -122,11 +131,12 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
     async def StreamPlan(  # noqa: N802
         self, request: pb.CreatePlanRequest, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[pb.StreamPlanResponse]:
+        mapped = await self._mapped(request)
         if stored := await self._stored_plan(request):
             yield pb.StreamPlanResponse(result=stored)
             return
         self._pool.check_capacity()
-        plan_request, versions = await self._domain_request(request)
+        plan_request, versions = await self._with_predictions(request, mapped)
         plan_id = str(uuid.uuid4())
         updates = self._pool.solve_streaming(plan_request, _deadline(context))
         try:
@@ -213,11 +223,12 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
     async def CompareScenarios(  # noqa: N802
         self, request: pb.CompareScenariosRequest, context: grpc.aio.ServicerContext
     ) -> pb.CompareScenariosResponse:
+        mapped = await self._mapped(request.base)
         if done := await self._already_done("comparison", request):
             return pb.CompareScenariosResponse.FromString(done.response)
         self._pool.check_capacity()
-        base, _ = await self._domain_request(request.base)
-        scenarios = scenarios_from_proto(request, base)
+        base, _ = await self._with_predictions(request.base, mapped)
+        scenarios = await asyncio.to_thread(scenarios_from_proto, request, base)
         plans = await self._pool.solve_many([base, *(r for _, r in scenarios)], _deadline(context))
         comparison_id = str(uuid.uuid4())
         solved = [(name, scenario, plan) for (name, scenario), plan in zip(scenarios, plans[1:], strict=True)]

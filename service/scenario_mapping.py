@@ -10,7 +10,6 @@ and converts timestamps to plan minutes (rounded down, like every timestamp of t
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -54,6 +53,8 @@ from service.mapping import to_field_violations as _api_violations
 from service.settings import Settings
 
 MAX_SCENARIOS = 16
+MAX_DELTAS = 200
+"""Most changes in one scenario (each is applied to a copy of the base request)."""
 BASE_NAME = "base"
 DEFAULT_MOVE_COST = 5.0
 DEFAULT_MACHINE_CHANGE_COST = 30.0
@@ -114,6 +115,8 @@ def scenarios_from_proto(message: pb.CompareScenariosRequest,
     `base` is `message.base` already mapped and validated (`service.mapping.plan_request_to_domain`).
     Raises InvalidArgumentError listing every problem of every scenario."""
     problems = _scenario_list_violations(message.scenarios)
+    if len(message.scenarios) > MAX_SCENARIOS or any(len(s.deltas) > MAX_DELTAS for s in message.scenarios):
+        raise InvalidArgumentError(problems, "the scenarios are invalid")  # bounds first: build nothing
     built: list[tuple[str, domain.PlanRequest]] = []
     for s_index, scenario in enumerate(message.scenarios):
         path = f"scenarios[{s_index}].deltas"
@@ -134,15 +137,19 @@ def _scenario_list_violations(scenarios: Sequence[pb.Scenario]) -> list[FieldVio
     if len(scenarios) > MAX_SCENARIOS:
         problems.append(FieldViolation("scenarios", f"at most {MAX_SCENARIOS} scenarios per request "
                                                     f"(got {len(scenarios)})"))
-    names = Counter(s.name for s in scenarios)
+    seen: set[str] = set()
     for index, scenario in enumerate(scenarios):
         path = f"scenarios[{index}].name"
         if not scenario.name.strip():
             problems.append(FieldViolation(path, "must not be empty"))
         elif scenario.name == BASE_NAME:
             problems.append(FieldViolation(path, f"'{BASE_NAME}' is the name of the base case"))
-        elif names[scenario.name] > 1 and [s.name for s in scenarios].index(scenario.name) != index:
+        elif scenario.name in seen:
             problems.append(FieldViolation(path, f"duplicate scenario name '{scenario.name}'"))
+        if len(scenario.deltas) > MAX_DELTAS:
+            problems.append(FieldViolation(f"scenarios[{index}].deltas", f"at most {MAX_DELTAS} deltas per scenario "
+                                                                         f"(got {len(scenario.deltas)})"))
+        seen.add(scenario.name)
     return problems
 
 
