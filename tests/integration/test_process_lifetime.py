@@ -154,3 +154,47 @@ def test_a_cancelled_call_stops_its_solver_before_its_slot_is_freed(tmp_path: Pa
             assert plan.status in (pb.PLAN_STATUS_OPTIMAL, pb.PLAN_STATUS_FEASIBLE)
     finally:
         server.stop()
+
+
+@pytest.mark.skipif(not proc_available(), reason="needs Linux /proc to find the server's processes")
+def test_every_plan_answered_ok_survives_a_server_killed_during_a_burst(tmp_path: Path) -> None:
+    """SIGKILL in the middle of a burst of CreatePlan calls, then a restart on the same store: every call
+    that was answered OK finds its plan (a plan is stored, durably, before its answer is sent)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from planner.testing import order, product, request
+
+    mark = f"burst-{uuid.uuid4().hex}"
+    db = tmp_path / "plans.db"
+    process, address = start_server(db, extra_env={MARK: mark, "PRODPLAN_SOLVER_PROCESSES": "2"})
+    answered: list[str] = []
+
+    def create(index: int) -> None:
+        small = request(["M1", "M2"], [product("P", ("cut", ["M1", "M2"], 1.0))],
+                        [order(f"O{k}", "P", 5 + k, due=40 * k) for k in range(1, 4 + index % 5)], time_limit=0.5)
+        with grpc.insecure_channel(address) as channel, contextlib.suppress(grpc.RpcError):
+            answer = pb_grpc.PlanningServiceStub(channel).CreatePlan(plan_request_to_proto(small), timeout=30)
+            answered.append(answer.plan_id)
+
+    try:
+        with ThreadPoolExecutor(6) as burst:
+            calls = [burst.submit(create, i) for i in range(40)]
+            deadline = time.monotonic() + 60
+            while len(answered) < 5 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            os.kill(process.pid, signal.SIGKILL)  # mid-burst: some calls answered, some solving, some queued
+            for call in calls:
+                call.result(60)
+        process.wait(10)
+        assert 5 <= len(answered) < 40, len(answered)
+        kill(wait_until_none_left(mark, timeout_s=15))
+        process, address = start_server(db, extra_env={MARK: mark})
+        with grpc.insecure_channel(address) as channel:
+            stub = pb_grpc.PlanningServiceStub(channel)
+            for plan_id in answered:
+                assert stub.GetPlan(pb.GetPlanRequest(plan_id=plan_id), timeout=10).plan_id == plan_id
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(30)
+        kill(wait_until_none_left(mark, timeout_s=15))
