@@ -12,6 +12,7 @@ import logging
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -26,7 +27,7 @@ from service.metrics import MetricsEndpoint, ServiceMetrics, start_endpoint
 from service.planning_servicer import PlanningServicer
 from service.settings import Settings
 from service.solver_pool import SolverPool
-from service.store import PlanStore, open_store
+from service.store import PlanStore, StoreError, open_store
 from service.store.backends import redacted
 from service.transport import check_transport, host_of, server_credentials
 
@@ -45,11 +46,14 @@ class RunningServer:
     forecast: ForecastServicer | None = None
     metrics: ServiceMetrics = field(default_factory=ServiceMetrics)
     metrics_endpoint: MetricsEndpoint | None = None
+    retention: asyncio.Task[None] | None = None
 
     async def stop(self, grace: float | None = GRACE_PERIOD_S) -> None:
         """Refuse new calls, let running ones finish within `grace` seconds, then stop the pool and the store."""
         await self.health.enter_graceful_shutdown()
         await self.server.stop(grace)
+        if self.retention is not None:
+            self.retention.cancel()
         if self.metrics_endpoint is not None:
             self.metrics_endpoint.stop()
         if self.forecast is not None:
@@ -114,7 +118,26 @@ async def create_server(address: str | None = None, settings: Settings | None = 
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     endpoint = (start_endpoint(metrics, settings.metrics_host, settings.metrics_port)
                 if settings.metrics_port is not None else None)
-    return RunningServer(server, port, pool, health_servicer, store, forecast, metrics, endpoint)
+    retention = (asyncio.get_running_loop().create_task(keep_for(store, timedelta(days=settings.retention_days)))
+                 if settings.retention_days is not None else None)
+    return RunningServer(server, port, pool, health_servicer, store, forecast, metrics, endpoint, retention)
+
+
+RETENTION_CHECK_S = 3600.0
+"""How often stored records past the retention period are deleted."""
+
+
+async def keep_for(store: PlanStore, period: timedelta, every_s: float = RETENTION_CHECK_S) -> None:
+    """Retention: delete records older than `period` now and then every `every_s` seconds, until cancelled.
+    A store that fails is logged and tried again next time."""
+    while True:
+        try:
+            deleted = await store.delete_created_before(datetime.now(UTC) - period)
+            if deleted:
+                logger.info("retention: deleted %d stored records older than %s", deleted, period)
+        except StoreError as error:
+            logger.error("retention: %s", error)
+        await asyncio.sleep(every_s)
 
 
 def _load_forecast_models() -> ForecastModels | None:

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
         default="prodplan.db",
         description="Plan store: an SQLite file path (default ./prodplan.db) or a postgresql:// URL.",
     )
+    retention_days: float | None = Field(
+        default=None, gt=0,
+        description="Delete stored plans, comparisons and re-plans older than this many days (checked hourly); "
+                    "unset: keep everything.")
     metrics_port: int | None = Field(
         default=None, ge=0, le=65535,
         description="Serve Prometheus metrics on http://metrics_host:PORT/metrics (0: a free port); unset: off.")

@@ -51,6 +51,12 @@ class PlanStore:
             self._sync.list, kind, status, created_after, created_before, page_size, page_token, tenant
         )
 
+    async def delete(self, plan_id: str, tenant: str | None = None) -> bool:
+        return await asyncio.to_thread(self._sync.delete, plan_id, tenant)
+
+    async def delete_created_before(self, cutoff: datetime) -> int:
+        return await asyncio.to_thread(self._sync.delete_created_before, cutoff)
+
     async def mark_failed(self, plan_id: str, reason: str) -> bool:
         return await asyncio.to_thread(self._sync.mark_failed, plan_id, reason)
 

@@ -221,6 +221,34 @@ class SyncPlanStore:
 
         return self._guarded(f"mark plan {plan_id} failed", update) > 0
 
+    def delete(self, plan_id: str, tenant: str | None = None) -> bool:
+        """Delete a record and its payload (of `tenant` only, when given); False if there is none. Re-plans
+        and comparisons that name it as their parent keep their own records."""
+        def remove() -> int:
+            with self._backend.writing() as session:
+                if tenant is None:
+                    return int(session.execute("DELETE FROM plans WHERE plan_id = ?", (plan_id,)).rowcount)
+                return int(session.execute("DELETE FROM plans WHERE plan_id = ? AND tenant = ?",
+                                           (plan_id, tenant)).rowcount)
+
+        return self._guarded(f"delete plan {plan_id}", remove) > 0
+
+    def delete_created_before(self, cutoff: datetime, batch: int = 500) -> int:
+        """Retention: delete every record created before `cutoff`, in transactions of at most `batch`
+        records (a long purge never holds the write lock for long); returns how many were deleted."""
+        deleted = 0
+        while True:
+            def remove_batch() -> int:
+                with self._backend.writing() as session:
+                    return int(session.execute(
+                        "DELETE FROM plans WHERE plan_id IN (SELECT plan_id FROM plans WHERE created_at_us < ? "
+                        "ORDER BY created_at_us LIMIT ?)", (to_micros(cutoff), batch)).rowcount)
+
+            removed = self._guarded("delete old plans", remove_batch)
+            deleted += removed
+            if removed < batch:
+                return deleted
+
     def _guarded(self, what: str, operation: Callable[[], T]) -> T:
         """Run `operation`; retry it while the backend calls the failure retryable, then raise StoreError
         for a database that cannot do the work. Other errors (the store's own, bugs) pass unchanged."""

@@ -167,3 +167,33 @@ def test_a_store_from_before_tenancy_is_migrated_and_its_records_belong_to_the_d
     store.save(PlanRecord(kind="plan", status="OK", request_id="po-1", tenant="ulsan"))  # no collision
     assert [r.tenant for r in store.list(tenant="ulsan")[0]] == ["ulsan"]
     store.close()
+
+
+def test_delete_and_retention(tmp_path: Path) -> None:
+    import asyncio
+    from datetime import UTC, datetime, timedelta
+
+    from service.server import keep_for
+    from service.store import PlanStore
+
+    store = SyncPlanStore(SqliteBackend(str(tmp_path / "plans.db")))
+    now = datetime.now(UTC)
+    old = [PlanRecord(kind="plan", status="OK", request=b"q", created_at=now - timedelta(days=40 + i))
+           for i in range(7)]
+    recent = PlanRecord(kind="plan", status="OK", request=b"q", created_at=now - timedelta(days=1), tenant="ulsan")
+    for record in (*old, recent):
+        store.save(record)
+    assert not store.delete(recent.plan_id, tenant="gyeongju")  # another tenant's: nothing happens
+    assert store.delete_created_before(now - timedelta(days=43.5), batch=2) == 3  # in batches of 2
+    assert store.get(old[4].plan_id) is None and store.get(old[3].plan_id) is not None
+
+    async def retain() -> None:
+        task = asyncio.get_running_loop().create_task(keep_for(PlanStore(store), timedelta(days=30), every_s=60))
+        await asyncio.sleep(0.5)
+        task.cancel()
+
+    asyncio.run(retain())
+    assert [r.plan_id for r in store.list()[0]] == [recent.plan_id]
+    with store._backend.reading() as session:  # the payloads went with their records
+        assert session.execute("SELECT COUNT(*) FROM plan_payloads").fetchone()[0] == 1
+    assert store.delete(recent.plan_id, tenant="ulsan") and store.get(recent.plan_id) is None
