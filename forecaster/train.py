@@ -2,6 +2,7 @@
 
     python -m forecaster.train demand                 # M3 training parts -> weights/demand.*
     python -m forecaster.train defect                 # plant simulator -> weights/defect.*
+    python -m forecaster.train defect --records FILE [--template FILE] --out DIR   # a plant's own records
     python -m forecaster.train risk --data-dir ../shared/benchmarks/manufacturing  # AI4I -> weights/risk*.*
 
 The device is chosen automatically (CUDA with bf16 autocast when present, else CPU, seeded and
@@ -68,6 +69,18 @@ def train_demand_command(args: argparse.Namespace, device: torch.device) -> list
     return [metadata]
 
 
+def train_plant_defect_command(args: argparse.Namespace, device: torch.device) -> dict[str, Any]:
+    """A plant's own inspection records -> a model folder (docs/PLANT-DATA.md); returns the evaluation report."""
+    from forecaster.plantdata.baselines import BoostingSettings
+    from forecaster.plantdata.pipeline import PlantTrainSettings, train_from_files
+
+    if args.out == WEIGHTS_DIR:
+        raise SystemExit("--records needs --out DIR: the folder to write the plant's model to")
+    settings = PlantTrainSettings(seed=args.seed or 0, device=str(device),
+                                  boosting=BoostingSettings(threads=args.threads))
+    return train_from_files(args.records, args.out, args.template, settings, show_progress=not args.quiet)
+
+
 def train_defect_command(args: argparse.Namespace, device: torch.device) -> list[dict[str, Any]]:
     from forecaster.defect_training import train_defect
 
@@ -112,6 +125,10 @@ def parser() -> argparse.ArgumentParser:
         demand.add_argument(f"--{name.replace('_', '-')}", dest=name, type=int, default=None)
     defect = models.add_parser("defect", help="defect/yield classifier on the plant simulator")
     defect.add_argument("--records-per-process", type=int, default=20_000)
+    defect.add_argument("--records", type=Path, default=None,
+                        help="a plant's inspection records (CSV or Parquet; docs/PLANT-DATA.md): train on them")
+    defect.add_argument("--template", type=Path, default=None, help="the plant's template (YAML or JSON)")
+    defect.add_argument("--out", type=Path, default=argparse.SUPPRESS, help="model folder to write")
     risk = models.add_parser("risk", help="failure risk + anomaly models on AI4I 2020")
     risk.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR,
                       help="folder laid out like shared/benchmarks/manufacturing")
@@ -123,11 +140,30 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     torch.set_num_threads(args.threads)
     device = pick_device(args.device)
+    if args.model == "defect" and args.records is not None:
+        return _report_plant_training(args, device)
     commands = {"demand": train_demand_command, "defect": train_defect_command, "risk": train_risk_command}
     written = commands[args.model](args, device)
     for metadata in written:
         summary = {"version": metadata["version"], "metrics": metadata["metrics"], "training": metadata["training"]}
         print(json.dumps(summary, indent=2, default=str))  # the CLI's report, not library output
+    return 0
+
+
+def _report_plant_training(args: argparse.Namespace, device: torch.device) -> int:
+    from forecaster.plantdata.problems import PlantDataError
+
+    try:
+        report = train_plant_defect_command(args, device)
+    except PlantDataError as error:
+        print(error, file=sys.stderr)  # the CLI's report of every problem in the plant's files
+        return 2
+    except FileExistsError as error:
+        print(error, file=sys.stderr)
+        return 2
+    summary = {key: report[key] for key in ("version", "served", "summary", "served_minus_gbm_test", "warnings")}
+    summary["out"] = str(args.out)
+    print(json.dumps(summary, indent=2, ensure_ascii=False, default=str))
     return 0
 
 
