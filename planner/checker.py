@@ -3,8 +3,9 @@
 It knows nothing of CP-SAT: it re-derives every rule from the request itself (each order's
 operations once, on an eligible machine, for the right duration, in routing order, after the
 release, inside working time less risk reserves and inside the horizon, one at a time per machine,
-family changeovers between lots, preventive maintenance before its deadline, the defect-rate cap)
-and recomputes the per-order results and KPIs.
+family changeovers between lots, time lags and transfer batches between operations, work in progress
+at plan start, preventive maintenance before its deadline, the defect-rate cap) and recomputes the
+per-order results and KPIs.
 Tests run it after every solve.
 """
 
@@ -17,10 +18,11 @@ from itertools import pairwise
 from planner.calendar import availability_by_machine
 from planner.domain import PlanRequest
 from planner.kpis import compute_kpis, order_results
+from planner.plant_rules.transfer_batches import transfer_delay
 from planner.risk import maintenance_requirements, planning_availability
 from planner.rules import changeover_minutes
 from planner.solution import PlanResult, ScheduledMaintenance, ScheduledOperation, planned_request
-from planner.tasks import build_jobs
+from planner.tasks import Alternative, Task, build_jobs
 
 
 def check_schedule(request: PlanRequest, assignments: list[ScheduledOperation],
@@ -38,7 +40,7 @@ def check_schedule(request: PlanRequest, assignments: list[ScheduledOperation],
         by_order[placed.order_id][placed.operation_index] = placed
     for order_id, job in jobs.items():
         placed_ops = by_order.get(order_id, {})
-        previous_end = job.order.release
+        previous: tuple[ScheduledOperation, Alternative | None] | None = None
         for task in job.tasks:
             found = placed_ops.get(task.index)
             label = f"{order_id}/{task.index} ({task.operation_id})"
@@ -50,10 +52,75 @@ def check_schedule(request: PlanRequest, assignments: list[ScheduledOperation],
                 problems.append(f"{label}: machine {found.machine_id} is not eligible")
             elif found.end - found.start != alternative.duration:
                 problems.append(f"{label}: lasts {found.end - found.start} min, needs {alternative.duration}")
-            if found.start < previous_end:
-                problems.append(f"{label}: starts at {found.start}, before its predecessor/release at {previous_end}")
-            previous_end = found.end
+            if previous is None and found.start < job.order.release:
+                problems.append(f"{label}: starts at {found.start}, before its release at {job.order.release}")
+            elif previous is not None:
+                problems += _precedence_problems(label, task, found, alternative, *previous)
+            previous = (found, alternative)
+    problems += _time_lag_problems(request, by_order)
+    problems += _work_in_progress_problems(request, by_order)
     problems += _machine_problems(request, assignments, maintenance)
+    return problems
+
+
+def _precedence_problems(label: str, task: Task, found: ScheduledOperation, alternative: Alternative | None,
+                         before: ScheduledOperation, before_alternative: Alternative | None) -> list[str]:
+    """After the previous operation ends, or, taking transfer batches, once its first batch is done and late
+    enough never to wait for a later one (`planner.plant_rules.transfer_batches`)."""
+    if task.transfer_batch is not None and alternative is not None and before_alternative is not None:
+        earliest = before.start + transfer_delay(before_alternative, alternative, task.transfer_batch)
+        if found.start < earliest:
+            return [f"{label}: starts at {found.start}, before {earliest}, when transfer batches of "
+                    f"{task.transfer_batch} units from its predecessor keep it running"]
+        return []
+    if found.start < before.end:
+        return [f"{label}: starts at {found.start}, before its predecessor ends at {before.end}"]
+    return []
+
+
+def _time_lag_problems(request: PlanRequest, by_order: Mapping[str, Mapping[int, ScheduledOperation]]) -> list[str]:
+    """Each operation starts within its lags after the previous operation of its order, where both are planned."""
+    routings = {p.id: p.routing for p in request.factory.products}
+    problems = []
+    for order in request.orders:
+        placed = by_order.get(order.id, {})
+        for index, operation in enumerate(routings.get(order.product_id, [])):
+            before, after = placed.get(index - 1), placed.get(index)
+            if before is None or after is None:
+                continue
+            gap = after.start - before.end
+            label = f"{order.id}/{index} ({operation.id})"
+            if operation.min_lag_minutes > 0 and gap < operation.min_lag_minutes:
+                problems.append(f"{label}: starts {gap} min after its previous operation ends, needs at least "
+                                f"{operation.min_lag_minutes} (minimum time lag)")
+            if operation.max_lag_minutes is not None and gap > operation.max_lag_minutes:
+                problems.append(f"{label}: starts {gap} min after its previous operation ends, at most "
+                                f"{operation.max_lag_minutes} allowed (maximum time lag)")
+    return problems
+
+
+def _work_in_progress_problems(request: PlanRequest,
+                               by_order: Mapping[str, Mapping[int, ScheduledOperation]]) -> list[str]:
+    """Done operations are not planned again; a running one stays on its machine from plan start for its
+    remaining minutes."""
+    routings = {p.id: p.routing for p in request.factory.products}
+    problems = []
+    for order in request.orders:
+        progress = order.work_in_progress
+        if progress is None:
+            continue
+        placed = by_order.get(order.id, {})
+        done = len(progress.done_operation_ids)
+        problems += [f"{order.id}/{index}: planned although the MES reports it done" for index in placed
+                     if index < done]
+        running = progress.running
+        found = placed.get(done)
+        if running is None or found is None or order.product_id not in routings:
+            continue
+        if (found.machine_id, found.start, found.end) != (running.machine_id, 0, running.remaining_minutes):
+            problems.append(f"{order.id}/{done} ({running.operation_id}): runs on {running.machine_id} from plan "
+                            f"start for {running.remaining_minutes} min (work in progress), planned on "
+                            f"{found.machine_id} from {found.start} to {found.end}")
     return problems
 
 

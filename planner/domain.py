@@ -71,6 +71,18 @@ class Operation(_Domain):
     eligible_machines: list[EligibleMachine] = Field(description="Machines that can process it; not empty.")
     setup_minutes: int = Field(default=0, description="Setup per lot in minutes, at least 0.")
     run_minutes_per_unit: float = Field(default=1.0, description="Processing minutes per unit, > 0.")
+    min_lag_minutes: int = Field(
+        default=0, description="Time lag: at least this many minutes from the end of the previous operation of the "
+                               "routing to this one's start (castings cooling before machining), >= 0; not on the "
+                               "first operation.")
+    max_lag_minutes: int | None = Field(
+        default=None, description="Time lag: at most this many minutes from the end of the previous operation to "
+                                  "this one's start (heat treatment within 24 h of casting), >= min_lag_minutes; "
+                                  "None = no maximum; not on the first operation.")
+    transfer_batch_units: int | None = Field(
+        default=None, description="Transfer batch: the previous operation hands units on in batches of this many "
+                                  "(of its processed units), so this one may start before the whole lot is done; "
+                                  "> 0; None = after the whole lot; not on the first operation, not with time lags.")
 
     def processing_minutes(self, option: EligibleMachine, quantity: int) -> int:
         """Setup plus quantity x run time on this machine, rounded up to whole minutes."""
@@ -100,6 +112,26 @@ class FamilyChangeover(_Domain):
     machine_id: str | None = Field(default=None, description="Only on this machine; None = on every machine.")
 
 
+class RunningOperation(_Domain):
+    """An operation the MES reports as running at plan start: it keeps its machine until it ends."""
+
+    operation_id: str = Field(description="The routing operation that runs: the first one not done.")
+    machine_id: str = Field(description="The machine it runs on; must be eligible for the operation.")
+    started: int | None = Field(default=None, description="When it started, minutes from plan start, <= 0 "
+                                                         "(for the record; the plan does not use it).")
+    remaining_minutes: int = Field(description="Minutes until it ends, counted from plan start, > 0.")
+
+
+class WorkInProgress(_Domain):
+    """How far an order has got through its routing at plan start, as the MES reports it."""
+
+    done_operation_ids: list[str] = Field(
+        default_factory=list, description="Operations already finished: the first ones of the routing, in order; "
+                                          "the plan skips them.")
+    running: RunningOperation | None = Field(
+        default=None, description="The operation running at plan start (the first one not done), if any.")
+
+
 class Order(_Domain):
     id: str
     product_id: str
@@ -108,6 +140,8 @@ class Order(_Domain):
     due: int = Field(description="Due time, minutes from plan start; may be negative (already late).")
     weight: float = Field(default=1.0, description="Weight of a minute late, > 0 and finite.")
     customer: str = ""
+    work_in_progress: WorkInProgress | None = Field(
+        default=None, description="Operations done or running at plan start; the plan continues from there.")
 
 
 class Factory(_Domain):

@@ -1,10 +1,16 @@
 """Why each late order is late, and what would fix it, in words a shop-floor planner reads (en, ko).
 
 For a late order, in this order of precedence:
-1. DUE_DATE_INFEASIBLE: even alone on an empty plant (same calendars, maintenance and reserves) it
+1. WORK_IN_PROGRESS: its operation running at plan start ends, and its shortest processing and
+   minimum time lags after it end, after the due time; fix: agree the earliest finish.
+2. TIME_LAG: release plus shortest processing meets the due time, but not with the minimum time lags
+   between its operations added; fix: shorten the longest lag where the process allows, or agree a date.
+   Also (under 5) when the operation that waited longest was held back by its successor's maximum lag
+   (it ends exactly that lag before the successor starts); fix: overtime on the successor's machine.
+3. DUE_DATE_INFEASIBLE: even alone on an empty plant (same calendars, maintenance and reserves) it
    would finish after its due time; fix: agree the earliest possible date, or add working time.
-2. RELEASE_TOO_LATE: its release plus its shortest processing already passes the due time.
-3. Otherwise the operation that waited longest between becoming ready and starting is where the
+4. RELEASE_TOO_LATE: its release plus its shortest processing already passes the due time.
+5. Otherwise the operation that waited longest between becoming ready and starting is where the
    order lost its time. What the machine did while the order waited decides the reason:
    MAINTENANCE_OR_RISK when maintenance, a preventive task or a risk reserve took most of it (fix:
    move it), else BOTTLENECK_CONTENTION, naming the orders the machine ran first (fix: overtime on
@@ -19,10 +25,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 from planner.calendar import Interval, available_intervals, unavailable_intervals
 from planner.dispatching import dispatch, hint_objective
 from planner.domain import Objective, PlanRequest
+from planner.plant_rules.time_lags import minimum_lag_total
+from planner.plant_rules.transfer_batches import transfer_delay
 from planner.risk import capacity_reserves
 from planner.solution import LateOrderExplanation, OrderResult, ScheduledMaintenance, ScheduledOperation
 from planner.tasks import Job
@@ -45,6 +54,19 @@ TEXT = {
         "contention_fix_days": "A night shift (+{hours} a day) on {machine} for {days} days from {day} would let it "
                                "finish about {saves} earlier.",
         "customer": "the customer",
+        "wip": "Order {order} is in progress: {operation} runs on {machine} until {ends}, and the {work} of "
+               "processing{lags} after it ends after its due time {due} at the earliest.",
+        "wip_lags": " and {lags} of time lags",
+        "wip_fix": "Agree {earliest} with {customer}.",
+        "lag": "Order {order} must wait {lags} between its operations ({detail}) on top of {work} of processing "
+               "from {ready}, so it cannot finish by its due time {due}.",
+        "lag_detail": "{operation} at least {lag} after {previous}",
+        "lag_fix": "Shorten the wait before {operation} ({lag}) where the process allows it (forced cooling), which "
+                   "would save up to {saves}, or agree a later date with {customer}.",
+        "max_lag": "Order {order} waited {wait} before {operation} on {machine}: {next} must start within {lag} "
+                   "after it, and {next_machine} ran {ahead} first.",
+        "max_lag_fix": "+{hours} overtime on {next_machine} on {day} would let {next}, and {operation} before it, "
+                       "start earlier.",
     },
     "ko": {
         "due": "주문 {order}은(는) 빈 공장에서도 납기를 맞출 수 없습니다. 공정 {ops}개에 근무시간 기준 {work}의 "
@@ -61,6 +83,19 @@ TEXT = {
         "contention_fix_days": "{day}부터 {days}일간 {machine}에 야간 교대(하루 {hours})를 추가하면 약 {saves} 빨리 "
                                "완료됩니다.",
         "customer": "고객",
+        "wip": "주문 {order}은(는) 진행 중입니다. {operation}이(가) {machine}에서 {ends}까지 가공되며, 그 뒤의 가공 "
+               "{work}{lags}을(를) 더하면 가장 빨라도 납기 {due}를 넘깁니다.",
+        "wip_lags": "와(과) 공정 간 대기 {lags}",
+        "wip_fix": "{customer}와(과) 납기를 {earliest}(으)로 조정하십시오.",
+        "lag": "주문 {order}은(는) {ready}부터 가공 {work} 외에 공정 사이 대기 {lags}({detail})가 필요하여 납기 "
+               "{due}까지 완료할 수 없습니다.",
+        "lag_detail": "{previous} 후 최소 {lag} 뒤 {operation}",
+        "lag_fix": "공정상 가능하면 {operation} 전 대기({lag})를 줄이십시오(강제 냉각). 최대 {saves} 단축되며, 아니면 "
+                   "{customer}와(과) 납기를 조정하십시오.",
+        "max_lag": "주문 {order}은(는) {machine}의 {operation} 전에 {wait} 대기했습니다. {next}은(는) 그 뒤 {lag} 안에 "
+                   "시작해야 하는데 {next_machine}에서 {ahead} 주문이 먼저 가공되었습니다.",
+        "max_lag_fix": "{day} {next_machine}에 잔업 {hours}을 추가하면 {next}와(과) 그 앞의 {operation}을(를) 더 일찍 "
+                       "시작할 수 있습니다.",
     },
 }
 
@@ -95,7 +130,9 @@ def explain_late_orders(
     for result in sorted((r for r in results if not r.on_time), key=lambda r: -r.tardiness):
         job = by_id[result.order_id]
         explanations.append(
-            _due_date_infeasible(request, job, available, result)
+            _work_in_progress_late(request, job, result)
+            or _time_lags_too_long(request, job, result)
+            or _due_date_infeasible(request, job, available, result)
             or _release_too_late(request, job, result)
             or _waiting(request, job, placed, assignments, maintenance, result)
         )
@@ -128,6 +165,51 @@ def _due_date_infeasible(request: PlanRequest, job: Job, available: dict[str, li
     )
 
 
+def _work_in_progress_late(request: PlanRequest, job: Job, result: OrderResult) -> LateOrderExplanation | None:
+    """The running operation plus the shortest work and minimum lags after it already pass the due time."""
+    if not job.tasks or not job.tasks[0].running:
+        return None
+    running = job.tasks[0]
+    earliest = job.min_work + minimum_lag_total(job)
+    if earliest <= job.order.due:
+        return None
+    locale = request.options.locale
+    lags = minimum_lag_total(job)
+    values = {"order": job.order.id, "operation": running.operation_id, "machine": running.alternatives[0].machine_id,
+              "ends": local_time(request, running.shortest), "work": _hours(job.min_work - running.shortest, locale),
+              "lags": _format(request, "wip_lags", lags=_hours(lags, locale)) if lags else "",
+              "due": local_time(request, job.order.due), "earliest": local_time(request, earliest),
+              "customer": job.order.customer or TEXT[locale]["customer"]}
+    return LateOrderExplanation(
+        order_id=job.order.id, minutes_late=result.tardiness, reason_code="WORK_IN_PROGRESS",
+        reason=_format(request, "wip", **values), machine_id=running.alternatives[0].machine_id,
+        fix=_format(request, "wip_fix", **values),
+    )
+
+
+def _time_lags_too_long(request: PlanRequest, job: Job, result: OrderResult) -> LateOrderExplanation | None:
+    """Release plus shortest work meets the due time, but not with the minimum time lags added."""
+    ready = max(job.order.release, 0)
+    lags = minimum_lag_total(job)
+    if not lags or ready + job.min_work + lags <= job.order.due:
+        return None
+    locale = request.options.locale
+    lagged = [(before, after) for before, after in pairwise(job.tasks) if after.min_lag]
+    longest = max(lagged, key=lambda pair: pair[1].min_lag)[1]
+    saves = min(longest.min_lag, ready + job.min_work + lags - job.order.due, result.tardiness)
+    detail = "; ".join(_format(request, "lag_detail", operation=after.operation_id, previous=before.operation_id,
+                               lag=_hours(after.min_lag, locale)) for before, after in lagged)
+    values = {"order": job.order.id, "lags": _hours(lags, locale), "detail": detail,
+              "work": _hours(job.min_work, locale), "ready": local_time(request, ready),
+              "due": local_time(request, job.order.due), "operation": longest.operation_id,
+              "lag": _hours(longest.min_lag, locale), "saves": _hours(saves, locale),
+              "customer": job.order.customer or TEXT[locale]["customer"]}
+    return LateOrderExplanation(
+        order_id=job.order.id, minutes_late=result.tardiness, reason_code="TIME_LAG",
+        reason=_format(request, "lag", **values), fix=_format(request, "lag_fix", **values), fix_saves_minutes=saves,
+    )
+
+
 def _release_too_late(request: PlanRequest, job: Job, result: OrderResult) -> LateOrderExplanation | None:
     release = max(job.order.release, 0)
     if release + job.min_work <= job.order.due:
@@ -149,13 +231,22 @@ def _waiting(request: PlanRequest, job: Job, placed: dict[tuple[str, int], Sched
              result: OrderResult) -> LateOrderExplanation:
     ready = max(job.order.release, 0)
     worst: tuple[int, ScheduledOperation, int] | None = None
-    for task in job.tasks:
+    for position, task in enumerate(job.tasks):
+        ready += task.min_lag  # waiting out a minimum time lag is not waiting for the machine
         op = placed[(job.order.id, task.index)]
+        if task.transfer_batch is not None and position:  # ready at its first transfer batch
+            before = placed[(job.order.id, job.tasks[position - 1].index)]
+            first, second = job.tasks[position - 1].alternative(before.machine_id), task.alternative(op.machine_id)
+            if first is not None and second is not None:
+                ready = before.start + transfer_delay(first, second, task.transfer_batch)
         if worst is None or op.start - ready > worst[0]:
             worst = (op.start - ready, op, ready)
         ready = op.end
     assert worst is not None
     wait, op, became_ready = worst
+    held = _held_back_by_maximum_lag(request, job, placed, assignments, worst, result)
+    if held is not None:
+        return held
     blocked = _planned_downtime(request, op.machine_id, maintenance)
     downtime = _overlap(blocked, became_ready, op.start)
     if downtime and downtime[0][1] * 2 >= max(wait, 1):
@@ -163,6 +254,34 @@ def _waiting(request: PlanRequest, job: Job, placed: dict[tuple[str, int], Sched
     ahead = sorted((a for a in assignments if a.machine_id == op.machine_id and a.start < op.start
                     and a.end > became_ready and a.order_id != job.order.id), key=lambda a: a.start)
     return _contention_explanation(request, job, op, wait, became_ready, [a.order_id for a in ahead], result)
+
+
+def _held_back_by_maximum_lag(request: PlanRequest, job: Job, placed: dict[tuple[str, int], ScheduledOperation],
+                              assignments: Sequence[ScheduledOperation], worst: tuple[int, ScheduledOperation, int],
+                              result: OrderResult) -> LateOrderExplanation | None:
+    """TIME_LAG when the operation that waited longest ends exactly its successor's maximum lag before the
+    successor starts: it could not start earlier unless the successor's machine took the lot earlier."""
+    wait, op, became_ready = worst
+    position = next(i for i, task in enumerate(job.tasks) if task.index == op.operation_index)
+    successor = job.tasks[position + 1] if position + 1 < len(job.tasks) else None
+    if wait <= 0 or successor is None or successor.max_lag is None:
+        return None
+    follow = placed[(job.order.id, successor.index)]
+    if follow.start - op.end < successor.max_lag:
+        return None
+    ahead = [a.order_id for a in sorted(assignments, key=lambda a: a.start) if a.machine_id == follow.machine_id
+             and a.start < follow.start and a.end > became_ready and a.order_id != job.order.id]
+    locale = request.options.locale
+    overtime = min(max(60, math.ceil(min(wait, result.tardiness) / 60) * 60), MAX_OVERTIME_MINUTES_PER_DAY)
+    values = {"order": job.order.id, "wait": _hours(wait, locale), "operation": op.operation_id,
+              "machine": op.machine_id, "next": successor.operation_id, "next_machine": follow.machine_id,
+              "lag": _hours(successor.max_lag, locale), "ahead": ", ".join(ahead[:5]) or "-",
+              "hours": _hours(overtime, locale), "day": _day(request, became_ready)}
+    return LateOrderExplanation(
+        order_id=job.order.id, minutes_late=result.tardiness, reason_code="TIME_LAG",
+        reason=_format(request, "max_lag", **values), machine_id=follow.machine_id, orders_ahead=ahead,
+        fix=_format(request, "max_lag_fix", **values), fix_saves_minutes=min(overtime, result.tardiness),
+    )
 
 
 def _planned_downtime(request: PlanRequest, machine_id: str,

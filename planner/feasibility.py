@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from planner.calendar import Interval
 from planner.domain import PlanRequest
+from planner.plant_rules.time_lags import minimum_lag_total
 from planner.tasks import Job
 
 
@@ -43,10 +44,12 @@ def _orders_that_cannot_finish(request: PlanRequest, jobs: list[Job]) -> list[st
     horizon = request.options.horizon_minutes
     reasons = []
     for job in jobs:
-        if max(job.order.release, 0) + job.min_work > horizon:
+        lags = minimum_lag_total(job)
+        if max(job.order.release, 0) + job.min_work + lags > horizon:
+            waits = f" and {_hours(lags)} of minimum time lags" if lags else ""
             reasons.append(
-                f"Order {job.order.id} needs at least {_hours(job.min_work)} of processing after its release, "
-                f"which ends after the planning horizon ({_hours(horizon)} from plan start)."
+                f"Order {job.order.id} needs at least {_hours(job.min_work)} of processing{waits} after its "
+                f"release, which ends after the planning horizon ({_hours(horizon)} from plan start)."
             )
     return reasons
 

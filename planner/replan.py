@@ -316,6 +316,7 @@ def apply_disruptions(request: PlanRequest, disruptions: Sequence[Disruption], r
                                 reason=f"breakdown of {disruption.machine_id}")
             machines = [m.model_copy(update={"maintenance_windows": [*m.maintenance_windows, window]})
                         if m.id == disruption.machine_id else m for m in machines]
+            orders = [_interrupt_running(o, disruption) for o in orders]
         elif isinstance(disruption, RushOrder):
             orders.append(disruption.order)
         elif isinstance(disruption, ScrappedLot):
@@ -329,6 +330,18 @@ def apply_disruptions(request: PlanRequest, disruptions: Sequence[Disruption], r
     return new_request
 
 
+def _interrupt_running(order: Order, breakdown: MachineBreakdown) -> Order:
+    """Work in progress that the breakdown interrupts is no longer running: it is redone in full, like any
+    interrupted operation (its done operations stay done)."""
+    progress = order.work_in_progress
+    running = progress.running if progress is not None else None
+    if progress is None or running is None or running.machine_id != breakdown.machine_id:
+        return order
+    if breakdown.start >= running.remaining_minutes:
+        return order
+    return order.model_copy(update={"work_in_progress": progress.model_copy(update={"running": None})})
+
+
 def _rework_order(orders: Sequence[Order], lot: ScrappedLot, replan_at: int) -> Order:
     """The scrapped units again, from the first operation: released now, due when the order was due."""
     original = next(o for o in orders if o.id == lot.order_id)
@@ -337,7 +350,8 @@ def _rework_order(orders: Sequence[Order], lot: ScrappedLot, replan_at: int) -> 
     while order_id in taken:
         order_id, copy = f"{original.id}-rework-{copy}", copy + 1
     release = max(original.release, min(replan_at, original.due))
-    return original.model_copy(update={"id": order_id, "quantity": lot.scrapped_quantity, "release": release})
+    return original.model_copy(update={"id": order_id, "quantity": lot.scrapped_quantity, "release": release,
+                                       "work_in_progress": None})
 
 
 def _ensure_rush_orders_valid(before: PlanRequest, after: PlanRequest, disruptions: Sequence[Disruption]) -> None:
@@ -375,14 +389,16 @@ def kept_operations(
     frozen_end = replan_at + frozen_minutes
     kept: dict[OperationKey, Placement] = {}
     reasons: dict[OperationKey, str] = {}
+    planned = {(a.order_id, a.operation_index) for a in released.assignments}
     for placed in sorted(released.assignments, key=lambda a: (a.order_id, a.operation_index)):
         key = (placed.order_id, placed.operation_index)
+        previous = (placed.order_id, placed.operation_index - 1)  # not planned when done before plan start
         hit = _breakdown_hitting(placed, breakdowns)
         if hit is not None:
             reasons[key] = _breakdown_reason(request, placed, hit)
         elif placed.start >= frozen_end:
             continue
-        elif placed.operation_index > 0 and (placed.order_id, placed.operation_index - 1) not in kept:
+        elif previous in planned and previous not in kept:
             reasons[key] = _text(request, "previous_redone")
         elif placed.start >= replan_at and not _fits(placed, available):
             reasons[key] = _text(request, "frozen_released", machine=placed.machine_id)

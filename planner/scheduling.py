@@ -6,6 +6,8 @@ Model, in the order every model here reads: data -> variables -> constraints -> 
   exactly one present; all alternatives of a task share its start and end variables;
 - one NoOverlap per machine over its intervals and fixed intervals for off-shift and maintenance;
 - routing precedence, release dates, everything ends inside the horizon;
+- the plant rules of `planner.plant_rules`: time lags and transfer batches between operations, work in
+  progress at plan start;
 - the rules of `planner.rules`: preventive-maintenance tasks, family changeovers, the defect-rate
   cap, and the scrap-cost and risk-penalty parts of the objective;
 - objective: cost = late cost x weighted tardiness + scrap cost + risk penalty (then makespan,
@@ -29,6 +31,9 @@ from planner.calendar import Interval, complement
 from planner.checker import check_schedule
 from planner.domain import Objective, PlanRequest
 from planner.kpis import compute_kpis
+from planner.plant_rules.time_lags import has_time_lags, time_lags
+from planner.plant_rules.transfer_batches import has_transfer_batches, transfer_batches
+from planner.plant_rules.work_in_progress import has_work_in_progress, running_operations
 from planner.risk import maintenance_requirements, penalty_rates
 from planner.rules import (
     COST_SCALE,
@@ -205,9 +210,13 @@ def _start_outcome(
 def _sequencing_rules_only(request: PlanRequest) -> bool:
     """True when the model is the plain flexible job-shop with calendars, the one the local search of
     `planner.search` decodes exactly; only then is its makespan a safe upper bound. Maintenance
-    tasks, family changeovers and the defect-rate cap are rules the decoder does not know."""
+    tasks, family changeovers, the defect-rate cap, time lags, transfer batches and work in progress are
+    rules the decoder does not know."""
     return (
         not request.factory.changeovers
+        and not has_time_lags(request)
+        and not has_transfer_batches(request)
+        and not has_work_in_progress(request)
         and not maintenance_requirements(request)
         and request.options.max_expected_defect_rate is None
     )
@@ -233,6 +242,9 @@ def _build_model(
         _routing_precedence(model, job_vars)
         model.add(job_vars[0].start >= job.order.release)
         all_tasks.append(job_vars)
+    time_lags(model, all_tasks)
+    transfer_batches(model, all_tasks)
+    running_operations(model, all_tasks)
     maintenance = preventive_maintenance(model, maintenance_requirements(request), horizon, intervals_by_machine)
     family_changeovers(model, request, all_tasks)
     defect_rate_cap(model, request, all_tasks)
@@ -295,9 +307,11 @@ def _task_variables(
 
 
 def _routing_precedence(model: cp_model.CpModel, job_vars: list[_TaskVars]) -> None:
-    """Hard: an operation starts only after the previous operation of the same order has ended."""
+    """Hard: an operation starts only after the previous operation of the same order has ended (unless it
+    takes the previous one's units in transfer batches: `planner.plant_rules.transfer_batches`)."""
     for before, after in pairwise(job_vars):
-        model.add(after.start >= before.end)
+        if after.task.transfer_batch is None:
+            model.add(after.start >= before.end)
 
 
 def _machine_no_overlap(

@@ -112,8 +112,8 @@ class LateOrderExplanation(_Result):
 
     order_id: str
     minutes_late: int
-    reason_code: str = Field(description="DUE_DATE_INFEASIBLE, RELEASE_TOO_LATE, MAINTENANCE_OR_RISK, "
-                                         "BOTTLENECK_CONTENTION")
+    reason_code: str = Field(description="DUE_DATE_INFEASIBLE, RELEASE_TOO_LATE, WORK_IN_PROGRESS, TIME_LAG, "
+                                         "MAINTENANCE_OR_RISK, BOTTLENECK_CONTENTION")
     reason: str = Field(description="The reason as a sentence for a shop-floor planner.")
     machine_id: str = Field(default="", description="The machine where the order lost the most time.")
     orders_ahead: list[str] = Field(default_factory=list, description="Orders run on that machine while it waited.")

@@ -41,7 +41,9 @@ def find_violations(request: PlanRequest) -> list[Violation]:
         for o_index, operation in enumerate(product.routing):
             path = f"factory.products[{p_index}].routing[{o_index}]"
             found += _operation_violations(operation, path, machine_ids)
+            found += _time_lag_violations(operation, o_index, path)
     found += _order_violations(request, {p.id for p in request.factory.products})
+    found += _work_in_progress_violations(request, machine_ids)
     found += _options_violations(request.options)
     found += _prediction_violations(request, machine_ids)
     found += _changeover_violations(request.factory, machine_ids)
@@ -133,6 +135,86 @@ def _operation_violations(operation: Operation, path: str, machine_ids: set[str]
             found.append(Violation(f"{e_path}.setup_minutes", "must not be negative"))
         if option.run_minutes_per_unit is not None and not _positive_finite(option.run_minutes_per_unit):
             found.append(Violation(f"{e_path}.run_minutes_per_unit", "must be a finite number greater than 0"))
+    return found
+
+
+def _time_lag_violations(operation: Operation, index: int, path: str) -> list[Violation]:
+    found = []
+    low, high = operation.min_lag_minutes, operation.max_lag_minutes
+    if index == 0 and (low or high is not None):
+        found.append(Violation(path, "the first operation of a routing has no previous operation to lag behind"))
+    if low < 0:
+        found.append(Violation(f"{path}.min_lag_minutes", "must not be negative"))
+    if high is not None and high < 0:
+        found.append(Violation(f"{path}.max_lag_minutes", "must not be negative"))
+    elif high is not None and high < low:
+        found.append(Violation(f"{path}.max_lag_minutes", f"is below the minimum lag ({high} < {low} min)"))
+    batch = operation.transfer_batch_units
+    if batch is not None and batch <= 0:
+        found.append(Violation(f"{path}.transfer_batch_units", "must be more than 0"))
+    elif batch is not None and index == 0:
+        found.append(Violation(f"{path}.transfer_batch_units", "the first operation of a routing has no previous "
+                                                               "operation to take batches from"))
+    elif batch is not None and (low or high is not None):
+        found.append(Violation(f"{path}.transfer_batch_units", "time lags and a transfer batch do not combine on "
+                                                               "one operation"))
+    return found
+
+
+def _work_in_progress_violations(request: PlanRequest, machine_ids: set[str]) -> list[Violation]:
+    found: list[Violation] = []
+    products = {p.id: p for p in request.factory.products}
+    running_on: dict[str, str] = {}
+    for index, order in enumerate(request.orders):
+        progress, product = order.work_in_progress, products.get(order.product_id)
+        if progress is None or product is None:
+            continue
+        path = f"orders[{index}].work_in_progress"
+        routing = [op.id for op in product.routing]
+        done = progress.done_operation_ids
+        if done != routing[:len(done)]:
+            found.append(Violation(f"{path}.done_operation_ids", "must be the first operations of the routing, in "
+                                   f"order ({', '.join(routing[:len(done)]) or 'none'}); got {', '.join(done)}"))
+        elif len(done) >= len(routing) > 0:
+            found.append(Violation(f"{path}.done_operation_ids", "every operation is done: a finished order needs "
+                                                                 "no plan"))
+        running = progress.running
+        if running is None:
+            continue
+        found += _running_violations(request, order, product.routing, f"{path}.running", machine_ids)
+        if running.machine_id in running_on:
+            found.append(Violation(f"{path}.running.machine_id", f"machine '{running.machine_id}' already runs "
+                                                                 f"order '{running_on[running.machine_id]}'"))
+        running_on.setdefault(running.machine_id, order.id)
+    return found
+
+
+def _running_violations(request: PlanRequest, order: Order, routing: list[Operation], path: str,
+                        machine_ids: set[str]) -> list[Violation]:
+    found = []
+    progress = order.work_in_progress
+    assert progress is not None and progress.running is not None
+    running = progress.running
+    done = len(progress.done_operation_ids)
+    operation = next((op for op in routing if op.id == running.operation_id), None)
+    if operation is None:
+        found.append(Violation(f"{path}.operation_id", f"unknown operation '{running.operation_id}' in the routing"))
+    elif done >= len(routing) or routing[done].id != running.operation_id:
+        found.append(Violation(f"{path}.operation_id", "must be the first operation that is not done"))
+    if running.machine_id not in machine_ids:
+        found.append(Violation(f"{path}.machine_id", f"unknown machine '{running.machine_id}'"))
+    elif operation is not None and running.machine_id not in {e.machine_id for e in operation.eligible_machines}:
+        found.append(Violation(f"{path}.machine_id", f"machine '{running.machine_id}' is not eligible for "
+                                                     f"operation '{operation.id}'"))
+    if running.remaining_minutes <= 0:
+        found.append(Violation(f"{path}.remaining_minutes", "must be more than 0"))
+    elif running.remaining_minutes > request.options.horizon_minutes:
+        found.append(Violation(f"{path}.remaining_minutes", "ends after the planning horizon"))
+    if running.started is not None and running.started > 0:
+        found.append(Violation(f"{path}.started", "a running operation started at or before plan start"))
+    if order.release > 0:
+        found.append(Violation(path.replace(".work_in_progress.running", ".release"),
+                               "an order with a running operation cannot be released after plan start"))
     return found
 
 

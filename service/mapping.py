@@ -41,6 +41,9 @@ _API_NAMES = {
     "risk_bucket_minutes": "risk_bucket",
     "probability": "failure_probability",
     "minute": "time",
+    "min_lag_minutes": "min_lag",
+    "max_lag_minutes": "max_lag",
+    "remaining_minutes": "remaining",
 }
 DEFAULT_REPAIR = timedelta(hours=4)
 _RISK_POLICY = {
@@ -279,6 +282,10 @@ def _product(message: pb.Product) -> domain.Product:
                 name=op.name,
                 setup_minutes=minutes(op.setup_time),
                 run_minutes_per_unit=fractional_minutes(op.run_time_per_unit),
+                # Rounded towards the safe side: a minimum lag up, a maximum lag down.
+                min_lag_minutes=minutes(op.min_lag),
+                max_lag_minutes=minutes(op.max_lag, round_up=False) if op.HasField("max_lag") else None,
+                transfer_batch_units=op.transfer_batch_units or None,
                 eligible_machines=[
                     domain.EligibleMachine(
                         machine_id=e.machine_id,
@@ -307,7 +314,33 @@ def order_to_domain(message: pb.Order, start: datetime) -> domain.Order:
         due=_offset(message.due_time, start) if message.HasField("due_time") else release,
         weight=message.weight if message.weight != 0 else 1.0,
         customer=message.customer,
+        work_in_progress=_work_in_progress(message.work_in_progress, start) if message.HasField("work_in_progress")
+        else None,
     )
+
+
+def _work_in_progress(message: pb.WorkInProgress, start: datetime) -> domain.WorkInProgress:
+    running = message.running
+    return domain.WorkInProgress(
+        done_operation_ids=list(message.done_operation_ids),
+        running=domain.RunningOperation(
+            operation_id=running.operation_id, machine_id=running.machine_id,
+            started=_offset(running.started, start) if running.HasField("started") else None,
+            remaining_minutes=minutes(running.remaining),
+        ) if message.HasField("running") else None,
+    )
+
+
+def _work_in_progress_to_proto(progress: domain.WorkInProgress,
+                               stamp: Callable[[int], timestamp_pb2.Timestamp]) -> pb.WorkInProgress:
+    message = pb.WorkInProgress(done_operation_ids=progress.done_operation_ids)
+    running = progress.running
+    if running is not None:
+        message.running.CopyFrom(pb.RunningOperation(
+            operation_id=running.operation_id, machine_id=running.machine_id,
+            started=stamp(running.started) if running.started is not None else None,
+            remaining=to_duration(running.remaining_minutes)))
+    return message
 
 
 def invalid_plan_request(error: InvalidPlanRequest) -> InvalidArgumentError:
@@ -455,7 +488,9 @@ def plan_request_to_proto(request: domain.PlanRequest) -> pb.CreatePlanRequest:
         ),
         orders=[
             pb.Order(id=o.id, product_id=o.product_id, quantity=o.quantity, release_time=stamp(o.release),
-                     due_time=stamp(o.due), weight=o.weight, customer=o.customer)
+                     due_time=stamp(o.due), weight=o.weight, customer=o.customer,
+                     work_in_progress=_work_in_progress_to_proto(o.work_in_progress, stamp)
+                     if o.work_in_progress is not None else None)
             for o in request.orders
         ],
         options=_options_to_proto(request.options),
@@ -488,6 +523,9 @@ def _product_to_proto(product: domain.Product) -> pb.Product:
             pb.Operation(
                 id=op.id, name=op.name, setup_time=to_duration(op.setup_minutes),
                 run_time_per_unit=to_duration(op.run_minutes_per_unit),
+                min_lag=to_duration(op.min_lag_minutes) if op.min_lag_minutes else None,
+                max_lag=to_duration(op.max_lag_minutes) if op.max_lag_minutes is not None else None,
+                transfer_batch_units=op.transfer_batch_units or 0,
                 eligible_machines=[
                     pb.EligibleMachine(
                         machine_id=e.machine_id,

@@ -19,6 +19,7 @@ from planner.domain import (
     TimeWindow,
     YieldEstimate,
 )
+from planner.solution import ScheduledOperation
 from planner.testing import operation, request
 
 
@@ -86,3 +87,17 @@ def _with_predictions(
         for bucket, median in enumerate(draw(st.lists(st.sampled_from([0.0, 5.0, 20.0]), max_size=3)))]
     return base.model_copy(update={"yields": yields, "machine_risks": risks, "options": options, "factory": factory,
                                    "demand_forecasts": forecasts})
+
+
+def back_to_back(order_id: str, product_id: str, quantity: int,
+                 steps: list[tuple[int, str, int, int]]) -> list[ScheduledOperation]:
+    """One order's operations placed one after the other from plan start: per step (operation index, machine,
+    minutes of gap before it, length); operation ids are `op<index>`."""
+    placed, cursor = [], 0
+    for index, machine_id, gap, length in steps:
+        start = cursor + gap
+        placed.append(ScheduledOperation(order_id=order_id, product_id=product_id, operation_id=f"op{index}",
+                                         operation_index=index, machine_id=machine_id, start=start,
+                                         end=start + length, quantity=quantity))
+        cursor = start + length
+    return placed

@@ -254,18 +254,24 @@ class Product(_message.Message):
     def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., family: _Optional[str] = ..., routing: _Optional[_Iterable[_Union[Operation, _Mapping]]] = ..., scrap_cost: _Optional[float] = ...) -> None: ...
 
 class Operation(_message.Message):
-    __slots__ = ("id", "name", "eligible_machines", "setup_time", "run_time_per_unit")
+    __slots__ = ("id", "name", "eligible_machines", "setup_time", "run_time_per_unit", "min_lag", "max_lag", "transfer_batch_units")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     ELIGIBLE_MACHINES_FIELD_NUMBER: _ClassVar[int]
     SETUP_TIME_FIELD_NUMBER: _ClassVar[int]
     RUN_TIME_PER_UNIT_FIELD_NUMBER: _ClassVar[int]
+    MIN_LAG_FIELD_NUMBER: _ClassVar[int]
+    MAX_LAG_FIELD_NUMBER: _ClassVar[int]
+    TRANSFER_BATCH_UNITS_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     eligible_machines: _containers.RepeatedCompositeFieldContainer[EligibleMachine]
     setup_time: _duration_pb2.Duration
     run_time_per_unit: _duration_pb2.Duration
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., eligible_machines: _Optional[_Iterable[_Union[EligibleMachine, _Mapping]]] = ..., setup_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., run_time_per_unit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    min_lag: _duration_pb2.Duration
+    max_lag: _duration_pb2.Duration
+    transfer_batch_units: int
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., eligible_machines: _Optional[_Iterable[_Union[EligibleMachine, _Mapping]]] = ..., setup_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., run_time_per_unit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., min_lag: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_lag: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., transfer_batch_units: _Optional[int] = ...) -> None: ...
 
 class EligibleMachine(_message.Message):
     __slots__ = ("machine_id", "setup_time", "run_time_per_unit")
@@ -278,7 +284,7 @@ class EligibleMachine(_message.Message):
     def __init__(self, machine_id: _Optional[str] = ..., setup_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., run_time_per_unit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class Order(_message.Message):
-    __slots__ = ("id", "product_id", "quantity", "release_time", "due_time", "weight", "customer")
+    __slots__ = ("id", "product_id", "quantity", "release_time", "due_time", "weight", "customer", "work_in_progress")
     ID_FIELD_NUMBER: _ClassVar[int]
     PRODUCT_ID_FIELD_NUMBER: _ClassVar[int]
     QUANTITY_FIELD_NUMBER: _ClassVar[int]
@@ -286,6 +292,7 @@ class Order(_message.Message):
     DUE_TIME_FIELD_NUMBER: _ClassVar[int]
     WEIGHT_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    WORK_IN_PROGRESS_FIELD_NUMBER: _ClassVar[int]
     id: str
     product_id: str
     quantity: int
@@ -293,7 +300,28 @@ class Order(_message.Message):
     due_time: _timestamp_pb2.Timestamp
     weight: float
     customer: str
-    def __init__(self, id: _Optional[str] = ..., product_id: _Optional[str] = ..., quantity: _Optional[int] = ..., release_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., weight: _Optional[float] = ..., customer: _Optional[str] = ...) -> None: ...
+    work_in_progress: WorkInProgress
+    def __init__(self, id: _Optional[str] = ..., product_id: _Optional[str] = ..., quantity: _Optional[int] = ..., release_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., weight: _Optional[float] = ..., customer: _Optional[str] = ..., work_in_progress: _Optional[_Union[WorkInProgress, _Mapping]] = ...) -> None: ...
+
+class WorkInProgress(_message.Message):
+    __slots__ = ("done_operation_ids", "running")
+    DONE_OPERATION_IDS_FIELD_NUMBER: _ClassVar[int]
+    RUNNING_FIELD_NUMBER: _ClassVar[int]
+    done_operation_ids: _containers.RepeatedScalarFieldContainer[str]
+    running: RunningOperation
+    def __init__(self, done_operation_ids: _Optional[_Iterable[str]] = ..., running: _Optional[_Union[RunningOperation, _Mapping]] = ...) -> None: ...
+
+class RunningOperation(_message.Message):
+    __slots__ = ("operation_id", "machine_id", "started", "remaining")
+    OPERATION_ID_FIELD_NUMBER: _ClassVar[int]
+    MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    STARTED_FIELD_NUMBER: _ClassVar[int]
+    REMAINING_FIELD_NUMBER: _ClassVar[int]
+    operation_id: str
+    machine_id: str
+    started: _timestamp_pb2.Timestamp
+    remaining: _duration_pb2.Duration
+    def __init__(self, operation_id: _Optional[str] = ..., machine_id: _Optional[str] = ..., started: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., remaining: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class PlanOptions(_message.Message):
     __slots__ = ("plan_start", "horizon", "objective", "time_limit", "num_workers", "random_seed", "locale", "risk_policy", "risk_alpha", "maintenance_threshold", "maintenance_duration", "risk_penalty_weight", "risk_bucket", "max_expected_defect_rate", "late_cost_per_minute", "skip_prediction_effects", "lot_sizing", "lot_bucket", "service_level", "detailed_lot_buckets", "holding_cost_per_unit", "setup_cost")
