@@ -66,6 +66,7 @@ METHOD_ROLES: dict[str, Role] = {
     f"{_PLANNING}StreamPlan": Role.PLANNER,
     f"{_PLANNING}CompareScenarios": Role.PLANNER,
     f"{_PLANNING}Replan": Role.PLANNER,
+    f"{_PLANNING}DeletePlan": Role.PLANNER,
     f"{_FORECAST}ForecastDemand": Role.VIEWER,
     f"{_FORECAST}PredictYield": Role.VIEWER,
     f"{_FORECAST}AssessEquipmentRisk": Role.VIEWER,

@@ -168,6 +168,16 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
             response.plan.CopyFrom(_stored_plan_message(record).plan)
         return response
 
+    async def DeletePlan(  # noqa: N802
+        self, request: pb.DeletePlanRequest, context: grpc.aio.ServicerContext
+    ) -> pb.DeletePlanResponse:
+        if not request.plan_id:
+            raise InvalidArgumentError([FieldViolation("plan_id", "is required")])
+        if not await self._store.delete(request.plan_id, _tenant()):
+            raise NotFoundError(f"no stored plan with id '{request.plan_id}'")
+        logger.info("deleted %s", request.plan_id)
+        return pb.DeletePlanResponse(plan_id=request.plan_id)
+
     async def ListPlans(  # noqa: N802
         self, request: pb.ListPlansRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListPlansResponse:

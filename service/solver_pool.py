@@ -45,10 +45,17 @@ class EventLike(Protocol):
     def set(self) -> None: ...
 
 
+DEADLINE_SHARE_KEPT = 0.1
+"""Share of the time left before the RPC deadline kept back from the solver (when larger than the fixed
+margin) for the work after the search: explanations, mapping the plan, storing it, the reply."""
+
+
 def _capped(request: PlanRequest, deadline: float | None, margin: float) -> PlanRequest:
-    """The request with its time limit capped by what is left of the RPC deadline."""
+    """The request with its time limit capped by what is left of the RPC deadline, less the larger of
+    `margin` and DEADLINE_SHARE_KEPT of it."""
     if deadline is not None:
-        left = max(deadline - time.time() - margin, 0.05)
+        remaining = deadline - time.time()
+        left = max(remaining - max(margin, DEADLINE_SHARE_KEPT * remaining), 0.05)
         if left < request.options.time_limit_seconds:
             return request.model_copy(update={"options": request.options.model_copy(
                 update={"time_limit_seconds": left})})

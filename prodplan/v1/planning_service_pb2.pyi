@@ -696,6 +696,18 @@ class GetPlanRequest(_message.Message):
     plan_id: str
     def __init__(self, plan_id: _Optional[str] = ...) -> None: ...
 
+class DeletePlanRequest(_message.Message):
+    __slots__ = ("plan_id",)
+    PLAN_ID_FIELD_NUMBER: _ClassVar[int]
+    plan_id: str
+    def __init__(self, plan_id: _Optional[str] = ...) -> None: ...
+
+class DeletePlanResponse(_message.Message):
+    __slots__ = ("plan_id",)
+    PLAN_ID_FIELD_NUMBER: _ClassVar[int]
+    plan_id: str
+    def __init__(self, plan_id: _Optional[str] = ...) -> None: ...
+
 class GetPlanResponse(_message.Message):
     __slots__ = ("plan_id", "kind", "create_time", "request", "plan", "parent_plan_id", "comparison")
     PLAN_ID_FIELD_NUMBER: _ClassVar[int]

@@ -65,6 +65,11 @@ class PlanningServiceStub:
                 request_serializer=prodplan_dot_v1_dot_planning__service__pb2.CompareScenariosRequest.SerializeToString,
                 response_deserializer=prodplan_dot_v1_dot_planning__service__pb2.CompareScenariosResponse.FromString,
                 _registered_method=True)
+        self.DeletePlan = channel.unary_unary(
+                '/prodplan.v1.PlanningService/DeletePlan',
+                request_serializer=prodplan_dot_v1_dot_planning__service__pb2.DeletePlanRequest.SerializeToString,
+                response_deserializer=prodplan_dot_v1_dot_planning__service__pb2.DeletePlanResponse.FromString,
+                _registered_method=True)
 
 
 class PlanningServiceServicer:
@@ -119,6 +124,15 @@ class PlanningServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DeletePlan(self, request, context):
+        """Deletes a stored plan, re-plan or comparison with its request (NOT_FOUND if there is none for
+        the caller). Re-plans made from it keep their own records. Stored records are also deleted
+        after the server's retention period, when one is set.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PlanningServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -151,6 +165,11 @@ def add_PlanningServiceServicer_to_server(servicer, server):
                     servicer.CompareScenarios,
                     request_deserializer=prodplan_dot_v1_dot_planning__service__pb2.CompareScenariosRequest.FromString,
                     response_serializer=prodplan_dot_v1_dot_planning__service__pb2.CompareScenariosResponse.SerializeToString,
+            ),
+            'DeletePlan': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeletePlan,
+                    request_deserializer=prodplan_dot_v1_dot_planning__service__pb2.DeletePlanRequest.FromString,
+                    response_serializer=prodplan_dot_v1_dot_planning__service__pb2.DeletePlanResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -316,6 +335,33 @@ class PlanningService:
             '/prodplan.v1.PlanningService/CompareScenarios',
             prodplan_dot_v1_dot_planning__service__pb2.CompareScenariosRequest.SerializeToString,
             prodplan_dot_v1_dot_planning__service__pb2.CompareScenariosResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeletePlan(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/prodplan.v1.PlanningService/DeletePlan',
+            prodplan_dot_v1_dot_planning__service__pb2.DeletePlanRequest.SerializeToString,
+            prodplan_dot_v1_dot_planning__service__pb2.DeletePlanResponse.FromString,
             options,
             channel_credentials,
             insecure,

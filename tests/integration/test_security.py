@@ -258,3 +258,22 @@ def test_a_tenant_sees_only_its_own_plans_and_request_ids(token_server: TokenSer
         listed = {p.plan_id for p in stub.ListPlans(pb.ListPlansRequest(), timeout=10, metadata=gyeongju).plans}
         assert created.plan_id in listed and theirs.plan_id not in listed
         assert stub.CreatePlan(ours, timeout=30, metadata=gyeongju).plan_id == created.plan_id  # idempotent
+
+
+def test_delete_plan_needs_a_planner_of_the_plans_tenant(token_server: TokenServer) -> None:
+    gyeongju, ulsan = _bearer(token_server.tokens["planner"]), _bearer(token_server.tokens["ulsan-planner"])
+    with grpc.insecure_channel(token_server.address) as channel:
+        stub = pb_grpc.PlanningServiceStub(channel)
+        created = stub.CreatePlan(_small_plan(), timeout=30, metadata=gyeongju)
+        delete = pb.DeletePlanRequest(plan_id=created.plan_id)
+        for metadata, code in ((ulsan, grpc.StatusCode.NOT_FOUND),
+                               (_bearer(token_server.tokens["viewer"]), grpc.StatusCode.PERMISSION_DENIED)):
+            with pytest.raises(grpc.RpcError) as refused:
+                stub.DeletePlan(delete, timeout=10, metadata=metadata)
+            assert refused.value.code() == code
+        assert stub.DeletePlan(delete, timeout=10, metadata=gyeongju).plan_id == created.plan_id
+        for call in (lambda: stub.GetPlan(pb.GetPlanRequest(plan_id=created.plan_id), timeout=10, metadata=gyeongju),
+                     lambda: stub.DeletePlan(delete, timeout=10, metadata=gyeongju)):
+            with pytest.raises(grpc.RpcError) as gone:
+                call()
+            assert gone.value.code() == grpc.StatusCode.NOT_FOUND
