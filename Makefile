@@ -5,8 +5,14 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PROTOS := $(wildcard proto/prodplan/v1/*.proto)
+# buf (lint and breaking-change checks of proto/, buf.yaml) from npm, pinned, into .tools/ (git-ignored);
+# installed by the set-up when npm is present, and the checks in tests/deploy skip with the reason otherwise.
+BUF_VERSION := 1.75.0
+TOOLS  := .tools
+BUF    := $(TOOLS)/node_modules/.bin/buf
+BUF_STAMP := $(TOOLS)/.buf-$(BUF_VERSION)
 
-.PHONY: help setup gen gen-check demo test lint typecheck serve bench loadtest clean
+.PHONY: help setup tools proto-check gen gen-check demo test lint typecheck serve bench loadtest clean
 
 help:
 	@echo "make demo   - start the server, plan the embedded demo factory over gRPC, print it, draw a Gantt chart"
@@ -14,6 +20,7 @@ help:
 	@echo "make serve  - run the gRPC server on 127.0.0.1:50051"
 	@echo "make bench  - quick job-shop benchmark on ../shared/benchmarks"
 	@echo "make gen    - regenerate prodplan/v1 from proto/"
+	@echo "make tools  - buf (npm @bufbuild/buf, pinned) into .tools/ when npm is present; make proto-check runs it"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,7 +30,29 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev,bench,postgres]"
 	@touch $(STAMP)
 
-setup: $(STAMP)
+setup: $(STAMP) tools
+
+# Not fatal: without npm (or without the network on the first run) buf is missing and its tests skip.
+tools:
+	@if [ -f $(BUF_STAMP) ]; then :; \
+	elif command -v npm >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory $(BUF_STAMP) || echo "warning: installing buf $(BUF_VERSION) with npm failed; the buf checks will be skipped"; \
+	else \
+		echo "npm not found: buf $(BUF_VERSION) is not installed, the buf lint/breaking checks are skipped"; \
+	fi
+
+$(BUF_STAMP):
+	@mkdir -p $(TOOLS)
+	npm install --prefix $(TOOLS) --no-save --no-audit --no-fund --ignore-scripts --fetch-retries=1 \
+		"@bufbuild/buf@$(BUF_VERSION)"
+	$(BUF) --version
+	@rm -f $(TOOLS)/.buf-*
+	@touch $(BUF_STAMP)
+
+# buf alone (make test runs the same checks in tests/deploy): lint, and no breaking change against main
+proto-check: tools
+	$(BUF) lint
+	$(BUF) breaking --against '.git#branch=main,subdir=proto'
 
 gen: $(STAMP)
 	$(PY) -m service.codegen --write
