@@ -32,6 +32,7 @@ from forecaster.risk import MAX_MACHINES, MAX_TELEMETRY_HISTORY, validate_teleme
 from forecaster.types import Explanation
 from prodplan.v1 import forecast_service_pb2 as pb
 from service.errors import FieldViolation, InvalidArgumentError
+from service.ranges import out_of_range
 
 DEFAULT_QUANTILES = (0.1, 0.5, 0.9)
 _PROCESSES = {pb.PROCESS_TYPE_DIE_CASTING: "die_casting", pb.PROCESS_TYPE_CNC_MACHINING: "cnc_machining",
@@ -80,6 +81,9 @@ def demand_request(request: pb.ForecastDemandRequest, models: ForecastModels
     _bounds(("series", len(request.series), MAX_SERIES, "series per call"),
             ("quantiles", len(request.quantiles), MAX_QUANTILES, "quantile levels per call"),
             *((f"series[{i}].history", len(s.history), MAX_HISTORY, "periods") for i, s in enumerate(request.series)))
+    _raise([problem for i, s in enumerate(request.series)
+            for problem in (*out_of_range(s.history_start, f"series[{i}].history_start"),
+                            *out_of_range(s.period, f"series[{i}].period"))])
     histories = []
     for series in request.series:
         season = series.season_length or (_season_from_period(series.period) if series.HasField("period") else 12)
@@ -168,6 +172,9 @@ def risk_request(request: pb.AssessEquipmentRiskRequest) -> tuple[list[MachineTe
     _bounds(("machines", len(request.machines), MAX_MACHINES, "machines per call"),
             *((f"machines[{i}].history", len(m.history), MAX_TELEMETRY_HISTORY, "samples per machine")
               for i, m in enumerate(request.machines)))
+    _raise([*out_of_range(request.bucket, "bucket"),
+            *(p for i, m in enumerate(request.machines)
+              for p in out_of_range(m.time_since_maintenance, f"machines[{i}].time_since_maintenance"))])
     machines = [_machine(m) for m in request.machines]
     missing = [f"machines[{i}].current" for i, m in enumerate(request.machines) if not m.HasField("current")]
     violations = [FieldViolation(path, "is required (the latest telemetry reading)") for path in missing]

@@ -43,6 +43,7 @@ from service.mapping import (
     to_timestamp,
 )
 from service.plant_data import forecast_plant_data, merge_predictions
+from service.ranges import check_ranges
 from service.scenario_mapping import (
     comparison_to_proto,
     disruptions_from_proto,
@@ -55,6 +56,12 @@ from service.solver_pool import SolverPool
 from service.store import PLAN_KINDS, DuplicateRequestError, PlanRecord, PlanStore
 
 logger = logging.getLogger(__name__)
+
+
+def _checked_domain(message: pb.CreatePlanRequest, settings: Settings) -> PlanRequest:
+    """Every value in a computable range (service/ranges.py) first, then mapped and validated."""
+    check_ranges(message)
+    return plan_request_to_domain(message, settings)
 
 
 def _tenant() -> str:
@@ -96,7 +103,7 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
 
     async def _mapped(self, message: pb.CreatePlanRequest) -> PlanRequest:
         """Map and validate, off the event loop (a large request takes long enough to stall health checks)."""
-        return await asyncio.to_thread(plan_request_to_domain, message, self._settings)
+        return await asyncio.to_thread(_checked_domain, message, self._settings)
 
     async def _with_predictions(self, message: pb.CreatePlanRequest, request: PlanRequest
                                 ) -> tuple[PlanRequest, dict[str, str]]:
@@ -181,6 +188,7 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
     async def ListPlans(  # noqa: N802
         self, request: pb.ListPlansRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListPlansResponse:
+        check_ranges(request)
         problems = []
         if request.kind and request.kind not in PLAN_KINDS:
             problems.append(FieldViolation("kind", f"must be one of {', '.join(PLAN_KINDS)}"))
@@ -205,6 +213,7 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
     async def Replan(  # noqa: N802
         self, request: pb.ReplanRequest, context: grpc.aio.ServicerContext
     ) -> pb.ReplanResponse:
+        check_ranges(request)
         if done := await self._already_done("replan", request):
             return pb.ReplanResponse.FromString(done.response)
         self._pool.check_capacity()
@@ -233,6 +242,7 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
     async def CompareScenarios(  # noqa: N802
         self, request: pb.CompareScenariosRequest, context: grpc.aio.ServicerContext
     ) -> pb.CompareScenariosResponse:
+        await asyncio.to_thread(check_ranges, request)
         mapped = await self._mapped(request.base)
         if done := await self._already_done("comparison", request):
             return pb.CompareScenariosResponse.FromString(done.response)

@@ -86,3 +86,23 @@ def test_an_answer_lists_at_most_the_reported_maximum_of_problems(count: int) ->
     assert len(listed) == min(count, MAX_REPORTED_VIOLATIONS) + (count > MAX_REPORTED_VIOLATIONS)
     if count > MAX_REPORTED_VIOLATIONS:
         assert f"and {count - MAX_REPORTED_VIOLATIONS} more" in listed[-1].description
+
+
+def test_timestamps_durations_and_coefficients_out_of_range_are_named() -> None:
+    import math
+
+    from service.ranges import out_of_range
+
+    message = plan_request_to_proto(request(["M1"], [product("P", ("cut", ["M1"], 1.0))],
+                                            [order("O1", "P", 5, due=100), order("O2", "P", 5, due=100)]))
+    message.orders[0].due_time.seconds = -62135596800  # year 1
+    message.orders[1].weight = 1e300
+    message.orders[1].quantity = 10**12
+    message.factory.products[0].routing[0].run_time_per_unit.seconds = 10**12
+    message.factory.products[0].scrap_cost = math.nan
+    found = {v.field: v.reason for v in out_of_range(message)}
+    assert set(found) == {"orders[0].due_time", "orders[1].weight", "orders[1].quantity",
+                          "factory.products[0].routing[0].run_time_per_unit", "factory.products[0].scrap_cost"}
+    assert "between 1970-01-01 and 2200-01-01" in found["orders[0].due_time"]
+    assert not out_of_range(plan_request_to_proto(request(["M1"], [product("P", ("cut", ["M1"], 1.0))],
+                                                          [order("O1", "P", 5, due=100)])))
