@@ -1,4 +1,6 @@
-"""Predict with a plant's model: `python -m forecaster.predict defect --model DIR --records FILE --out FILE`.
+"""Predict with a plant's model: `python -m forecaster.predict defect --model DIR --records FILE --out FILE`,
+`python -m forecaster.predict demand [--model DIR] --history FILE --horizon N --quantiles 0.1,0.5,0.9 --out FILE`
+(demand: see forecaster.plantdemand.cli).
 
 Writes, for every input row in input order, `row` (its row in the file, header = 1), `product`, `machine`,
 `defect_probability` (P(any defect)), one `p_<type>` column per defect type the model knows and
@@ -27,6 +29,10 @@ def parser() -> argparse.ArgumentParser:
     defect.add_argument("--model", type=Path, required=True, help="model folder written by forecaster.train")
     defect.add_argument("--records", type=Path, required=True, help="inspection records, CSV or Parquet")
     defect.add_argument("--out", type=Path, required=True, help="predictions, CSV or .parquet")
+    from forecaster.plantdemand.cli import add_predict_arguments
+
+    add_predict_arguments(models.add_parser("demand", help="demand quantiles from a plant's model (forecaster.train "
+                                                           "demand --history) or the shipped one"))
     return root
 
 
@@ -36,6 +42,10 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     args = parser().parse_args(argv)
+    if getattr(args, "demand_command", False):
+        from forecaster.plantdemand.cli import predict_command
+
+        return predict_command(args)
     try:
         result = predict_file(args.model, args.records, args.out)
     except (PlantDataError, ArtifactError) as error:

@@ -3,6 +3,7 @@
     python -m forecaster.train demand                 # M3 training parts -> weights/demand.*
     python -m forecaster.train defect                 # plant simulator -> weights/defect.*
     python -m forecaster.train defect --records FILE [--template FILE] --out DIR   # a plant's own records
+    python -m forecaster.train demand --history FILE --out DIR   # a plant's own demand history
     python -m forecaster.train risk --data-dir ../shared/benchmarks/manufacturing  # AI4I -> weights/risk*.*
 
 The device is chosen automatically (CUDA with bf16 autocast when present, else CPU, seeded and
@@ -123,6 +124,14 @@ def parser() -> argparse.ArgumentParser:
                         help="weight of the Theta forecast in the served median, 0..1 (default 0.5; 0: network alone)")
     for name in ("members", "max_epochs", "batches_per_epoch", "hidden", "context_length", "patience", "refit_epochs"):
         demand.add_argument(f"--{name.replace('_', '-')}", dest=name, type=int, default=None)
+    demand.add_argument("--history", type=Path, default=None,
+                        help="a plant's demand history (CSV or Parquet; docs/PLANT-DATA.md): train on it")
+    demand.add_argument("--horizon", type=int, default=None,
+                        help="with --history: periods held back for test and for validation (default 14 days, "
+                             "8 weeks or 6 months)")
+    demand.add_argument("--period", choices=("day", "week", "month"), default=None,
+                        help="with --history: the period of the dates (default: inferred)")
+    demand.add_argument("--out", type=Path, default=argparse.SUPPRESS, help="model folder to write")
     defect = models.add_parser("defect", help="defect/yield classifier on the plant simulator")
     defect.add_argument("--records-per-process", type=int, default=20_000)
     defect.add_argument("--records", type=Path, default=None,
@@ -142,6 +151,10 @@ def main(argv: list[str] | None = None) -> int:
     device = pick_device(args.device)
     if args.model == "defect" and args.records is not None:
         return _report_plant_training(args, device)
+    if args.model == "demand" and args.history is not None:
+        from forecaster.plantdemand.cli import train_command
+
+        return train_command(args, WEIGHTS_DIR)
     commands = {"demand": train_demand_command, "defect": train_defect_command, "risk": train_risk_command}
     written = commands[args.model](args, device)
     for metadata in written:
