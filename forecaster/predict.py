@@ -1,6 +1,7 @@
 """Predict with a plant's model: `python -m forecaster.predict defect --model DIR --records FILE --out FILE`,
 `python -m forecaster.predict demand [--model DIR] --history FILE --horizon N --quantiles 0.1,0.5,0.9 --out FILE`
-(demand: see forecaster.plantdemand.cli).
+(demand: see forecaster.plantdemand.cli), `python -m forecaster.predict risk --model DIR --telemetry FILE
+[--events FILE] --at FILE --horizons 24,168 --out FILE` (failure risk: see forecaster.plantrisk.predict).
 
 Writes, for every input row in input order, `row` (its row in the file, header = 1), `product`, `machine`,
 `defect_probability` (P(any defect)), one `p_<type>` column per defect type the model knows and
@@ -40,6 +41,11 @@ def main(argv: list[str] | None = None) -> int:
     from forecaster.plantdata.predictor import predict_file
     from forecaster.plantdata.problems import PlantDataError
 
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["risk"]:  # forecaster.plantrisk, docs/PLANT-DATA-RISK.md
+        from forecaster.plantrisk.predict import main as predict_plant_risk
+
+        return predict_plant_risk(argv[1:])
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     args = parser().parse_args(argv)
     if getattr(args, "demand_command", False):

@@ -5,6 +5,7 @@
     python -m forecaster.train defect --records FILE [--template FILE] --out DIR   # a plant's own records
     python -m forecaster.train demand --history FILE --out DIR   # a plant's own demand history
     python -m forecaster.train risk --data-dir ../shared/benchmarks/manufacturing  # AI4I -> weights/risk*.*
+    python -m forecaster.train risk --telemetry FILE --events FILE [--machines FILE] --out DIR  # a plant's own
 
 The device is chosen automatically (CUDA with bf16 autocast when present, else CPU, seeded and
 deterministic); training shows a tqdm bar, stops early on a validation split and prints the metrics,
@@ -144,7 +145,19 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
+def _plant_risk_arguments(argv: list[str]) -> list[str] | None:
+    """`risk --telemetry ...`: the arguments after `risk` when a plant's own telemetry is given."""
+    if "risk" in argv and "--telemetry" in argv[argv.index("risk"):]:
+        return argv[argv.index("risk") + 1:]
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if (plant_risk := _plant_risk_arguments(argv)) is not None:  # forecaster.plantrisk, docs/PLANT-DATA-RISK.md
+        from forecaster.plantrisk.train import main as train_plant_risk
+
+        return train_plant_risk(plant_risk)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     args = parser().parse_args(argv)
     torch.set_num_threads(args.threads)

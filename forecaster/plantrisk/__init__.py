@@ -1,0 +1,22 @@
+"""Time-to-failure risk from a plant's own telemetry and event history (docs/PLANT-DATA-RISK.md).
+
+Modules, in the order data flows:
+
+- `history`: the `telemetry`, `events` and `machines` templates, read and checked (file, row, column of
+  every problem) into one `PlantHistory`; the rule that drops maintenance rows repeating a failure.
+- `features`: window features at a prediction time from the history up to that time only.
+- `labels`: prediction times on a fixed grid, the next failure after each, censoring.
+- `hazard`: the discrete-time hazard model (LightGBM on person-period rows, calibrated on a later period)
+  and its cumulative failure-probability curve at any horizon.
+- `baselines`: the fleet's Kaplan-Meier curve, a per-machine constant hazard, gradient boosting per horizon.
+- `anomaly`: robust z-scores against the plant's own normal operation, with the sensors that drive them.
+- `evaluation`: Brier, AUPRC, concordance and reliability curves on a held-out period or set of machines.
+- `pipeline`: training end to end and the choice of what is served; `artifact`: the model folder.
+- `train`, `predict`: the command-line entry points.
+
+No gRPC here.
+"""
+
+from forecaster.plantrisk.history import PlantHistory, load_history
+
+__all__ = ["PlantHistory", "load_history"]
