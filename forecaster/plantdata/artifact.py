@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -69,12 +70,19 @@ def _write_files(folder: Path, model: TrainedPlantModel) -> None:
 def write_model_folder(out: Path, model: TrainedPlantModel) -> Path:
     """Write the model folder atomically (temporary folder, then rename)."""
     check_destination(out)
+    return write_folder_atomically(out, lambda staging: _write_files(staging, model))
+
+
+def write_folder_atomically(out: Path, write: Callable[[Path], None]) -> Path:
+    """Let `write` fill a staging folder beside `out`, then swap it in for `out` with renames: a failure
+    at any point leaves `out` as it was (or absent) and no staging folder behind. Every plant model
+    folder (defects, demand, risk) is written this way."""
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
     retired = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
     try:
         staging.mkdir()
-        _write_files(staging, model)
+        write(staging)
         if out.exists():
             os.replace(out, retired)
         os.replace(staging, out)
@@ -82,6 +90,22 @@ def write_model_folder(out: Path, model: TrainedPlantModel) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(retired, ignore_errors=True)
     return out
+
+
+def read_verified_description(folder: Path, model_file: str, form: str, form_version: int) -> dict[str, Any]:
+    """A model folder's description (`model_file`, JSON) after checking its format and the checksum of
+    every file it lists; ArtifactError naming what is wrong."""
+    path = folder / model_file
+    try:
+        meta: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ArtifactError(path, f"cannot be read as a model description ({error})") from None
+    if meta.get("format") != form or meta.get("format_version") != form_version:
+        raise ArtifactError(path, f"not a {form} version {form_version} folder")
+    for name, digest in meta.get("files", {}).items():
+        if not (folder / name).is_file() or _sha256(folder / name) != digest:
+            raise ArtifactError(folder / name, "missing or its checksum does not match model.json")
+    return meta
 
 
 @dataclass
@@ -102,16 +126,7 @@ class PlantModel:
 
 def read_model_folder(folder: Path) -> PlantModel:
     """Read and verify a model folder (checksums of every file); raises ArtifactError naming what is wrong."""
-    path = folder / MODEL_FILE
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ArtifactError(path, f"cannot be read as a model description ({error})") from None
-    if meta.get("format") != FORMAT or meta.get("format_version") != FORMAT_VERSION:
-        raise ArtifactError(path, f"not a {FORMAT} version {FORMAT_VERSION} folder")
-    for name, digest in meta["files"].items():
-        if not (folder / name).is_file() or _sha256(folder / name) != digest:
-            raise ArtifactError(folder / name, "missing or its checksum does not match model.json")
+    meta = read_verified_description(folder, MODEL_FILE, FORMAT, FORMAT_VERSION)
     schema = ColumnSchema.from_json(meta["schema"])
     served = meta["served"]
     return PlantModel(

@@ -14,15 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from forecaster.artifacts import ArtifactError
-from forecaster.plantdata.artifact import check_destination
+from forecaster.plantdata.artifact import check_destination, read_verified_description, write_folder_atomically
 from forecaster.plantdemand.history import PERIODS
 from forecaster.plantdemand.intermittent import CLASSES
 from forecaster.plantdemand.methods import SERVABLE
@@ -53,39 +50,23 @@ def _dumps(content: dict[str, Any]) -> str:
 def write_model_folder(out: Path, model: DemandPlantModel) -> Path:
     """Write the model folder atomically (temporary folder, then rename)."""
     check_destination(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
-    retired = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
     report = _dumps(model.report or {})
-    try:
-        staging.mkdir()
+
+    def write(staging: Path) -> None:
         (staging / REPORT_FILE).write_text(report, encoding="utf-8")
         (staging / MODEL_FILE).write_text(_dumps({
             "format": FORMAT, "format_version": FORMAT_VERSION, "version": model.version, "period": model.period,
             "served": model.served, "network_version": model.network_version,
             "files": {REPORT_FILE: hashlib.sha256(report.encode()).hexdigest()}, "report": model.report}),
             encoding="utf-8")
-        if out.exists():
-            os.replace(out, retired)
-        os.replace(staging, out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        shutil.rmtree(retired, ignore_errors=True)
-    return out
+
+    return write_folder_atomically(out, write)
 
 
 def read_model_folder(folder: Path) -> DemandPlantModel:
     """Read and check a model folder; raises ArtifactError naming what is wrong."""
     path = folder / MODEL_FILE
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ArtifactError(path, f"cannot be read as a model description ({error})") from None
-    if meta.get("format") != FORMAT or meta.get("format_version") != FORMAT_VERSION:
-        raise ArtifactError(path, f"not a {FORMAT} version {FORMAT_VERSION} folder")
-    for name, digest in meta.get("files", {}).items():
-        if not (folder / name).is_file() or hashlib.sha256((folder / name).read_bytes()).hexdigest() != digest:
-            raise ArtifactError(folder / name, "missing or its checksum does not match model.json")
+    meta = read_verified_description(folder, MODEL_FILE, FORMAT, FORMAT_VERSION)
     served = meta.get("served")
     if (not isinstance(served, dict) or set(served) != set(CLASSES) or not set(served.values()) <= set(SERVABLE)
             or meta.get("period") not in PERIODS):

@@ -15,13 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import uuid
 from pathlib import Path
 from typing import Any
 
-from forecaster.artifacts import ArtifactError
+from forecaster.plantdata.artifact import read_verified_description, write_folder_atomically
 from forecaster.plantrisk.anomaly import AnomalyModel
 from forecaster.plantrisk.baselines import ConstantHazard, KaplanMeier
 from forecaster.plantrisk.direct import AnchoredCurve
@@ -59,11 +56,8 @@ def _write_json(path: Path, content: dict[str, Any]) -> None:
 def write_model_folder(out: Path, model: TrainedRiskModel) -> Path:
     """Write the folder atomically (temporary folder, then rename)."""
     check_destination(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
-    retired = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
-    try:
-        staging.mkdir()
+
+    def write(staging: Path) -> None:
         model.hazard.save(staging / HAZARD_FILE)
         anchor_files = model.direct.save(staging)
         _write_json(staging / REPORT_FILE, model.report)
@@ -75,27 +69,13 @@ def write_model_folder(out: Path, model: TrainedRiskModel) -> Path:
             "anomaly": model.anomaly.to_json(),
             "files": {name: _sha256(staging / name) for name in (HAZARD_FILE, REPORT_FILE, *anchor_files)},
             "report": model.report})
-        if out.exists():
-            os.replace(out, retired)
-        os.replace(staging, out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        shutil.rmtree(retired, ignore_errors=True)
-    return out
+
+    return write_folder_atomically(out, write)
 
 
 def read_model_folder(folder: Path) -> TrainedRiskModel:
     """Read and verify a model folder (checksums); raises ArtifactError naming what is wrong."""
-    path = folder / MODEL_FILE
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ArtifactError(path, f"cannot be read as a model description ({error})") from None
-    if meta.get("format") != FORMAT or meta.get("format_version") != FORMAT_VERSION:
-        raise ArtifactError(path, f"not a {FORMAT} version {FORMAT_VERSION} folder")
-    for name, digest in meta["files"].items():
-        if not (folder / name).is_file() or _sha256(folder / name) != digest:
-            raise ArtifactError(folder / name, "missing or its checksum does not match model.json")
+    meta = read_verified_description(folder, MODEL_FILE, FORMAT, FORMAT_VERSION)
     return TrainedRiskModel(
         version=meta["version"], spec=FeatureSpec.from_json(meta["features"]),
         hazard=HazardModel.load(folder / HAZARD_FILE, meta["hazard"]),
