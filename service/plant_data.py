@@ -101,6 +101,11 @@ def _non_decreasing(values: tuple[float, ...]) -> list[float]:
 def _demand(message: pb.PlantData, request: domain.PlanRequest, models: ForecastModels, found: Forecasts) -> None:
     demand = fpb.ForecastDemandRequest()
     demand.CopyFrom(message.demand)
+    bad_periods = [FieldViolation(f"series[{i}].period", "must be a positive duration (the time each value covers)")
+                   for i, s in enumerate(demand.series) if s.HasField("period") and
+                   (s.period.seconds < 0 or (s.period.seconds == 0 and s.period.nanos <= 0))]
+    if bad_periods:
+        raise InvalidArgumentError(bad_periods)
     periods = {s.series_id: (s.period.ToTimedelta() / timedelta(days=1) if s.HasField("period")
                              else DEFAULT_PERIOD_DAYS) for s in demand.series}
     bucket_days = request.options.lot_bucket_minutes / (24 * 60)

@@ -37,15 +37,24 @@ _NUMBERS = {FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT, FieldDescri
             FieldDescriptor.TYPE_SINT64, FieldDescriptor.TYPE_SINT32}
 
 
-def check_ranges(message: Message) -> None:
-    """Raise InvalidArgumentError naming every value out of range (API field paths), if any."""
-    problems = out_of_range(message)
+PLANT_DATA = frozenset({"plant_data", "base.plant_data"})
+"""The numbers of plant data (sensor readings, process parameters, histories) are checked by the
+forecasters' own validation, which reports them together with every other problem of the plant data;
+its timestamps and durations are checked here like all others."""
+
+
+def check_ranges(message: Message, numbers_elsewhere: frozenset[str] = PLANT_DATA) -> None:
+    """Raise InvalidArgumentError naming every value out of range (API field paths), if any; below the
+    paths in `numbers_elsewhere` only timestamps and durations are checked."""
+    problems = out_of_range(message, numbers_elsewhere=numbers_elsewhere)
     if problems:
         raise InvalidArgumentError(problems, "the request has values out of range")
 
 
-def out_of_range(message: Message, path: str = "") -> list[FieldViolation]:
-    """Field violations for every timestamp, duration or number of `message` out of range."""
+def out_of_range(message: Message, path: str = "", numbers_elsewhere: frozenset[str] = frozenset(),
+                 numbers: bool = True) -> list[FieldViolation]:
+    """Field violations for every timestamp, duration or (with `numbers`) scalar number of `message` out
+    of range."""
     if isinstance(message, timestamp_pb2.Timestamp):
         return _timestamp(message, path)
     if isinstance(message, duration_pb2.Duration):
@@ -53,16 +62,18 @@ def out_of_range(message: Message, path: str = "") -> list[FieldViolation]:
     problems: list[FieldViolation] = []
     for field, value in message.ListFields():
         where = f"{path}.{field.name}" if path else field.name
+        inner = numbers and where not in numbers_elsewhere
         if field.type == FieldDescriptor.TYPE_MESSAGE:
             entry = field.message_type
             if entry is not None and entry.GetOptions().map_entry:
-                problems += [p for key, item in value.items() for p in _map_value(entry, item, f"{where}.{key}")]
+                if inner:
+                    problems += [p for key, item in value.items() for p in _map_value(entry, item, f"{where}.{key}")]
             elif field.is_repeated:
                 for index, item in enumerate(value):
-                    problems += out_of_range(item, f"{where}[{index}]")
+                    problems += out_of_range(item, f"{where}[{index}]", numbers_elsewhere, inner)
             else:
-                problems += out_of_range(value, where)
-        elif field.type in _NUMBERS and not field.is_repeated:
+                problems += out_of_range(value, where, numbers_elsewhere, inner)
+        elif numbers and field.type in _NUMBERS and not field.is_repeated:
             problems += _number(field, value, where)
     return problems
 
