@@ -32,6 +32,8 @@ from typing import Any
 import grpc
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from service.handlers import Behaviour, rewrapped
+
 
 class Role(IntEnum):
     """What a caller may do; a higher role may do everything a lower one may."""
@@ -196,7 +198,8 @@ def check_role(identity: Identity, method: str) -> None:
 class AuthInterceptor(grpc.aio.ServerInterceptor):
     """Checks the bearer token and the role of every call but health and reflection, and makes the
     caller's Identity available to the servicers (`identity_var`). Refusals are raised as exceptions
-    for the error interceptor around it to answer (and to write in the audit log)."""
+    for the error interceptor around it to answer (and to write in the audit log). Without a tokens
+    table it leaves every handler as it is: the servicers then read no identity, which means ANONYMOUS."""
 
     def __init__(self, tokens: TokenTable | None) -> None:
         self._tokens = tokens
@@ -208,35 +211,29 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
     ) -> grpc.RpcMethodHandler:
         handler = await continuation(handler_call_details)
         method = handler_call_details.method
-        if handler is None or is_open(method):
-            return handler
-        metadata = handler_call_details.invocation_metadata
+        if handler is None or is_open(method) or self._tokens is None:
+            return handler  # without tokens every call is ANONYMOUS: nothing to do per call
+        tokens, metadata = self._tokens, handler_call_details.invocation_metadata
 
         def check() -> None:
-            identity = authenticate(self._tokens, metadata)
+            identity = authenticate(tokens, metadata)
             identity_var.set(identity)  # set before the role check: the audit line names who was refused
             check_role(identity, method)
 
-        if handler.unary_unary:
-            inner = handler.unary_unary
-
-            async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        def unary(inner: Behaviour) -> Behaviour:
+            async def checked(request: Any, context: grpc.aio.ServicerContext) -> Any:
                 check()
                 return await inner(request, context)
+            return checked
 
-            return grpc.unary_unary_rpc_method_handler(unary, request_deserializer=handler.request_deserializer,
-                                                       response_serializer=handler.response_serializer)
-        if handler.unary_stream:
-            inner_stream = handler.unary_stream
-
-            async def stream(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        def stream(inner: Behaviour) -> Behaviour:
+            async def checked(request: Any, context: grpc.aio.ServicerContext) -> Any:
                 check()
-                async for item in inner_stream(request, context):
+                async for item in inner(request, context):
                     yield item
+            return checked
 
-            return grpc.unary_stream_rpc_method_handler(stream, request_deserializer=handler.request_deserializer,
-                                                        response_serializer=handler.response_serializer)
-        return handler  # client- or bidirectional streaming: none in our API
+        return rewrapped(handler, unary, stream)
 
 
 def new_token() -> str:

@@ -24,6 +24,7 @@ from service.errors import (
     overloaded_status,
     unavailable_status,
 )
+from service.handlers import rewrapped
 from service.mapping import invalid_plan_request
 from service.metrics import ServiceMetrics
 from service.store import StoreError
@@ -70,19 +71,8 @@ class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
             return handler
         method = handler_call_details.method
         rid = _request_id(handler_call_details)
-        if handler.unary_unary:
-            return grpc.unary_unary_rpc_method_handler(
-                _wrap_unary(handler.unary_unary, method, rid, self._audit, self._metrics),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
-        if handler.unary_stream:
-            return grpc.unary_stream_rpc_method_handler(
-                _wrap_stream(handler.unary_stream, method, rid, self._audit, self._metrics),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
-        return handler
+        return rewrapped(handler, lambda inner: _wrap_unary(inner, method, rid, self._audit, self._metrics),
+                         lambda inner: _wrap_stream(inner, method, rid, self._audit, self._metrics))
 
 
 async def _abort_for(error: Exception, context: grpc.aio.ServicerContext) -> None:

@@ -33,7 +33,8 @@ class ServiceMetrics:
         registry = self.registry
         self.rpc_seconds = Histogram("prodplan_rpc_duration_seconds", "Duration of RPCs, by method and status.",
                                      ["method", "status"], buckets=RPC_SECONDS_BUCKETS, registry=registry)
-        self.solves_running = Gauge("prodplan_solves_running", "Solves running in solver processes.",
+        self.solves_running = Gauge("prodplan_solves_running", "Admitted calls that can be solving: at most the "
+                                    "number of solver processes (a comparison counts once).",
                                     registry=registry)
         self.solves_admitted = Gauge("prodplan_solves_admitted", "Solves running or queued for a solver process.",
                                      registry=registry)
