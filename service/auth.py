@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import grpc
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -77,6 +77,15 @@ METHOD_ROLES: dict[str, Role] = {
 
 identity_var: contextvars.ContextVar[Identity | None] = contextvars.ContextVar("identity", default=None)
 """The caller of the call being served (None outside calls and for open methods)."""
+
+
+class Authenticator(Protocol):
+    """Maps a bearer token to an Identity (None: not a token it knows): the tokens file (TokenTable), the
+    JWTs of an OIDC provider (service/jwt_auth.py), or both."""
+
+    def identify(self, token: str) -> Identity | None: ...
+
+    def __len__(self) -> int: ...
 
 
 class AuthenticationError(Exception):
@@ -166,14 +175,14 @@ def is_open(method: str) -> bool:
     return method.startswith(OPEN_METHOD_PREFIXES)
 
 
-def authorize(tokens: TokenTable | None, method: str, metadata: Any) -> Identity:
+def authorize(tokens: Authenticator | None, method: str, metadata: Any) -> Identity:
     """The caller's identity, or AuthenticationError / PermissionDeniedError."""
     identity = authenticate(tokens, metadata)
     check_role(identity, method)
     return identity
 
 
-def authenticate(tokens: TokenTable | None, metadata: Any) -> Identity:
+def authenticate(tokens: Authenticator | None, metadata: Any) -> Identity:
     """Who sent the call (ANONYMOUS without a tokens table), or AuthenticationError."""
     if tokens is None:
         return ANONYMOUS
@@ -201,7 +210,7 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
     for the error interceptor around it to answer (and to write in the audit log). Without a tokens
     table it leaves every handler as it is: the servicers then read no identity, which means ANONYMOUS."""
 
-    def __init__(self, tokens: TokenTable | None) -> None:
+    def __init__(self, tokens: Authenticator | None) -> None:
         self._tokens = tokens
 
     async def intercept_service(

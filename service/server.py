@@ -20,9 +20,10 @@ from grpc_reflection.v1alpha import reflection
 
 from forecaster import ForecastModels, load_models
 from prodplan.v1 import forecast_service_pb2, planning_service_pb2, planning_service_pb2_grpc
-from service.auth import AuthInterceptor, TokenTable
+from service.auth import AuthInterceptor
 from service.forecast_servicer import ForecastServicer, add_forecast_service
 from service.interceptors import ErrorMappingInterceptor
+from service.jwt_auth import JwtSettings, load_authenticator
 from service.metrics import MetricsEndpoint, ServiceMetrics, start_endpoint
 from service.planning_servicer import PlanningServicer
 from service.settings import Settings
@@ -71,7 +72,9 @@ async def create_server(address: str | None = None, settings: Settings | None = 
     settings = settings or Settings()
     address = address or f"{settings.host}:{settings.port}"
     check_transport(settings, host_of(address))
-    tokens = TokenTable.load(settings.tokens_file) if settings.tokens_file else None
+    tokens = load_authenticator(settings.tokens_file, settings.jwks_file, JwtSettings(
+        issuer=settings.jwt_issuer, audience=settings.jwt_audience, tenant_claim=settings.jwt_tenant_claim,
+        role_claim=settings.jwt_role_claim, leeway_s=settings.jwt_leeway_s))
     metrics = ServiceMetrics()
     server = grpc.aio.server(
         # the error interceptor is outermost: it answers the auth interceptor's refusals and audits every call

@@ -72,6 +72,16 @@ class Settings(BaseSettings):
     tokens_file: str = Field(
         default="", description="JSON file of token hashes with tenant and role (service/auth.py); empty: no "
                                 "authentication, every call is the admin of tenant 'default'.")
+    jwks_file: str = Field(
+        default="", description="JWKS file of an OIDC provider's public keys: bearer JWTs signed by them are "
+                                "accepted beside the tokens file (service/jwt_auth.py); read once, no network.")
+    jwt_issuer: str = Field(default="", description="The `iss` a JWT must carry; empty: not checked.")
+    jwt_audience: str = Field(default="", description="The `aud` a JWT must carry; empty: not checked.")
+    jwt_tenant_claim: str = Field(default="tenant", min_length=1, description="The JWT claim naming the tenant.")
+    jwt_role_claim: str = Field(
+        default="role", min_length=1,
+        description="The JWT claim naming the role (viewer, planner, admin), or a list of which the highest counts.")
+    jwt_leeway_s: float = Field(default=30.0, ge=0, le=600, description="Clock skew allowed on exp/nbf/iat.")
 
     @model_validator(mode="after")
     def _tls_files_come_together(self) -> Settings:
