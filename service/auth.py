@@ -61,6 +61,7 @@ OPEN_METHOD_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 
 _PLANNING = "/prodplan.v1.PlanningService/"
 _FORECAST = "/prodplan.v1.ForecastService/"
+_MODELS = "/prodplan.v1.ModelService/"
 METHOD_ROLES: dict[str, Role] = {
     f"{_PLANNING}GetPlan": Role.VIEWER,
     f"{_PLANNING}ListPlans": Role.VIEWER,
@@ -72,6 +73,10 @@ METHOD_ROLES: dict[str, Role] = {
     f"{_FORECAST}ForecastDemand": Role.VIEWER,
     f"{_FORECAST}PredictYield": Role.VIEWER,
     f"{_FORECAST}AssessEquipmentRisk": Role.VIEWER,
+    f"{_MODELS}ListModels": Role.VIEWER,
+    f"{_MODELS}TrainModel": Role.ADMIN,
+    f"{_MODELS}ActivateModel": Role.ADMIN,
+    f"{_MODELS}RollbackModel": Role.ADMIN,
 }
 """The least role each method needs; a method not listed here (a new one) needs `admin` until listed."""
 
