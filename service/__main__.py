@@ -26,6 +26,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--metrics-port", type=int,
                         help="serve Prometheus metrics on this port, 0 for any free one (PRODPLAN_METRICS_PORT; off)")
     parser.add_argument("--metrics-host", help="address of the metrics endpoint (PRODPLAN_METRICS_HOST, 127.0.0.1)")
+    parser.add_argument("--otlp-endpoint",
+                        help="export traces by OTLP/gRPC to this collector, e.g. http://127.0.0.1:4317 "
+                             "(PRODPLAN_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT; off)")
     parser.add_argument("--tls-cert-file", help="PEM certificate chain: serve TLS (PRODPLAN_TLS_CERT_FILE)")
     parser.add_argument("--tls-key-file", help="PEM private key of the certificate (PRODPLAN_TLS_KEY_FILE)")
     parser.add_argument("--tls-client-ca-file",

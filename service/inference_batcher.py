@@ -13,6 +13,10 @@ docs/PERFORMANCE.md). Each item's result depends only on its own inputs (the for
 A call cancelled by its client or past its deadline before its batch starts is skipped. At most
 `max_pending` calls wait or run at once; the next one is refused at once (OverloadedError, that is
 RESOURCE_EXHAUSTED with a retry hint) instead of piling up memory and latency.
+
+In a traced call (service/tracing.py) each call is a span `forecast` with two children timed by the
+inference thread: `forecast.wait` (queued behind the previous batch) and `forecast.batch` (the batch
+that served it, with the number of calls it served together).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from service.errors import OverloadedError
+from service.tracing import add_span, span
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +62,17 @@ class _Call:
     request: Any
     future: asyncio.Future[Any]
     loop: asyncio.AbstractEventLoop
+    batch_start: float | None = None
+    """When the batch that served this call began (epoch seconds; set by the inference thread)."""
+    batch_seconds: float = 0.0
+    batch_calls: int = 0
+
+    def trace(self, queued: float) -> None:
+        """Child spans of the current span for the time this call waited and the batch that served it."""
+        if self.batch_start is None:
+            return
+        add_span("forecast.wait", queued, self.batch_start - queued)
+        add_span("forecast.batch", self.batch_start, self.batch_seconds, **{"prodplan.batch_calls": self.batch_calls})
 
 
 @dataclass
@@ -117,12 +133,16 @@ class InferenceBatcher:
         future: asyncio.Future[Any] = loop.create_future()
         if not self._thread.is_alive():
             raise RuntimeError("the inference thread has stopped")
-        self._pending += 1
-        try:
-            self._queue.put(_Call(kind, request, future, loop))
-            return await future
-        finally:
-            self._pending -= 1
+        call = _Call(kind, request, future, loop)
+        with span("forecast", **{"prodplan.forecast_kind": kind.name}):
+            queued = time.time()
+            self._pending += 1
+            try:
+                self._queue.put(call)
+                return await future
+            finally:
+                self._pending -= 1
+                call.trace(queued)
 
     def close(self, timeout_s: float = 5.0) -> None:
         """Stop the thread after the calls already queued."""
@@ -148,14 +168,17 @@ class InferenceBatcher:
             # a call cancelled by its client or past its deadline while queued is not served
             live = [call for call in calls if not call.future.cancelled()]
             answers = _Answers()
+            batch_start = time.time()
             started = time.perf_counter()
             try:
                 outcomes = self._runner([(call.kind, call.request) for call in live]) if live else []
             except Exception:  # never let one batch kill the thread; every call still gets an answer
                 logger.exception("inference batch failed")
                 outcomes = [(None, RuntimeError("inference failed"))] * len(live)
-            self._batch_seconds = 0.8 * self._batch_seconds + 0.2 * (time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            self._batch_seconds = 0.8 * self._batch_seconds + 0.2 * seconds
             for call, (result, error) in zip(live, outcomes, strict=True):
+                call.batch_start, call.batch_seconds, call.batch_calls = batch_start, seconds, len(live)
                 answers.add(call, result=result, error=error)
             answers.send()
             if stopping:

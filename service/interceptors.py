@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import inspect
 import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import grpc
 
 from planner.validation import InvalidPlanRequest
-from service.auth import AuthenticationError, PermissionDeniedError, identity_var, is_open
+from service.auth import ANONYMOUS, AuthenticationError, PermissionDeniedError, identity_var, is_open
 from service.errors import (
     InvalidArgumentError,
     NotFoundError,
@@ -28,6 +30,10 @@ from service.handlers import rewrapped
 from service.mapping import invalid_plan_request
 from service.metrics import ServiceMetrics
 from service.store import StoreError
+from service.tracing import Tracing
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import Span
 
 logger = logging.getLogger(__name__)
 audit_logger = logging.getLogger("prodplan.audit")
@@ -55,11 +61,13 @@ class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
     RESOURCE_EXHAUSTED + RetryInfo, SolverUnavailableError -> UNAVAILABLE + RetryInfo, NotFoundError ->
     NOT_FOUND, StoreError -> UNAVAILABLE, AuthenticationError -> UNAUTHENTICATED and PermissionDeniedError ->
     PERMISSION_DENIED, for unary and server-streaming methods. With `audit`, it also writes one line per
-    call to the `prodplan.audit` logger."""
+    call to the `prodplan.audit` logger; with `tracing`, each call is a server span (service/tracing.py)."""
 
-    def __init__(self, audit: bool = False, metrics: ServiceMetrics | None = None) -> None:
+    def __init__(self, audit: bool = False, metrics: ServiceMetrics | None = None,
+                 tracing: Tracing | None = None) -> None:
         self._audit = audit
         self._metrics = metrics
+        self._tracing = tracing
 
     async def intercept_service(
         self,
@@ -70,9 +78,30 @@ class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
         if handler is None:
             return handler
         method = handler_call_details.method
-        rid = _request_id(handler_call_details)
-        return rewrapped(handler, lambda inner: _wrap_unary(inner, method, rid, self._audit, self._metrics),
-                         lambda inner: _wrap_stream(inner, method, rid, self._audit, self._metrics))
+        call = _Call(method, _request_id(handler_call_details), self._audit, self._metrics, self._tracing,
+                     handler_call_details.invocation_metadata)
+        return rewrapped(handler, lambda inner: _wrap_unary(inner, call), lambda inner: _wrap_stream(inner, call))
+
+
+_NO_SPAN: contextlib.nullcontext[None] = contextlib.nullcontext()
+
+
+@dataclass(frozen=True)
+class _Call:
+    """What the wrapper of one call needs: the method, the request id, and what to record the call in."""
+
+    method: str
+    request_id: str
+    audit: bool
+    metrics: ServiceMetrics | None
+    tracing: Tracing | None
+    metadata: Any
+
+    def span(self) -> contextlib.AbstractContextManager[Span | None]:
+        """The call's server span (continuing a caller's W3C trace context), or nothing when tracing is off."""
+        if self.tracing is None or is_open(self.method):  # health probes and reflection: no spans
+            return _NO_SPAN
+        return self.tracing.server_span(self.method, self.metadata, **{"prodplan.request_id": self.request_id})
 
 
 async def _abort_for(error: Exception, context: grpc.aio.ServicerContext) -> None:
@@ -119,10 +148,11 @@ def _status(context: grpc.aio.ServicerContext, error: BaseException | None) -> s
 
 
 def _finished(method: str, context: grpc.aio.ServicerContext, error: BaseException | None, seconds: float,
-              audit: bool, metrics: ServiceMetrics | None) -> None:
-    """Record a finished call: its metrics, and with `audit` one line per call (health checks and
-    reflection left out) saying who called what and how it ended, never a token or an order's content."""
-    if not audit and metrics is None:
+              audit: bool, metrics: ServiceMetrics | None, call_span: Span | None = None) -> None:
+    """Record a finished call: its metrics, its server span's status and tenant, and with `audit` one line
+    per call (health checks and reflection left out) saying who called what and how it ended, never a
+    token or an order's content."""
+    if not audit and metrics is None and call_span is None:
         return
     status = _status(context, error)
     if metrics is not None:
@@ -131,55 +161,78 @@ def _finished(method: str, context: grpc.aio.ServicerContext, error: BaseExcepti
             metrics.refusals.labels(reason="forecast_queue" if "ForecastService" in method else "solver_queue").inc()
         elif isinstance(error, StoreError):
             metrics.store_errors.inc()
+    caller = identity_var.get()
+    if call_span is not None:
+        _close_span(call_span, status, (caller or ANONYMOUS).tenant, error)
     if audit and not is_open(method):
-        caller = identity_var.get()
         audit_logger.info("tenant=%s role=%s caller=%s method=%s status=%s",
                           caller.tenant if caller else "-", caller.role.name.lower() if caller else "-",
                           caller.name or "-" if caller else "-", method, status)
 
 
-def _wrap_unary(behaviour: Callable[..., Any], method: str, rid: str, audit: bool,
-                metrics: ServiceMetrics | None) -> Callable[..., Any]:
+_SERVER_ERRORS = frozenset({"UNKNOWN", "DEADLINE_EXCEEDED", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS"})
+"""Status codes that mark a server span as failed (OpenTelemetry's gRPC conventions; the others are the
+client's doing, e.g. INVALID_ARGUMENT, or an answer, e.g. NOT_FOUND)."""
+
+
+def _close_span(call_span: Span, status: str, tenant: str, error: BaseException | None) -> None:
+    """The call's outcome on its span: the numeric status code, the tenant, and for a server error the
+    error's type (never its message: it may quote the request)."""
+    from opentelemetry.trace import Status, StatusCode
+
+    call_span.set_attribute("rpc.grpc.status_code", grpc.StatusCode[status].value[0]
+                            if status in grpc.StatusCode.__members__ else grpc.StatusCode.UNKNOWN.value[0])
+    call_span.set_attribute("prodplan.tenant", tenant)
+    if status in _SERVER_ERRORS:
+        if error is not None:
+            call_span.set_attribute("error.type", type(error).__name__)
+        call_span.set_status(Status(StatusCode.ERROR, status))
+
+
+def _wrap_unary(behaviour: Callable[..., Any], call: _Call) -> Callable[..., Any]:
     async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
-        request_id_var.set(rid)
+        request_id_var.set(call.request_id)
         started = time.perf_counter()
         failure: BaseException | None = None
-        try:
-            return await behaviour(request, context)
-        except _MAPPED as error:
-            failure = error
-            await _abort_for(error, context)
-        except BaseException as error:
-            failure = error
-            raise
-        finally:
-            _finished(method, context, failure, time.perf_counter() - started, audit, metrics)
-            # DEBUG: one line per call costs ~3 % of the server's time at 200 calls/s (py-spy)
-            logger.debug("%s done in %.1f ms", method, (time.perf_counter() - started) * 1e3)
+        with call.span() as call_span:
+            try:
+                return await behaviour(request, context)
+            except _MAPPED as error:
+                failure = error
+                await _abort_for(error, context)
+            except BaseException as error:
+                failure = error
+                raise
+            finally:
+                _finished(call.method, context, failure, time.perf_counter() - started, call.audit, call.metrics,
+                          call_span)
+                # DEBUG: one line per call costs ~3 % of the server's time at 200 calls/s (py-spy)
+                logger.debug("%s done in %.1f ms", call.method, (time.perf_counter() - started) * 1e3)
 
     return wrapped
 
 
-def _wrap_stream(behaviour: Callable[..., Any], method: str, rid: str, audit: bool,
-                 metrics: ServiceMetrics | None) -> Callable[..., Any]:
+def _wrap_stream(behaviour: Callable[..., Any], call: _Call) -> Callable[..., Any]:
     async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
-        request_id_var.set(rid)
+        request_id_var.set(call.request_id)
         started = time.perf_counter()
         failure: BaseException | None = None
-        try:
-            responses = behaviour(request, context)
-            if inspect.isawaitable(responses):  # a handler that writes with context.write (Health.Watch)
-                await responses
-                return
-            async for item in responses:
-                yield item
-        except _MAPPED as error:
-            failure = error
-            await _abort_for(error, context)
-        except BaseException as error:
-            failure = error
-            raise
-        finally:
-            _finished(method, context, failure, time.perf_counter() - started, audit, metrics)
+        with call.span() as call_span:
+            try:
+                responses = behaviour(request, context)
+                if inspect.isawaitable(responses):  # a handler that writes with context.write (Health.Watch)
+                    await responses
+                    return
+                async for item in responses:
+                    yield item
+            except _MAPPED as error:
+                failure = error
+                await _abort_for(error, context)
+            except BaseException as error:
+                failure = error
+                raise
+            finally:
+                _finished(call.method, context, failure, time.perf_counter() - started, call.audit, call.metrics,
+                          call_span)
 
     return wrapped

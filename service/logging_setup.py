@@ -9,13 +9,15 @@ import logging
 from datetime import UTC, datetime
 
 from service.interceptors import RequestIdFilter
+from service.tracing import current_ids
 
 LOG_FORMATS = ("text", "json")
 
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per record: time (UTC, ISO 8601), level, logger, request_id, message, and the
-    replica and the exception when there are any."""
+    replica, the exception and the trace_id and span_id of a traced call (service/tracing.py) when there
+    are any."""
 
     def __init__(self, replica: int | None = None) -> None:
         super().__init__()
@@ -31,6 +33,8 @@ class JsonFormatter(logging.Formatter):
         }
         if self._replica is not None:
             entry["replica"] = self._replica
+        if (ids := current_ids()) is not None:
+            entry["trace_id"], entry["span_id"] = ids
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)

@@ -1,7 +1,7 @@
 """The gRPC server: `create_server(address)` builds it (tests bind port 0), `serve()` runs it until SIGTERM.
 
-Registered: PlanningService, ForecastService (when the forecaster's models are present), the
-standard health service and server reflection.
+Registered: PlanningService, ModelService (a plant's own models, service/model_registry.py), ForecastService
+(when the forecaster's models are present), the standard health service and server reflection.
 """
 
 from __future__ import annotations
@@ -13,24 +13,39 @@ import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from forecaster import ForecastModels, load_models
-from prodplan.v1 import forecast_service_pb2, planning_service_pb2, planning_service_pb2_grpc
+from prodplan.v1 import (
+    forecast_service_pb2,
+    model_service_pb2,
+    model_service_pb2_grpc,
+    planning_service_pb2,
+    planning_service_pb2_grpc,
+)
 from service.auth import AuthInterceptor
 from service.forecast_servicer import ForecastServicer, add_forecast_service
 from service.interceptors import ErrorMappingInterceptor
 from service.jwt_auth import JwtSettings, load_authenticator
 from service.metrics import MetricsEndpoint, ServiceMetrics, start_endpoint
+from service.model_registry import ModelRegistry
+from service.model_servicer import ModelServicer
+from service.model_serving import PlantModels, ServedModels
 from service.planning_servicer import PlanningServicer
 from service.settings import Settings
 from service.solver_pool import SolverPool
 from service.store import PlanStore, StoreError, open_store
 from service.store.backends import redacted
+from service.tracing import Tracing, otlp_endpoint, setup_tracing
 from service.transport import check_transport, host_of, server_credentials
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +63,7 @@ class RunningServer:
     metrics: ServiceMetrics = field(default_factory=ServiceMetrics)
     metrics_endpoint: MetricsEndpoint | None = None
     retention: asyncio.Task[None] | None = None
+    tracing: Tracing | None = None
 
     async def stop(self, grace: float | None = GRACE_PERIOD_S) -> None:
         """Refuse new calls, let running ones finish within `grace` seconds, then stop the pool and the store."""
@@ -61,14 +77,17 @@ class RunningServer:
             self.forecast.close()
         self.pool.shutdown()
         await self.store.close()
+        if self.tracing is not None:
+            await asyncio.to_thread(self.tracing.shutdown)  # the last spans reach the collector
 
 
-async def create_server(address: str | None = None, settings: Settings | None = None, reuse_port: bool = False
-                        ) -> RunningServer:
+async def create_server(address: str | None = None, settings: Settings | None = None, reuse_port: bool = False,
+                        span_exporter: SpanExporter | None = None) -> RunningServer:
     """Build, bind and start the server; `address` like '127.0.0.1:0' overrides the settings' host:port.
 
     `reuse_port` lets replicas (service/replicas.py) bind one port together; otherwise SO_REUSEPORT is
-    off, so a server never silently shares its port with another program's."""
+    off, so a server never silently shares its port with another program's. `span_exporter` (tests)
+    switches tracing on with that exporter; otherwise traces go by OTLP when an endpoint is configured."""
     settings = settings or Settings()
     address = address or f"{settings.host}:{settings.port}"
     check_transport(settings, host_of(address))
@@ -76,9 +95,11 @@ async def create_server(address: str | None = None, settings: Settings | None = 
         issuer=settings.jwt_issuer, audience=settings.jwt_audience, tenant_claim=settings.jwt_tenant_claim,
         role_claim=settings.jwt_role_claim, leeway_s=settings.jwt_leeway_s))
     metrics = ServiceMetrics()
+    tracing = setup_tracing(otlp_endpoint(settings.otlp_endpoint), span_exporter)
     server = grpc.aio.server(
         # the error interceptor is outermost: it answers the auth interceptor's refusals and audits every call
-        interceptors=[ErrorMappingInterceptor(audit=tokens is not None, metrics=metrics), AuthInterceptor(tokens)],
+        interceptors=[ErrorMappingInterceptor(audit=tokens is not None, metrics=metrics, tracing=tracing),
+                      AuthInterceptor(tokens)],
         options=[
             ("grpc.max_receive_message_length", settings.max_message_bytes),
             ("grpc.max_send_message_length", settings.max_message_bytes),
@@ -99,12 +120,17 @@ async def create_server(address: str | None = None, settings: Settings | None = 
                       on_serving=planning_serves, metrics=metrics)
     store = open_store(settings.db)
     logger.info("plan store: %s", redacted(settings.db))
-    models = _load_forecast_models()
+    registry = ModelRegistry(Path(settings.model_dir))
+    plants = PlantModels(registry)
+    shipped = _load_forecast_models()
+    # the plants' own models travel beside the shipped ones (CreatePlan's plant data with a plant_id)
+    models = ServedModels(shipped.demand, shipped.defect, shipped.risk, plants) if shipped is not None else None
     planning_service_pb2_grpc.add_PlanningServiceServicer_to_server(
         PlanningServicer(settings, pool, store, models), server)
-    service_names = [planning_name]
+    model_service_pb2_grpc.add_ModelServiceServicer_to_server(ModelServicer(registry), server)
+    service_names = [planning_name, model_service_pb2.DESCRIPTOR.services_by_name["ModelService"].full_name]
     forecast = (add_forecast_service(server, models=models, max_queued=settings.max_queued_forecasts,
-                                     metrics=metrics) if models is not None else None)
+                                     metrics=metrics, plants=plants) if models is not None else None)
     if models is not None:
         metrics.serve_models(models.versions)
     if forecast is not None:
@@ -123,7 +149,7 @@ async def create_server(address: str | None = None, settings: Settings | None = 
                 if settings.metrics_port is not None else None)
     retention = (asyncio.get_running_loop().create_task(keep_for(store, timedelta(days=settings.retention_days)))
                  if settings.retention_days is not None else None)
-    return RunningServer(server, port, pool, health_servicer, store, forecast, metrics, endpoint, retention)
+    return RunningServer(server, port, pool, health_servicer, store, forecast, metrics, endpoint, retention, tracing)
 
 
 RETENTION_CHECK_S = 3600.0

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
         default="prodplan.db",
         description="Plan store: an SQLite file path (default ./prodplan.db) or a postgresql:// URL.",
     )
+    model_dir: str = Field(
+        default="prodplan-models",
+        description="Model registry (ModelService): one folder per tenant, plant, kind and version, and each "
+                    "plant's active pointer (service/model_registry.py).")
     retention_days: float | None = Field(
         default=None, gt=0,
         description="Delete stored plans, comparisons and re-plans older than this many days (checked hourly); "
@@ -62,6 +66,11 @@ class Settings(BaseSettings):
         default=None, ge=0, le=65535,
         description="Serve Prometheus metrics on http://metrics_host:PORT/metrics (0: a free port); unset: off.")
     metrics_host: str = Field(default="127.0.0.1", description="Address of the metrics endpoint.")
+    otlp_endpoint: str = Field(
+        default="",
+        description="Export OpenTelemetry traces by OTLP/gRPC to this collector (e.g. http://otel-collector:4317; "
+                    "http:// plaintext, https:// TLS); unset: the standard OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or "
+                    "OTEL_EXPORTER_OTLP_ENDPOINT, and with neither, tracing is off (service/tracing.py).")
     tls_cert_file: str = Field(
         default="", description="PEM certificate chain of the server; with tls_key_file the server speaks TLS.")
     tls_key_file: str = Field(default="", description="PEM private key of tls_cert_file.")

@@ -2,6 +2,7 @@
 
 Every call runs the blocking `SyncPlanStore` method in a worker thread (`asyncio.to_thread`), so a
 database round trip or an fsync never stalls the event loop. Semantics are those of `SyncPlanStore`.
+Each call of a traced RPC is a span `store.<operation>` (service/tracing.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import datetime
 
 from service.store.records import DEFAULT_TENANT, PlanRecord
 from service.store.sql_store import RecordPage, SyncPlanStore
+from service.tracing import span
 
 
 class PlanStore:
@@ -29,13 +31,16 @@ class PlanStore:
 
     async def save(self, record: PlanRecord) -> None:
         """Store atomically; raises DuplicateRequestError / DuplicatePlanIdError (nothing written)."""
-        await asyncio.to_thread(self._sync.save, record)
+        with span("store.save", **{"db.system": self.backend_name, "prodplan.kind": record.kind}):
+            await asyncio.to_thread(self._sync.save, record)
 
     async def get(self, plan_id: str, tenant: str | None = None) -> PlanRecord | None:
-        return await asyncio.to_thread(self._sync.get, plan_id, tenant)
+        with span("store.get", **{"db.system": self.backend_name}):
+            return await asyncio.to_thread(self._sync.get, plan_id, tenant)
 
     async def find_by_request_id(self, request_id: str, kind: str, tenant: str = DEFAULT_TENANT) -> PlanRecord | None:
-        return await asyncio.to_thread(self._sync.find_by_request_id, request_id, kind, tenant)
+        with span("store.find_by_request_id", **{"db.system": self.backend_name, "prodplan.kind": kind}):
+            return await asyncio.to_thread(self._sync.find_by_request_id, request_id, kind, tenant)
 
     async def list(
         self,
@@ -47,18 +52,22 @@ class PlanStore:
         page_token: str = "",
         tenant: str | None = None,
     ) -> RecordPage:
-        return await asyncio.to_thread(
-            self._sync.list, kind, status, created_after, created_before, page_size, page_token, tenant
-        )
+        with span("store.list", **{"db.system": self.backend_name}):
+            return await asyncio.to_thread(
+                self._sync.list, kind, status, created_after, created_before, page_size, page_token, tenant
+            )
 
     async def delete(self, plan_id: str, tenant: str | None = None) -> bool:
-        return await asyncio.to_thread(self._sync.delete, plan_id, tenant)
+        with span("store.delete", **{"db.system": self.backend_name}):
+            return await asyncio.to_thread(self._sync.delete, plan_id, tenant)
 
     async def delete_created_before(self, cutoff: datetime) -> int:
-        return await asyncio.to_thread(self._sync.delete_created_before, cutoff)
+        with span("store.delete_created_before", **{"db.system": self.backend_name}):
+            return await asyncio.to_thread(self._sync.delete_created_before, cutoff)
 
     async def mark_failed(self, plan_id: str, reason: str) -> bool:
-        return await asyncio.to_thread(self._sync.mark_failed, plan_id, reason)
+        with span("store.mark_failed", **{"db.system": self.backend_name}):
+            return await asyncio.to_thread(self._sync.mark_failed, plan_id, reason)
 
     async def close(self) -> None:
         await asyncio.to_thread(self._sync.close)

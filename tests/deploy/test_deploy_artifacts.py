@@ -287,6 +287,19 @@ def test_compose_runs_the_service_on_postgresql_with_health_checks() -> None:
     assert tls["environment"]["PRODPLAN_TLS_CERT_FILE"] and tls["environment"]["PRODPLAN_TOKENS_FILE"]
 
 
+def test_the_tracing_override_points_the_service_at_a_collector_that_receives_otlp() -> None:
+    override = yaml.safe_load((ROOT / "deploy" / "compose.tracing.yaml").read_text())["services"]
+    collector_config = yaml.safe_load((ROOT / "deploy" / "otel-collector.yaml").read_text())
+    assert override["prodplan"]["environment"]["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://otel-collector:4317"
+    assert override["prodplan"]["depends_on"] == {"otel-collector": {"condition": "service_started"}}
+    mounted = override["otel-collector"]["volumes"][0].split(":")
+    assert mounted[0] == "./otel-collector.yaml" and "--config=" + mounted[1] in override["otel-collector"]["command"]
+    receiver = collector_config["receivers"]["otlp"]["protocols"]["grpc"]
+    assert str(receiver.get("endpoint", "0.0.0.0:4317")).endswith(":4317")
+    pipeline = collector_config["service"]["pipelines"]["traces"]
+    assert "otlp" in pipeline["receivers"] and set(pipeline["exporters"]) <= set(collector_config["exporters"])
+
+
 def test_compose_files_pass_docker_compose_config() -> None:
     docker = _need("docker", "docker compose checks the compose files")
     if _run(docker, "compose", "version").returncode != 0:
