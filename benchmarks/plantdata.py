@@ -3,6 +3,10 @@ development defect sets, each written as a plant's CSV in the documented templat
 the same loader.
 
     python -m benchmarks.plantdata [--json docs/results/plantdata_defect.json] [--only demo ai4i steel]
+                                   [--no-learning-curve]
+
+Each set also gets a learning curve (benchmarks.plantdata_curve): the template network fine-tuned, the
+network from scratch and gradient boosting with 200, 500, 1,000, 3,000 and all training records.
 
 Sets (../shared/benchmarks/manufacturing/ and the simulator):
 - demo: the demo plant's simulated inspection records (forecaster.plantdata.simulated), 3 processes,
@@ -34,8 +38,10 @@ import pandas as pd
 import torch
 
 from benchmarks.common import format_table, machine, versions, write_json
+from benchmarks.plantdata_curve import learning_curve, plot
 from forecaster.plantdata.baselines import BoostingSettings
 from forecaster.plantdata.pipeline import PlantTrainSettings, train_from_files
+from forecaster.plantdata.pretrained import load_template_network
 from forecaster.plantdata.simulated import simulated_records
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,7 +128,10 @@ def run_set(name: str, folder: Path, args: argparse.Namespace) -> dict[str, Any]
     records, template, about = makers[name]()
     settings = PlantTrainSettings(seed=args.seed, device="cpu", boosting=BoostingSettings(threads=args.threads))
     report = train_from_files(records, folder / f"{name}-model", template, settings, show_progress=not args.quiet)
-    return {"data": about, **_summary(report)}
+    result = {"data": about, **_summary(report)}
+    if args.learning_curve:
+        result["learning_curve"] = learning_curve(records, template, load_template_network(), args.seed, args.threads)
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--demo-records-per-process", type=int, default=6000)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--quiet", action="store_true")
+    parser.add_argument("--no-learning-curve", dest="learning_curve", action="store_false",
+                        help="skip the learning curve (template network fine-tuned vs scratch vs gradient boosting)")
+    parser.add_argument("--curve-png", type=Path, default=ROOT / "docs" / "results" / "plantdata_learning_curve.png")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     result: dict[str, Any] = {}
@@ -143,7 +155,9 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             result[name] = run_set(name, Path(folder), args)
             result[name]["wall_s"] = round(time.perf_counter() - started, 1)
-    result["parameters"] = {**vars(args), "data_dir": str(args.data_dir)}
+    if args.learning_curve:
+        plot({name: result[name]["learning_curve"] for name in args.only}, args.curve_png)
+    result["parameters"] = {**vars(args), "data_dir": str(args.data_dir), "curve_png": str(args.curve_png)}
     result["versions"] = versions(("lightgbm", "pandas", "pyarrow"))
     result["machine"] = machine()
     _print(result, args.only)
@@ -162,6 +176,14 @@ def _print(result: dict[str, Any], names: list[str]) -> None:
     print(format_table(["set", "candidate (* served)", "test auprc", "brier", "log_loss", "ece", "val class ll"], rows))
     for name in names:
         print(f"{name}: targets {result[name]['targets']}")
+    curve_rows = []
+    for name in names:
+        curve = result[name].get("learning_curve")
+        for point in curve["points"] if curve else []:
+            for candidate, test in point.get("test", {}).items():
+                curve_rows.append([name, point["records"], candidate, test["auprc"], test["brier"], test["log_loss"]])
+    if curve_rows:
+        print(format_table(["set", "records", "candidate", "test auprc", "brier", "log_loss"], curve_rows))
     print("parameters:", result["parameters"])
     print("versions:", result["versions"])
 

@@ -5,7 +5,9 @@
 
 Writes, for every input row in input order, `row` (its row in the file, header = 1), `product`, `machine`,
 `defect_probability` (P(any defect)), one `p_<type>` column per defect type the model knows and
-`unseen` (which of product / machine the training period never saw; empty when both are known). CSV, or
+`unseen` (which of product / machine the training period never saw; empty when both are known) and, with
+`--explain`, `explanation_en` / `explanation_ko` (the parameters that move the row's defect probability
+most, forecaster.plantdata.explain). CSV, or
 Parquet when the output name ends in .parquet. Bad records get a report of every problem (file, row,
 column) and nothing is written.
 """
@@ -30,6 +32,9 @@ def parser() -> argparse.ArgumentParser:
     defect.add_argument("--model", type=Path, required=True, help="model folder written by forecaster.train")
     defect.add_argument("--records", type=Path, required=True, help="inspection records, CSV or Parquet")
     defect.add_argument("--out", type=Path, required=True, help="predictions, CSV or .parquet")
+    defect.add_argument("--explain", action="store_true",
+                        help="add explanation_en / explanation_ko: the parameters that move each row's defect "
+                             "probability most, under the plant's names")
     from forecaster.plantdemand.cli import add_predict_arguments
 
     add_predict_arguments(models.add_parser("demand", help="demand quantiles from a plant's model (forecaster.train "
@@ -53,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return predict_command(args)
     try:
-        result = predict_file(args.model, args.records, args.out)
+        result = predict_file(args.model, args.records, args.out, args.explain)
     except (PlantDataError, ArtifactError) as error:
         print(error, file=sys.stderr)  # the CLI's report of what is wrong
         return 2

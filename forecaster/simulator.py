@@ -153,18 +153,41 @@ def _outcome_probabilities(hazards: dict[str, np.ndarray], size: int) -> np.ndar
     return probabilities
 
 
-def simulate(records_per_process: int = 20_000, seed: int = 0) -> QualityData:
-    """Simulate inspection records for every process of the demo plant (deterministic for a seed)."""
+@dataclass(frozen=True)
+class PlantVariation:
+    """Another plant of the same kind as the demo plant: the same processes and parameter names, but its own
+    operating points (each parameter's mean moved by `shift` of its spread) and its own propensity to each
+    defect type (each hazard multiplied by `hazard_scale`). The pretrained template network
+    (forecaster.plantdata.pretrained) learns from a fleet of such plants, never from the demo plant itself."""
+
+    shift: dict[str, float]
+    hazard_scale: dict[str, float]
+
+    @classmethod
+    def random(cls, seed: int, shift_sd: float = 0.5, hazard_sd: float = 0.4) -> PlantVariation:
+        rng = np.random.default_rng(10_000 + seed)
+        names = [n for process in PROCESSES for n in FEATURES[process]]
+        return cls({n: float(rng.normal(0.0, shift_sd)) for n in names},
+                   {d: float(np.exp(rng.normal(0.0, hazard_sd))) for d in DEFECT_TYPES[1:]})
+
+
+def simulate(records_per_process: int = 20_000, seed: int = 0, plant: PlantVariation | None = None) -> QualityData:
+    """Simulate inspection records for every process of the demo plant (deterministic for a seed), or of
+    another plant of its kind (`plant`)."""
     rng = np.random.default_rng(seed)
     parts: list[dict[str, np.ndarray]] = []
     for process in PROCESSES:
         machines = rng.choice(MACHINES[process], size=records_per_process)
         products = rng.choice(PRODUCTS, size=records_per_process, p=[0.45, 0.25, 0.30])
         params = _sample_parameters(process, machines, rng)
+        if plant is not None:
+            params = {n: v + plant.shift.get(n, 0.0) * _NOMINAL[n][1] for n, v in params.items()}
         difficulty = np.array([_CAST_DIFFICULTY[p] for p in products])
         hazard_model = {"die_casting": die_casting_hazards, "cnc_machining": cnc_hazards,
                         "heat_treatment": heat_treatment_hazards}[process]
         hazards = hazard_model(params, difficulty)
+        if plant is not None:
+            hazards = {d: np.clip(h * plant.hazard_scale.get(d, 1.0), 1e-6, 0.95) for d, h in hazards.items()}
         probabilities = _outcome_probabilities(hazards, records_per_process)
         draws = rng.random(records_per_process)[:, None]
         labels = np.minimum((draws > np.cumsum(probabilities, axis=1)).sum(axis=1), len(DEFECT_TYPES) - 1)

@@ -8,7 +8,7 @@ period's weighted log-loss, the best epoch restored, tqdm bar with the validatio
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
@@ -52,6 +52,35 @@ def _weighted_cross_entropy(model: torch.nn.Module, batch: Batch) -> torch.Tenso
     return (losses * weights).sum() / weights.sum().clamp_min(1e-12)
 
 
+EpochCallback = Callable[[int, float], None]
+Initialiser = Callable[[TabularNet, np.ndarray], None]
+
+
+class _EpochReporter:
+    """Tells `on_epoch(epoch, validation_loss)` each epoch's validation loss as the shared training loop
+    computes it, without a second pass: the loss function notes each validation batch's loss (the model is
+    in eval mode then), and the validation batches, once exhausted, report their size-weighted mean (the
+    loop's own `evaluate` average)."""
+
+    def __init__(self, batches: list[Batch], on_epoch: EpochCallback | None) -> None:
+        self._batches, self._on_epoch = batches, on_epoch
+        self._epoch, self._total, self._count = 0, 0.0, 0
+
+    def loss(self, model: torch.nn.Module, batch: Batch) -> torch.Tensor:
+        value = _weighted_cross_entropy(model, batch)
+        if not model.training:
+            self._total += float(value) * batch[0].shape[0]
+            self._count += batch[0].shape[0]
+        return value
+
+    def batches(self) -> Iterator[Batch]:
+        self._total, self._count = 0.0, 0
+        yield from self._batches
+        self._epoch += 1
+        if self._on_epoch is not None and self._count:
+            self._on_epoch(self._epoch, self._total / self._count)
+
+
 class PlantNetwork:
     """A TabularNet over the schema's network encoding."""
 
@@ -63,14 +92,17 @@ class PlantNetwork:
                               dropout=s.dropout)
 
     def fit(self, frame: pd.DataFrame, train: Examples, validation: Examples, device: torch.device, seed: int = 0,
-            show_progress: bool = False, threads: int = 1) -> TrainResult:
+            show_progress: bool = False, threads: int = 1, on_epoch: EpochCallback | None = None,
+            initialise: Initialiser | None = None) -> TrainResult:
         """Train on `train`, stop early on `validation`; `threads` torch CPU threads meanwhile (see
-        PlantTrainSettings.network_threads)."""
+        PlantTrainSettings.network_threads); `on_epoch(epoch, validation_loss)` after every epoch.
+        `initialise(net, training_inputs)` sets the starting weights and normalisation (fine-tuning a
+        pretrained network, forecaster.plantdata.pretrained); by default they are fresh."""
         with torch_threads(threads):
-            return self._fit(frame, train, validation, device, seed, show_progress)
+            return self._fit(frame, train, validation, device, seed, show_progress, on_epoch, initialise)
 
     def _fit(self, frame: pd.DataFrame, train: Examples, validation: Examples, device: torch.device, seed: int,
-             show_progress: bool) -> TrainResult:
+             show_progress: bool, on_epoch: EpochCallback | None, initialise: Initialiser | None) -> TrainResult:
         seed_everything(seed)
         for module in self.net.modules():
             if isinstance(module, torch.nn.Linear):
@@ -78,14 +110,17 @@ class PlantNetwork:
         inputs = network_inputs(frame, self.schema)
         x_train, y_train, w_train = inputs[train.row], train.label, train.weight.astype(np.float32)
         fit_normalisation(self.net, x_train)
+        if initialise is not None:
+            initialise(self.net, x_train)
         known = validation.subset(validation.label >= 0)
         val_batches = tensor_batches((inputs[known.row], known.label, known.weight.astype(np.float32)), 4096, None)
         s = self.settings
         config = TrainConfig(max_epochs=s.max_epochs, learning_rate=s.learning_rate, weight_decay=s.weight_decay,
                              patience=s.patience, show_progress=show_progress)
-        result = fit(self.net, _weighted_cross_entropy,
+        reporter = _EpochReporter(val_batches, on_epoch)
+        result = fit(self.net, reporter.loss,
                      lambda epoch: tensor_batches((x_train, y_train, w_train), s.batch_size, seed * 1000 + epoch),
-                     lambda: val_batches, config, device, "network (validation log-loss)")
+                     reporter.batches, config, device, "network (validation log-loss)")
         self.net.cpu().eval()
         return result
 

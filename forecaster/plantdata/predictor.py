@@ -49,11 +49,19 @@ def predict_frame(model: PlantModel, frame: pd.DataFrame, rows: np.ndarray) -> p
     return out
 
 
-def predict_file(model_dir: Path, records_path: Path, out: Path | None = None) -> pd.DataFrame:
-    """Read the model and the records, predict, and write CSV (Parquet when `out` ends in .parquet)."""
+def predict_file(model_dir: Path, records_path: Path, out: Path | None = None, explain: bool = False
+                 ) -> pd.DataFrame:
+    """Read the model and the records, predict, and write CSV (Parquet when `out` ends in .parquet);
+    `explain` adds `explanation_en` / `explanation_ko` (forecaster.plantdata.explain) to every row."""
     model = read_model_folder(model_dir)
     records = load_records(records_path, purpose="predict", kinds=model.schema.parameter_kinds)
     result = predict_frame(model, records.frame, records.rows)
+    if explain:
+        from forecaster.plantdata.explain import explain_rows  # it builds on this module
+
+        explanations = explain_rows(model, records.frame)
+        result["explanation_en"] = [e.text_en for e in explanations]
+        result["explanation_ko"] = [e.text_ko for e in explanations]
     flagged = int((result["unseen"] != "").sum())
     if flagged:
         logger.warning("%d of %d rows have a product or machine never seen in training: predicted from what is "

@@ -11,14 +11,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from forecaster.simulator import DEFECT_TYPES, simulate
+from forecaster.simulator import DEFECT_TYPES, PlantVariation, simulate
 
 START = pd.Timestamp("2026-01-05T06:00:00+09:00")
 
 
-def simulated_records(records_per_process: int = 2000, seed: int = 0, days: int = 90) -> pd.DataFrame:
-    """Simulated records in time order (deterministic for a seed), with the template's columns."""
-    data = simulate(records_per_process, seed)
+def simulated_records(records_per_process: int = 2000, seed: int = 0, days: int = 90,
+                      plant: PlantVariation | None = None) -> pd.DataFrame:
+    """Simulated records in time order (deterministic for a seed), with the template's columns; of the demo
+    plant, or of another plant of its kind."""
+    data = simulate(records_per_process, seed, plant)
     rng = np.random.default_rng(seed + 1)
     count = len(data.label)
     day = rng.integers(0, days, count)
