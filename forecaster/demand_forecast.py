@@ -9,6 +9,16 @@ interpolated linearly between the trained levels (0.05 ... 0.95); the band is wi
 the calibration factor stored in the artifact. Forecasts are clipped at zero when the whole history
 is non-negative (demand cannot be negative), and are zero when the recent history (the network's
 context) is all zero.
+
+Intermittent demand (`shipped_method`): a non-negative history whose Syntetos-Boylan class is intermittent
+or lumpy (average interval between demands ADI >= 1.32, i.e. about one period in four or more without
+demand; `forecaster.plantdemand.intermittent`) is not given to the network: it gets the quantiles of TSB's
+demand distribution (`mixture_quantiles`: no demand with TSB's smoothed probability, else one of its own
+non-zero sizes), flat over the horizon (zero, as above, without demand in the recent history). Its
+median is 0 while demand is rarer than every other period, every value is 0 or a size the series has
+had (whole numbers for counts), and the band spans the zeros and the lumps. Every other history
+(smooth, erratic: all of M3) takes the network + Theta path above unchanged. The rule has no fitted
+parameter; docs/FORECASTING.md has its evidence (car parts) and limits.
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ import torch
 from forecaster.artifacts import WEIGHTS_DIR, ArtifactError, load_artifact, load_into
 from forecaster.demand import DemandEnsemble
 from forecaster.demand_data import MIN_CONTEXT, predict_quantiles
+from forecaster.plantdemand.intermittent import INTERMITTENT_CLASSES, demand_class, mixture_quantiles
 from forecaster.seasonality import patterns_from_tables
 from forecaster.theta import MAX_THETA_HISTORY, theta_forecasts, theta_seasonal_tables
 from forecaster.types import DemandForecast, DemandHistory, ForecastInputError, InputProblem, raise_if_any
@@ -36,6 +47,8 @@ MAX_QUANTILES = 99
 """Most quantile levels per call (every percentile): each one is a full [series, horizon] output."""
 CHUNK_SERIES = 4_096
 """Series per forward pass in forecast_validated."""
+INTERMITTENT_METHOD = "tsb_mixture"
+"""`shipped_method`'s name for the forecasts of intermittent and lumpy histories."""
 
 
 @dataclass
@@ -54,6 +67,11 @@ class DemandModel:
     @property
     def min_history(self) -> int:
         return MIN_CONTEXT
+
+    @property
+    def network_method(self) -> str:
+        """`shipped_method`'s name for the network's forecasts: "network+theta", or "network" alone."""
+        return "network+theta" if self.theta_weight > 0 else "network"
 
 
 def load_demand_model(directory: Path = WEIGHTS_DIR, name: str = ARTIFACT_NAME) -> DemandModel:
@@ -166,6 +184,37 @@ def quantile_paths(
     return np.where(silent, 0.0, paths)
 
 
+def shipped_method(model: DemandModel, history: np.ndarray) -> str:
+    """Which method forecasts one history: INTERMITTENT_METHOD for a non-negative history of the intermittent
+    or lumpy class, otherwise the network (`model.network_method`)."""
+    values = np.asarray(history, dtype=np.float64)
+    if len(values) and float(np.min(values)) >= 0 and demand_class(values) in INTERMITTENT_CLASSES:
+        return INTERMITTENT_METHOD
+    return model.network_method
+
+
+def served_paths(
+    model: DemandModel, histories: Sequence[np.ndarray], season_lengths: Sequence[int], horizon: int,
+    quantiles: Sequence[float], seasonal_tables: Sequence[np.ndarray] | None = None,
+) -> tuple[np.ndarray, list[str]]:
+    """The shipped forecasts [B, horizon, Q] and the method of each series (`shipped_method`): the network
+    rows through `quantile_paths` (one batch), the intermittent ones through `mixture_quantiles`."""
+    methods = [shipped_method(model, h) for h in histories]
+    paths = np.empty((len(histories), horizon, len(quantiles)), dtype=np.float64)
+    rows = [i for i, method in enumerate(methods) if method != INTERMITTENT_METHOD]
+    if rows:
+        tables = None if seasonal_tables is None else [seasonal_tables[i] for i in rows]
+        paths[rows] = quantile_paths(model, [histories[i] for i in rows], [season_lengths[i] for i in rows],
+                                     horizon, quantiles, tables)
+    for i, method in enumerate(methods):
+        if method == INTERMITTENT_METHOD:
+            values = np.asarray(histories[i], dtype=np.float64)
+            # as on the network path: no demand in the last context_length periods forecasts zero
+            silent = not np.any(values[-model.context_length:])
+            paths[i] = 0.0 if silent else mixture_quantiles(values, quantiles)[None, :]
+    return paths, methods
+
+
 def forecast_demand(
     model: DemandModel, histories: Sequence[DemandHistory], horizon: int,
     quantiles: Sequence[float] = (0.1, 0.5, 0.9),
@@ -188,7 +237,7 @@ def forecast_validated(
     cycles = [h.season_length for h in histories]
     # One seasonal decomposition per series serves both the Theta fit and the reported pattern.
     tables = theta_seasonal_tables(arrays, cycles)
-    paths = quantile_paths(model, arrays, cycles, horizon, quantiles, tables)
+    paths, _ = served_paths(model, arrays, cycles, horizon, quantiles, tables)
     patterns = patterns_from_tables([min(len(a), MAX_THETA_HISTORY) for a in arrays], tables, cycles)
     forecasts = []
     for history, path, pattern in zip(histories, paths, patterns, strict=True):
@@ -200,5 +249,5 @@ def forecast_validated(
     return forecasts
 
 
-__all__ = ["DemandModel", "ForecastInputError", "forecast_demand", "forecast_validated", "load_demand_model",
-           "quantile_paths"]
+__all__ = ["INTERMITTENT_METHOD", "DemandModel", "ForecastInputError", "forecast_demand", "forecast_validated",
+           "load_demand_model", "quantile_paths", "served_paths", "shipped_method"]

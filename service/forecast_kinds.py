@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 
+import numpy as np
+
 from forecaster import (
     DemandForecast,
     DemandHistory,
@@ -15,7 +17,7 @@ from forecaster import (
     YieldPrediction,
 )
 from forecaster.defect import predict_validated
-from forecaster.demand_forecast import forecast_validated
+from forecaster.demand_forecast import forecast_validated, shipped_method
 from forecaster.risk import assess_validated
 from prodplan.v1 import forecast_service_pb2 as pb
 from service import forecast_mapping as mapping
@@ -42,7 +44,10 @@ class DemandKind:
         return split(forecasts, [len(histories) for histories in prepared])
 
     def finish(self, request: pb.ForecastDemandRequest, output: list[DemandForecast]) -> pb.ForecastDemandResponse:
-        return mapping.demand_response(request, output, self.models.demand.version)
+        """The response, naming the method that served each series (the rule of `shipped_method`)."""
+        methods = [shipped_method(self.models.demand, np.asarray(series.history, dtype=np.float64))
+                   for series in request.series]
+        return mapping.demand_response(request, output, self.models.demand.version, methods)
 
 
 class YieldKind:

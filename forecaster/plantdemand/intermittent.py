@@ -8,7 +8,10 @@
 - `tsb`: Teunter-Syntetos-Babai: smoothing of the demand probability every period (weight 0.1) and of the
   non-zero sizes (weight 0.1), forecast probability x size; unlike Croston it decays while no demand comes.
 
-Both follow statsforecast's `CrostonSBA` and `TSB` (smoothing started at the first value, the weights
+- `mixture_quantiles`: quantiles of TSB's demand distribution (no demand with probability 1 - p, else one of
+  the series' own non-zero sizes): what the shipped model serves for intermittent and lumpy histories.
+
+Both methods follow statsforecast's `CrostonSBA` and `TSB` (smoothing started at the first value, the weights
 statsforecast's examples use), written out here because statsforecast requires pandas < 3. Each returns
 the flat point forecast and the one-step in-sample forecasts before every period (NaN before the first
 demand), from which the residual band is built.
@@ -16,11 +19,15 @@ demand), from which the residual band is built.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 ADI_CUT = 1.32
 CV2_CUT = 0.49
 CLASSES = ("smooth", "erratic", "intermittent", "lumpy", "no_demand")
+INTERMITTENT_CLASSES = ("intermittent", "lumpy")
+"""The classes with many periods of no demand (ADI >= ADI_CUT): at least about one period in four is zero."""
 SBA_WEIGHT = 0.1
 TSB_PROBABILITY_WEIGHT = 0.1
 TSB_SIZE_WEIGHT = 0.1
@@ -84,3 +91,20 @@ def tsb(history: np.ndarray, probability_weight: float = TSB_PROBABILITY_WEIGHT,
 def demand_probability(history: np.ndarray, weight: float = TSB_PROBABILITY_WEIGHT) -> float:
     """TSB's smoothed probability that a period has demand, after the whole history."""
     return float(_smoothed((history > 0).astype(float), weight)[-1])
+
+
+def mixture_quantiles(history: np.ndarray, levels: Sequence[float]) -> np.ndarray:
+    """Quantiles [Q] of one period's demand as TSB sees it: no demand with probability 1 - p (p: TSB's smoothed
+    demand probability after the history), otherwise a size drawn from the series' own non-zero sizes.
+
+    Every value is 0 or a size the history has shown, so whole-number histories get whole-number quantiles;
+    the median is 0 while p < 0.5, and the band reaches the lumps the series has had. Levels in (0, 1)."""
+    row = np.zeros(len(levels))
+    sizes = history[history > 0]
+    if len(sizes) == 0:
+        return row
+    probability = demand_probability(history)
+    for k, level in enumerate(levels):
+        if level > 1 - probability:
+            row[k] = np.quantile(sizes, (level - (1 - probability)) / probability, method="inverted_cdf")
+    return row

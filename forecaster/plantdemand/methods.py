@@ -18,6 +18,11 @@ point forecast (`<baseline>+counts`). All their quantiles go through `count_rule
 - `tsb_mixture`: no demand with probability 1 - p, where p is TSB's smoothed demand probability, else a
   size drawn from the series' own non-zero sizes; its quantiles are read off that mixture.
 
+Reference (scored in every run, never served by a plant model): `shipped`, what ForecastDemand without a
+plant_id serves (`forecaster.demand_forecast.served_paths`: TSB's mixture for intermittent and lumpy
+histories, the network + Theta for the others, no count rule), so a plant's report shows what its own model
+adds over the shipped one.
+
 The point forecast of our candidates is their median (what MASE scores); the baselines' point forecasts are
 their usual ones (means).
 """
@@ -31,7 +36,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from forecaster.plantdemand.intermittent import croston_sba, demand_probability, tsb
+from forecaster.plantdemand.intermittent import croston_sba, mixture_quantiles, tsb
 from forecaster.theta import theta_forecasts
 
 if TYPE_CHECKING:
@@ -39,7 +44,8 @@ if TYPE_CHECKING:
 
 BASELINES = ("seasonal_naive", "ets", "theta", "croston_sba", "tsb")
 OURS = ("network", "empirical", "empirical_recent", "tsb_mixture")
-METHODS = BASELINES + OURS
+REFERENCES = ("shipped",)
+METHODS = BASELINES + OURS + REFERENCES
 COUNTED = "+counts"
 SERVABLE = tuple(b + COUNTED for b in BASELINES) + OURS
 """What a plant's model may serve, simplest first (a tie on validation goes to the earlier one)."""
@@ -144,6 +150,13 @@ def network(histories: Sequence[np.ndarray], season_length: int, horizon: int, l
     return _with_median(count_rule(paths, histories), levels)
 
 
+def shipped(histories: Sequence[np.ndarray], season_length: int, horizon: int, levels: Sequence[float]) -> Forecasts:
+    from forecaster.demand_forecast import served_paths
+
+    paths, _ = served_paths(shipped_demand_model(), list(histories), [season_length] * len(histories), horizon, levels)
+    return _with_median(paths, levels)
+
+
 def _with_median(quantiles: np.ndarray, levels: Sequence[float]) -> Forecasts:
     return Forecasts(quantiles[..., list(levels).index(0.5)], quantiles)
 
@@ -165,16 +178,7 @@ def _empirical(window_cycles: int | None) -> Callable[[Sequence[np.ndarray], int
 
 def tsb_mixture(histories: Sequence[np.ndarray], season_length: int, horizon: int,
                 levels: Sequence[float]) -> Forecasts:
-    rows = []
-    for x in histories:
-        sizes = x[x > 0]
-        probability = demand_probability(x)
-        row = np.zeros(len(levels))
-        if len(sizes):
-            for k, level in enumerate(levels):
-                if level > 1 - probability:
-                    row[k] = np.quantile(sizes, (level - (1 - probability)) / probability, method="inverted_cdf")
-        rows.append(row)
+    rows = [mixture_quantiles(x, levels) for x in histories]
     quantiles = np.repeat(np.stack(rows)[:, None, :], horizon, axis=1)
     return _with_median(count_rule(quantiles, histories), levels)
 
@@ -183,6 +187,7 @@ FORECASTERS: dict[str, Callable[[Sequence[np.ndarray], int, int, Sequence[float]
     "seasonal_naive": seasonal_naive, "ets": ets, "theta": theta,
     "croston_sba": _intermittent(croston_sba), "tsb": _intermittent(tsb),
     "network": network, "empirical": _empirical(None), "empirical_recent": _empirical(2), "tsb_mixture": tsb_mixture,
+    "shipped": shipped,
 }
 
 

@@ -2,8 +2,9 @@
 forecast period and quantile level.
 
 With a model folder (`forecaster.train demand --history`), each series gets the method served for its
-demand class, refitted to the history given; without one, the shipped pretrained model (network + Theta,
-as ForecastDemand serves it) with the count rule (whole numbers for whole-number histories, never negative).
+demand class, refitted to the history given; without one, the shipped model as ForecastDemand serves it
+(intermittent and lumpy series by TSB's mixture, the others by the network + Theta) with the count rule
+(whole numbers for whole-number histories, never negative).
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from forecaster.demand_forecast import INTERMITTENT_METHOD
 from forecaster.plantdata.records import PARQUET_SUFFIXES
 from forecaster.plantdemand.artifact import DemandPlantModel, read_model_folder
 from forecaster.plantdemand.history import DemandHistories, load_history, shift_periods
-from forecaster.plantdemand.intermittent import CLASSES, demand_class
+from forecaster.plantdemand.intermittent import CLASSES, INTERMITTENT_CLASSES, demand_class
 from forecaster.plantdemand.methods import forecast, shipped_demand_model
 from forecaster.plantdemand.pipeline import MAX_HORIZON
 
@@ -26,9 +28,10 @@ LEVEL_RANGE = (0.05, 0.95)
 
 
 def shipped_plant_model() -> DemandPlantModel:
-    """The shipped pretrained model for every demand class."""
-    return DemandPlantModel(version=shipped_demand_model().version, period=None,
-                            served=dict.fromkeys(CLASSES, "network"))
+    """The shipped model's rule (`forecaster.demand_forecast.shipped_method`): intermittent and lumpy series by
+    TSB's mixture, every other class by the pretrained network + Theta (here with the count rule)."""
+    served = {c: INTERMITTENT_METHOD if c in INTERMITTENT_CLASSES else "network" for c in CLASSES}
+    return DemandPlantModel(version=shipped_demand_model().version, period=None, served=served)
 
 
 def check_request(horizon: int, quantiles: Sequence[float]) -> None:

@@ -58,5 +58,6 @@ def test_shipped_demand_model_beats_seasonal_naive_on_an_m3_slice() -> None:
     from forecaster.data.fcomp import load_series
 
     series = load_series("m3", "monthly")[::20]  # 72 series spread over the subset
-    forecasts, _ = ours(series, WEIGHTS_DIR)
+    forecasts, _, served = ours(series, WEIGHTS_DIR)
+    assert served == {"network+theta": len(series)}  # M3 is not intermittent: the network path serves it all
     assert score(series, forecasts)["smape"] < score(series, [seasonal_naive(s) for s in series])["smape"]
