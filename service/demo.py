@@ -1,8 +1,11 @@
 """`make demo`: the whole flow over gRPC, the way an ERP, a planner and operations would use it.
 
-1. Start `python -m service --port 0` as a child process, read its address, wait for health SERVING.
-2. ForecastService on the plant's data (demand history, process parameters, telemetry): a demand
-   forecast, a yield table and a risk table, each with its reasons.
+1. Register the demo plant's shipped risk model (trained on its own simulated telemetry, alarms, failures
+   and maintenance: forecaster/plantrisk/demo_history.py) in a temporary model registry, activate it, start
+   `python -m service --port 0` on that registry as a child process, read its address, wait for SERVING.
+2. ForecastService on the plant's data (demand history, process parameters, the plant's own telemetry and
+   event history): a demand forecast, a yield table and a risk table from the plant's risk model, each
+   with its reasons (the risk table names the model and the sensors behind each anomaly score).
 3. CreatePlan for the embedded demo plant with that plant data (the server forecasts from it), a
    risk-aware policy and lot sizing: KPIs, late orders with reasons and fixes, machine sequences, the
    predictions used and what each became, what they changed, the bottleneck table; a Gantt chart.
@@ -19,6 +22,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,7 +30,8 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from planner.demo_factory import demo_request
+from forecaster.plantrisk.demo_history import SHIPPED_MODEL as DEMO_RISK_MODEL
+from planner.demo_factory import PLAN_START, demo_request
 from planner.domain import Factory, Order, PlanRequest, RiskPolicy, TimeWindow
 from planner.gantt import draw_gantt
 from planner.solution import ScheduledOperation
@@ -35,8 +40,10 @@ from prodplan.v1 import forecast_service_pb2_grpc as fpb_grpc
 from prodplan.v1 import planning_service_pb2 as pb
 from prodplan.v1 import planning_service_pb2_grpc as pb_grpc
 from service import demo_report
+from service.auth import DEFAULT_TENANT
 from service.demo_plant_data import demo_plant_data
 from service.mapping import plan_request_to_proto, to_datetime, to_duration, to_timestamp
+from service.model_registry import ModelRegistry
 from service.scenario_mapping import compare_scenarios_example
 
 logger = logging.getLogger("demo")
@@ -85,37 +92,57 @@ def assignments_from_proto(plan: pb.Plan, request: PlanRequest) -> list[Schedule
     ]
 
 
+DEMO_PLANT = "gyeongju-ev"
+"""The demo plant's id in the model registry: its risk model is the shipped one trained on its own history."""
+
+
+def demo_registry(folder: Path) -> str:
+    """A model registry in `folder` holding the demo plant's shipped risk model (forecaster/weights/
+    plant_risk_demo/, checked against its checksums on import), activated; returns its model version."""
+    registry = ModelRegistry(folder)
+    model = registry.import_folder(DEFAULT_TENANT, DEMO_PLANT, "risk", DEMO_RISK_MODEL)
+    registry.activate(DEFAULT_TENANT, DEMO_PLANT, "risk", model.version)
+    return model.model_version
+
+
 def run(out_dir: Path, time_limit_s: float) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
-    process, address = start_server(out_dir / "demo-plans.db")
-    try:
-        with grpc.insecure_channel(address) as channel:
-            wait_until_serving(channel)
-            print(f"Server up at {address}.\n")
-            plant_data = demo_plant_data()
-            _forecasts(channel, plant_data)
-            request = _planned_request(channel, time_limit_s)
-            message = plan_request_to_proto(request)
-            message.plant_data.CopyFrom(plant_data)
-            stub = pb_grpc.PlanningServiceStub(channel)
-            created = stub.CreatePlan(message, timeout=time_limit_s + 120)
-            request = _with_used_predictions(request, created.plan)
-            _section(demo_report.plan_summary(created.plan, request))
-            _section(demo_report.predictions_summary(created.plan))
-            before = draw_gantt(request, assignments_from_proto(created.plan, request), out_dir / "gantt.png",
-                                title=f"{request.factory.name}: released plan")
-            comparison = stub.CompareScenarios(_scenarios(time_limit_s), timeout=20 * time_limit_s + 300)
-            _section(demo_report.comparison_table(comparison))
-            replanned = stub.Replan(_breakdown(created), timeout=time_limit_s + 120)
-            _section(demo_report.replan_summary(replanned, request))
-            after = draw_gantt(request.model_copy(update={"factory": _broken_factory(request)}),
-                               assignments_from_proto(replanned.plan, request), out_dir / "gantt_after_breakdown.png",
-                               title=f"{request.factory.name}: re-plan after the {BROKEN_MACHINE} breakdown")
-        print(f"Gantt charts: {before} (released plan), {after} (after the breakdown); plan ids "
-              f"{created.plan_id} -> {replanned.plan_id}; store {out_dir / 'demo-plans.db'}")
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
+    with tempfile.TemporaryDirectory(prefix="demo-models-") as models:
+        risk_model = demo_registry(Path(models))
+        process, address = start_server(out_dir / "demo-plans.db", {"PRODPLAN_MODEL_DIR": models})
+        try:
+            return _run(address, out_dir, time_limit_s, risk_model)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
+
+
+def _run(address: str, out_dir: Path, time_limit_s: float, risk_model: str) -> int:
+    """The demo's calls against the running server (sections printed as they come)."""
+    with grpc.insecure_channel(address) as channel:
+        wait_until_serving(channel)
+        print(f"Server up at {address}; the plant's risk model is {risk_model} (trained on its own history).\n")
+        plant_data = demo_plant_data(risk_plant=DEMO_PLANT)
+        _forecasts(channel, plant_data)
+        request = _planned_request(channel, time_limit_s)
+        message = plan_request_to_proto(request)
+        message.plant_data.CopyFrom(plant_data)
+        stub = pb_grpc.PlanningServiceStub(channel)
+        created = stub.CreatePlan(message, timeout=time_limit_s + 120)
+        request = _with_used_predictions(request, created.plan)
+        _section(demo_report.plan_summary(created.plan, request))
+        _section(demo_report.predictions_summary(created.plan))
+        before = draw_gantt(request, assignments_from_proto(created.plan, request), out_dir / "gantt.png",
+                            title=f"{request.factory.name}: released plan")
+        comparison = stub.CompareScenarios(_scenarios(time_limit_s), timeout=20 * time_limit_s + 300)
+        _section(demo_report.comparison_table(comparison))
+        replanned = stub.Replan(_breakdown(created), timeout=time_limit_s + 120)
+        _section(demo_report.replan_summary(replanned, request))
+        after = draw_gantt(request.model_copy(update={"factory": _broken_factory(request)}),
+                           assignments_from_proto(replanned.plan, request), out_dir / "gantt_after_breakdown.png",
+                           title=f"{request.factory.name}: re-plan after the {BROKEN_MACHINE} breakdown")
+    print(f"Gantt charts: {before} (released plan), {after} (after the breakdown); plan ids "
+          f"{created.plan_id} -> {replanned.plan_id}; store {out_dir / 'demo-plans.db'}")
     return 0
 
 
@@ -138,6 +165,7 @@ def _forecasts(channel: grpc.Channel, plant_data: pb.PlantData) -> None:
     telemetry.CopyFrom(plant_data.telemetry)
     telemetry.bucket.FromSeconds(24 * 3600)
     telemetry.bucket_count = 7
+    telemetry.horizon_start.FromDatetime(PLAN_START)  # the plant's model predicts from the plan start
     _section(demo_report.forecast_tables(stub.ForecastDemand(demand, timeout=60),
                                          stub.PredictYield(plant_data.quality, timeout=60),
                                          stub.AssessEquipmentRisk(telemetry, timeout=60)))

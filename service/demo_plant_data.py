@@ -3,15 +3,18 @@
 The forecaster's demo generator (`forecaster.demo`) speaks in its own product names and machines;
 this module keys its data to the demo factory (`planner.demo_factory`): every factory product takes
 the process data of the forecaster product it resembles, on the machines both know; telemetry is
-sent for the machines both know; demand history (scaled to this plant's make-to-stock share) is sent
-for the housings this plant also builds to stock.
+sent for the machines both know (or, for the demo plant's own risk model, the plant's timestamped sensor,
+alarm, failure and maintenance history from forecaster/plantrisk/demo_history.py); demand history (scaled
+to this plant's make-to-stock share) is sent for the housings this plant also builds to stock.
 """
 
 from __future__ import annotations
 
+import numpy as np
 from google.protobuf import duration_pb2
 
 from forecaster import demo_inputs
+from forecaster.plantrisk.demo_history import demo_history_frames
 from forecaster.types import MachineTelemetry, ProcessRecord, TelemetrySample
 from planner.demo_factory import demo_factory
 from prodplan.v1 import forecast_service_pb2 as fpb
@@ -63,7 +66,31 @@ def _telemetry(machines: list[MachineTelemetry]) -> fpb.AssessEquipmentRiskReque
     return message
 
 
-def demo_plant_data() -> pb.PlantData:
+def _plant_telemetry(plant_id: str) -> fpb.AssessEquipmentRiskRequest:
+    """The demo plant's own history (forecaster/plantrisk/demo_history.py), whole, by its own sensor names:
+    the features read the machines' early telemetry as their baseline, so the history is not cut."""
+    telemetry, events, machines = demo_history_frames()
+    sensors = [c for c in telemetry.columns if c not in ("time", "machine")]
+    message = fpb.AssessEquipmentRiskRequest(plant_id=plant_id)
+    values = telemetry[sensors].to_numpy(dtype=float)
+    present = np.isfinite(values)
+    for index, (machine, time) in enumerate(zip(telemetry["machine"], telemetry["time"], strict=True)):
+        row = message.plant_telemetry.add(machine_id=machine, sensors={
+            sensors[j]: float(values[index, j]) for j in np.flatnonzero(present[index])})
+        row.time.FromNanoseconds(time.value)
+    for event in events.itertuples(index=False):
+        added = message.plant_events.add(machine_id=event.machine, event=event.event, component=event.component)
+        added.time.FromNanoseconds(event.time.value)
+    for machine in machines.itertuples(index=False):
+        message.plant_machines.add(machine_id=machine.machine, attributes={
+            "type": machine.type, "age_years": f"{machine.age_years:g}"})
+    return message
+
+
+def demo_plant_data(risk_plant: str = "") -> pb.PlantData:
+    """The demo plant's MES data. With `risk_plant`, the telemetry is the plant's own history (sensors,
+    alarms, failures, maintenance) for that plant's risk model (the demo registers the shipped one,
+    forecaster/weights/plant_risk_demo/, under this id); without, AI4I-style readings for the shipped default."""
     inputs = demo_inputs()
     histories = {h.series_id: h for h in inputs.demand}
     month = duration_pb2.Duration()
@@ -74,5 +101,6 @@ def demo_plant_data() -> pb.PlantData:
         for product, (twin, share) in STOCK_DEMAND.items()])
     repair = {m: duration_pb2.Duration(seconds=hours * 3600) for m, hours in
               (("DC-1", 4), ("DC-2", 4), ("CNC-1", 6), ("CNC-2", 6), ("CNC-3", 6), ("HT-1", 8), ("INS-1", 2))}
-    return pb.PlantData(quality=_quality(inputs.process_records), telemetry=_telemetry(inputs.telemetry),
-                        demand=demand, mean_time_to_repair=repair)
+    telemetry = _plant_telemetry(risk_plant) if risk_plant else _telemetry(inputs.telemetry)
+    return pb.PlantData(quality=_quality(inputs.process_records), telemetry=telemetry, demand=demand,
+                        mean_time_to_repair=repair)

@@ -40,7 +40,7 @@ def forecast_tables(demand: fpb.ForecastDemandResponse, quality: fpb.PredictYiel
     for entry in sorted(quality.by_product_machine, key=lambda e: e.expected_yield)[:6]:
         reason = explained[(entry.product, entry.machine_id)].explanation.text_en
         lines.append(f"  {entry.product:<6} on {entry.machine_id:<6} {entry.expected_yield:6.1%}  {reason}")
-    lines += ["", f"Equipment risk (next 7 days; {risk.model_version}):"]
+    lines += ["", f"Equipment risk (next 7 days; {risk.model_version}):", f"  {risk.model_description}"]
     for machine in sorted(risk.machines, key=lambda m: -m.buckets[-1].cumulative_failure_probability)[:5]:
         lines.append(f"  {machine.machine_id:<6} {machine.buckets[-1].cumulative_failure_probability:5.0%} within "
                      f"a week, anomaly {machine.anomaly_score:.2f}  {machine.explanation.text_en}")
@@ -86,6 +86,8 @@ def predictions_summary(plan: pb.Plan) -> str:
     for use in [*worst_yields, *risky, *demand]:
         lines.append(f"  {use.kind:<6} {use.machine_id or '-':<6} {use.product_id or '-':<6} {use.value}\n"
                      f"{'':23}-> {use.became}")
+        if use.kind == "RISK":  # which model, and which sensors drive the machine's anomaly score
+            lines.append(f"{'':23}   from {use.source}")
     lines += [f"  vs. a plan ignoring {e.ignored.lower()}: {e.summary}" for e in plan.prediction_effects]
     if plan.HasField("lot_plan"):
         lot = plan.lot_plan

@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
+import numpy as np
 from google.protobuf import duration_pb2, timestamp_pb2
 
 from forecaster import (
@@ -28,6 +29,7 @@ from forecaster import (
 )
 from forecaster.defect import MAX_ITEMS, validate_records
 from forecaster.demand_forecast import MAX_HISTORY, MAX_QUANTILES, MAX_SERIES, validate_demand_request
+from forecaster.plantdemand.intermittent import demand_class
 from forecaster.risk import MAX_MACHINES, MAX_TELEMETRY_HISTORY, validate_telemetry
 from forecaster.types import Explanation
 from prodplan.v1 import forecast_service_pb2 as pb
@@ -97,11 +99,15 @@ def demand_request(request: pb.ForecastDemandRequest, models: ForecastModels
     return histories, request.horizon, quantiles
 
 
-def demand_response(request: pb.ForecastDemandRequest, forecasts: list[DemandForecast], version: str
-                    ) -> pb.ForecastDemandResponse:
+def demand_response(request: pb.ForecastDemandRequest, forecasts: list[DemandForecast], version: str,
+                    methods: Sequence[str] | None = None) -> pb.ForecastDemandResponse:
+    """The response, one item per series in request order, each with its demand class and, when `methods`
+    is given (one per series), the method that produced it."""
     response = pb.ForecastDemandResponse(model_version=version)
-    for series, forecast in zip(request.series, forecasts, strict=True):
-        item = response.forecasts.add(series_id=forecast.series_id, seasonal_pattern=forecast.seasonal_pattern)
+    for index, (series, forecast) in enumerate(zip(request.series, forecasts, strict=True)):
+        item = response.forecasts.add(series_id=forecast.series_id, seasonal_pattern=forecast.seasonal_pattern,
+                                      demand_class=demand_class(np.asarray(series.history, dtype=np.float64)),
+                                      method=methods[index] if methods is not None else "")
         for level, values in zip(forecast.quantiles, forecast.values, strict=True):
             item.quantiles.add(level=level, values=values)
         if series.HasField("history_start") and series.HasField("period"):
@@ -168,7 +174,19 @@ def _machine(machine: pb.MachineTelemetry) -> MachineTelemetry:
     )
 
 
+SHIPPED_RISK_DESCRIPTION = ("shipped default risk model {version} (AI4I 2020 with tool changes, no calendar time "
+                            "axis): for plants without a risk model of their own")
+
+
+def _plant_rows_without_plant(request: pb.AssessEquipmentRiskRequest) -> list[FieldViolation]:
+    """The plant's own rows are read only by the plant's own model (plant_id)."""
+    return [FieldViolation(name, "is read only with plant_id (the plant's own risk model); the shipped default "
+                                 "model reads `machines`")
+            for name in ("plant_telemetry", "plant_events", "plant_machines") if len(getattr(request, name))]
+
+
 def risk_request(request: pb.AssessEquipmentRiskRequest) -> tuple[list[MachineTelemetry], float, int]:
+    _raise(_plant_rows_without_plant(request))
     _bounds(("machines", len(request.machines), MAX_MACHINES, "machines per call"),
             *((f"machines[{i}].history", len(m.history), MAX_TELEMETRY_HISTORY, "samples per machine")
               for i, m in enumerate(request.machines)))
@@ -187,7 +205,8 @@ def risk_request(request: pb.AssessEquipmentRiskRequest) -> tuple[list[MachineTe
 
 def risk_response(request: pb.AssessEquipmentRiskRequest, curves: list[RiskCurve], version: str,
                   window_hours: float) -> pb.AssessEquipmentRiskResponse:
-    response = pb.AssessEquipmentRiskResponse(model_version=version)
+    response = pb.AssessEquipmentRiskResponse(model_version=version, model_source=pb.RISK_MODEL_SOURCE_SHIPPED_DEFAULT,
+                                              model_description=SHIPPED_RISK_DESCRIPTION.format(version=version))
     # bucket times in integer nanoseconds: exact, and far cheaper than datetime round trips per bucket
     bucket_ns = request.bucket.seconds * _NS + request.bucket.nanos
     start_ns = request.horizon_start.seconds * _NS + request.horizon_start.nanos

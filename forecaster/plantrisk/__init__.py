@@ -9,10 +9,16 @@ Modules, in the order data flows:
 - `hazard`: the discrete-time hazard model (LightGBM on person-period rows, calibrated on a later period)
   and its cumulative failure-probability curve at any horizon.
 - `baselines`: the fleet's Kaplan-Meier curve, a per-machine constant hazard, gradient boosting per horizon.
+- `direct`: one calibrated classifier per anchor horizon, joined monotonically (the asked horizons first);
+  `blend`: the hazard and direct curves mixed with a weight per horizon chosen on validation;
+  `components`: per-component curves where failure events name components.
 - `anomaly`: robust z-scores against the plant's own normal operation, with the sensors that drive them.
 - `evaluation`: Brier, AUPRC, concordance and reliability curves on a held-out period or set of machines.
 - `pipeline`: training end to end and the choice of what is served; `artifact`: the model folder.
-- `train`, `predict`: the command-line entry points.
+- `train`, `predict`: the command-line entry points; `predictor`: predictions at given times (also what the
+  gRPC service calls, through `predict_machines`).
+- `simulated`: a small fleet for tests; `demo_history`: the demo plant's own simulated history and the
+  command that trains its shipped model (forecaster/weights/plant_risk_demo/).
 
 No gRPC here.
 """

@@ -1,8 +1,8 @@
 """Anomaly score against the plant's own normal operation, with the sensors that drive it named.
 
 Normal operation = training prediction times with no failure in the `quiet_hours` before or after. For each
-sensor, three of its window features (the shortest window's mean and standard deviation, and the drift
-from the machine's start) get robust z-scores: (x - median) / (1.4826 MAD) over the normal rows. A
+sensor, three of its features (its latest reading, and the middle window's mean and standard deviation)
+get robust z-scores: (x - median) / (1.4826 MAD) over the normal rows. A
 sensor's z is the largest of its three in absolute value; the raw score is the root mean square of the
 sensors' z (each clipped at 10), and the served score is the share of normal rows with a lower raw score
 (0.5: typical; 0.99: rarer than 99 % of normal operation). The explanation names the sensors at least
@@ -23,10 +23,12 @@ QUANTILES = np.linspace(0.0, 1.0, 201)
 
 
 def _columns(spec: FeatureSpec) -> dict[str, list[int]]:
+    """Per sensor: its latest reading, and the mean and standard deviation over the middle window. Not the
+    shortest window: a machine that does not run at night or on Sundays has none of it at a Monday-morning
+    plan start, and an empty window would read as perfectly normal."""
     names = {name: i for i, name in enumerate(spec.names())}
-    shortest = f"{spec.windows_hours[0]:g}h"
-    return {s: [names[f"{s}:mean_{shortest}"], names[f"{s}:std_{shortest}"], names[f"{s}:drift"]]
-            for s in spec.sensors}
+    middle = f"{spec.windows_hours[min(1, len(spec.windows_hours) - 1)]:g}h"
+    return {s: [names[f"{s}:last"], names[f"{s}:mean_{middle}"], names[f"{s}:std_{middle}"]] for s in spec.sensors}
 
 
 @dataclass
@@ -60,13 +62,20 @@ class AnomalyModel:
         clipped = np.clip(np.abs(strongest), 0.0, CLIP_Z)
         return np.sqrt((clipped ** 2).mean(axis=1)), strongest
 
+    def drivers(self, features: np.ndarray) -> list[list[tuple[str, float]]]:
+        """[Q, F] -> per row, the sensors at least EXPLAIN_Z robust sd from normal (at most MAX_NAMED,
+        largest first) with their signed z."""
+        _, z = self._raw(features)
+        return [[(self.sensors[i], float(row[i])) for i in np.argsort(-np.abs(row), kind="stable")
+                 if abs(row[i]) >= EXPLAIN_Z][:MAX_NAMED] for row in z]
+
     def score(self, features: np.ndarray) -> tuple[np.ndarray, list[str], list[str]]:
         """[Q, F] -> scores in [0, 1], and explanations in English and Korean."""
         raw, z = self._raw(features)
         score = np.interp(raw, self.normal_quantiles, QUANTILES) if len(self.sensors) else np.zeros(len(raw))
         english, korean = [], []
         for row in z:
-            order = [i for i in np.argsort(-np.abs(row)) if abs(row[i]) >= EXPLAIN_Z][:MAX_NAMED]
+            order = [i for i in np.argsort(-np.abs(row), kind="stable") if abs(row[i]) >= EXPLAIN_Z][:MAX_NAMED]
             if not order:
                 english.append("no sensor is far from its normal range")
                 korean.append("정상 범위를 크게 벗어난 센서가 없음")

@@ -5,6 +5,7 @@
                    sha256 of every other file
     hazard.txt     the hazard model (LightGBM's own text format)
     anchor_<h>h.txt   the direct classifiers at the anchor horizons (LightGBM text)
+    component<i>_anchor_<h>h.txt   the classifiers of component i's curve, where components are fitted
     report.json    the evaluation report (also inside model.json)
 
 Written under a temporary name beside `out` and renamed into place at the end, so a run that fails
@@ -21,6 +22,8 @@ from typing import Any
 from forecaster.plantdata.artifact import read_verified_description, write_folder_atomically
 from forecaster.plantrisk.anomaly import AnomalyModel
 from forecaster.plantrisk.baselines import ConstantHazard, KaplanMeier
+from forecaster.plantrisk.blend import HorizonBlend
+from forecaster.plantrisk.components import ComponentCurves
 from forecaster.plantrisk.direct import AnchoredCurve
 from forecaster.plantrisk.features import FeatureSpec
 from forecaster.plantrisk.hazard import HazardModel
@@ -60,11 +63,14 @@ def write_model_folder(out: Path, model: TrainedRiskModel) -> Path:
     def write(staging: Path) -> None:
         model.hazard.save(staging / HAZARD_FILE)
         anchor_files = model.direct.save(staging)
+        if model.components is not None:
+            anchor_files += model.components.save(staging)
         _write_json(staging / REPORT_FILE, model.report)
         _write_json(staging / MODEL_FILE, {
             "format": FORMAT, "format_version": FORMAT_VERSION, "version": model.version, "served": model.served,
             "features": model.spec.to_json(), "hazard": model.hazard.to_json(),
-            "direct": model.direct.to_json(),
+            "direct": model.direct.to_json(), **({"blend": model.blend.to_json()} if model.blend else {}),
+            **({"components": model.components.to_json()} if model.components else {}),
             "kaplan_meier": model.kaplan_meier.to_json(), "constant_hazard": model.constant_hazard.to_json(),
             "anomaly": model.anomaly.to_json(),
             "files": {name: _sha256(staging / name) for name in (HAZARD_FILE, REPORT_FILE, *anchor_files)},
@@ -82,4 +88,6 @@ def read_model_folder(folder: Path) -> TrainedRiskModel:
         direct=AnchoredCurve.load(folder, meta["direct"]),
         kaplan_meier=KaplanMeier.from_json(meta["kaplan_meier"]),
         constant_hazard=ConstantHazard.from_json(meta["constant_hazard"]),
-        anomaly=AnomalyModel.from_json(meta["anomaly"]), served=meta["served"], report=meta["report"])
+        anomaly=AnomalyModel.from_json(meta["anomaly"]), served=meta["served"], report=meta["report"],
+        blend=HorizonBlend.from_json(meta["blend"]) if "blend" in meta else None,
+        components=ComponentCurves.load(folder, meta["components"]) if "components" in meta else None)

@@ -86,7 +86,7 @@ def fit_platt(scores: np.ndarray, labels: np.ndarray, iterations: int = 50) -> t
     x = np.column_stack([_logit(scores), np.ones(len(scores))])
     beta = np.array([1.0, 0.0])
     for _ in range(iterations):
-        p = 1 / (1 + np.exp(-x @ beta))
+        p = 1 / (1 + np.exp(-np.clip(x @ beta, -700.0, 700.0)))  # clipped: no overflow
         gradient = x.T @ (p - labels)
         hessian = x.T @ (x * (p * (1 - p))[:, None]) + 1e-6 * np.eye(2)
         update = np.linalg.solve(hessian, gradient)

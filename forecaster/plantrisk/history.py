@@ -178,6 +178,22 @@ def load_history(telemetry: Path, events: Path | None = None, machines: Path | N
     return remove_failure_maintenance(history)
 
 
+def history_from_frames(telemetry: pd.DataFrame, events: pd.DataFrame | None = None,
+                        machines: pd.DataFrame | None = None) -> PlantHistory:
+    """A history from frames already checked by the caller (the gRPC mapping): `telemetry` with `time` (UTC),
+    `machine` and float sensor columns; `events` with `time`, `machine`, `event`, `component`; `machines`
+    indexed by machine. Sorted and cleaned (`remove_failure_maintenance`) as `load_history` does."""
+    sensors = [c for c in telemetry.columns if c not in ("time", "machine")]
+    event_frame = events if events is not None else pd.DataFrame(
+        {"time": pd.Series(dtype="datetime64[ns, UTC]"), "machine": pd.Series(dtype=object),
+         "event": pd.Series(dtype=object), "component": pd.Series(dtype=object)})
+    machine_frame = machines if machines is not None else pd.DataFrame(index=pd.Index([], name="machine"))
+    history = PlantHistory(telemetry.sort_values(["machine", "time"], kind="stable").reset_index(drop=True),
+                           sensors, event_frame.sort_values(["machine", "time"], kind="stable").reset_index(drop=True),
+                           machine_frame)
+    return remove_failure_maintenance(history)
+
+
 def remove_failure_maintenance(history: PlantHistory) -> PlantHistory:
     """Drop maintenance rows that repeat a failure: same machine and UTC day, at or after the failure's time,
     and the same component (or either row names none). CMMS exports (and Azure's sample) log the repair

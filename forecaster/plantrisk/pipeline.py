@@ -6,8 +6,9 @@ so no period reads a later one. Split by machine: whole machines go to validatio
 of test machines, or a seeded share). The hazard model and every baseline are fitted on the training
 period; the validation period stops boosting, calibrates the hazard, and chooses what is served (lowest
 mean Brier score over the evaluation horizons among the curves that answer any horizon: the hazard model,
-the direct anchored curve, their average, the fleet Kaplan-Meier curve, the constant hazard); the test period is scored
-once, for the report.
+the direct anchored curve, their blend with a weight per horizon chosen on validation, the fleet
+Kaplan-Meier curve, the constant hazard); the test period is scored once, for the report. Where failure
+events name components, per-component curves (components.py) are fitted and scored beside the machine's.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ import pandas as pd
 from forecaster.plantdata.problems import PlantDataError, Problem
 from forecaster.plantrisk.anomaly import AnomalyModel
 from forecaster.plantrisk.baselines import ConstantHazard, HorizonBoosting, KaplanMeier, ages, renewal_spells
+from forecaster.plantrisk.blend import HorizonBlend
+from forecaster.plantrisk.components import ComponentCurves, product_of_components
 from forecaster.plantrisk.direct import AnchoredCurve
 from forecaster.plantrisk.evaluation import score_curves
 from forecaster.plantrisk.features import FeatureSpec, build_features, fit_spec, hours
@@ -46,6 +49,8 @@ class RiskSettings:
     split: `time` or `machine`.
     validation_share, test_share: shares of prediction times (time) or machines (machine).
     seed, threads: LightGBM's seed and threads (and the machine shuffle).
+    max_trees: most boosting rounds of every LightGBM model (hazard, anchors, per-horizon boosting);
+        early stopping on the validation period picks fewer.
     """
 
     max_horizon_hours: float = 168.0
@@ -55,6 +60,11 @@ class RiskSettings:
     test_share: float = 0.2
     seed: int = 0
     threads: int = 2
+    max_trees: int = 400
+
+    def __post_init__(self) -> None:
+        if self.max_trees < 1:
+            raise ValueError(f"max_trees must be at least 1, got {self.max_trees}")
 
 
 @dataclass
@@ -81,6 +91,21 @@ class TrainedRiskModel:
     anomaly: AnomalyModel
     served: str
     report: dict[str, Any] = field(default_factory=dict)
+    blend: HorizonBlend | None = None
+    """Per-horizon weights of the blend; None in folders written before them (an even blend at every x)."""
+    components: ComponentCurves | None = None
+    """Per-component curves where failures name components (see components.py); None otherwise."""
+    held_out: dict[str, HeldOut] = field(default_factory=dict)
+    """The validation and test periods' prediction times and every candidate's curves at the evaluation
+    horizons (for the benchmark's bootstrap; not written to the model folder)."""
+
+
+@dataclass
+class HeldOut:
+    """One held-out period: its prediction times and each candidate's [L, H] curves."""
+
+    times: Landmarks
+    curves: dict[str, np.ndarray]
 
 
 def sampling_hours(history: PlantHistory) -> float:
@@ -143,7 +168,10 @@ def curves_for(model: TrainedRiskModel, name: str, history: PlantHistory, times:
         return model.hazard.cumulative(features, horizons)
     if name == "direct":
         return model.direct.cumulative(features, horizons)
-    if name == "blend":  # the mean of two non-decreasing curves is one
+    if name == "blend":
+        if model.blend is not None:
+            return model.blend.cumulative(model.hazard, model.direct, features, horizons)
+        # the mean of two non-decreasing curves is one
         return 0.5 * (model.hazard.cumulative(features, horizons) + model.direct.cumulative(features, horizons))
     if name == "kaplan_meier":
         first_seen = {str(m): float(v) for m, v in machine_spans(history)["first"].items()}
@@ -164,7 +192,7 @@ def train_risk_model(history: PlantHistory, settings: RiskSettings = RiskSetting
     started = time.perf_counter()
     step = max(sampling_hours(history), settings.max_horizon_hours / STEPS)
     hazard_settings = HazardSettings(step_hours=step, steps=int(np.ceil(settings.max_horizon_hours / step)),
-                                     seed=settings.seed, threads=settings.threads)
+                                     trees=settings.max_trees, seed=settings.seed, threads=settings.threads)
     spans = machine_spans(history)
     all_times = landmarks(history, step)
     if not len(all_times):
@@ -179,6 +207,10 @@ def train_risk_model(history: PlantHistory, settings: RiskSettings = RiskSetting
                         person_period(periods.validation, features["validation"], hazard_settings), hazard_settings)
     direct = AnchoredCurve.fit((periods.train, features["train"]), (periods.validation, features["validation"]),
                                hazard_settings, tuple(settings.horizons))
+    blend = HorizonBlend.fit(hazard, direct, (periods.validation, features["validation"]))
+    components = ComponentCurves.fit(history, (periods.train, features["train"]),
+                                     (periods.validation, features["validation"]), hazard_settings,
+                                     tuple(settings.horizons))
     first_seen = {str(m): float(v) for m, v in spans["first"].items() if str(m) in periods.train_until}
     failures = failure_times(history)
     kaplan_meier = KaplanMeier.fit(*renewal_spells(first_seen, failures, periods.train_until))
@@ -188,9 +220,10 @@ def train_risk_model(history: PlantHistory, settings: RiskSettings = RiskSetting
                                    horizons, hazard_settings)
     anomaly = AnomalyModel.fit(spec, _normal_rows(periods.train, features["train"], settings.max_horizon_hours))
     model = TrainedRiskModel(f"{VERSION}+{data_hash(history)}", spec, hazard, direct, kaplan_meier, constant,
-                             anomaly, "hazard")
-    report: dict[str, Any] = {"periods": periods.description, "step_hours": step, "horizons": horizons,
-                              "settings": asdict(settings), "hazard": hazard.to_json(), "direct": direct.to_json()}
+                             anomaly, "hazard", blend=blend, components=components)
+    report: dict[str, Any] = {"version": model.version, "periods": periods.description, "step_hours": step,
+                              "horizons": horizons, "settings": asdict(settings), "hazard": hazard.to_json(),
+                              "direct": direct.to_json(), "blend": blend.to_json()}
     for period in ("validation", "test"):
         times = getattr(periods, period)
         curves = {name: curves_for(model, name, history, times, features[period], np.asarray(horizons))
@@ -198,7 +231,11 @@ def train_risk_model(history: PlantHistory, settings: RiskSettings = RiskSetting
         curves["horizon_boosting"] = boosting.cumulative(features[period], horizons)
         report[period] = {name: score_curves(times, curve, horizons) for name, curve in curves.items()}
         report[period]["counts"] = {"times": len(times), "machines": len(set(times.machine)),
-                                    "failures_seen": int(np.isfinite(np.unique(times.next_failure)).sum())}
+                                    "failures_seen": _failures_seen(times)}
+        model.held_out[period] = HeldOut(times, curves)
+        if components is not None:
+            report.setdefault("components", {"names": components.names})[period] = _component_scores(
+                components, history, times, features[period], horizons)
     model.served = choose_served(report["validation"], horizons)
     report["served"] = model.served
     report["training_seconds"] = round(time.perf_counter() - started, 1)
@@ -216,6 +253,21 @@ def choose_served(validation: dict[str, Any], horizons: list[float]) -> str:
         return float(np.mean(values)) if all(v is not None for v in values) else np.inf
 
     return min(SERVABLE, key=lambda name: (mean_brier(name), SERVABLE.index(name)))
+
+
+def _failures_seen(times: Landmarks) -> int:
+    return int(np.isfinite(np.unique(times.next_failure)).sum())
+
+
+def _component_scores(components: ComponentCurves, history: PlantHistory, times: Landmarks, features: np.ndarray,
+                      horizons: list[float]) -> dict[str, Any]:
+    """Each component's curve scored on its own outcomes, and 1 - prod(1 - components) on any failure."""
+    curves = components.cumulative(features, np.asarray(horizons))  # [C, L, H]
+    scores: dict[str, Any] = {}
+    for name, outcomes, curve in zip(components.names, components.landmarks(history, times), curves, strict=True):
+        scores[name] = score_curves(outcomes, curve, horizons) | {"failures_seen": _failures_seen(outcomes)}
+    scores["product_of_components"] = score_curves(times, product_of_components(curves), horizons)
+    return scores
 
 
 def _require_failures(periods: Periods) -> None:

@@ -24,6 +24,12 @@ class DutyClass(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DUTY_CLASS_LOW: _ClassVar[DutyClass]
     DUTY_CLASS_MEDIUM: _ClassVar[DutyClass]
     DUTY_CLASS_HIGH: _ClassVar[DutyClass]
+
+class RiskModelSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RISK_MODEL_SOURCE_UNSPECIFIED: _ClassVar[RiskModelSource]
+    RISK_MODEL_SOURCE_SHIPPED_DEFAULT: _ClassVar[RiskModelSource]
+    RISK_MODEL_SOURCE_PLANT: _ClassVar[RiskModelSource]
 PROCESS_TYPE_UNSPECIFIED: ProcessType
 PROCESS_TYPE_DIE_CASTING: ProcessType
 PROCESS_TYPE_CNC_MACHINING: ProcessType
@@ -32,16 +38,21 @@ DUTY_CLASS_UNSPECIFIED: DutyClass
 DUTY_CLASS_LOW: DutyClass
 DUTY_CLASS_MEDIUM: DutyClass
 DUTY_CLASS_HIGH: DutyClass
+RISK_MODEL_SOURCE_UNSPECIFIED: RiskModelSource
+RISK_MODEL_SOURCE_SHIPPED_DEFAULT: RiskModelSource
+RISK_MODEL_SOURCE_PLANT: RiskModelSource
 
 class ForecastDemandRequest(_message.Message):
-    __slots__ = ("series", "horizon", "quantiles")
+    __slots__ = ("series", "horizon", "quantiles", "plant_id")
     SERIES_FIELD_NUMBER: _ClassVar[int]
     HORIZON_FIELD_NUMBER: _ClassVar[int]
     QUANTILES_FIELD_NUMBER: _ClassVar[int]
+    PLANT_ID_FIELD_NUMBER: _ClassVar[int]
     series: _containers.RepeatedCompositeFieldContainer[DemandSeries]
     horizon: int
     quantiles: _containers.RepeatedScalarFieldContainer[float]
-    def __init__(self, series: _Optional[_Iterable[_Union[DemandSeries, _Mapping]]] = ..., horizon: _Optional[int] = ..., quantiles: _Optional[_Iterable[float]] = ...) -> None: ...
+    plant_id: str
+    def __init__(self, series: _Optional[_Iterable[_Union[DemandSeries, _Mapping]]] = ..., horizon: _Optional[int] = ..., quantiles: _Optional[_Iterable[float]] = ..., plant_id: _Optional[str] = ...) -> None: ...
 
 class DemandSeries(_message.Message):
     __slots__ = ("series_id", "history", "season_length", "period", "history_start")
@@ -58,24 +69,30 @@ class DemandSeries(_message.Message):
     def __init__(self, series_id: _Optional[str] = ..., history: _Optional[_Iterable[float]] = ..., season_length: _Optional[int] = ..., period: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., history_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ForecastDemandResponse(_message.Message):
-    __slots__ = ("forecasts", "model_version")
+    __slots__ = ("forecasts", "model_version", "plant_id")
     FORECASTS_FIELD_NUMBER: _ClassVar[int]
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    PLANT_ID_FIELD_NUMBER: _ClassVar[int]
     forecasts: _containers.RepeatedCompositeFieldContainer[DemandSeriesForecast]
     model_version: str
-    def __init__(self, forecasts: _Optional[_Iterable[_Union[DemandSeriesForecast, _Mapping]]] = ..., model_version: _Optional[str] = ...) -> None: ...
+    plant_id: str
+    def __init__(self, forecasts: _Optional[_Iterable[_Union[DemandSeriesForecast, _Mapping]]] = ..., model_version: _Optional[str] = ..., plant_id: _Optional[str] = ...) -> None: ...
 
 class DemandSeriesForecast(_message.Message):
-    __slots__ = ("series_id", "quantiles", "seasonal_pattern", "forecast_start")
+    __slots__ = ("series_id", "quantiles", "seasonal_pattern", "forecast_start", "method", "demand_class")
     SERIES_ID_FIELD_NUMBER: _ClassVar[int]
     QUANTILES_FIELD_NUMBER: _ClassVar[int]
     SEASONAL_PATTERN_FIELD_NUMBER: _ClassVar[int]
     FORECAST_START_FIELD_NUMBER: _ClassVar[int]
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    DEMAND_CLASS_FIELD_NUMBER: _ClassVar[int]
     series_id: str
     quantiles: _containers.RepeatedCompositeFieldContainer[QuantilePath]
     seasonal_pattern: _containers.RepeatedScalarFieldContainer[float]
     forecast_start: _timestamp_pb2.Timestamp
-    def __init__(self, series_id: _Optional[str] = ..., quantiles: _Optional[_Iterable[_Union[QuantilePath, _Mapping]]] = ..., seasonal_pattern: _Optional[_Iterable[float]] = ..., forecast_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    method: str
+    demand_class: str
+    def __init__(self, series_id: _Optional[str] = ..., quantiles: _Optional[_Iterable[_Union[QuantilePath, _Mapping]]] = ..., seasonal_pattern: _Optional[_Iterable[float]] = ..., forecast_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., method: _Optional[str] = ..., demand_class: _Optional[str] = ...) -> None: ...
 
 class QuantilePath(_message.Message):
     __slots__ = ("level", "values")
@@ -86,13 +103,15 @@ class QuantilePath(_message.Message):
     def __init__(self, level: _Optional[float] = ..., values: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class PredictYieldRequest(_message.Message):
-    __slots__ = ("items",)
+    __slots__ = ("items", "plant_id")
     ITEMS_FIELD_NUMBER: _ClassVar[int]
+    PLANT_ID_FIELD_NUMBER: _ClassVar[int]
     items: _containers.RepeatedCompositeFieldContainer[YieldItem]
-    def __init__(self, items: _Optional[_Iterable[_Union[YieldItem, _Mapping]]] = ...) -> None: ...
+    plant_id: str
+    def __init__(self, items: _Optional[_Iterable[_Union[YieldItem, _Mapping]]] = ..., plant_id: _Optional[str] = ...) -> None: ...
 
 class YieldItem(_message.Message):
-    __slots__ = ("item_id", "product", "machine_id", "process", "parameters")
+    __slots__ = ("item_id", "product", "machine_id", "process", "parameters", "categorical_parameters")
     class ParametersEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -100,30 +119,43 @@ class YieldItem(_message.Message):
         key: str
         value: float
         def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    class CategoricalParametersEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
     PRODUCT_FIELD_NUMBER: _ClassVar[int]
     MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
     PROCESS_FIELD_NUMBER: _ClassVar[int]
     PARAMETERS_FIELD_NUMBER: _ClassVar[int]
+    CATEGORICAL_PARAMETERS_FIELD_NUMBER: _ClassVar[int]
     item_id: str
     product: str
     machine_id: str
     process: ProcessType
     parameters: _containers.ScalarMap[str, float]
-    def __init__(self, item_id: _Optional[str] = ..., product: _Optional[str] = ..., machine_id: _Optional[str] = ..., process: _Optional[_Union[ProcessType, str]] = ..., parameters: _Optional[_Mapping[str, float]] = ...) -> None: ...
+    categorical_parameters: _containers.ScalarMap[str, str]
+    def __init__(self, item_id: _Optional[str] = ..., product: _Optional[str] = ..., machine_id: _Optional[str] = ..., process: _Optional[_Union[ProcessType, str]] = ..., parameters: _Optional[_Mapping[str, float]] = ..., categorical_parameters: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class PredictYieldResponse(_message.Message):
-    __slots__ = ("predictions", "by_product_machine", "model_version")
+    __slots__ = ("predictions", "by_product_machine", "model_version", "plant_id", "artifact_version")
     PREDICTIONS_FIELD_NUMBER: _ClassVar[int]
     BY_PRODUCT_MACHINE_FIELD_NUMBER: _ClassVar[int]
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    PLANT_ID_FIELD_NUMBER: _ClassVar[int]
+    ARTIFACT_VERSION_FIELD_NUMBER: _ClassVar[int]
     predictions: _containers.RepeatedCompositeFieldContainer[YieldPrediction]
     by_product_machine: _containers.RepeatedCompositeFieldContainer[ProductMachineYield]
     model_version: str
-    def __init__(self, predictions: _Optional[_Iterable[_Union[YieldPrediction, _Mapping]]] = ..., by_product_machine: _Optional[_Iterable[_Union[ProductMachineYield, _Mapping]]] = ..., model_version: _Optional[str] = ...) -> None: ...
+    plant_id: str
+    artifact_version: str
+    def __init__(self, predictions: _Optional[_Iterable[_Union[YieldPrediction, _Mapping]]] = ..., by_product_machine: _Optional[_Iterable[_Union[ProductMachineYield, _Mapping]]] = ..., model_version: _Optional[str] = ..., plant_id: _Optional[str] = ..., artifact_version: _Optional[str] = ...) -> None: ...
 
 class YieldPrediction(_message.Message):
-    __slots__ = ("item_id", "product", "machine_id", "defect_probability", "defect_types", "expected_yield", "explanation")
+    __slots__ = ("item_id", "product", "machine_id", "defect_probability", "defect_types", "expected_yield", "explanation", "unseen")
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
     PRODUCT_FIELD_NUMBER: _ClassVar[int]
     MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -131,6 +163,7 @@ class YieldPrediction(_message.Message):
     DEFECT_TYPES_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_YIELD_FIELD_NUMBER: _ClassVar[int]
     EXPLANATION_FIELD_NUMBER: _ClassVar[int]
+    UNSEEN_FIELD_NUMBER: _ClassVar[int]
     item_id: str
     product: str
     machine_id: str
@@ -138,7 +171,8 @@ class YieldPrediction(_message.Message):
     defect_types: _containers.RepeatedCompositeFieldContainer[DefectTypeProbability]
     expected_yield: float
     explanation: PredictionExplanation
-    def __init__(self, item_id: _Optional[str] = ..., product: _Optional[str] = ..., machine_id: _Optional[str] = ..., defect_probability: _Optional[float] = ..., defect_types: _Optional[_Iterable[_Union[DefectTypeProbability, _Mapping]]] = ..., expected_yield: _Optional[float] = ..., explanation: _Optional[_Union[PredictionExplanation, _Mapping]] = ...) -> None: ...
+    unseen: str
+    def __init__(self, item_id: _Optional[str] = ..., product: _Optional[str] = ..., machine_id: _Optional[str] = ..., defect_probability: _Optional[float] = ..., defect_types: _Optional[_Iterable[_Union[DefectTypeProbability, _Mapping]]] = ..., expected_yield: _Optional[float] = ..., explanation: _Optional[_Union[PredictionExplanation, _Mapping]] = ..., unseen: _Optional[str] = ...) -> None: ...
 
 class DefectTypeProbability(_message.Message):
     __slots__ = ("defect_type", "probability")
@@ -161,16 +195,68 @@ class ProductMachineYield(_message.Message):
     def __init__(self, product: _Optional[str] = ..., machine_id: _Optional[str] = ..., expected_yield: _Optional[float] = ..., items: _Optional[int] = ...) -> None: ...
 
 class AssessEquipmentRiskRequest(_message.Message):
-    __slots__ = ("machines", "bucket", "bucket_count", "horizon_start")
+    __slots__ = ("machines", "bucket", "bucket_count", "horizon_start", "plant_id", "plant_telemetry", "plant_events", "plant_machines")
     MACHINES_FIELD_NUMBER: _ClassVar[int]
     BUCKET_FIELD_NUMBER: _ClassVar[int]
     BUCKET_COUNT_FIELD_NUMBER: _ClassVar[int]
     HORIZON_START_FIELD_NUMBER: _ClassVar[int]
+    PLANT_ID_FIELD_NUMBER: _ClassVar[int]
+    PLANT_TELEMETRY_FIELD_NUMBER: _ClassVar[int]
+    PLANT_EVENTS_FIELD_NUMBER: _ClassVar[int]
+    PLANT_MACHINES_FIELD_NUMBER: _ClassVar[int]
     machines: _containers.RepeatedCompositeFieldContainer[MachineTelemetry]
     bucket: _duration_pb2.Duration
     bucket_count: int
     horizon_start: _timestamp_pb2.Timestamp
-    def __init__(self, machines: _Optional[_Iterable[_Union[MachineTelemetry, _Mapping]]] = ..., bucket: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., bucket_count: _Optional[int] = ..., horizon_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    plant_id: str
+    plant_telemetry: _containers.RepeatedCompositeFieldContainer[PlantTelemetryRow]
+    plant_events: _containers.RepeatedCompositeFieldContainer[PlantEvent]
+    plant_machines: _containers.RepeatedCompositeFieldContainer[PlantMachine]
+    def __init__(self, machines: _Optional[_Iterable[_Union[MachineTelemetry, _Mapping]]] = ..., bucket: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., bucket_count: _Optional[int] = ..., horizon_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., plant_id: _Optional[str] = ..., plant_telemetry: _Optional[_Iterable[_Union[PlantTelemetryRow, _Mapping]]] = ..., plant_events: _Optional[_Iterable[_Union[PlantEvent, _Mapping]]] = ..., plant_machines: _Optional[_Iterable[_Union[PlantMachine, _Mapping]]] = ...) -> None: ...
+
+class PlantTelemetryRow(_message.Message):
+    __slots__ = ("machine_id", "time", "sensors")
+    class SensorsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    SENSORS_FIELD_NUMBER: _ClassVar[int]
+    machine_id: str
+    time: _timestamp_pb2.Timestamp
+    sensors: _containers.ScalarMap[str, float]
+    def __init__(self, machine_id: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., sensors: _Optional[_Mapping[str, float]] = ...) -> None: ...
+
+class PlantEvent(_message.Message):
+    __slots__ = ("machine_id", "time", "event", "component")
+    MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    EVENT_FIELD_NUMBER: _ClassVar[int]
+    COMPONENT_FIELD_NUMBER: _ClassVar[int]
+    machine_id: str
+    time: _timestamp_pb2.Timestamp
+    event: str
+    component: str
+    def __init__(self, machine_id: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., event: _Optional[str] = ..., component: _Optional[str] = ...) -> None: ...
+
+class PlantMachine(_message.Message):
+    __slots__ = ("machine_id", "attributes")
+    class AttributesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    ATTRIBUTES_FIELD_NUMBER: _ClassVar[int]
+    machine_id: str
+    attributes: _containers.ScalarMap[str, str]
+    def __init__(self, machine_id: _Optional[str] = ..., attributes: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class MachineTelemetry(_message.Message):
     __slots__ = ("machine_id", "current", "history", "time_since_maintenance", "duty_class", "utilization", "tool_wear_rate_min_per_h", "tool_change_wear_min")
@@ -209,15 +295,27 @@ class TelemetrySample(_message.Message):
     def __init__(self, time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., air_temperature_k: _Optional[float] = ..., process_temperature_k: _Optional[float] = ..., rotational_speed_rpm: _Optional[float] = ..., torque_nm: _Optional[float] = ..., tool_wear_min: _Optional[float] = ...) -> None: ...
 
 class AssessEquipmentRiskResponse(_message.Message):
-    __slots__ = ("machines", "model_version")
+    __slots__ = ("machines", "model_version", "plant_id", "artifact_version", "model_source", "model_description", "prediction_time", "served")
     MACHINES_FIELD_NUMBER: _ClassVar[int]
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    PLANT_ID_FIELD_NUMBER: _ClassVar[int]
+    ARTIFACT_VERSION_FIELD_NUMBER: _ClassVar[int]
+    MODEL_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    MODEL_DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    PREDICTION_TIME_FIELD_NUMBER: _ClassVar[int]
+    SERVED_FIELD_NUMBER: _ClassVar[int]
     machines: _containers.RepeatedCompositeFieldContainer[EquipmentRisk]
     model_version: str
-    def __init__(self, machines: _Optional[_Iterable[_Union[EquipmentRisk, _Mapping]]] = ..., model_version: _Optional[str] = ...) -> None: ...
+    plant_id: str
+    artifact_version: str
+    model_source: RiskModelSource
+    model_description: str
+    prediction_time: _timestamp_pb2.Timestamp
+    served: str
+    def __init__(self, machines: _Optional[_Iterable[_Union[EquipmentRisk, _Mapping]]] = ..., model_version: _Optional[str] = ..., plant_id: _Optional[str] = ..., artifact_version: _Optional[str] = ..., model_source: _Optional[_Union[RiskModelSource, str]] = ..., model_description: _Optional[str] = ..., prediction_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., served: _Optional[str] = ...) -> None: ...
 
 class EquipmentRisk(_message.Message):
-    __slots__ = ("machine_id", "buckets", "current_failure_probability", "reference_window", "anomaly_score", "explanation", "time_since_maintenance")
+    __slots__ = ("machine_id", "buckets", "current_failure_probability", "reference_window", "anomaly_score", "explanation", "time_since_maintenance", "unseen_machine")
     MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
     BUCKETS_FIELD_NUMBER: _ClassVar[int]
     CURRENT_FAILURE_PROBABILITY_FIELD_NUMBER: _ClassVar[int]
@@ -225,6 +323,7 @@ class EquipmentRisk(_message.Message):
     ANOMALY_SCORE_FIELD_NUMBER: _ClassVar[int]
     EXPLANATION_FIELD_NUMBER: _ClassVar[int]
     TIME_SINCE_MAINTENANCE_FIELD_NUMBER: _ClassVar[int]
+    UNSEEN_MACHINE_FIELD_NUMBER: _ClassVar[int]
     machine_id: str
     buckets: _containers.RepeatedCompositeFieldContainer[RiskBucket]
     current_failure_probability: float
@@ -232,7 +331,8 @@ class EquipmentRisk(_message.Message):
     anomaly_score: float
     explanation: PredictionExplanation
     time_since_maintenance: _duration_pb2.Duration
-    def __init__(self, machine_id: _Optional[str] = ..., buckets: _Optional[_Iterable[_Union[RiskBucket, _Mapping]]] = ..., current_failure_probability: _Optional[float] = ..., reference_window: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., anomaly_score: _Optional[float] = ..., explanation: _Optional[_Union[PredictionExplanation, _Mapping]] = ..., time_since_maintenance: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    unseen_machine: bool
+    def __init__(self, machine_id: _Optional[str] = ..., buckets: _Optional[_Iterable[_Union[RiskBucket, _Mapping]]] = ..., current_failure_probability: _Optional[float] = ..., reference_window: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., anomaly_score: _Optional[float] = ..., explanation: _Optional[_Union[PredictionExplanation, _Mapping]] = ..., time_since_maintenance: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., unseen_machine: _Optional[bool] = ...) -> None: ...
 
 class RiskBucket(_message.Message):
     __slots__ = ("start_offset", "start", "end", "failure_probability", "cumulative_failure_probability")

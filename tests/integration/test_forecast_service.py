@@ -270,3 +270,42 @@ def test_beyond_its_queue_the_forecast_service_refuses_with_resource_exhausted(t
     finally:
         gate.set()
         server.stop()
+
+
+def _counts(seed: int, length: int = 48) -> list[float]:
+    """Service-part sales: no demand in about two months of three, lumps of 1 to 30 units."""
+    rng = np.random.default_rng(seed)
+    history = np.where(rng.random(length) < 0.3, rng.integers(1, 31, length), 0).astype(float)
+    history[[5, 20, 35, length - 3]] = [30.0, 1.0, 24.0, 2.0]  # big and small lumps, the last one recent
+    return history.tolist()
+
+
+def test_intermittent_counts_get_whole_medians_and_a_band_from_the_zeros_to_the_lumps() -> None:
+    from forecaster.demand_forecast import load_demand_model, quantile_paths
+
+    rng = np.random.default_rng(7)
+    smooth = (300 + 60 * np.sin(np.arange(60) * 2 * np.pi / 12) + rng.normal(0, 10, 60)).tolist()
+    parts = {f"part-{seed}": _counts(seed) for seed in range(3)}
+    series = [pb.DemandSeries(series_id=sid, history=history, season_length=12) for sid, history in parts.items()]
+    series.append(pb.DemandSeries(series_id="housing", history=smooth, season_length=12))
+    request = pb.ForecastDemandRequest(series=series, horizon=6, quantiles=[0.1, 0.5, 0.9])
+
+    async def call(stub: pb_grpc.ForecastServiceStub) -> pb.ForecastDemandResponse:
+        return await stub.ForecastDemand(request)
+
+    response = _run(call)
+    assert isinstance(response, pb.ForecastDemandResponse)
+    by_id = {forecast.series_id: forecast for forecast in response.forecasts}
+    for sid, history in parts.items():
+        forecast = by_id[sid]
+        assert forecast.method == "tsb_mixture" and forecast.demand_class in ("intermittent", "lumpy")
+        low, median, high = (np.array(q.values) for q in forecast.quantiles)
+        assert np.all(median == np.round(median)) and np.all(median >= 0)  # no fractional noise, no negatives
+        assert np.all(low == 0)  # most months have no demand: the band reaches zero
+        sizes = np.array([v for v in history if v > 0])
+        assert np.all(high >= np.median(sizes)) and np.all(high <= sizes.max())  # ... and the lumps it has had
+    housing = by_id["housing"]
+    assert housing.method == "network+theta" and housing.demand_class in ("smooth", "erratic")
+    before = quantile_paths(load_demand_model(), [np.array(smooth)], [12], 6, (0.1, 0.5, 0.9))[0]  # [H, Q]
+    served = np.array([q.values for q in housing.quantiles]).T
+    np.testing.assert_allclose(served, before, rtol=1e-5, atol=1e-6)
