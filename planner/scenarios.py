@@ -10,7 +10,15 @@ Semantics a planner relies on:
 - a machine down for a window becomes a maintenance window on that machine;
 - extra working time (overtime, an added shift) is working time even outside the machine's
   calendar (`Machine.extra_working_windows`); maintenance and breakdowns still win over it;
-- a yield override replaces the estimate for its (product, machine) pair or adds one.
+- a yield override replaces the estimate for its (product, machine) pair or adds one;
+- a release or weight change replaces the order's own (a higher weight makes the planner run it
+  earlier: it is how a fix asks for re-sequencing);
+- a maintenance move shifts one maintenance window of a machine, same length, to a new start;
+- a machine assignment ("run operation k of order X on machine M") is hard: the order gets its own
+  copy of its product, `<product>@<order>`, whose operation k is eligible on M only (the yield
+  estimates of the product are copied to it), so the scenario's plan names that product for the
+  order; it is refused for a product that other products consume as a component, and for an
+  operation that is done or runs on another machine.
 
 `compare` measures a scenario's plan against the base plan: KPIs, the bottleneck machine, orders
 that became late or on time, and the machines whose busy time changed.
@@ -20,82 +28,37 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from planner.domain import Machine, Order, PlanRequest, RiskPolicy, TimeWindow, YieldEstimate
+from planner.deltas import (
+    AddOrder,
+    AssignMachine,
+    CancelOrder,
+    ChangeDueDate,
+    ChangeQuantity,
+    ChangeRelease,
+    ChangeWeight,
+    DemandScale,
+    ExtraWorkingTime,
+    MachineDown,
+    MoveMaintenance,
+    ScenarioDelta,
+    SetRiskPolicy,
+    YieldOverride,
+)
+from planner.domain import Machine, PlanRequest, TimeWindow
 from planner.solution import Kpis, PlanResult
 from planner.status import SolveStatus
 from planner.validation import InvalidPlanRequest, Violation, find_violations
 
-
-class _Delta(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class AddOrder(_Delta):
-    """A new order, e.g. a rush order."""
-
-    kind: Literal["add_order"] = "add_order"
-    order: Order
-
-
-class CancelOrder(_Delta):
-    kind: Literal["cancel_order_id"] = "cancel_order_id"
-    order_id: str
-
-
-class ChangeQuantity(_Delta):
-    kind: Literal["change_quantity"] = "change_quantity"
-    order_id: str
-    quantity: int = Field(description="New quantity, > 0.")
-
-
-class ChangeDueDate(_Delta):
-    kind: Literal["change_due_date"] = "change_due_date"
-    order_id: str
-    due: int = Field(description="New due time, minutes from plan start.")
-
-
-class MachineDown(_Delta):
-    """The machine cannot work inside the window (it becomes a maintenance window)."""
-
-    kind: Literal["machine_down"] = "machine_down"
-    machine_id: str
-    window: TimeWindow
-
-
-class ExtraWorkingTime(_Delta):
-    """Overtime or an added shift: the window becomes working time even outside the machine's calendar."""
-
-    kind: Literal["extra_working_time"] = "extra_working_time"
-    machine_id: str
-    window: TimeWindow
-
-
-class DemandScale(_Delta):
-    kind: Literal["demand_scale"] = "demand_scale"
-    product_id: str | None = Field(default=None, description="Only this product's orders; None = every order.")
-    factor: float = Field(description="Multiplies order quantities (rounded up) and the demand forecasts' quantiles, "
-                                      "> 0; 1.2 is demand +20 %.")
-
-
-class SetRiskPolicy(_Delta):
-    kind: Literal["risk_policy"] = "risk_policy"
-    risk_policy: RiskPolicy
-
-
-class YieldOverride(_Delta):
-    kind: Literal["yield_override"] = "yield_override"
-    estimate: YieldEstimate
-
-
-ScenarioDelta = Annotated[
-    AddOrder | CancelOrder | ChangeQuantity | ChangeDueDate | MachineDown | ExtraWorkingTime | DemandScale
-    | SetRiskPolicy | YieldOverride,
-    Field(discriminator="kind"),
+__all__ = [
+    "AddOrder", "AssignMachine", "CancelOrder", "ChangeDueDate", "ChangeQuantity", "ChangeRelease", "ChangeWeight",
+    "DemandScale",
+    "ExtraWorkingTime", "MachineDown", "MoveMaintenance", "ScenarioDelta", "SetRiskPolicy", "YieldOverride",
+    "apply_deltas", "compare", "compare_all", "variant_product_id",
 ]
+
 
 _Applied = tuple[PlanRequest, list[Violation]]
 
@@ -128,7 +91,7 @@ def apply_deltas(base: PlanRequest, deltas: Sequence[ScenarioDelta | None], path
 def _orders_named(delta: ScenarioDelta) -> list[str]:
     if isinstance(delta, AddOrder):
         return [delta.order.id]
-    if isinstance(delta, ChangeQuantity | ChangeDueDate):
+    if isinstance(delta, ChangeQuantity | ChangeDueDate | ChangeRelease | ChangeWeight | AssignMachine):
         return [delta.order_id]
     return []
 
@@ -249,6 +212,98 @@ def _extra_working_time(request: PlanRequest, delta: ExtraWorkingTime, path: str
         update={"extra_working_windows": [*m.extra_working_windows, window]})), []
 
 
+def _change_release(request: PlanRequest, delta: ChangeRelease, path: str) -> _Applied:
+    """The order's release replaced (the request's rules then check it against the due time)."""
+    problems = _unknown_order(request, delta.order_id, f"{path}.order_id")
+    if problems:
+        return request, problems
+    return _replace_order(request, delta.order_id, release=delta.release), []
+
+
+def _change_weight(request: PlanRequest, delta: ChangeWeight, path: str) -> _Applied:
+    problems = _unknown_order(request, delta.order_id, f"{path}.order_id")
+    if not (math.isfinite(delta.weight) and delta.weight > 0):
+        problems.append(Violation(f"{path}.weight", f"must be a finite number greater than 0 (got {delta.weight})"))
+    if problems:
+        return request, problems
+    return _replace_order(request, delta.order_id, weight=delta.weight), []
+
+
+def _move_maintenance(request: PlanRequest, delta: MoveMaintenance, path: str) -> _Applied:
+    """Hard: the moved window blocks the machine at its new time instead of the old one."""
+    problems = _unknown_machine(request, delta.machine_id, f"{path}.machine_id")
+    if problems:
+        return request, problems
+    windows = request.factory.machine(delta.machine_id).maintenance_windows
+    if not any(w.start == delta.window_start for w in windows):
+        problems.append(Violation(f"{path}.window_start",
+                                  f"machine '{delta.machine_id}' has no maintenance window starting there"))
+    if delta.new_start < 0:
+        problems.append(Violation(f"{path}.new_start", "must not be before the plan start"))
+    if problems:
+        return request, problems
+    moved = next(w for w in windows if w.start == delta.window_start)
+    shifted = moved.model_copy(update={"start": delta.new_start, "end": delta.new_start + moved.end - moved.start})
+    return _replace_machine(request, delta.machine_id, lambda m: m.model_copy(update={
+        "maintenance_windows": [shifted if w is moved else w for w in m.maintenance_windows]})), []
+
+
+VARIANT_SEPARATOR = "@"
+
+
+def variant_product_id(product_id: str, order_id: str) -> str:
+    """The id of the order's own copy of its product that a machine assignment makes."""
+    return f"{product_id}{VARIANT_SEPARATOR}{order_id}"
+
+
+def _assign_machine(request: PlanRequest, delta: AssignMachine, path: str) -> _Applied:
+    """Hard: the order's operation may run on the named machine only (through the order's own product copy)."""
+    problems = _unknown_order(request, delta.order_id, f"{path}.order_id")
+    problems += _unknown_machine(request, delta.machine_id, f"{path}.machine_id")
+    if problems:
+        return request, problems
+    order = next(o for o in request.orders if o.id == delta.order_id)
+    product = next((p for p in request.factory.products if p.id == order.product_id), None)
+    if product is None:
+        return request, [Violation(f"{path}.order_id", f"the order's product '{order.product_id}' is unknown")]
+    operation = next((op for op in product.routing if op.id == delta.operation_id), None)
+    if operation is None:
+        return request, [Violation(f"{path}.operation_id",
+                                   f"product '{product.id}' has no operation '{delta.operation_id}'")]
+    eligible = [e for e in operation.eligible_machines if e.machine_id == delta.machine_id]
+    if not eligible:
+        problems.append(Violation(f"{path}.machine_id", f"machine '{delta.machine_id}' is not eligible for "
+                                                        f"operation '{operation.id}'"))
+    progress = order.work_in_progress
+    if progress is not None and operation.id in progress.done_operation_ids:
+        problems.append(Violation(f"{path}.operation_id", f"operation '{operation.id}' of the order is done"))
+    if (progress is not None and progress.running is not None and progress.running.operation_id == operation.id
+            and progress.running.machine_id != delta.machine_id):
+        problems.append(Violation(f"{path}.operation_id", f"operation '{operation.id}' of the order runs on "
+                                                          f"'{progress.running.machine_id}' already"))
+    consumers = sorted({p.id for p in request.factory.products for op in p.routing for use in op.materials
+                        if use.material_id == product.id})
+    if consumers:
+        problems.append(Violation(f"{path}.order_id", f"product '{product.id}' is a component of "
+                                                      f"{', '.join(consumers)}: its orders cannot be assigned"))
+    variant = product.id.endswith(f"{VARIANT_SEPARATOR}{order.id}")  # an earlier assignment made it already
+    own = product.id if variant else variant_product_id(product.id, order.id)
+    if not variant and any(p.id == own for p in request.factory.products):
+        problems.append(Violation(f"{path}.order_id", f"product id '{own}' exists already"))
+    if problems:
+        return request, problems
+    routing = [op.model_copy(update={"eligible_machines": eligible}) if op is operation else op
+               for op in product.routing]
+    copy = product.model_copy(update={"id": own, "routing": routing})
+    products = [copy if p is product else p for p in request.factory.products] if variant else [
+        *request.factory.products, copy]
+    yields = request.yields if variant else [*request.yields, *(
+        y.model_copy(update={"product_id": own}) for y in request.yields if y.product_id == product.id)]
+    changed = _replace_order(request, order.id, product_id=own)
+    return changed.model_copy(update={"factory": changed.factory.model_copy(update={"products": products}),
+                                      "yields": yields}), []
+
+
 def scaled_quantity(quantity: int, factor: float) -> int:
     """quantity x factor rounded up (a tolerance keeps 100 x 1.2 at 120), at least 1."""
     return max(1, math.ceil(quantity * factor - 1e-9))
@@ -295,6 +350,10 @@ _APPLY: dict[type, Callable[..., _Applied]] = {
     DemandScale: _demand_scale,
     SetRiskPolicy: _risk_policy,
     YieldOverride: _yield_override,
+    ChangeRelease: _change_release,
+    ChangeWeight: _change_weight,
+    MoveMaintenance: _move_maintenance,
+    AssignMachine: _assign_machine,
 }
 
 

@@ -31,12 +31,16 @@ from planner.replan import (
 )
 from planner.scenarios import (
     AddOrder,
+    AssignMachine,
     CancelOrder,
     ChangeDueDate,
     ChangeQuantity,
+    ChangeRelease,
+    ChangeWeight,
     DemandScale,
     ExtraWorkingTime,
     MachineDown,
+    MoveMaintenance,
     ScenarioDelta,
     SetRiskPolicy,
     YieldOverride,
@@ -174,6 +178,25 @@ def _delta(message: pb.ScenarioDelta, base: domain.PlanRequest, path: str,
             return None
         return ChangeDueDate(order_id=message.change_due_date.order_id,
                              due=_minute(message.change_due_date.new_due_time, base))
+    if kind == "change_release":
+        if not message.change_release.HasField("new_release_time"):
+            problems.append(FieldViolation(f"{here}.new_release_time", "is required"))
+            return None
+        return ChangeRelease(order_id=message.change_release.order_id,
+                             release=_minute(message.change_release.new_release_time, base))
+    if kind == "assign_machine":
+        assign = message.assign_machine
+        return AssignMachine(order_id=assign.order_id, operation_id=assign.operation_id, machine_id=assign.machine_id)
+    if kind == "change_weight":
+        return ChangeWeight(order_id=message.change_weight.order_id, weight=message.change_weight.weight)
+    if kind == "move_maintenance":
+        move = message.move_maintenance
+        missing = [name for name in ("window_start", "new_start") if not move.HasField(name)]
+        problems += [FieldViolation(f"{here}.{name}", "is required") for name in missing]
+        if missing:
+            return None
+        return MoveMaintenance(machine_id=move.machine_id, window_start=_minute(move.window_start, base),
+                               new_start=_minute(move.new_start, base))
     return _machine_or_option_delta(message, kind, base, here, problems)
 
 
@@ -199,6 +222,58 @@ def _machine_or_option_delta(message: pb.ScenarioDelta, kind: str, base: domain.
     return YieldOverride(estimate=domain.YieldEstimate(
         product_id=estimate.product_id, machine_id=estimate.machine_id, yield_rate=estimate.yield_rate,
         source=estimate.source or "scenario"))
+
+
+def delta_to_proto(delta: ScenarioDelta, request: domain.PlanRequest) -> pb.ScenarioDelta:
+    """The API form of a domain delta (the inverse of reading one), e.g. a late order's fix."""
+    def window(value: domain.TimeWindow) -> pb.TimeWindow:
+        return pb.TimeWindow(start=_stamp(value.start, request), end=_stamp(value.end, request), reason=value.reason)
+
+    match delta:
+        case AssignMachine():
+            return pb.ScenarioDelta(assign_machine=pb.MachineAssignment(
+                order_id=delta.order_id, operation_id=delta.operation_id, machine_id=delta.machine_id))
+        case ChangeWeight():
+            return pb.ScenarioDelta(change_weight=pb.WeightChange(order_id=delta.order_id, weight=delta.weight))
+        case ChangeRelease():
+            return pb.ScenarioDelta(change_release=pb.ReleaseChange(
+                order_id=delta.order_id, new_release_time=_stamp(delta.release, request)))
+        case ChangeDueDate():
+            return pb.ScenarioDelta(change_due_date=pb.DueDateChange(
+                order_id=delta.order_id, new_due_time=_stamp(delta.due, request)))
+        case MoveMaintenance():
+            return pb.ScenarioDelta(move_maintenance=pb.MaintenanceMove(
+                machine_id=delta.machine_id, window_start=_stamp(delta.window_start, request),
+                new_start=_stamp(delta.new_start, request)))
+        case ExtraWorkingTime():
+            return pb.ScenarioDelta(extra_working_time=pb.ExtraWorkingTime(
+                machine_id=delta.machine_id, window=window(delta.window)))
+        case MachineDown():
+            return pb.ScenarioDelta(machine_down=pb.MachineDown(machine_id=delta.machine_id,
+                                                                window=window(delta.window)))
+        case CancelOrder():
+            return pb.ScenarioDelta(cancel_order_id=delta.order_id)
+        case ChangeQuantity():
+            return pb.ScenarioDelta(change_quantity=pb.QuantityChange(order_id=delta.order_id,
+                                                                      quantity=delta.quantity))
+        case DemandScale():
+            return pb.ScenarioDelta(demand_scale=pb.DemandScale(product_id=delta.product_id or "",
+                                                                factor=delta.factor))
+        case SetRiskPolicy():
+            policy = next(k for k, v in _RISK_POLICIES.items() if v == delta.risk_policy)
+            return pb.ScenarioDelta(risk_policy=policy)
+        case YieldOverride():
+            estimate = delta.estimate
+            return pb.ScenarioDelta(yield_override=pb.YieldEstimate(
+                product_id=estimate.product_id, machine_id=estimate.machine_id, yield_rate=estimate.yield_rate,
+                source=estimate.source))
+        case AddOrder():
+            order = delta.order
+            return pb.ScenarioDelta(add_order=pb.Order(
+                id=order.id, product_id=order.product_id, quantity=order.quantity,
+                release_time=_stamp(order.release, request), due_time=_stamp(order.due, request),
+                weight=order.weight, customer=order.customer))
+    raise TypeError(f"no API form for delta {delta!r}")
 
 
 def comparison_to_proto(comparison_id: str, base_request: domain.PlanRequest, base_plan: PlanResult,
