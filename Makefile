@@ -12,14 +12,15 @@ TOOLS  := .tools
 BUF    := $(TOOLS)/node_modules/.bin/buf
 BUF_STAMP := $(TOOLS)/.buf-$(BUF_VERSION)
 
-.PHONY: help setup tools proto-check gen gen-check demo test lint typecheck serve bench loadtest clean
+.PHONY: help setup tools browsers proto-check gen gen-check demo test lint typecheck serve bench loadtest clean
 
 help:
 	@echo "make demo   - start the server, plan the embedded demo factory over gRPC, print it, draw a Gantt chart"
 	@echo "make test   - every check: pytest (unit, property, integration), ruff, mypy"
-	@echo "make serve  - run the gRPC server on 127.0.0.1:50051"
+	@echo "make serve  - run the gRPC server on 127.0.0.1:50051 and the web console on http://127.0.0.1:8080 (DB=FILE: plan store)"
 	@echo "make bench  - quick job-shop benchmark on ../shared/benchmarks"
 	@echo "make gen    - regenerate prodplan/v1 from proto/"
+	@echo "make browsers - Debian's chromium and a Korean font (apt-get, when root) for the console's browser tests"
 	@echo "make tools  - buf (npm @bufbuild/buf, pinned) into .tools/ when npm is present; make proto-check runs it"
 
 $(STAMP): pyproject.toml
@@ -27,10 +28,22 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch first and exactly, so that no resolver step can choose a CUDA build
 	$(PY) -m pip install --quiet "torch==2.13.0"
-	$(PY) -m pip install --quiet -e ".[dev,bench,postgres]"
+	$(PY) -m pip install --quiet -e ".[dev,bench,postgres,console]"
 	@touch $(STAMP)
 
-setup: $(STAMP) tools
+setup: $(STAMP) tools browsers
+
+# Debian's chromium (and a Korean font) for the console's browser tests; not fatal: without root or apt-get the
+# browser tests in tests/console skip with the reason. Playwright never downloads a browser of its own.
+browsers:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		apt-get install -y --no-install-recommends chromium fonts-nanum >/dev/null 2>&1 \
+		|| (apt-get update >/dev/null && apt-get install -y --no-install-recommends chromium fonts-nanum >/dev/null) \
+		|| echo "warning: apt-get could not install chromium; the console's browser tests will be skipped"; \
+	else \
+		echo "chromium not found (and no root apt-get): the console's browser tests will be skipped"; \
+	fi
 
 # Not fatal: without npm (or without the network on the first run) buf is missing and its tests skip.
 tools:
@@ -62,6 +75,7 @@ gen-check: $(STAMP)
 
 demo: setup gen-check
 	$(PY) -m service.demo --out out
+	@echo "The demo plans are stored in out/demo-plans.db: 'make serve DB=out/demo-plans.db' serves them in the web console at http://127.0.0.1:8080/"
 
 test: setup gen-check
 	$(PY) -m ruff check .
@@ -74,8 +88,12 @@ lint: setup
 typecheck: setup
 	$(PY) -m mypy
 
+# the gRPC server and, beside it, the planners' web console (a client of that server); Ctrl-C stops both
+DB ?= prodplan.db
 serve: setup gen-check
-	$(PY) -m service --host 127.0.0.1 --port 50051
+	@$(PY) -m service --host 127.0.0.1 --port 50051 --db $(DB) & service=$$!; \
+	trap 'kill $$service 2>/dev/null; wait $$service' EXIT INT TERM; \
+	$(PY) -m console --grpc 127.0.0.1:50051 --host 127.0.0.1 --port 8080
 
 bench: setup
 	$(PY) -m benchmarks.jobshop --time-limit 10 --workers 2 --json out/jobshop.json \
