@@ -1,11 +1,15 @@
 """A solver-independent check of any schedule against its request.
 
 It knows nothing of CP-SAT: it re-derives every rule from the request itself (each order's
-operations once, on an eligible machine, for the right duration, in routing order, after the
-release, inside working time less risk reserves and inside the horizon, one at a time per machine,
+operations once, on an eligible machine, for the right duration, in routing order (or within the
+lags of each predecessor of a precedence graph), after the release, inside working time less risk
+reserves and inside the horizon, one at a time per machine,
 family changeovers between lots, time lags and transfer batches between operations, work in progress
-at plan start, preventive maintenance before its deadline, the defect-rate cap) and recomputes the
-per-order results and KPIs.
+at plan start, operations that pause over non-working time, loads of batch machines (one recipe, together,
+within capacity; loads take turns),
+secondary resources within their shift's capacity, material and component stock never negative,
+preventive maintenance before its deadline, the
+defect-rate cap) and recomputes the per-order results and KPIs.
 Tests run it after every solve.
 """
 
@@ -16,19 +20,26 @@ from collections.abc import Mapping, Sequence
 from itertools import pairwise
 
 from planner.calendar import availability_by_machine
-from planner.domain import PlanRequest
+from planner.domain import NO_MACHINE, PlanRequest
 from planner.kpis import compute_kpis, order_results
+from planner.plant_rules.batching import loads_of, lot_load, recipe_of
+from planner.plant_rules.materials import stock_problems
+from planner.plant_rules.pausing import pause_problem
+from planner.plant_rules.precedence import link_problems
+from planner.plant_rules.resources import holds_of, usage_problems
 from planner.plant_rules.transfer_batches import transfer_delay
 from planner.risk import maintenance_requirements, planning_availability
 from planner.rules import changeover_minutes
 from planner.solution import PlanResult, ScheduledMaintenance, ScheduledOperation, planned_request
-from planner.tasks import Alternative, Task, build_jobs
+from planner.tasks import Alternative, Job, Task, build_jobs
 
 
 def check_schedule(request: PlanRequest, assignments: list[ScheduledOperation],
                    maintenance: Sequence[ScheduledMaintenance] = ()) -> list[str]:
     """Every rule the schedule breaks, in plain words (empty when it is valid)."""
     problems: list[str] = []
+    paused: set[str] = set()  # labels of operations that may pause where they run
+    available: dict[str, list[tuple[int, int]]] = {}
     jobs = {job.order.id: job for job in build_jobs(request)}
     by_order: dict[str, dict[int, ScheduledOperation]] = defaultdict(dict)
     for placed in assignments:
@@ -50,16 +61,27 @@ def check_schedule(request: PlanRequest, assignments: list[ScheduledOperation],
             alternative = task.alternative(found.machine_id)
             if alternative is None:
                 problems.append(f"{label}: machine {found.machine_id} is not eligible")
+            elif alternative.may_pause:  # its work time in working time, pauses between (`plant_rules.pausing`)
+                paused.add(f"{order_id}/{task.index}")
+                available = available or planning_availability(request, availability_by_machine(request))
+                problem = pause_problem(label, found.machine_id, found.start, found.end, alternative.duration,
+                                        alternative.setup, available.get(found.machine_id, []))
+                problems += [problem] if problem else []
             elif found.end - found.start != alternative.duration:
                 problems.append(f"{label}: lasts {found.end - found.start} min, needs {alternative.duration}")
-            if previous is None and found.start < job.order.release:
+            chain = task.predecessors is None  # else a precedence graph: `link_problems` below
+            if chain and previous is None and found.start < job.order.release:
                 problems.append(f"{label}: starts at {found.start}, before its release at {job.order.release}")
-            elif previous is not None:
+            elif chain and previous is not None:
                 problems += _precedence_problems(label, task, found, alternative, *previous)
             previous = (found, alternative)
+        problems += link_problems(job, placed_ops)
     problems += _time_lag_problems(request, by_order)
     problems += _work_in_progress_problems(request, by_order)
-    problems += _machine_problems(request, assignments, maintenance)
+    problems += _machine_problems(request, assignments, maintenance, frozenset(paused))
+    problems += _batch_problems(request, assignments)
+    problems += _resource_problems(request, jobs, assignments)
+    problems += stock_problems(request, list(jobs.values()), assignments)
     return problems
 
 
@@ -125,12 +147,22 @@ def _work_in_progress_problems(request: PlanRequest,
 
 
 def _machine_problems(request: PlanRequest, assignments: list[ScheduledOperation],
-                      maintenance: Sequence[ScheduledMaintenance]) -> list[str]:
+                      maintenance: Sequence[ScheduledMaintenance], paused: frozenset[str] = frozenset()) -> list[str]:
+    """One at a time per machine, inside working time (a pausing operation, in `paused`, spans its pauses and holds
+    the machine through them; its work in working time is checked with its duration)."""
     problems = []
     available = planning_availability(request, availability_by_machine(request))
     by_machine: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+    batch = {m.id for m in request.factory.machines if m.is_batch}
     for placed in assignments:
-        by_machine[placed.machine_id].append((placed.start, placed.end, f"{placed.order_id}/{placed.operation_index}"))
+        if placed.machine_id == NO_MACHINE:  # manual work: no machine to share, no calendar; its resources are checked
+            if placed.start < 0 or placed.end > request.options.horizon_minutes:
+                problems.append(f"{placed.order_id}/{placed.operation_index}: outside the horizon")
+        elif placed.machine_id not in batch:
+            by_machine[placed.machine_id].append((placed.start, placed.end,
+                                                  f"{placed.order_id}/{placed.operation_index}"))
+    for load in loads_of(request, assignments):  # the lots of a load share its time: the load takes turns
+        by_machine[load.machine_id].append((load.start, load.end, f"{load.recipe} load ({', '.join(load.order_ids)})"))
     for task in maintenance:
         by_machine[task.machine_id].append((task.start, task.end, f"maintenance of {task.machine_id}"))
     for machine_id, items in by_machine.items():
@@ -142,7 +174,8 @@ def _machine_problems(request: PlanRequest, assignments: list[ScheduledOperation
         for start, end, label in ordered:
             if end > request.options.horizon_minutes or start < 0:
                 problems.append(f"{label}: outside the horizon")
-            if end > start and not any(s <= start and end <= e for s, e in available[machine_id]):
+            if end > start and label not in paused and not any(s <= start and end <= e
+                                                               for s, e in available[machine_id]):
                 problems.append(f"{label} on {machine_id}: runs outside working time (off shift, maintenance or "
                                 "risk reserve)")
     return problems + _changeover_problems(request, assignments)
@@ -152,8 +185,10 @@ def _changeover_problems(request: PlanRequest, assignments: list[ScheduledOperat
     family = {p.id: p.family for p in request.factory.products}
     problems = []
     by_machine: dict[str, list[ScheduledOperation]] = defaultdict(list)
+    batch = {m.id for m in request.factory.machines if m.is_batch}
     for placed in assignments:
-        by_machine[placed.machine_id].append(placed)
+        if placed.machine_id not in batch and placed.machine_id != NO_MACHINE:  # recipes instead; no machine
+            by_machine[placed.machine_id].append(placed)
     for machine_id, placed_ops in by_machine.items():
         for a, b in pairwise(sorted(placed_ops, key=lambda op: (op.start, op.end))):
             changeovers = request.factory.changeovers
@@ -163,6 +198,51 @@ def _changeover_problems(request: PlanRequest, assignments: list[ScheduledOperat
                                 f"{a.end + gap - b.start} min before the {gap}-min changeover after "
                                 f"{a.order_id}/{a.operation_index} ends")
     return problems
+
+
+def _batch_problems(request: PlanRequest, assignments: Sequence[ScheduledOperation]) -> list[str]:
+    """Lots that start together on a batch machine form a load: they end together, share one recipe the
+    machine runs, for its cycle time, and fit its capacity; a lot running at plan start takes no other lot."""
+    machines = {m.id: m for m in request.factory.machines if m.is_batch}
+    running = {(o.id, o.work_in_progress.running.operation_id) for o in request.orders
+               if o.work_in_progress is not None and o.work_in_progress.running is not None}
+    groups: dict[tuple[str, int], list[ScheduledOperation]] = defaultdict(list)
+    for placed in assignments:
+        if placed.machine_id in machines:
+            groups[(placed.machine_id, placed.start)].append(placed)
+    problems = []
+    for (machine_id, start), lots in sorted(groups.items()):
+        machine, where = machines[machine_id], f"load on {machine_id} at {start}"
+        names = ", ".join(f"{lot.order_id}/{lot.operation_index}" for lot in lots)
+        recipes = {recipe_of(request, lot) for lot in lots}
+        if len(recipes) > 1:
+            problems.append(f"{where}: mixes recipes {sorted(str(r) for r in recipes)} ({names})")
+        if len({lot.end for lot in lots}) > 1:
+            problems.append(f"{where}: its lots do not end together ({names})")
+        for lot in lots:
+            recipe = machine.recipe(recipe_of(request, lot) or "")
+            in_progress = (lot.order_id, lot.operation_id) in running
+            if recipe is None:
+                problems.append(f"{where}: {lot.order_id}/{lot.operation_index} has no recipe {machine_id} runs")
+            elif not in_progress and lot.end - lot.start != recipe.cycle_minutes:
+                problems.append(f"{where}: {lot.order_id}/{lot.operation_index} lasts {lot.end - lot.start} min, "
+                                f"the {recipe.id} cycle is {recipe.cycle_minutes}")
+            if in_progress and len(lots) > 1:
+                problems.append(f"{where}: {lot.order_id} runs since before plan start, no lot can join it ({names})")
+        load, capacity = sum(lot_load(request, lot) for lot in lots), machine.batch_capacity or 0.0
+        if load > capacity * (1 + 1e-9) + 1e-9:
+            problems.append(f"{where}: holds {load:g}, more than its capacity {capacity:g} ({names})")
+    return problems
+
+
+def _resource_problems(request: PlanRequest, jobs: Mapping[str, Job],
+                       assignments: Sequence[ScheduledOperation]) -> list[str]:
+    """Secondary resources: at no moment held beyond the capacity of the shift (whole run, or the setup only,
+    whose length comes from the request, not from the plan)."""
+    uses: dict[str, list[tuple[int, int, int, str]]] = defaultdict(list)
+    for hold in holds_of(request, assignments, list(jobs.values())):
+        uses[hold.resource_id].append((hold.start, hold.end, hold.quantity, hold.holder))
+    return usage_problems(request, uses)
 
 
 def _maintenance_problems(request: PlanRequest, maintenance: Sequence[ScheduledMaintenance],

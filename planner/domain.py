@@ -16,6 +16,8 @@ from itertools import pairwise
 from pydantic import BaseModel, ConfigDict, Field
 
 MINUTES_PER_DAY = 24 * 60
+NO_MACHINE = ""
+"""The machine id of manual work: an operation with no eligible machines, held back only by its resources."""
 
 
 class _Domain(BaseModel):
@@ -47,6 +49,14 @@ class ShiftCalendar(_Domain):
     )
 
 
+class BatchRecipe(_Domain):
+    """A recipe (batch family) of a batch machine: lots of one recipe share a load, which lasts its cycle time."""
+
+    id: str = Field(description="Recipe id, e.g. 'T6-A'; unique on its machine.")
+    name: str = ""
+    cycle_minutes: int = Field(description="Length of one load of this recipe on this machine, whatever its fill, > 0.")
+
+
 class Machine(_Domain):
     id: str
     name: str = ""
@@ -57,6 +67,98 @@ class Machine(_Domain):
         default_factory=list,
         description="Working time on top of the calendar (overtime, an added shift); maintenance still wins.",
     )
+    batch_capacity: float | None = Field(
+        default=None, description="Batch machine (furnace, oven, washer): what one load holds, in units or in the "
+                                  "weight or volume that `Operation.batch_load_per_unit` counts, > 0; None = a machine "
+                                  "that runs one lot at a time.")
+    recipes: list[BatchRecipe] = Field(
+        default_factory=list, description="Batch machine: the recipes it runs, each with its cycle time.")
+    operations_may_pause: bool = Field(
+        default=False, description="Pausing: operations here may pause over breaks, nights and maintenance and resume "
+                                   "(machining) unless the operation says otherwise (`Operation.may_pause`); never on "
+                                   "a batch machine (`planner.plant_rules.pausing`).")
+
+    @property
+    def is_batch(self) -> bool:
+        return self.batch_capacity is not None
+
+    def recipe(self, recipe_id: str) -> BatchRecipe | None:
+        return next((r for r in self.recipes if r.id == recipe_id), None)
+
+
+class ShiftCapacity(_Domain):
+    """How many units of a resource work in one shift of its calendar (3 setters early, 2 late)."""
+
+    shift: str = Field(description="Name of a shift of the resource's calendar.")
+    capacity: int = Field(description="Units available during that shift, >= 0.")
+
+
+class Resource(_Domain):
+    """A secondary resource an operation needs besides its machine: a pool of people (setters, inspectors)
+    whose number may vary by shift, or a unit resource that exists once (a die, mould or fixture)."""
+
+    id: str
+    name: str = ""
+    capacity: int = Field(default=1, description="Units available at a time, >= 0, where no shift says otherwise "
+                                                 "(1 for a die).")
+    calendar_id: str | None = Field(
+        default=None, description="ShiftCalendar of the resource: available only inside its shifts; None = around "
+                                  "the clock.")
+    shift_capacities: list[ShiftCapacity] = Field(
+        default_factory=list, description="Capacity per shift of the calendar, where it differs from `capacity`.")
+
+
+class ResourceNeed(_Domain):
+    resource_id: str
+    quantity: int = Field(default=1, description="Units of the resource the operation holds, > 0.")
+    setup_only: bool = Field(default=False, description="Held only during the setup (a setter), not the whole run.")
+
+
+class MaterialReceipt(_Domain):
+    """A scheduled delivery of a material (a purchase order's due date at the plant)."""
+
+    minute: int = Field(description="When it arrives, minutes from plan start, 0 to the horizon.")
+    quantity: float = Field(description="Amount delivered, in the material's unit, > 0 and finite.")
+
+
+class Material(_Domain):
+    """Bought-in material (aluminium ingot, bearings): on-hand stock at plan start plus scheduled receipts."""
+
+    id: str
+    name: str = ""
+    unit: str = Field(default="", description="Unit of the quantities, e.g. 'kg' or 'pcs' (for display).")
+    on_hand: float = Field(default=0.0, description="Stock at plan start, >= 0 and finite.")
+    receipts: list[MaterialReceipt] = Field(default_factory=list, description="Scheduled receipts.")
+
+
+class MaterialUse(_Domain):
+    """What one unit an operation processes consumes of a material, or of a component made in-house
+    (a product of the factory: `planner.plant_rules.bom`); consumed when the operation starts."""
+
+    material_id: str = Field(description="A Material id, or the id of a product made in-house (a component).")
+    quantity_per_unit: float = Field(description="Consumed per processed unit, > 0 and finite.")
+
+
+class PrecedenceRelation(StrEnum):
+    """What a predecessor link measures its lags from (`planner.plant_rules.precedence`)."""
+
+    END_TO_START = "END_TO_START"
+    """From the predecessor's end to this operation's start (cooling, waiting before heat treatment)."""
+    START_TO_START = "START_TO_START"
+    """From the predecessor's start to this operation's start (RCPSP/max's generalised precedences)."""
+
+
+class Predecessor(_Domain):
+    """A link of a routing's precedence graph: this operation follows `operation_id` of the same routing."""
+
+    operation_id: str = Field(description="An operation of the same routing, not this one.")
+    relation: PrecedenceRelation = PrecedenceRelation.END_TO_START
+    min_lag_minutes: int = Field(
+        default=0, description="At least this many minutes from the predecessor's end (or start) to this start; >= 0 "
+                               "end-to-start; start-to-start may be negative (this one may start first).")
+    max_lag_minutes: int | None = Field(
+        default=None, description="At most this many minutes from the predecessor's end (or start) to this start, "
+                                  ">= min_lag_minutes; None = no maximum.")
 
 
 class EligibleMachine(_Domain):
@@ -68,7 +170,9 @@ class EligibleMachine(_Domain):
 class Operation(_Domain):
     id: str
     name: str = ""
-    eligible_machines: list[EligibleMachine] = Field(description="Machines that can process it; not empty.")
+    eligible_machines: list[EligibleMachine] = Field(
+        description="Machines that can process it; empty = manual work (assembly by two operators), which needs no "
+                    "machine but must hold a resource for its whole run, and runs when its resources are there.")
     setup_minutes: int = Field(default=0, description="Setup per lot in minutes, at least 0.")
     run_minutes_per_unit: float = Field(default=1.0, description="Processing minutes per unit, > 0.")
     min_lag_minutes: int = Field(
@@ -83,6 +187,32 @@ class Operation(_Domain):
         default=None, description="Transfer batch: the previous operation hands units on in batches of this many "
                                   "(of its processed units), so this one may start before the whole lot is done; "
                                   "> 0; None = after the whole lot; not on the first operation, not with time lags.")
+    recipe: str | None = Field(
+        default=None, description="Batch family on batch machines: only lots of the same recipe share a load, which "
+                                  "lasts the recipe's cycle time on that machine; required there, not allowed on "
+                                  "other machines.")
+    batch_load_per_unit: float = Field(
+        default=1.0, description="Capacity of a batch machine one processed unit takes (1 = count units; else its "
+                                 "weight or volume), > 0.")
+    resources: list[ResourceNeed] = Field(
+        default_factory=list, description="Secondary resources it needs besides its machine (not on batch machines); "
+                                          "manual work (no eligible machines) needs one for its whole run.")
+    predecessors: list[Predecessor] = Field(
+        default_factory=list, description="Precedence graph: the operations of the routing this one follows, each with "
+                                          "its lags; when no operation of the product names any, the routing is a "
+                                          "chain in list order (`planner.plant_rules.precedence`).")
+    materials: list[MaterialUse] = Field(
+        default_factory=list, description="Materials and in-house components each processed unit consumes, taken from "
+                                          "stock when the operation starts (`planner.plant_rules.materials`).")
+    may_pause: bool | None = Field(
+        default=None, description="Pausing: True = the work may stop over non-working time and resume (machining), "
+                                  "False = it runs in one stretch (a furnace cycle, a casting shot); None = the "
+                                  "machine's `operations_may_pause` (`planner.plant_rules.pausing`).")
+
+    @property
+    def is_manual(self) -> bool:
+        """Manual work: no machine, only people (and tools) from `resources`."""
+        return not self.eligible_machines
 
     def processing_minutes(self, option: EligibleMachine, quantity: int) -> int:
         """Setup plus quantity x run time on this machine, rounded up to whole minutes."""
@@ -153,6 +283,10 @@ class Factory(_Domain):
     changeovers: list[FamilyChangeover] = Field(
         default_factory=list, description="Sequence-dependent setups between product families."
     )
+    resources: list[Resource] = Field(
+        default_factory=list, description="Secondary resources (setters, inspectors, dies) operations may need.")
+    materials: list[Material] = Field(
+        default_factory=list, description="Bought-in materials with stock and receipts that operations consume.")
 
     def machine(self, machine_id: str) -> Machine:
         return next(m for m in self.machines if m.id == machine_id)
@@ -298,6 +432,10 @@ class PlanOptions(_Domain):
     )
     holding_cost_per_unit: float = Field(default=0.1, description="Cost of keeping one unit in stock for a bucket.")
     setup_cost: float = Field(default=20.0, description="Cost of one lot (setup) in the lot plan.")
+    verify_fixes_seconds: float = Field(
+        default=0.0, description="Part of the time limit spent re-solving with each candidate fix of a late order "
+                                 "applied (at most half of it); 0 = off, fixes are estimates only."
+    )
 
 
 class PlanRequest(_Domain):

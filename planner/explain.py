@@ -14,10 +14,17 @@ For a late order, in this order of precedence:
    order lost its time. What the machine did while the order waited decides the reason:
    MAINTENANCE_OR_RISK when maintenance, a preventive task or a risk reserve took most of it (fix:
    move it), else BOTTLENECK_CONTENTION, naming the orders the machine ran first (fix: overtime on
-   that machine on that day, the hours rounded up from the time lost).
+   that machine on that day, the hours rounded up from the time lost); on a batch machine that ran no
+   other load for most of the wait, BATCH_LOAD: the lot waited for its load to fill (fix: start the load
+   without the later lots); RESOURCE_SHORTAGE when a secondary resource it needs (setters, a die) had no
+   room for most of the wait (fix: one more of it over that time); MATERIAL_WAIT when the stock of a
+   material or in-house component it takes did not cover it for most of the wait (fix: the date it would
+   have to arrive, and how much, for the order to be on time).
 Overtime is proposed up to a night shift (8 h) a day; more lost time becomes a night shift over
 several days. Estimated effects are upper bounds on the lateness a fix can remove: they are not
-re-solved.
+re-solved. `planner.fixes` adds typed fixes (scenario deltas) to each explanation and, with
+`PlanOptions.verify_fixes_seconds`, replaces this text and estimate by the first fix that re-solving
+showed to help, with its measured effect.
 """
 
 from __future__ import annotations
@@ -29,7 +36,10 @@ from itertools import pairwise
 
 from planner.calendar import Interval, available_intervals, unavailable_intervals
 from planner.dispatching import dispatch, hint_objective
-from planner.domain import Objective, PlanRequest
+from planner.domain import NO_MACHINE, Objective, PlanRequest
+from planner.plant_rules.batching import loads_of
+from planner.plant_rules.materials import MaterialWait, component_ids, material_waits
+from planner.plant_rules.resources import shortage
 from planner.plant_rules.time_lags import minimum_lag_total
 from planner.plant_rules.transfer_batches import transfer_delay
 from planner.risk import capacity_reserves
@@ -67,6 +77,24 @@ TEXT = {
                    "after it, and {next_machine} ran {ahead} first.",
         "max_lag_fix": "+{hours} overtime on {next_machine} on {day} would let {next}, and {operation} before it, "
                        "start earlier.",
+        "batch": "Order {order} waited {wait} for a {recipe} load on {machine} to fill: the load started {start} "
+                 "with {others} ({fill} full).",
+        "batch_fix": "Start a {recipe} load on {machine} when the lot is ready ({ready}) without waiting for {others}: "
+                     "the order could finish up to {saves} earlier, at a lower furnace fill.",
+        "resource": "Order {order} waited {wait} before {operation} on {machine} for {resource}: all of it was busy "
+                    "from {from_} ({ahead}).",
+        "resource_fix": "One more {resource} from {from_} to {to} would let {operation} start up to {saves} earlier.",
+        "resource_manual": "Order {order} waited {wait} before {operation} (manual work) for {resource}: all of it was "
+                           "busy or off shift from {from_} ({ahead}).",
+        "manual": "manual work",
+        "material": "Order {order} was ready for {operation} at {ready} but waited {wait} for {material}: the stock "
+                    "covered the {quantity} it takes only from {available}.",
+        "material_fix": "{material} would have to arrive by {needed} ({quantity} more, e.g. an expedited receipt) "
+                        "{effect}.",
+        "component_fix": "Component {material} would have to be made by {needed} ({quantity} more: start its order "
+                         "earlier) {effect}.",
+        "material_on_time": "for the order to be on time",
+        "material_saves": "to save up to {saves} of the lateness",
     },
     "ko": {
         "due": "주문 {order}은(는) 빈 공장에서도 납기를 맞출 수 없습니다. 공정 {ops}개에 근무시간 기준 {work}의 "
@@ -96,6 +124,25 @@ TEXT = {
                    "시작해야 하는데 {next_machine}에서 {ahead} 주문이 먼저 가공되었습니다.",
         "max_lag_fix": "{day} {next_machine}에 잔업 {hours}을 추가하면 {next}와(과) 그 앞의 {operation}을(를) 더 일찍 "
                        "시작할 수 있습니다.",
+        "batch": "주문 {order}은(는) {machine}의 {recipe} 장입이 채워지기를 {wait} 기다렸습니다. 장입은 {start}에 "
+                 "{others} 주문과 함께 시작했습니다(적재율 {fill}).",
+        "batch_fix": "{ready}에 {machine}에서 {others}을(를) 기다리지 않고 {recipe} 장입을 시작하면 최대 {saves} 빨리 "
+                     "완료할 수 있습니다(적재율은 낮아집니다).",
+        "resource": "주문 {order}은(는) {machine}의 {operation} 전에 {resource}을(를) {wait} 기다렸습니다. {from_}부터 "
+                    "모두 사용 중이었습니다({ahead}).",
+        "resource_fix": "{from_}부터 {to}까지 {resource} 1명(개)을 추가하면 {operation}을(를) 최대 {saves} 일찍 "
+                        "시작할 수 있습니다.",
+        "resource_manual": "주문 {order}은(는) {operation}(수작업) 전에 {resource}을(를) {wait} 기다렸습니다. "
+                           "{from_}부터 모두 사용 중이거나 근무 시간이 아니었습니다({ahead}).",
+        "manual": "수작업",
+        "material": "주문 {order}은(는) {ready}에 {operation} 준비가 되었지만 {material}을(를) {wait} 기다렸습니다. "
+                    "필요한 {quantity}이(가) {available}에야 재고로 확보되었습니다.",
+        "material_fix": "{material}이(가) {needed}까지 입고되어야 합니다({quantity} 추가, 예: 입고 앞당기기). "
+                        "그러면 {effect}.",
+        "component_fix": "부품 {material}을(를) {needed}까지 만들어야 합니다({quantity} 추가: 해당 주문을 앞당겨 "
+                         "시작). 그러면 {effect}.",
+        "material_on_time": "주문을 납기 내에 완료할 수 있습니다",
+        "material_saves": "지연을 최대 {saves} 줄일 수 있습니다",
     },
 }
 
@@ -126,6 +173,11 @@ def explain_late_orders(
     """One explanation per late order, latest first."""
     by_id = {job.order.id: job for job in jobs}
     placed = {(a.order_id, a.operation_index): a for a in assignments}
+    waits: dict[tuple[str, int], MaterialWait] = {}
+    for found in material_waits(request, jobs, assignments) if any(not r.on_time for r in results) else []:
+        key = (found.order_id, found.operation_index)
+        if key not in waits or found.minutes > waits[key].minutes:
+            waits[key] = found  # the material it waited for longest
     explanations = []
     for result in sorted((r for r in results if not r.on_time), key=lambda r: -r.tardiness):
         job = by_id[result.order_id]
@@ -134,7 +186,7 @@ def explain_late_orders(
             or _time_lags_too_long(request, job, result)
             or _due_date_infeasible(request, job, available, result)
             or _release_too_late(request, job, result)
-            or _waiting(request, job, placed, assignments, maintenance, result)
+            or _waiting(request, job, placed, assignments, maintenance, result, waits)
         )
     return explanations
 
@@ -150,13 +202,14 @@ def _due_date_infeasible(request: PlanRequest, job: Job, available: dict[str, li
     hint = dispatch([job], available, lambda *_: 0.0)
     if hint is None:
         return None
-    earliest = int(hint_objective(alone, [job], hint))
+    earliest = int(hint_objective(alone, [job], hint, available))
     if earliest <= job.order.due:
         return None
     longest = max(job.tasks, key=lambda t: t.shortest)
     machine = min(longest.alternatives, key=lambda a: a.duration).machine_id
     values = {"order": job.order.id, "ops": len(job.tasks), "work": _hours(job.min_work, request.options.locale),
-              "earliest": local_time(request, earliest), "machine": machine,
+              "earliest": local_time(request, earliest),
+              "machine": TEXT[request.options.locale]["manual"] if machine == NO_MACHINE else machine,
               "customer": job.order.customer or TEXT[request.options.locale]["customer"]}
     return LateOrderExplanation(
         order_id=job.order.id, minutes_late=result.tardiness, reason_code="DUE_DATE_INFEASIBLE",
@@ -228,12 +281,16 @@ def _release_too_late(request: PlanRequest, job: Job, result: OrderResult) -> La
 
 def _waiting(request: PlanRequest, job: Job, placed: dict[tuple[str, int], ScheduledOperation],
              assignments: Sequence[ScheduledOperation], maintenance: Sequence[ScheduledMaintenance],
-             result: OrderResult) -> LateOrderExplanation:
+             result: OrderResult,
+             material_waits_by_operation: dict[tuple[str, int], MaterialWait] | None = None) -> LateOrderExplanation:
     ready = max(job.order.release, 0)
     worst: tuple[int, ScheduledOperation, int] | None = None
     for position, task in enumerate(job.tasks):
         ready += task.min_lag  # waiting out a minimum time lag is not waiting for the machine
         op = placed[(job.order.id, task.index)]
+        if task.predecessors is not None:  # a precedence graph: ready once every predecessor's minimum lag is over
+            ready = max([max(job.order.release, 0), *(link.delay(before.start, before.end) for link in task.predecessors
+                         if (before := placed.get((job.order.id, link.before))) is not None)])
         if task.transfer_batch is not None and position:  # ready at its first transfer batch
             before = placed[(job.order.id, job.tasks[position - 1].index)]
             first, second = job.tasks[position - 1].alternative(before.machine_id), task.alternative(op.machine_id)
@@ -247,10 +304,20 @@ def _waiting(request: PlanRequest, job: Job, placed: dict[tuple[str, int], Sched
     held = _held_back_by_maximum_lag(request, job, placed, assignments, worst, result)
     if held is not None:
         return held
-    blocked = _planned_downtime(request, op.machine_id, maintenance)
-    downtime = _overlap(blocked, became_ready, op.start)
-    if downtime and downtime[0][1] * 2 >= max(wait, 1):
-        return _maintenance_explanation(request, job, op, wait, downtime, result)
+    if op.machine_id != NO_MACHINE:  # manual work has no machine to be down or to fill a load
+        blocked = _planned_downtime(request, op.machine_id, maintenance)
+        downtime = _overlap(blocked, became_ready, op.start)
+        if downtime and downtime[0][1] * 2 >= max(wait, 1):
+            return _maintenance_explanation(request, job, op, wait, downtime, result)
+        filling = _waited_for_load(request, op, wait, became_ready, assignments, result)
+        if filling is not None:
+            return filling
+    starved = _waited_for_material(request, op, wait, result, material_waits_by_operation or {})
+    if starved is not None:
+        return starved
+    short = _waited_for_resource(request, op, wait, became_ready, assignments, result)
+    if short is not None:
+        return short
     ahead = sorted((a for a in assignments if a.machine_id == op.machine_id and a.start < op.start
                     and a.end > became_ready and a.order_id != job.order.id), key=lambda a: a.start)
     return _contention_explanation(request, job, op, wait, became_ready, [a.order_id for a in ahead], result)
@@ -282,6 +349,94 @@ def _held_back_by_maximum_lag(request: PlanRequest, job: Job, placed: dict[tuple
         reason=_format(request, "max_lag", **values), machine_id=follow.machine_id, orders_ahead=ahead,
         fix=_format(request, "max_lag_fix", **values), fix_saves_minutes=min(overtime, result.tardiness),
     )
+
+
+def _waited_for_load(request: PlanRequest, op: ScheduledOperation, wait: int, became_ready: int,
+                     assignments: Sequence[ScheduledOperation], result: OrderResult) -> LateOrderExplanation | None:
+    """BATCH_LOAD: when the batch machine stood idle in working time for most of the wait, the lot waited for
+    its load to fill with lots that came later (`planner.plant_rules.batching`)."""
+    if wait <= 0 or not request.factory.machine(op.machine_id).is_batch:
+        return None
+    loads = [load for load in loads_of(request, assignments) if load.machine_id == op.machine_id]
+    own = next((load for load in loads if load.start == op.start), None)
+    others = [order_id for order_id in own.order_ids if order_id != op.order_id] if own is not None else []
+    busy = sum(max(0, min(load.end, op.start) - max(load.start, became_ready)) for load in loads if load is not own)
+    working = sum(max(0, min(end, op.start) - max(start, became_ready))
+                  for start, end in available_intervals(request.factory.machine(op.machine_id), request))
+    if own is None or not others or (working - busy) * 2 < wait:  # idle in working time for most of the wait
+        return None
+    locale = request.options.locale
+    shown = ", ".join(others[:5]) + (f" (+{len(others) - 5})" if len(others) > 5 else "")
+    saves = min(wait, result.tardiness)
+    values = {"order": op.order_id, "wait": _hours(wait, locale), "recipe": own.recipe, "machine": op.machine_id,
+              "start": local_time(request, own.start), "others": shown, "fill": f"{own.fill:.0%}",
+              "ready": local_time(request, became_ready), "saves": _hours(saves, locale)}
+    return LateOrderExplanation(
+        order_id=op.order_id, minutes_late=result.tardiness, reason_code="BATCH_LOAD",
+        reason=_format(request, "batch", **values), machine_id=op.machine_id, orders_ahead=others,
+        fix=_format(request, "batch_fix", **values), fix_saves_minutes=saves,
+    )
+
+
+def _waited_for_material(request: PlanRequest, op: ScheduledOperation, wait: int, result: OrderResult,
+                         waits: dict[tuple[str, int], MaterialWait]) -> LateOrderExplanation | None:
+    """MATERIAL_WAIT: for most of the wait, the stock of a material (or in-house component) the operation takes
+    did not cover it (`planner.plant_rules.materials`). It would have to arrive `min(material wait, lateness)`
+    earlier: adding what the operation takes at that moment lets it start then, whatever the others take."""
+    found = waits.get((op.order_id, op.operation_index))
+    if found is None or wait <= 0 or found.minutes * 2 < wait:
+        return None
+    locale = request.options.locale
+    saves = min(found.minutes, result.tardiness)
+    needed = min(found.start, found.available) - saves
+    unit = next((f" {m.unit}" for m in request.factory.materials if m.id == found.material_id and m.unit), "")
+    effect = (_format(request, "material_on_time") if saves >= result.tardiness
+              else _format(request, "material_saves", saves=_hours(saves, locale)))
+    values = {"order": op.order_id, "operation": op.operation_id, "ready": local_time(request, found.ready),
+              "wait": _hours(found.minutes, locale), "material": found.material_id,
+              "quantity": f"{found.quantity:g}{unit}", "available": local_time(request, found.available),
+              "needed": local_time(request, needed), "effect": effect}
+    fix = "component_fix" if found.material_id in component_ids(request) else "material_fix"
+    return LateOrderExplanation(
+        order_id=op.order_id, minutes_late=result.tardiness, reason_code="MATERIAL_WAIT",
+        reason=_format(request, "material", **values), machine_id=op.machine_id,
+        fix=_format(request, fix, **values), fix_saves_minutes=saves,
+    )
+
+
+def _waited_for_resource(request: PlanRequest, op: ScheduledOperation, wait: int, became_ready: int,
+                         assignments: Sequence[ScheduledOperation], result: OrderResult) -> LateOrderExplanation | None:
+    """RESOURCE_SHORTAGE: for most of the wait, a secondary resource the operation needs had no room for it
+    (`planner.plant_rules.resources`)."""
+    routings = {p.id: p.routing for p in request.factory.products}
+    needs = routings[op.product_id][op.operation_index].resources
+    manual = op.machine_id == NO_MACHINE  # only its resources can have held manual work back
+    machine_busy = 0 if manual else sum(max(0, min(a.end, op.start) - max(a.start, became_ready)) for a in assignments
+                                        if a.machine_id == op.machine_id and a.order_id != op.order_id)
+    if wait <= 0 or not needs or machine_busy * 2 >= wait:  # the machine itself was the bottleneck
+        return None
+    for need in needs:
+        holders = [(a, n) for a in assignments if a.order_id != op.order_id
+                   for n in routings[a.product_id][a.operation_index].resources if n.resource_id == need.resource_id]
+        others = [(a.start, a.start + a.setup_minutes if n.setup_only else a.end, n.quantity) for a, n in holders]
+        short, first = shortage(request, need.resource_id, need.quantity, others, became_ready, op.start)
+        if first is None or (short * 2 < wait and not manual):
+            continue
+        locale = request.options.locale
+        ahead = sorted({a.order_id for a, n in holders if a.start < op.start and
+                        (a.start + a.setup_minutes if n.setup_only else a.end) > first})
+        saves = min(short, result.tardiness)
+        values = {"order": op.order_id, "wait": _hours(wait, locale), "operation": op.operation_id,
+                  "machine": op.machine_id, "resource": need.resource_id, "from_": local_time(request, first),
+                  "to": local_time(request, op.start), "ahead": ", ".join(ahead[:5]),
+                  "saves": _hours(saves, locale)}
+        return LateOrderExplanation(
+            order_id=op.order_id, minutes_late=result.tardiness, reason_code="RESOURCE_SHORTAGE",
+            reason=_format(request, "resource_manual" if manual else "resource", **values), machine_id=op.machine_id,
+            orders_ahead=ahead,
+            fix=_format(request, "resource_fix", **values), fix_saves_minutes=saves,
+        )
+    return None
 
 
 def _planned_downtime(request: PlanRequest, machine_id: str,
@@ -322,7 +477,8 @@ def _contention_explanation(request: PlanRequest, job: Job, op: ScheduledOperati
     overtime = max(60, math.ceil(lost / 60) * 60)
     days = math.ceil(overtime / MAX_OVERTIME_MINUTES_PER_DAY)
     shown = ", ".join(ahead[:5]) + (f" (+{len(ahead) - 5})" if len(ahead) > 5 else "")
-    values = {"order": job.order.id, "wait": _hours(wait, locale), "machine": op.machine_id,
+    machine = TEXT[locale]["manual"] if op.machine_id == NO_MACHINE else op.machine_id
+    values = {"order": job.order.id, "wait": _hours(wait, locale), "machine": machine,
               "ahead": shown or "-", "day": _day(request, became_ready), "days": days,
               "hours": _hours(min(overtime, MAX_OVERTIME_MINUTES_PER_DAY), locale),
               "saves": _hours(min(overtime, result.tardiness), locale)}

@@ -8,9 +8,12 @@ gives the most loaded machines as the place to look.
 from __future__ import annotations
 
 from planner.calendar import Interval
-from planner.domain import PlanRequest
+from planner.domain import NO_MACHINE, PlanRequest
+from planner.plant_rules.materials import shortage_reasons
+from planner.plant_rules.pausing import clock_end
+from planner.plant_rules.precedence import max_lag_conflicts
 from planner.plant_rules.time_lags import minimum_lag_total
-from planner.tasks import Job
+from planner.tasks import Alternative, Job
 
 
 def infeasibility_reasons(request: PlanRequest, jobs: list[Job], available: dict[str, list[Interval]]) -> list[str]:
@@ -19,16 +22,38 @@ def infeasibility_reasons(request: PlanRequest, jobs: list[Job], available: dict
         _operations_longer_than_any_window(jobs, available)
         + _orders_that_cannot_finish(request, jobs)
         + _overloaded_machines(jobs, available)
+        + shortage_reasons(request, jobs)
+        + [conflict for job in jobs for conflict in max_lag_conflicts(job)]
     )
 
 
+def _fits(alternative: Alternative, stretches: list[Interval]) -> bool:
+    """An operation that may not pause needs one stretch of working time as long as it; one that may pause
+    (`planner.plant_rules.pausing`) needs a stretch its setup fits into, and its work time from there on."""
+    if alternative.may_pause:
+        return any(clock_end(s, alternative.duration, alternative.setup, stretches) is not None for s, _ in stretches)
+    return any(e - s >= alternative.duration for s, e in stretches)
+
+
 def _operations_longer_than_any_window(jobs: list[Job], available: dict[str, list[Interval]]) -> list[str]:
-    """Hard: an operation runs without interruption, so it must fit in one stretch of working time."""
+    """Hard: an operation that may not pause runs without interruption, so it must fit in one stretch of
+    working time; one that may pause must find its work time in working time before the horizon ends."""
     reasons = []
     for job in jobs:
         for task in job.tasks:
-            fits = [a for a in task.alternatives if any(e - s >= a.duration for s, e in available[a.machine_id])]
-            if not fits:
+            if any(a.machine_id == NO_MACHINE for a in task.alternatives):
+                continue  # manual work has no machine's working time: its resources' shifts are the model's to check
+            if any(_fits(a, available[a.machine_id]) for a in task.alternatives):
+                continue
+            if any(a.may_pause for a in task.alternatives):
+                machines = ", ".join(f"{a.machine_id} ({_hours(sum(e - s for s, e in available[a.machine_id]))} "
+                                     "of working time)" for a in task.alternatives)
+                reasons.append(
+                    f"Order {job.order.id}, operation {task.operation_id} needs {_hours(task.shortest)} of work, "
+                    f"pausing over non-working time where allowed, but no eligible machine has that much working "
+                    f"time (with its setup in one stretch) before the horizon ends: {machines}."
+                )
+            else:
                 longest = {a.machine_id: max((e - s for s, e in available[a.machine_id]), default=0)
                            for a in task.alternatives}
                 machines = ", ".join(f"{m} (longest working stretch {_hours(w)})" for m, w in longest.items())
@@ -60,11 +85,12 @@ def _overloaded_machines(jobs: list[Job], available: dict[str, list[Interval]]) 
     orders: dict[str, list[str]] = {}
     for job in jobs:
         for task in job.tasks:
-            if len(task.alternatives) == 1:
+            if len(task.alternatives) == 1 and task.recipe is None:  # lots in one batch load share its time
                 machine_id = task.alternatives[0].machine_id
                 dedicated[machine_id] = dedicated.get(machine_id, 0) + task.alternatives[0].duration
                 orders.setdefault(machine_id, []).append(job.order.id)
     reasons = []
+    dedicated.pop(NO_MACHINE, None)  # manual work runs side by side, on no machine
     for machine_id, work in sorted(dedicated.items()):
         capacity = sum(e - s for s, e in available[machine_id])
         if work > capacity:
@@ -84,11 +110,20 @@ def solver_infeasible_reason(jobs: list[Job], available: dict[str, list[Interval
         for task in job.tasks:
             share = task.shortest / len(task.alternatives)
             for alternative in task.alternatives:
-                load[alternative.machine_id] = load.get(alternative.machine_id, 0.0) + share
+                if alternative.machine_id != NO_MACHINE:
+                    load[alternative.machine_id] = load.get(alternative.machine_id, 0.0) + share
     ratios = sorted(
         ((w / max(sum(e - s for s, e in available[m]), 1), m) for m, w in load.items()), reverse=True
     )[:3]
     busiest = ", ".join(f"{m} ({r:.0%} of its working time)" for r, m in ratios)
+    lagged = [job.order.id for job in jobs if any(link.max_lag is not None for task in job.tasks
+                                                  for link in task.predecessors or ())]
+    if lagged:  # maximum lags of a precedence graph bind together with the capacities
+        return (
+            f"No schedule keeps the maximum time lags of the precedence graph of {', '.join(lagged[:5])} together "
+            "with the capacity of the machines and resources they need before the horizon ends: the lags leave "
+            "too little room to move the linked operations apart. Relax a maximum lag or add capacity."
+        )
     return (
         "No schedule fits all orders into the machines' working time before the horizon ends, given the "
         f"release dates, shift calendars and maintenance windows. Most loaded machines: {busiest}. "

@@ -11,7 +11,10 @@ from collections.abc import Sequence
 from itertools import pairwise
 
 from planner.calendar import availability_by_machine
-from planner.domain import PlanRequest
+from planner.domain import NO_MACHINE, PlanRequest
+from planner.plant_rules.batching import average_fill, loads_of
+from planner.plant_rules.materials import has_materials, material_waits
+from planner.plant_rules.pausing import working_minutes
 from planner.risk import penalty_rates, risk_exposure_hours
 from planner.rules import changeover_minutes
 from planner.solution import (
@@ -22,7 +25,7 @@ from planner.solution import (
     ScheduledMaintenance,
     ScheduledOperation,
 )
-from planner.tasks import processed_quantity
+from planner.tasks import build_jobs, processed_quantity
 
 
 def order_results(request: PlanRequest, assignments: Sequence[ScheduledOperation]) -> list[OrderResult]:
@@ -60,12 +63,25 @@ def compute_kpis(request: PlanRequest, assignments: Sequence[ScheduledOperation]
         risk_exposure_hours=risk_exposure_hours(request, _busy(assignments),
                                                 {m.machine_id: m.end for m in maintenance}),
         changeover_minutes=_changeovers(request, assignments),
+        average_batch_fill=average_fill(loads_of(request, assignments)),
+        material_wait_minutes=_material_wait_minutes(request, assignments),
         costs=CostBreakdown(
             lateness=request.options.late_cost_per_minute * weighted,
             scrap=_scrap_cost(request, assignments),
             risk_penalty=_risk_penalty(request, assignments),
         ),
     )
+
+
+def _material_wait_minutes(request: PlanRequest, assignments: Sequence[ScheduledOperation]) -> int:
+    """Per operation, the longest it waited for one of its materials, summed."""
+    if not has_materials(request):
+        return 0
+    longest: dict[tuple[str, int], int] = {}
+    for wait in material_waits(request, build_jobs(request), assignments):
+        key = (wait.order_id, wait.operation_index)
+        longest[key] = max(longest.get(key, 0), wait.minutes)
+    return sum(longest.values())
 
 
 def _yield_totals(request: PlanRequest, assignments: Sequence[ScheduledOperation]) -> tuple[int, float]:
@@ -95,9 +111,12 @@ def _risk_penalty(request: PlanRequest, assignments: Sequence[ScheduledOperation
 
 
 def _busy(assignments: Sequence[ScheduledOperation]) -> dict[str, list[tuple[int, int]]]:
+    """Busy intervals per machine; the lots of one batch load share one interval."""
     busy: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for placed in assignments:
         busy[placed.machine_id].append((placed.start, placed.end))
+    for machine_id, intervals in busy.items():
+        busy[machine_id] = sorted(set(intervals))
     return busy
 
 
@@ -107,8 +126,10 @@ def _changeovers(request: PlanRequest, assignments: Sequence[ScheduledOperation]
     family = {p.id: p.family for p in request.factory.products}
     total = 0
     by_machine: dict[str, list[ScheduledOperation]] = defaultdict(list)
+    batch = {m.id for m in request.factory.machines if m.is_batch}
     for placed in assignments:
-        by_machine[placed.machine_id].append(placed)
+        if placed.machine_id not in batch and placed.machine_id != NO_MACHINE:  # recipes instead; manual work
+            by_machine[placed.machine_id].append(placed)
     for machine_id, placed_ops in by_machine.items():
         ordered = sorted(placed_ops, key=lambda a: a.start)
         total += sum(changeover_minutes(request.factory.changeovers, machine_id, family[a.product_id],
@@ -123,8 +144,11 @@ def _utilization(
     busy: dict[str, int] = {m.id: 0 for m in request.factory.machines}
     count: dict[str, int] = {m.id: 0 for m in request.factory.machines}
     for placed in assignments:
-        busy[placed.machine_id] += placed.end - placed.start
-        count[placed.machine_id] += 1
+        if placed.machine_id in count:  # manual work is on no machine
+            count[placed.machine_id] += 1
+    for machine_id, intervals in _busy(assignments).items():  # a batch load's time counts once
+        if machine_id in busy:  # work in working time: an operation's pauses overnight are not work
+            busy[machine_id] = sum(working_minutes(start, end, available[machine_id]) for start, end in intervals)
     return [
         MachineUtilization(
             machine_id=machine.id,

@@ -43,6 +43,8 @@ from planner.calendar import availability_by_machine
 from planner.domain import Objective, Order, PlanRequest, TimeWindow
 from planner.explain import local_time
 from planner.plan import create_plan
+from planner.plant_rules.pausing import pausing_start_holds
+from planner.plant_rules.precedence import is_graph, links_of, topological_order
 from planner.risk import MaintenanceRequirement, maintenance_requirements, planning_availability
 from planner.rules import MaintenanceVars, TaskVars, cost_coefficient
 from planner.scheduling import Hint, ModelExtension
@@ -390,17 +392,24 @@ def kept_operations(
     kept: dict[OperationKey, Placement] = {}
     reasons: dict[OperationKey, str] = {}
     planned = {(a.order_id, a.operation_index) for a in released.assignments}
-    for placed in sorted(released.assignments, key=lambda a: (a.order_id, a.operation_index)):
+    graphs = {p.id: links_of(p) for p in request.factory.products if is_graph(p)}
+    rank = {product_id: {index: position for position, index in enumerate(topological_order(links) or [])}
+            for product_id, links in graphs.items()}  # a graph's predecessors come first, whatever their index
+    for placed in sorted(released.assignments, key=lambda a: (
+            a.order_id, rank.get(a.product_id, {}).get(a.operation_index, a.operation_index))):
         key = (placed.order_id, placed.operation_index)
-        previous = (placed.order_id, placed.operation_index - 1)  # not planned when done before plan start
+        links = graphs.get(placed.product_id)
+        # not planned when done before plan start
+        previous = ([(placed.order_id, placed.operation_index - 1)] if links is None
+                    else [(placed.order_id, link.before) for link in links[placed.operation_index]])
         hit = _breakdown_hitting(placed, breakdowns)
         if hit is not None:
             reasons[key] = _breakdown_reason(request, placed, hit)
         elif placed.start >= frozen_end:
             continue
-        elif previous in planned and previous not in kept:
+        elif any(before in planned and before not in kept for before in previous):
             reasons[key] = _text(request, "previous_redone")
-        elif placed.start >= replan_at and not _fits(placed, available):
+        elif placed.start >= replan_at and not _fits(request, placed, available):
             reasons[key] = _text(request, "frozen_released", machine=placed.machine_id)
         else:
             kept[key] = (placed.machine_id, placed.start)
@@ -426,8 +435,14 @@ def _breakdown_hitting(placed: ScheduledOperation | ScheduledMaintenance,
     return None
 
 
-def _fits(placed: ScheduledOperation, available: dict[str, list[tuple[int, int]]]) -> bool:
-    return any(s <= placed.start and placed.end <= e for s, e in available.get(placed.machine_id, []))
+def _fits(request: PlanRequest, placed: ScheduledOperation, available: dict[str, list[tuple[int, int]]]) -> bool:
+    """Whether the operation can keep its start: in one stretch of working time, or, where it may pause, from a
+    start in working time until its work is done (`planner.plant_rules.pausing`)."""
+    stretches = available.get(placed.machine_id, [])
+    pausing = pausing_start_holds(request, placed, stretches)
+    if pausing is not None:
+        return pausing
+    return any(s <= placed.start and placed.end <= e for s, e in stretches)
 
 
 def plan_stability(request: PlanRequest, kept: dict[OperationKey, Placement], kept_pm: dict[str, int],

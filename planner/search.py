@@ -33,7 +33,7 @@ from ortools.sat.python import cp_model
 
 from planner import tabu_kernel
 from planner.calendar import Interval
-from planner.domain import Objective, PlanOptions
+from planner.domain import NO_MACHINE, Objective, PlanOptions
 from planner.solution import ScheduledOperation
 from planner.tasks import Job
 
@@ -94,11 +94,13 @@ def makespan_lower_bound(jobs: list[Job]) -> int:
     machines: set[str] = set()
     for job in jobs:
         for task in job.tasks:
-            machines.update(a.machine_id for a in task.alternatives)
-            if len(task.alternatives) == 1:
+            machines.update(a.machine_id for a in task.alternatives if a.machine_id != NO_MACHINE)
+            if len(task.alternatives) == 1 and task.recipe is None:  # lots in one batch load share its time
                 only = task.alternatives[0]
                 dedicated[only.machine_id] = dedicated.get(only.machine_id, 0) + only.duration
-    total = sum(t.shortest for j in jobs for t in j.tasks)
+    dedicated.pop(NO_MACHINE, None)  # manual work runs side by side, on no machine
+    total = sum(t.shortest for j in jobs for t in j.tasks
+                if t.recipe is None and t.alternatives[0].machine_id != NO_MACHINE)
     spread = math.ceil(total / len(machines)) if machines else 0
     return max(longest_job, max(dedicated.values(), default=0), spread)
 

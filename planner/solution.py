@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from planner.deltas import ExtraWorkingTime, ScenarioDelta
 from planner.domain import Order, PlanRequest
 from planner.status import SolveStatus
+from planner.timings import PhaseTiming
 
 
 class _Result(BaseModel):
@@ -27,6 +29,23 @@ class ScheduledOperation(_Result):
     setup_minutes: int = Field(default=0, description="Setup part at the start of the operation.")
     processed_quantity: int = Field(default=0, description="Units processed: quantity / expected yield, rounded up.")
     expected_scrap: float = Field(default=0.0, description="Expected scrapped units: processed x (1 - yield).")
+
+
+class BatchLoad(_Result):
+    """One load of a batch machine (furnace, oven, washer): lots of one recipe that start and end together."""
+
+    machine_id: str
+    recipe: str
+    start: int = Field(description="Start, minutes from plan start.")
+    end: int = Field(description="End (start + the recipe's cycle time), minutes from plan start.")
+    order_ids: list[str] = Field(description="The lots in the load, by order id.")
+    load: float = Field(description="Capacity used: processed units x load per unit, summed over the lots.")
+    capacity: float = Field(description="The machine's batch capacity.")
+
+    @property
+    def fill(self) -> float:
+        """Share of the capacity used, 0 to 1."""
+        return self.load / self.capacity if self.capacity else 0.0
 
 
 class ScheduledMaintenance(_Result):
@@ -86,6 +105,11 @@ class Kpis(_Result):
     )
     changeover_minutes: int = Field(default=0, description="Family changeover time between consecutive lots.")
     costs: CostBreakdown = Field(default_factory=lambda: CostBreakdown(lateness=0.0, scrap=0.0))
+    average_batch_fill: float = Field(
+        default=0.0, description="Mean fill of the batch machines' loads (furnace fill), 0 to 1; 0 without loads.")
+    material_wait_minutes: int = Field(
+        default=0, description="Minutes operations waited for materials or in-house components after they were "
+                               "ready, summed over operations (`planner.plant_rules.materials.material_waits`).")
 
     @property
     def expected_defect_rate(self) -> float:
@@ -107,18 +131,44 @@ class SolveStats(_Result):
     notes: str = ""
 
 
+class Fix(_Result):
+    """One change that helps a late order, as scenario deltas a client can apply, with its cost and effect."""
+
+    kind: str = Field(description="PRIORITY, EARLIER_RELEASE, MOVE_MAINTENANCE, OVERTIME or DUE_DATE.")
+    text: str = Field(description="The fix and its measured effect in a sentence, in the request's language.")
+    changes: list[ScenarioDelta] = Field(description="The deltas that make the fix (overtime: one per day).")
+    extra_working_minutes: int = Field(default=0, description="Working time added on top of the calendars.")
+    moved_minutes: int = Field(default=0, description="How far maintenance moves later or the release earlier.")
+    order_lateness_before: int = Field(description="The order's minutes late in the plan.")
+    order_lateness_after: int = Field(description="Its minutes late re-solved with the fix (DUE_DATE: against the "
+                                                  "new date).")
+    weighted_lateness_before: float = Field(description="The plan's weighted minutes late (the request's weights).")
+    weighted_lateness_after: float = Field(description="The same, re-solved with the fix.")
+    lateness_pushed: float = Field(default=0.0, description="Weighted minutes late the fix pushed onto other orders.")
+    verified: bool = Field(default=False, description="True when the effects were measured by re-solving.")
+
+    @property
+    def saves_minutes(self) -> int:
+        return self.order_lateness_before - self.order_lateness_after
+
+
 class LateOrderExplanation(_Result):
     """Why an order is late and what would fix it, in the request's language."""
 
     order_id: str
     minutes_late: int
     reason_code: str = Field(description="DUE_DATE_INFEASIBLE, RELEASE_TOO_LATE, WORK_IN_PROGRESS, TIME_LAG, "
-                                         "MAINTENANCE_OR_RISK, BOTTLENECK_CONTENTION")
+                                         "MAINTENANCE_OR_RISK, BATCH_LOAD, RESOURCE_SHORTAGE, "
+                                         "MATERIAL_WAIT, BOTTLENECK_CONTENTION")
     reason: str = Field(description="The reason as a sentence for a shop-floor planner.")
     machine_id: str = Field(default="", description="The machine where the order lost the most time.")
     orders_ahead: list[str] = Field(default_factory=list, description="Orders run on that machine while it waited.")
     fix: str = Field(default="", description="A concrete change that would help, with its estimated effect.")
-    fix_saves_minutes: int = Field(default=0, description="Estimated lateness the fix removes, minutes.")
+    fix_saves_minutes: int = Field(default=0, description="Lateness the fix removes, minutes: measured for the first "
+                                                          "verified fix, else an upper estimate.")
+    fixes: list[Fix] = Field(default_factory=list, description="Typed fixes, cheapest first: verified ones when "
+                                                               "fixes were verified, else unverified candidates.")
+    fixes_dropped: int = Field(default=0, description="Candidates that re-solving showed not to help.")
 
 
 class PolicyAction(_Result):
@@ -162,6 +212,8 @@ class Bottleneck(_Result):
                                               "fixed).")
     utilization: float = Field(description="Planned load over capacity in that bucket.")
     sentence: str = ""
+    extra_hour: ExtraWorkingTime | None = Field(
+        default=None, description="The delta that adds that hour on a machine of the work center (None: none can).")
 
 
 class ProductLots(_Result):
@@ -213,3 +265,6 @@ class PlanResult(_Result):
     lot_plan: LotPlan | None = None
     bottlenecks: list[Bottleneck] = Field(default_factory=list)
     predictions_used: list[PredictionUse] = Field(default_factory=list)
+    phases: list[PhaseTiming] = Field(
+        default_factory=list, description="Where the time went: validation, preparation, model building, solving, "
+                                          "explaining, ... in the order they ran (the service adds its own).")

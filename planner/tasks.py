@@ -10,6 +10,23 @@ task of the same job, so the first task of a job has none: a done predecessor ha
 so does a transfer batch (`transfer_batch`), which also does not follow a running task (its progress is
 not known, only its remaining minutes).
 
+Precedence graph (`Operation.predecessors`, `planner.plant_rules.precedence`): when an operation of the product
+names predecessors, each task carries its links (`predecessors`, to open tasks only: a done predecessor has no
+end in the plan) instead of following the previous task, and the job's tasks are kept in a topological order.
+
+Batch machines (`Machine.batch_capacity`): a task with a recipe lasts the recipe's cycle time there and
+takes `batch_load` of the load's capacity; a machine whose load the lot would overflow is no alternative
+(lots are not split across loads; validation rejects a lot that fits no eligible machine).
+
+Manual work (an operation with no eligible machines): one alternative on `NO_MACHINE` (""), which is no machine
+at all: no calendar, no one-at-a-time rule; the resources it holds (operators on their shifts) are what bound it.
+
+Materials (`Operation.materials`): each alternative carries what it takes from stock at its start
+(`consumes`, in thousandths, for its processed units; nothing for a running task): `planner.plant_rules.materials`.
+
+Pausing (`Operation.may_pause`, `Machine.operations_may_pause`): an alternative that `may_pause` keeps its work
+time as `duration`; its end on the clock depends on its start (`planner.plant_rules.pausing`).
+
 Yield: to pass `q` good units on, an operation on machine m processes ceil(q / yield[p, m]) units;
 the scrap is replaced at the operation that made it (so each operation hands on exactly q good
 units and the next operation's quantity does not depend on this one's machine).
@@ -21,7 +38,19 @@ import math
 from dataclasses import dataclass
 from itertools import pairwise
 
-from planner.domain import EligibleMachine, Operation, Order, PlanRequest, Product
+from planner.domain import (
+    NO_MACHINE,
+    EligibleMachine,
+    Machine,
+    Operation,
+    Order,
+    PlanRequest,
+    Product,
+    ResourceNeed,
+)
+from planner.plant_rules.materials import Consumption, consumption
+from planner.plant_rules.pausing import may_pause
+from planner.plant_rules.precedence import Link, is_graph, links_of, longest_path, topological_order
 from planner.plant_rules.transfer_batches import transfer_delay
 
 
@@ -33,6 +62,16 @@ class Alternative:
     processed: int = 0
     """Units processed to get the order quantity of good units."""
     yield_rate: float = 1.0
+    batch_load: float = 0.0
+    """On a batch machine: the capacity this lot takes in a load (processed units x load per unit)."""
+    recipe: str | None = None
+    """On a batch machine: the recipe of the load it goes into."""
+    needs: tuple[ResourceNeed, ...] = ()
+    """Secondary resources it holds (`planner.plant_rules.resources`), for the run or the setup here."""
+    consumes: Consumption = ()
+    """Materials and components it takes from stock at its start, in thousandths (`planner.plant_rules.materials`)."""
+    may_pause: bool = False
+    """Its work may pause over non-working time of the machine and resume (`planner.plant_rules.pausing`)."""
 
     @property
     def expected_scrap(self) -> float:
@@ -55,6 +94,11 @@ class Task:
     """Running at plan start (work in progress): starts at minute 0 on its only alternative."""
     transfer_batch: int | None = None
     """Units of the previous task handed on at a time (None = the whole lot): `planner.plant_rules.transfer_batches`."""
+    recipe: str | None = None
+    """Batch family: the task runs in a load of a batch machine (`planner.plant_rules.batching`)."""
+    predecessors: tuple[Link, ...] | None = None
+    """Precedence graph (`planner.plant_rules.precedence`): the links into this task from open tasks of its job;
+    None = a chain, the task follows the job's previous task."""
 
     def alternative(self, machine_id: str) -> Alternative | None:
         return next((a for a in self.alternatives if a.machine_id == machine_id), None)
@@ -72,7 +116,10 @@ class Job:
     @property
     def min_work(self) -> int:
         """Lower bound on the time from the first start to the last end (no waiting, best machines; a task
-        taking transfer batches may start its shortest transfer delay after the previous one starts)."""
+        taking transfer batches may start its shortest transfer delay after the previous one starts; in a
+        precedence graph, the longest path)."""
+        if self.tasks and self.tasks[0].predecessors is not None:
+            return longest_path(self.tasks)
         start = 0
         for before, after in pairwise(self.tasks):
             if after.transfer_batch is None:
@@ -88,32 +135,63 @@ def processed_quantity(quantity: int, yield_rate: float) -> int:
     return math.ceil(quantity / yield_rate - 1e-9)
 
 
-def _alternative(op: Operation, option: EligibleMachine, quantity: int, yield_rate: float) -> Alternative:
+def _alternative(op: Operation, option: EligibleMachine, quantity: int, yield_rate: float,
+                 machine: Machine) -> Alternative:
+    """The task on one machine; in a load of a batch machine it lasts the recipe's cycle time, whatever the lot."""
     processed = processed_quantity(quantity, yield_rate)
+    recipe = machine.recipe(op.recipe) if op.recipe is not None else None
+    if recipe is not None:
+        return Alternative(option.machine_id, recipe.cycle_minutes, 0, processed=processed, yield_rate=yield_rate,
+                           batch_load=processed * op.batch_load_per_unit, recipe=recipe.id,
+                           consumes=consumption(op, processed))
     return Alternative(option.machine_id, op.processing_minutes(option, processed), op.setup_on(option),
-                       processed=processed, yield_rate=yield_rate)
+                       processed=processed, yield_rate=yield_rate, needs=tuple(op.resources),
+                       consumes=consumption(op, processed), may_pause=may_pause(op, machine))
+
+
+def _manual(op: Operation, quantity: int) -> Alternative:
+    """Manual work (no eligible machines): one alternative on `NO_MACHINE`, with the operation's own times and no
+    scrap (yields are per machine); only its resources hold it back."""
+    return Alternative(NO_MACHINE, op.processing_minutes(EligibleMachine(machine_id=NO_MACHINE), quantity),
+                       op.setup_minutes, processed=quantity, needs=tuple(op.resources),
+                       consumes=consumption(op, quantity))
+
+
+def _fits(alternative: Alternative, machine: Machine) -> bool:
+    """A lot is never split across loads: it must fit into one load of a batch machine (tolerance for floats)."""
+    return machine.batch_capacity is None or alternative.batch_load <= machine.batch_capacity * (1 + 1e-9)
 
 
 def build_jobs(request: PlanRequest) -> list[Job]:
     """Unroll every order of a *valid* request into its job (the operations not done yet)."""
     products = {p.id: p for p in request.factory.products}
-    return [Job(order=order, tasks=_open_tasks(request, order, products[order.product_id])) for order in request.orders]
+    machines = {m.id: m for m in request.factory.machines}
+    return [Job(order=order, tasks=_open_tasks(request, order, products[order.product_id], machines))
+            for order in request.orders]
 
 
-def _open_tasks(request: PlanRequest, order: Order, product: Product) -> tuple[Task, ...]:
+def _open_tasks(request: PlanRequest, order: Order, product: Product,
+                machines: dict[str, Machine]) -> tuple[Task, ...]:
     progress = order.work_in_progress
     done = len(progress.done_operation_ids) if progress is not None else 0
     running = progress.running if progress is not None else None
     tasks = []
+    graph = links_of(product) if is_graph(product) else None
     for index, op in enumerate(product.routing[done:], start=done):
         alternatives: tuple[Alternative, ...]
         if running is not None and index == done:
             rate = request.yield_rate(product.id, running.machine_id)
             processed = processed_quantity(order.quantity, rate)
-            alternatives = (Alternative(running.machine_id, running.remaining_minutes, 0, processed, rate),)
+            machine = machines.get(running.machine_id)  # None: manual work, on no machine
+            load = processed * op.batch_load_per_unit if machine is not None and machine.is_batch else 0.0
+            alternatives = (Alternative(running.machine_id, running.remaining_minutes, 0, processed, rate, load,
+                                        needs=tuple(op.resources)),)
+        elif op.is_manual:
+            alternatives = (_manual(op, order.quantity),)
         else:
-            alternatives = tuple(_alternative(op, e, order.quantity, request.yield_rate(product.id, e.machine_id))
-                                 for e in op.eligible_machines)
+            options = (_alternative(op, e, order.quantity, request.yield_rate(product.id, e.machine_id),
+                                    machines[e.machine_id]) for e in op.eligible_machines)
+            alternatives = tuple(a for a in options if _fits(a, machines[a.machine_id]))
         has_previous = index > done
         # A running predecessor's progress is unknown (only its remaining minutes are): the whole lot then.
         streams = has_previous and not (running is not None and index == done + 1)
@@ -121,6 +199,11 @@ def _open_tasks(request: PlanRequest, order: Order, product: Product) -> tuple[T
             order_id=order.id, product_id=product.id, operation_id=op.id, index=index, quantity=order.quantity,
             alternatives=alternatives, min_lag=op.min_lag_minutes if has_previous else 0,
             max_lag=op.max_lag_minutes if has_previous else None, running=running is not None and index == done,
-            transfer_batch=op.transfer_batch_units if streams else None,
+            transfer_batch=op.transfer_batch_units if streams else None, recipe=op.recipe,
+            predecessors=None if graph is None else tuple(link for link in graph[index] if link.before >= done),
         ))
-    return tuple(tasks)
+    if graph is None:
+        return tuple(tasks)
+    sequence = topological_order(graph) or list(range(len(graph)))  # a valid graph has no cycle
+    by_index = {task.index: task for task in tasks}
+    return tuple(by_index[i] for i in sequence if i in by_index)

@@ -12,10 +12,16 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from planner.domain import MINUTES_PER_DAY, Factory, Operation, Order, PlanOptions, PlanRequest
+from planner.domain import MINUTES_PER_DAY, NO_MACHINE, Factory, Machine, Operation, Order, PlanOptions, PlanRequest
+from planner.plant_rules.bom import bom_violations
+from planner.plant_rules.materials import material_violations
+from planner.plant_rules.pausing import pausing_violations
+from planner.plant_rules.precedence import graph_violations, is_graph
 
 MAX_ID_LENGTH = 64
 SUPPORTED_LOCALES = ("en", "ko")
+MAX_BATCH_CAPACITY = 1e9
+"""Largest batch capacity: the model counts it in thousandths in 64-bit integers (`planner.plant_rules.batching`)."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,36 @@ def find_violations(request: PlanRequest) -> list[Violation]:
     found += _prediction_violations(request, machine_ids)
     found += _changeover_violations(request.factory, machine_ids)
     found += _forecast_violations(request)
+    found += _batch_violations(request)
+    found += _resource_violations(request.factory)
+    found += _manual_work_violations(request)
+    found += _precedence_violations(request)
+    found += _id_violations([m.id for m in request.factory.materials], "factory.materials")
+    found += [Violation(field, reason) for field, reason in material_violations(request)
+              + bom_violations(request.factory) + pausing_violations(request)]
+    return found
+
+
+def _precedence_violations(request: PlanRequest) -> list[Violation]:
+    """The precedence graphs (`planner.plant_rules.precedence.graph_violations`), and work in progress that
+    reports an operation done or running while one of its predecessors is not done."""
+    found = [Violation(field, reason) for p_index, product in enumerate(request.factory.products)
+             for field, reason in graph_violations(product, f"factory.products[{p_index}]")]
+    if found:
+        return found
+    products = {p.id: p for p in request.factory.products}
+    for index, order in enumerate(request.orders):
+        product, progress = products.get(order.product_id), order.work_in_progress
+        if product is None or progress is None or not is_graph(product):
+            continue
+        done = set(progress.done_operation_ids)
+        started = [*progress.done_operation_ids, *([progress.running.operation_id] if progress.running else [])]
+        for op in product.routing:
+            missing = [p.operation_id for p in op.predecessors if p.operation_id not in done]
+            if op.id in started and missing:
+                found.append(Violation(f"orders[{index}].work_in_progress",
+                                       f"operation '{op.id}' is reported done or running, but its predecessor "
+                                       f"'{missing[0]}' is not done"))
     return found
 
 
@@ -117,8 +153,9 @@ def _calendar_violations(shifts: list, working_days: list[int], path: str) -> li
 
 def _operation_violations(operation: Operation, path: str, machine_ids: set[str]) -> list[Violation]:
     found = []
-    if not operation.eligible_machines:
-        found.append(Violation(f"{path}.eligible_machines", "an operation needs at least one eligible machine"))
+    if operation.is_manual and not any(not need.setup_only for need in operation.resources):
+        found.append(Violation(f"{path}.eligible_machines", "an operation needs at least one eligible machine, or, "
+                                                            "as manual work, a resource it holds for its whole run"))
     if operation.setup_minutes < 0:
         found.append(Violation(f"{path}.setup_minutes", "must not be negative"))
     if not _positive_finite(operation.run_minutes_per_unit):
@@ -182,7 +219,7 @@ def _work_in_progress_violations(request: PlanRequest, machine_ids: set[str]) ->
         if running is None:
             continue
         found += _running_violations(request, order, product.routing, f"{path}.running", machine_ids)
-        if running.machine_id in running_on:
+        if running.machine_id in running_on and running.machine_id != NO_MACHINE:  # manual work runs side by side
             found.append(Violation(f"{path}.running.machine_id", f"machine '{running.machine_id}' already runs "
                                                                  f"order '{running_on[running.machine_id]}'"))
         running_on.setdefault(running.machine_id, order.id)
@@ -201,7 +238,11 @@ def _running_violations(request: PlanRequest, order: Order, routing: list[Operat
         found.append(Violation(f"{path}.operation_id", f"unknown operation '{running.operation_id}' in the routing"))
     elif done >= len(routing) or routing[done].id != running.operation_id:
         found.append(Violation(f"{path}.operation_id", "must be the first operation that is not done"))
-    if running.machine_id not in machine_ids:
+    if operation is not None and operation.is_manual:
+        if running.machine_id != NO_MACHINE:
+            found.append(Violation(f"{path}.machine_id", f"operation '{operation.id}' is manual work, which runs on "
+                                                         "no machine: leave machine_id empty"))
+    elif running.machine_id not in machine_ids:
         found.append(Violation(f"{path}.machine_id", f"unknown machine '{running.machine_id}'"))
     elif operation is not None and running.machine_id not in {e.machine_id for e in operation.eligible_machines}:
         found.append(Violation(f"{path}.machine_id", f"machine '{running.machine_id}' is not eligible for "
@@ -352,6 +393,158 @@ def _changeover_violations(factory: Factory, machine_ids: set[str]) -> list[Viol
             found.append(Violation(f"{path}.minutes", "must not be negative"))
         if changeover.machine_id is not None and changeover.machine_id not in machine_ids:
             found.append(Violation(f"{path}.machine_id", f"unknown machine '{changeover.machine_id}'"))
+    return found
+
+
+def _batch_violations(request: PlanRequest) -> list[Violation]:
+    """Batch machines (`planner.plant_rules.batching`): capacities, recipes, and lots that fit a load."""
+    factory = request.factory
+    found = []
+    for m_index, machine in enumerate(factory.machines):
+        path = f"factory.machines[{m_index}]"
+        if machine.batch_capacity is not None and not _positive_finite(machine.batch_capacity):
+            found.append(Violation(f"{path}.batch_capacity", "must be a finite number greater than 0"))
+        elif machine.batch_capacity is not None and machine.batch_capacity > MAX_BATCH_CAPACITY:
+            found.append(Violation(f"{path}.batch_capacity", f"must be at most {MAX_BATCH_CAPACITY:g}"))
+        if machine.recipes and machine.batch_capacity is None:
+            found.append(Violation(f"{path}.recipes", "only a batch machine (with a batch_capacity) runs recipes"))
+        if machine.batch_capacity is not None and not machine.recipes:
+            found.append(Violation(f"{path}.recipes", "a batch machine needs at least one recipe"))
+        found += _id_violations([r.id for r in machine.recipes], f"{path}.recipes")
+        for r_index, recipe in enumerate(machine.recipes):
+            if recipe.cycle_minutes <= 0:
+                found.append(Violation(f"{path}.recipes[{r_index}].cycle_minutes", "must be more than 0"))
+    machines = {m.id: m for m in factory.machines}
+    for p_index, product in enumerate(factory.products):
+        for o_index, operation in enumerate(product.routing):
+            path = f"factory.products[{p_index}].routing[{o_index}]"
+            found += _batch_operation_violations(operation, path, machines)
+            previous = product.routing[o_index - 1] if o_index else None
+            if operation.transfer_batch_units is not None and (
+                    operation.recipe is not None or (previous is not None and previous.recipe is not None)):
+                found.append(Violation(f"{path}.transfer_batch_units",
+                                       "transfer batches do not apply into or out of a batch machine (a load starts "
+                                       "and ends whole)"))
+    found += _oversized_lot_violations(request, machines)
+    found += _batch_changeover_violations(factory)
+    return found
+
+
+def _resource_violations(factory: Factory) -> list[Violation]:
+    """Secondary resources (`planner.plant_rules.resources`): capacities, calendars, shifts, and the needs."""
+    found = _id_violations([r.id for r in factory.resources], "factory.resources")
+    calendars = {c.id: c for c in factory.calendars}
+    peaks: dict[str, int] = {}
+    for r_index, resource in enumerate(factory.resources):
+        path = f"factory.resources[{r_index}]"
+        if resource.capacity < 0:
+            found.append(Violation(f"{path}.capacity", "must not be negative"))
+        calendar = calendars.get(resource.calendar_id) if resource.calendar_id is not None else None
+        if resource.calendar_id is not None and calendar is None:
+            found.append(Violation(f"{path}.calendar_id", f"unknown calendar '{resource.calendar_id}'"))
+        shifts = {s.name for s in calendar.shifts} if calendar is not None else set()
+        for s_index, shift in enumerate(resource.shift_capacities):
+            if shift.capacity < 0:
+                found.append(Violation(f"{path}.shift_capacities[{s_index}].capacity", "must not be negative"))
+            if shift.shift not in shifts:
+                found.append(Violation(f"{path}.shift_capacities[{s_index}].shift",
+                                       f"no shift '{shift.shift}' in the resource's calendar"))
+        peaks[resource.id] = max([0, resource.capacity, *(s.capacity for s in resource.shift_capacities)])
+    for p_index, product in enumerate(factory.products):
+        for o_index, operation in enumerate(product.routing):
+            for n_index, need in enumerate(operation.resources):
+                path = f"factory.products[{p_index}].routing[{o_index}].resources[{n_index}]"
+                if need.resource_id not in peaks:
+                    found.append(Violation(f"{path}.resource_id", f"unknown resource '{need.resource_id}'"))
+                if need.quantity <= 0:
+                    found.append(Violation(f"{path}.quantity", "must be more than 0"))
+                elif need.resource_id in peaks and need.quantity > peaks[need.resource_id]:
+                    found.append(Violation(f"{path}.quantity", f"needs {need.quantity} of '{need.resource_id}', which "
+                                                               f"has at most {peaks[need.resource_id]}"))
+            if operation.is_manual and operation.recipe is not None:
+                found.append(Violation(f"factory.products[{p_index}].routing[{o_index}].recipe",
+                                       "manual work (no eligible machine) runs in no furnace load: no recipe"))
+            elif operation.resources and operation.recipe is not None:
+                found.append(Violation(f"factory.products[{p_index}].routing[{o_index}].resources",
+                                       "operations on batch machines take no secondary resources"))
+    return found
+
+
+def _manual_work_violations(request: PlanRequest) -> list[Violation]:
+    """Manual work (operations with no machine) is not in the lot-sizing model, whose capacities are machines'."""
+    if not (request.options.lot_sizing or request.demand_forecasts):
+        return []
+    return [Violation(f"factory.products[{p_index}].routing[{o_index}].eligible_machines",
+                      "manual work (no eligible machine) is not supported with lot sizing (options.lot_sizing or "
+                      "demand_forecasts) yet")
+            for p_index, product in enumerate(request.factory.products)
+            for o_index, operation in enumerate(product.routing) if operation.is_manual]
+
+
+def _batch_operation_violations(operation: Operation, path: str, machines: dict[str, Machine]) -> list[Violation]:
+    found = []
+    if not _positive_finite(operation.batch_load_per_unit):
+        found.append(Violation(f"{path}.batch_load_per_unit", "must be a finite number greater than 0"))
+    for e_index, option in enumerate(operation.eligible_machines):
+        machine = machines.get(option.machine_id)
+        if machine is None:
+            continue  # reported with the operation
+        if operation.recipe is not None and not machine.is_batch:
+            found.append(Violation(f"{path}.eligible_machines[{e_index}].machine_id",
+                                   f"'{machine.id}' is not a batch machine; an operation with a recipe runs only on "
+                                   "batch machines"))
+        elif operation.recipe is None and machine.is_batch:
+            found.append(Violation(f"{path}.recipe", f"required: '{machine.id}' is a batch machine"))
+        elif operation.recipe is not None and machine.recipe(operation.recipe) is None:
+            found.append(Violation(f"{path}.recipe",
+                                   f"batch machine '{machine.id}' has no recipe '{operation.recipe}'"))
+    return found
+
+
+def _oversized_lot_violations(request: PlanRequest, machines: dict[str, Machine]) -> list[Violation]:
+    """A lot is never split across loads: each open batch operation of an order must fit one eligible machine."""
+    products = {p.id: p for p in request.factory.products}
+    found = []
+    for index, order in enumerate(request.orders):
+        product = products.get(order.product_id)
+        if product is None or order.quantity <= 0:
+            continue
+        progress = order.work_in_progress
+        skip = len(progress.done_operation_ids) + (progress.running is not None) if progress is not None else 0
+        for operation in product.routing[skip:]:
+            batch = [machines[e.machine_id] for e in operation.eligible_machines
+                     if e.machine_id in machines and machines[e.machine_id].batch_capacity is not None]
+            if operation.recipe is None or not batch or not _positive_finite(operation.batch_load_per_unit):
+                continue
+            needs = {m.id: math.ceil(order.quantity / request.yield_rate(product.id, m.id) - 1e-9)
+                     * operation.batch_load_per_unit for m in batch}
+            if all(needs[m.id] > (m.batch_capacity or 0.0) * (1 + 1e-9) for m in batch):
+                largest = max(m.batch_capacity or 0.0 for m in batch)
+                found.append(Violation(f"orders[{index}].quantity",
+                                       f"the lot takes {min(needs.values()):g} of a load at {operation.id}, more than "
+                                       f"any eligible batch machine holds ({largest:g}); lots are not split across "
+                                       "loads"))
+    return found
+
+
+def _batch_changeover_violations(factory: Factory) -> list[Violation]:
+    """Family changeovers sequence lots one after the other, which a load of several lots cannot be."""
+    batch = {m.id for m in factory.machines if m.is_batch}
+    families: dict[str, set[str]] = {m: set() for m in batch}
+    for product in factory.products:
+        for operation in product.routing:
+            for option in operation.eligible_machines:
+                if option.machine_id in batch:
+                    families[option.machine_id].add(product.family)
+    mixed = {m for m, f in families.items() if len(f) > 1}
+    found = []
+    for index, changeover in enumerate(factory.changeovers):
+        applies = mixed if changeover.machine_id is None else mixed & {changeover.machine_id}
+        if applies:
+            found.append(Violation(f"factory.changeovers[{index}]",
+                                   f"family changeovers do not apply on batch machines ({', '.join(sorted(applies))}, "
+                                   "which run products of several families in one load): use recipes there, and "
+                                   "give this changeover the machine it is for"))
     return found
 
 

@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from google.protobuf import duration_pb2, timestamp_pb2
 
 from planner import domain
-from planner.solution import Kpis, LotPlan, PlanResult
+from planner.deltas import ScenarioDelta
+from planner.plant_rules.batching import loads_of
+from planner.plant_rules.materials import has_materials, material_waits, shortages
+from planner.plant_rules.resources import holds_of
+from planner.solution import Fix, Kpis, LotPlan, PlanResult
 from planner.status import SolveStatus
+from planner.tasks import build_jobs
+from planner.timings import PhaseTiming
 from planner.validation import InvalidPlanRequest, Violation, find_violations
 from prodplan.v1 import planning_service_pb2 as pb
 from service.errors import FieldViolation, InvalidArgumentError
@@ -44,6 +50,7 @@ _API_NAMES = {
     "min_lag_minutes": "min_lag",
     "max_lag_minutes": "max_lag",
     "remaining_minutes": "remaining",
+    "cycle_minutes": "cycle_time",
 }
 DEFAULT_REPAIR = timedelta(hours=4)
 _RISK_POLICY = {
@@ -214,7 +221,16 @@ def _options(
         holding_cost_per_unit=(options.holding_cost_per_unit if options.HasField("holding_cost_per_unit")
                                else defaults.holding_cost_per_unit),
         setup_cost=options.setup_cost if options.HasField("setup_cost") else defaults.setup_cost,
+        verify_fixes_seconds=_verify_fixes_seconds(options, problems),
     )
+
+
+def _verify_fixes_seconds(options: pb.PlanOptions, problems: list[FieldViolation]) -> float:
+    """Seconds of the time limit for verifying fixes (unset: 0, off); a negative duration is reported."""
+    seconds = options.verify_fixes_time.seconds + options.verify_fixes_time.nanos / 1e9
+    if seconds < 0:
+        problems.append(FieldViolation("options.verify_fixes_time", "must not be negative"))
+    return max(seconds, 0.0)
 
 
 def _machine_risk(message: pb.MachineRisk, start: datetime) -> domain.MachineRisk:
@@ -244,6 +260,11 @@ def _factory(message: pb.Factory, start: datetime, problems: list[FieldViolation
                     for w in m.maintenance_windows
                     if w.HasField("start") and w.HasField("end")
                 ],
+                # A batch machine is one with a capacity; 0 (unset) is a machine that runs one lot at a time.
+                batch_capacity=m.batch_capacity or None,
+                recipes=[domain.BatchRecipe(id=r.id, name=r.name, cycle_minutes=minutes(r.cycle_time))
+                         for r in m.recipes],
+                operations_may_pause=m.operations_may_pause,
             )
             for m in message.machines
         ],
@@ -251,6 +272,29 @@ def _factory(message: pb.Factory, start: datetime, problems: list[FieldViolation
         changeovers=[domain.FamilyChangeover(from_family=c.from_family, to_family=c.to_family,
                                              minutes=minutes(c.changeover_time), machine_id=c.machine_id or None)
                      for c in message.changeovers],
+        resources=[_resource(r) for r in message.resources],
+        materials=[_material(m, f"factory.materials[{i}]", start, problems) for i, m in enumerate(message.materials)],
+    )
+
+
+def _material(message: pb.Material, path: str, start: datetime, problems: list[FieldViolation]) -> domain.Material:
+    """A bought-in material; a receipt needs its time (validation checks it lies in the horizon)."""
+    receipts = []
+    for index, receipt in enumerate(message.receipts):
+        if not receipt.HasField("time"):  # reported; kept (at minute 0) so later receipts keep their index
+            problems.append(FieldViolation(f"{path}.receipts[{index}].time", "is required"))
+        minute = _offset(receipt.time, start) if receipt.HasField("time") else 0
+        receipts.append(domain.MaterialReceipt(minute=minute, quantity=receipt.quantity))
+    return domain.Material(id=message.id, name=message.name, unit=message.unit, on_hand=message.on_hand,
+                           receipts=receipts)
+
+
+def _resource(message: pb.Resource) -> domain.Resource:
+    """A secondary resource; an unset capacity is 1 (a die), an unset calendar around the clock."""
+    return domain.Resource(
+        id=message.id, name=message.name, capacity=message.capacity if message.HasField("capacity") else 1,
+        calendar_id=message.calendar_id or None,
+        shift_capacities=[domain.ShiftCapacity(shift=s.shift, capacity=s.capacity) for s in message.shift_capacities],
     )
 
 
@@ -270,6 +314,36 @@ def _calendar(message: pb.ShiftCalendar, path: str, problems: list[FieldViolatio
     return domain.ShiftCalendar(id=message.id, shifts=shifts)
 
 
+_RELATION = {
+    pb.PRECEDENCE_RELATION_UNSPECIFIED: domain.PrecedenceRelation.END_TO_START,
+    pb.PRECEDENCE_RELATION_END_TO_START: domain.PrecedenceRelation.END_TO_START,
+    pb.PRECEDENCE_RELATION_START_TO_START: domain.PrecedenceRelation.START_TO_START,
+}
+_RELATION_CODE = {
+    domain.PrecedenceRelation.END_TO_START: pb.PRECEDENCE_RELATION_END_TO_START,
+    domain.PrecedenceRelation.START_TO_START: pb.PRECEDENCE_RELATION_START_TO_START,
+}
+
+
+def _predecessor(message: pb.Predecessor) -> domain.Predecessor:
+    """A precedence link; lags rounded towards the safe side (a minimum up, a maximum down)."""
+    return domain.Predecessor(
+        operation_id=message.operation_id,
+        relation=_RELATION.get(message.relation, domain.PrecedenceRelation.END_TO_START),
+        min_lag_minutes=minutes(message.min_lag),
+        max_lag_minutes=minutes(message.max_lag, round_up=False) if message.HasField("max_lag") else None,
+    )
+
+
+def _predecessor_to_proto(link: domain.Predecessor) -> pb.Predecessor:
+    relation = _RELATION_CODE[link.relation]
+    return pb.Predecessor(
+        operation_id=link.operation_id, relation=relation,
+        min_lag=to_duration(link.min_lag_minutes) if link.min_lag_minutes else None,
+        max_lag=to_duration(link.max_lag_minutes) if link.max_lag_minutes is not None else None,
+    )
+
+
 def _product(message: pb.Product) -> domain.Product:
     return domain.Product(
         id=message.id,
@@ -286,6 +360,14 @@ def _product(message: pb.Product) -> domain.Product:
                 min_lag_minutes=minutes(op.min_lag),
                 max_lag_minutes=minutes(op.max_lag, round_up=False) if op.HasField("max_lag") else None,
                 transfer_batch_units=op.transfer_batch_units or None,
+                recipe=op.recipe or None,
+                batch_load_per_unit=op.batch_load_per_unit or 1.0,
+                resources=[domain.ResourceNeed(resource_id=n.resource_id, quantity=n.quantity or 1,
+                                               setup_only=n.setup_only) for n in op.resources],
+                materials=[domain.MaterialUse(material_id=u.material_id, quantity_per_unit=u.quantity_per_unit)
+                           for u in op.materials],
+                predecessors=[_predecessor(link) for link in op.predecessors],
+                may_pause=op.may_pause if op.HasField("may_pause") else None,  # unset: the machine's default
                 eligible_machines=[
                     domain.EligibleMachine(
                         machine_id=e.machine_id,
@@ -380,7 +462,8 @@ def plan_to_proto(request: domain.PlanRequest, result: PlanResult) -> pb.Plan:
     for e in result.late_orders:
         plan.late_orders.add(order_id=e.order_id, lateness=to_duration(e.minutes_late), reason_code=e.reason_code,
                              reason=e.reason, machine_id=e.machine_id, orders_ahead=e.orders_ahead, fix=e.fix,
-                             fix_saves=to_duration(e.fix_saves_minutes))
+                             fix_saves=to_duration(e.fix_saves_minutes), fixes=_fixes_to_proto(request, e.fixes),
+                             fixes_dropped=e.fixes_dropped)
     for action in result.policy_actions:
         plan.policy_actions.add(policy=action.policy, machine_id=action.machine_id, product_id=action.product_id,
                                 detail=action.detail)
@@ -394,9 +477,58 @@ def plan_to_proto(request: domain.PlanRequest, result: PlanResult) -> pb.Plan:
         plan.predictions_used.add(kind=use.kind, machine_id=use.machine_id, product_id=use.product_id,
                                   value=use.value, source=use.source, became=use.became)
     for b in result.bottlenecks:
-        plan.bottlenecks.add(work_center=b.work_center, bucket=b.bucket, bucket_start=stamp(b.bucket_start),
-                             saves_per_hour=b.saves_per_hour, utilization=b.utilization, sentence=b.sentence)
+        bottleneck = plan.bottlenecks.add(work_center=b.work_center, bucket=b.bucket,
+                                          bucket_start=stamp(b.bucket_start), saves_per_hour=b.saves_per_hour,
+                                          utilization=b.utilization, sentence=b.sentence)
+        if b.extra_hour is not None:
+            bottleneck.extra_hour.CopyFrom(_fixes_delta(request, b.extra_hour))
+    for load in loads_of(request, result.assignments):
+        plan.batch_loads.add(machine_id=load.machine_id, recipe=load.recipe, start=stamp(load.start),
+                             end=stamp(load.end), order_ids=load.order_ids, load=load.load, capacity=load.capacity,
+                             fill=load.fill)
+    for hold in holds_of(request, result.assignments):
+        plan.resource_holds.add(resource_id=hold.resource_id, order_id=hold.order_id, operation_id=hold.operation_id,
+                                start=stamp(hold.start), end=stamp(hold.end), quantity=hold.quantity,
+                                setup_only=hold.setup_only)
+    _materials_to_proto(request, result, plan, stamp)
     return plan
+
+
+def _materials_to_proto(request: domain.PlanRequest, result: PlanResult, plan: pb.Plan,
+                        stamp: Callable[[int], timestamp_pb2.Timestamp]) -> None:
+    """Material waits and their total (a plan), or the shortages (an infeasible request)."""
+    if not has_materials(request):
+        return
+    jobs = build_jobs(request)
+    if result.kpis is not None:
+        plan.material_wait_total.CopyFrom(to_duration(result.kpis.material_wait_minutes))
+    for wait in material_waits(request, jobs, result.assignments):
+        plan.material_waits.add(order_id=wait.order_id, operation_id=wait.operation_id,
+                                operation_index=wait.operation_index, material_id=wait.material_id,
+                                ready=stamp(wait.ready), available=stamp(wait.available), start=stamp(wait.start),
+                                quantity=wait.quantity, wait=to_duration(wait.minutes))
+    if result.status == SolveStatus.INFEASIBLE:
+        for short in shortages(request, jobs):
+            plan.material_shortages.add(material_id=short.material_id, needed=short.needed,
+                                        available=short.available, shortfall=short.short,
+                                        latest_arrival=stamp(short.latest_arrival))
+
+
+def _fixes_delta(request: domain.PlanRequest, delta: ScenarioDelta) -> pb.ScenarioDelta:
+    from service.scenario_mapping import delta_to_proto  # scenario_mapping imports this module: import late
+
+    return delta_to_proto(delta, request)
+
+
+def _fixes_to_proto(request: domain.PlanRequest, fixes: Sequence[Fix]) -> list[pb.Fix]:
+    """A late order's typed fixes, their deltas in the API form CompareScenarios reads."""
+    return [pb.Fix(kind=f.kind, text=f.text, changes=[_fixes_delta(request, d) for d in f.changes],
+                   extra_working_time=to_duration(f.extra_working_minutes), moved=to_duration(f.moved_minutes),
+                   order_lateness_before=to_duration(f.order_lateness_before),
+                   order_lateness_after=to_duration(f.order_lateness_after),
+                   weighted_lateness_before=f.weighted_lateness_before,
+                   weighted_lateness_after=f.weighted_lateness_after, lateness_pushed=f.lateness_pushed,
+                   verified=f.verified) for f in fixes]
 
 
 def _lot_plan_to_proto(lots: LotPlan, stamp: Callable[[int], timestamp_pb2.Timestamp]) -> pb.LotPlan:
@@ -434,6 +566,7 @@ def kpis_to_proto(kpis: Kpis) -> pb.Kpis:
         changeover_time=to_duration(kpis.changeover_minutes),
         costs=pb.CostBreakdown(lateness=kpis.costs.lateness, scrap=kpis.costs.scrap,
                                risk_penalty=kpis.costs.risk_penalty, total=kpis.costs.total),
+        average_batch_fill=kpis.average_batch_fill,
     )
 
 
@@ -448,8 +581,20 @@ def _statistics(result: PlanResult) -> pb.SolveStatistics:
         best_bound=finite(stats.best_bound), gap=finite(stats.gap),
         wall_time=to_duration(stats.wall_seconds / 60), time_limit=to_duration(stats.time_limit_seconds / 60),
         num_workers=stats.num_workers, random_seed=stats.random_seed, operations=stats.operations,
-        alternatives=stats.alternatives, notes=stats.notes,
+        alternatives=stats.alternatives, notes=stats.notes, phases=phases_to_proto(result.phases),
     )
+
+
+def phases_to_proto(phases: Sequence[PhaseTiming]) -> list[pb.PhaseTime]:
+    """Phases of a call (`planner.timings`) in the API's form: name, duration, start (UTC)."""
+    converted = []
+    for timing in phases:
+        duration = duration_pb2.Duration()
+        duration.FromNanoseconds(round(timing.seconds * 1e9))
+        start = timestamp_pb2.Timestamp()
+        start.FromNanoseconds(round(timing.start * 1e9))
+        converted.append(pb.PhaseTime(name=timing.name, duration=duration, start=start))
+    return converted
 
 
 def plan_request_to_proto(request: domain.PlanRequest) -> pb.CreatePlanRequest:
@@ -481,6 +626,10 @@ def plan_request_to_proto(request: domain.PlanRequest) -> pb.CreatePlanRequest:
                     id=m.id, name=m.name, work_center=m.work_center, calendar_id=m.calendar_id or "",
                     maintenance_windows=[pb.TimeWindow(start=stamp(w.start), end=stamp(w.end), reason=w.reason)
                                          for w in m.maintenance_windows],
+                    batch_capacity=m.batch_capacity or 0.0,
+                    recipes=[pb.BatchRecipe(id=r.id, name=r.name, cycle_time=to_duration(r.cycle_minutes))
+                             for r in m.recipes],
+                    operations_may_pause=m.operations_may_pause,
                 )
                 for m in factory.machines
             ],
@@ -513,6 +662,16 @@ def plan_request_to_proto(request: domain.PlanRequest) -> pb.CreatePlanRequest:
                             machine_id=c.machine_id or "")
         for c in factory.changeovers
     )
+    message.factory.resources.extend(
+        pb.Resource(id=r.id, name=r.name, capacity=r.capacity, calendar_id=r.calendar_id or "",
+                    shift_capacities=[pb.ShiftCapacity(shift=s.shift, capacity=s.capacity) for s in r.shift_capacities])
+        for r in factory.resources
+    )
+    message.factory.materials.extend(
+        pb.Material(id=m.id, name=m.name, unit=m.unit, on_hand=m.on_hand,
+                    receipts=[pb.MaterialReceipt(time=stamp(r.minute), quantity=r.quantity) for r in m.receipts])
+        for m in factory.materials
+    )
     return message
 
 
@@ -526,6 +685,14 @@ def _product_to_proto(product: domain.Product) -> pb.Product:
                 min_lag=to_duration(op.min_lag_minutes) if op.min_lag_minutes else None,
                 max_lag=to_duration(op.max_lag_minutes) if op.max_lag_minutes is not None else None,
                 transfer_batch_units=op.transfer_batch_units or 0,
+                recipe=op.recipe or "",
+                batch_load_per_unit=op.batch_load_per_unit if op.batch_load_per_unit != 1.0 else 0.0,  # 0: unset
+                resources=[pb.ResourceNeed(resource_id=n.resource_id, quantity=n.quantity, setup_only=n.setup_only)
+                           for n in op.resources],
+                materials=[pb.MaterialUse(material_id=u.material_id, quantity_per_unit=u.quantity_per_unit)
+                           for u in op.materials],
+                predecessors=[_predecessor_to_proto(link) for link in op.predecessors],
+                may_pause=op.may_pause,  # None leaves it unset
                 eligible_machines=[
                     pb.EligibleMachine(
                         machine_id=e.machine_id,
@@ -569,4 +736,7 @@ def _options_to_proto(options: domain.PlanOptions) -> pb.PlanOptions:
         detailed_lot_buckets=options.detailed_lot_buckets,
         holding_cost_per_unit=options.holding_cost_per_unit,
         setup_cost=options.setup_cost,
+        # unset when off, so requests written before the option existed read the same
+        verify_fixes_time=duration_pb2.Duration(seconds=int(options.verify_fixes_seconds), nanos=int(
+            options.verify_fixes_seconds % 1 * 1e9)) if options.verify_fixes_seconds > 0 else None,
     )

@@ -1,8 +1,15 @@
 """Plant rules of the detailed schedule, one module per rule, named in the plant's words.
 
 - `time_lags`: minimum and maximum time between consecutive operations of a routing;
+- `precedence`: the precedence graph of a routing (predecessors with end-to-start or start-to-start lags);
 - `transfer_batches`: the next operation starts once the first batch of the previous one is done;
-- `work_in_progress`: operations done or running at plan start, as the MES reports them.
+- `work_in_progress`: operations done or running at plan start, as the MES reports them;
+- `batching`: batch machines (furnaces) run loads of lots of one recipe, for the recipe's cycle time;
+- `resources`: secondary resources (setters by shift, dies) held for a whole run or a setup, and manual work
+  (operations on no machine, bound only by the people and tools they hold).
+- `materials`: on-hand stock and receipts of bought-in materials, taken at an operation's start;
+- `bom`: bills of materials: components made in-house, whose orders fill their stock when they complete.
+- `pausing`: operations (machining) that pause over breaks, nights and maintenance and resume, holding the machine.
 
 Each module owns its rule's CP-SAT constraint (one function whose docstring says "Hard:" and why the
 plant cares) and the helpers the scheduler, the dispatching start and the explanations use to respect

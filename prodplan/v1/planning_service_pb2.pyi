@@ -23,6 +23,12 @@ class DayOfWeek(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DAY_OF_WEEK_SATURDAY: _ClassVar[DayOfWeek]
     DAY_OF_WEEK_SUNDAY: _ClassVar[DayOfWeek]
 
+class PrecedenceRelation(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PRECEDENCE_RELATION_UNSPECIFIED: _ClassVar[PrecedenceRelation]
+    PRECEDENCE_RELATION_END_TO_START: _ClassVar[PrecedenceRelation]
+    PRECEDENCE_RELATION_START_TO_START: _ClassVar[PrecedenceRelation]
+
 class Objective(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     OBJECTIVE_UNSPECIFIED: _ClassVar[Objective]
@@ -53,6 +59,9 @@ DAY_OF_WEEK_THURSDAY: DayOfWeek
 DAY_OF_WEEK_FRIDAY: DayOfWeek
 DAY_OF_WEEK_SATURDAY: DayOfWeek
 DAY_OF_WEEK_SUNDAY: DayOfWeek
+PRECEDENCE_RELATION_UNSPECIFIED: PrecedenceRelation
+PRECEDENCE_RELATION_END_TO_START: PrecedenceRelation
+PRECEDENCE_RELATION_START_TO_START: PrecedenceRelation
 OBJECTIVE_UNSPECIFIED: Objective
 OBJECTIVE_WEIGHTED_TARDINESS: Objective
 OBJECTIVE_MAKESPAN: Objective
@@ -89,7 +98,7 @@ class CreatePlanRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., factory: _Optional[_Union[Factory, _Mapping]] = ..., orders: _Optional[_Iterable[_Union[Order, _Mapping]]] = ..., options: _Optional[_Union[PlanOptions, _Mapping]] = ..., yields: _Optional[_Iterable[_Union[YieldEstimate, _Mapping]]] = ..., machine_risks: _Optional[_Iterable[_Union[MachineRisk, _Mapping]]] = ..., demand_forecasts: _Optional[_Iterable[_Union[DemandForecast, _Mapping]]] = ..., plant_data: _Optional[_Union[PlantData, _Mapping]] = ...) -> None: ...
 
 class PlantData(_message.Message):
-    __slots__ = ("quality", "telemetry", "demand", "mean_time_to_repair")
+    __slots__ = ("quality", "telemetry", "demand", "mean_time_to_repair", "plant_id")
     class MeanTimeToRepairEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -101,11 +110,13 @@ class PlantData(_message.Message):
     TELEMETRY_FIELD_NUMBER: _ClassVar[int]
     DEMAND_FIELD_NUMBER: _ClassVar[int]
     MEAN_TIME_TO_REPAIR_FIELD_NUMBER: _ClassVar[int]
+    PLANT_ID_FIELD_NUMBER: _ClassVar[int]
     quality: _forecast_service_pb2.PredictYieldRequest
     telemetry: _forecast_service_pb2.AssessEquipmentRiskRequest
     demand: _forecast_service_pb2.ForecastDemandRequest
     mean_time_to_repair: _containers.MessageMap[str, _duration_pb2.Duration]
-    def __init__(self, quality: _Optional[_Union[_forecast_service_pb2.PredictYieldRequest, _Mapping]] = ..., telemetry: _Optional[_Union[_forecast_service_pb2.AssessEquipmentRiskRequest, _Mapping]] = ..., demand: _Optional[_Union[_forecast_service_pb2.ForecastDemandRequest, _Mapping]] = ..., mean_time_to_repair: _Optional[_Mapping[str, _duration_pb2.Duration]] = ...) -> None: ...
+    plant_id: str
+    def __init__(self, quality: _Optional[_Union[_forecast_service_pb2.PredictYieldRequest, _Mapping]] = ..., telemetry: _Optional[_Union[_forecast_service_pb2.AssessEquipmentRiskRequest, _Mapping]] = ..., demand: _Optional[_Union[_forecast_service_pb2.ForecastDemandRequest, _Mapping]] = ..., mean_time_to_repair: _Optional[_Mapping[str, _duration_pb2.Duration]] = ..., plant_id: _Optional[str] = ...) -> None: ...
 
 class DemandForecast(_message.Message):
     __slots__ = ("product_id", "bucket", "quantiles", "source")
@@ -136,20 +147,86 @@ class CreatePlanResponse(_message.Message):
     def __init__(self, plan_id: _Optional[str] = ..., plan: _Optional[_Union[Plan, _Mapping]] = ...) -> None: ...
 
 class Factory(_message.Message):
-    __slots__ = ("name", "utc_offset", "calendars", "machines", "products", "changeovers")
+    __slots__ = ("name", "utc_offset", "calendars", "machines", "products", "changeovers", "resources", "materials")
     NAME_FIELD_NUMBER: _ClassVar[int]
     UTC_OFFSET_FIELD_NUMBER: _ClassVar[int]
     CALENDARS_FIELD_NUMBER: _ClassVar[int]
     MACHINES_FIELD_NUMBER: _ClassVar[int]
     PRODUCTS_FIELD_NUMBER: _ClassVar[int]
     CHANGEOVERS_FIELD_NUMBER: _ClassVar[int]
+    RESOURCES_FIELD_NUMBER: _ClassVar[int]
+    MATERIALS_FIELD_NUMBER: _ClassVar[int]
     name: str
     utc_offset: _duration_pb2.Duration
     calendars: _containers.RepeatedCompositeFieldContainer[ShiftCalendar]
     machines: _containers.RepeatedCompositeFieldContainer[Machine]
     products: _containers.RepeatedCompositeFieldContainer[Product]
     changeovers: _containers.RepeatedCompositeFieldContainer[FamilyChangeover]
-    def __init__(self, name: _Optional[str] = ..., utc_offset: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., calendars: _Optional[_Iterable[_Union[ShiftCalendar, _Mapping]]] = ..., machines: _Optional[_Iterable[_Union[Machine, _Mapping]]] = ..., products: _Optional[_Iterable[_Union[Product, _Mapping]]] = ..., changeovers: _Optional[_Iterable[_Union[FamilyChangeover, _Mapping]]] = ...) -> None: ...
+    resources: _containers.RepeatedCompositeFieldContainer[Resource]
+    materials: _containers.RepeatedCompositeFieldContainer[Material]
+    def __init__(self, name: _Optional[str] = ..., utc_offset: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., calendars: _Optional[_Iterable[_Union[ShiftCalendar, _Mapping]]] = ..., machines: _Optional[_Iterable[_Union[Machine, _Mapping]]] = ..., products: _Optional[_Iterable[_Union[Product, _Mapping]]] = ..., changeovers: _Optional[_Iterable[_Union[FamilyChangeover, _Mapping]]] = ..., resources: _Optional[_Iterable[_Union[Resource, _Mapping]]] = ..., materials: _Optional[_Iterable[_Union[Material, _Mapping]]] = ...) -> None: ...
+
+class Material(_message.Message):
+    __slots__ = ("id", "name", "unit", "on_hand", "receipts")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    ON_HAND_FIELD_NUMBER: _ClassVar[int]
+    RECEIPTS_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    unit: str
+    on_hand: float
+    receipts: _containers.RepeatedCompositeFieldContainer[MaterialReceipt]
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., unit: _Optional[str] = ..., on_hand: _Optional[float] = ..., receipts: _Optional[_Iterable[_Union[MaterialReceipt, _Mapping]]] = ...) -> None: ...
+
+class MaterialReceipt(_message.Message):
+    __slots__ = ("time", "quantity")
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    time: _timestamp_pb2.Timestamp
+    quantity: float
+    def __init__(self, time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., quantity: _Optional[float] = ...) -> None: ...
+
+class MaterialUse(_message.Message):
+    __slots__ = ("material_id", "quantity_per_unit")
+    MATERIAL_ID_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_PER_UNIT_FIELD_NUMBER: _ClassVar[int]
+    material_id: str
+    quantity_per_unit: float
+    def __init__(self, material_id: _Optional[str] = ..., quantity_per_unit: _Optional[float] = ...) -> None: ...
+
+class Resource(_message.Message):
+    __slots__ = ("id", "name", "capacity", "calendar_id", "shift_capacities")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CAPACITY_FIELD_NUMBER: _ClassVar[int]
+    CALENDAR_ID_FIELD_NUMBER: _ClassVar[int]
+    SHIFT_CAPACITIES_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    capacity: int
+    calendar_id: str
+    shift_capacities: _containers.RepeatedCompositeFieldContainer[ShiftCapacity]
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., capacity: _Optional[int] = ..., calendar_id: _Optional[str] = ..., shift_capacities: _Optional[_Iterable[_Union[ShiftCapacity, _Mapping]]] = ...) -> None: ...
+
+class ShiftCapacity(_message.Message):
+    __slots__ = ("shift", "capacity")
+    SHIFT_FIELD_NUMBER: _ClassVar[int]
+    CAPACITY_FIELD_NUMBER: _ClassVar[int]
+    shift: str
+    capacity: int
+    def __init__(self, shift: _Optional[str] = ..., capacity: _Optional[int] = ...) -> None: ...
+
+class ResourceNeed(_message.Message):
+    __slots__ = ("resource_id", "quantity", "setup_only")
+    RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    SETUP_ONLY_FIELD_NUMBER: _ClassVar[int]
+    resource_id: str
+    quantity: int
+    setup_only: bool
+    def __init__(self, resource_id: _Optional[str] = ..., quantity: _Optional[int] = ..., setup_only: _Optional[bool] = ...) -> None: ...
 
 class FamilyChangeover(_message.Message):
     __slots__ = ("from_family", "to_family", "changeover_time", "machine_id")
@@ -216,18 +293,34 @@ class Shift(_message.Message):
     def __init__(self, name: _Optional[str] = ..., start: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., length: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class Machine(_message.Message):
-    __slots__ = ("id", "name", "work_center", "calendar_id", "maintenance_windows")
+    __slots__ = ("id", "name", "work_center", "calendar_id", "maintenance_windows", "batch_capacity", "recipes", "operations_may_pause")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     WORK_CENTER_FIELD_NUMBER: _ClassVar[int]
     CALENDAR_ID_FIELD_NUMBER: _ClassVar[int]
     MAINTENANCE_WINDOWS_FIELD_NUMBER: _ClassVar[int]
+    BATCH_CAPACITY_FIELD_NUMBER: _ClassVar[int]
+    RECIPES_FIELD_NUMBER: _ClassVar[int]
+    OPERATIONS_MAY_PAUSE_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     work_center: str
     calendar_id: str
     maintenance_windows: _containers.RepeatedCompositeFieldContainer[TimeWindow]
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., work_center: _Optional[str] = ..., calendar_id: _Optional[str] = ..., maintenance_windows: _Optional[_Iterable[_Union[TimeWindow, _Mapping]]] = ...) -> None: ...
+    batch_capacity: float
+    recipes: _containers.RepeatedCompositeFieldContainer[BatchRecipe]
+    operations_may_pause: bool
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., work_center: _Optional[str] = ..., calendar_id: _Optional[str] = ..., maintenance_windows: _Optional[_Iterable[_Union[TimeWindow, _Mapping]]] = ..., batch_capacity: _Optional[float] = ..., recipes: _Optional[_Iterable[_Union[BatchRecipe, _Mapping]]] = ..., operations_may_pause: _Optional[bool] = ...) -> None: ...
+
+class BatchRecipe(_message.Message):
+    __slots__ = ("id", "name", "cycle_time")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CYCLE_TIME_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    cycle_time: _duration_pb2.Duration
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., cycle_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class TimeWindow(_message.Message):
     __slots__ = ("start", "end", "reason")
@@ -254,7 +347,7 @@ class Product(_message.Message):
     def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., family: _Optional[str] = ..., routing: _Optional[_Iterable[_Union[Operation, _Mapping]]] = ..., scrap_cost: _Optional[float] = ...) -> None: ...
 
 class Operation(_message.Message):
-    __slots__ = ("id", "name", "eligible_machines", "setup_time", "run_time_per_unit", "min_lag", "max_lag", "transfer_batch_units")
+    __slots__ = ("id", "name", "eligible_machines", "setup_time", "run_time_per_unit", "min_lag", "max_lag", "transfer_batch_units", "recipe", "batch_load_per_unit", "resources", "predecessors", "materials", "may_pause")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     ELIGIBLE_MACHINES_FIELD_NUMBER: _ClassVar[int]
@@ -263,6 +356,12 @@ class Operation(_message.Message):
     MIN_LAG_FIELD_NUMBER: _ClassVar[int]
     MAX_LAG_FIELD_NUMBER: _ClassVar[int]
     TRANSFER_BATCH_UNITS_FIELD_NUMBER: _ClassVar[int]
+    RECIPE_FIELD_NUMBER: _ClassVar[int]
+    BATCH_LOAD_PER_UNIT_FIELD_NUMBER: _ClassVar[int]
+    RESOURCES_FIELD_NUMBER: _ClassVar[int]
+    PREDECESSORS_FIELD_NUMBER: _ClassVar[int]
+    MATERIALS_FIELD_NUMBER: _ClassVar[int]
+    MAY_PAUSE_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     eligible_machines: _containers.RepeatedCompositeFieldContainer[EligibleMachine]
@@ -271,7 +370,25 @@ class Operation(_message.Message):
     min_lag: _duration_pb2.Duration
     max_lag: _duration_pb2.Duration
     transfer_batch_units: int
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., eligible_machines: _Optional[_Iterable[_Union[EligibleMachine, _Mapping]]] = ..., setup_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., run_time_per_unit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., min_lag: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_lag: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., transfer_batch_units: _Optional[int] = ...) -> None: ...
+    recipe: str
+    batch_load_per_unit: float
+    resources: _containers.RepeatedCompositeFieldContainer[ResourceNeed]
+    predecessors: _containers.RepeatedCompositeFieldContainer[Predecessor]
+    materials: _containers.RepeatedCompositeFieldContainer[MaterialUse]
+    may_pause: bool
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., eligible_machines: _Optional[_Iterable[_Union[EligibleMachine, _Mapping]]] = ..., setup_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., run_time_per_unit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., min_lag: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_lag: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., transfer_batch_units: _Optional[int] = ..., recipe: _Optional[str] = ..., batch_load_per_unit: _Optional[float] = ..., resources: _Optional[_Iterable[_Union[ResourceNeed, _Mapping]]] = ..., predecessors: _Optional[_Iterable[_Union[Predecessor, _Mapping]]] = ..., materials: _Optional[_Iterable[_Union[MaterialUse, _Mapping]]] = ..., may_pause: _Optional[bool] = ...) -> None: ...
+
+class Predecessor(_message.Message):
+    __slots__ = ("operation_id", "relation", "min_lag", "max_lag")
+    OPERATION_ID_FIELD_NUMBER: _ClassVar[int]
+    RELATION_FIELD_NUMBER: _ClassVar[int]
+    MIN_LAG_FIELD_NUMBER: _ClassVar[int]
+    MAX_LAG_FIELD_NUMBER: _ClassVar[int]
+    operation_id: str
+    relation: PrecedenceRelation
+    min_lag: _duration_pb2.Duration
+    max_lag: _duration_pb2.Duration
+    def __init__(self, operation_id: _Optional[str] = ..., relation: _Optional[_Union[PrecedenceRelation, str]] = ..., min_lag: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_lag: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class EligibleMachine(_message.Message):
     __slots__ = ("machine_id", "setup_time", "run_time_per_unit")
@@ -324,7 +441,7 @@ class RunningOperation(_message.Message):
     def __init__(self, operation_id: _Optional[str] = ..., machine_id: _Optional[str] = ..., started: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., remaining: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class PlanOptions(_message.Message):
-    __slots__ = ("plan_start", "horizon", "objective", "time_limit", "num_workers", "random_seed", "locale", "risk_policy", "risk_alpha", "maintenance_threshold", "maintenance_duration", "risk_penalty_weight", "risk_bucket", "max_expected_defect_rate", "late_cost_per_minute", "skip_prediction_effects", "lot_sizing", "lot_bucket", "service_level", "detailed_lot_buckets", "holding_cost_per_unit", "setup_cost")
+    __slots__ = ("plan_start", "horizon", "objective", "time_limit", "num_workers", "random_seed", "locale", "risk_policy", "risk_alpha", "maintenance_threshold", "maintenance_duration", "risk_penalty_weight", "risk_bucket", "max_expected_defect_rate", "late_cost_per_minute", "skip_prediction_effects", "lot_sizing", "lot_bucket", "service_level", "detailed_lot_buckets", "holding_cost_per_unit", "setup_cost", "verify_fixes_time")
     PLAN_START_FIELD_NUMBER: _ClassVar[int]
     HORIZON_FIELD_NUMBER: _ClassVar[int]
     OBJECTIVE_FIELD_NUMBER: _ClassVar[int]
@@ -347,6 +464,7 @@ class PlanOptions(_message.Message):
     DETAILED_LOT_BUCKETS_FIELD_NUMBER: _ClassVar[int]
     HOLDING_COST_PER_UNIT_FIELD_NUMBER: _ClassVar[int]
     SETUP_COST_FIELD_NUMBER: _ClassVar[int]
+    VERIFY_FIXES_TIME_FIELD_NUMBER: _ClassVar[int]
     plan_start: _timestamp_pb2.Timestamp
     horizon: _duration_pb2.Duration
     objective: Objective
@@ -369,10 +487,11 @@ class PlanOptions(_message.Message):
     detailed_lot_buckets: int
     holding_cost_per_unit: float
     setup_cost: float
-    def __init__(self, plan_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., horizon: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., objective: _Optional[_Union[Objective, str]] = ..., time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., num_workers: _Optional[int] = ..., random_seed: _Optional[int] = ..., locale: _Optional[str] = ..., risk_policy: _Optional[_Union[RiskPolicy, str]] = ..., risk_alpha: _Optional[float] = ..., maintenance_threshold: _Optional[float] = ..., maintenance_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., risk_penalty_weight: _Optional[float] = ..., risk_bucket: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_expected_defect_rate: _Optional[float] = ..., late_cost_per_minute: _Optional[float] = ..., skip_prediction_effects: _Optional[bool] = ..., lot_sizing: _Optional[bool] = ..., lot_bucket: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., service_level: _Optional[float] = ..., detailed_lot_buckets: _Optional[int] = ..., holding_cost_per_unit: _Optional[float] = ..., setup_cost: _Optional[float] = ...) -> None: ...
+    verify_fixes_time: _duration_pb2.Duration
+    def __init__(self, plan_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., horizon: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., objective: _Optional[_Union[Objective, str]] = ..., time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., num_workers: _Optional[int] = ..., random_seed: _Optional[int] = ..., locale: _Optional[str] = ..., risk_policy: _Optional[_Union[RiskPolicy, str]] = ..., risk_alpha: _Optional[float] = ..., maintenance_threshold: _Optional[float] = ..., maintenance_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., risk_penalty_weight: _Optional[float] = ..., risk_bucket: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_expected_defect_rate: _Optional[float] = ..., late_cost_per_minute: _Optional[float] = ..., skip_prediction_effects: _Optional[bool] = ..., lot_sizing: _Optional[bool] = ..., lot_bucket: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., service_level: _Optional[float] = ..., detailed_lot_buckets: _Optional[int] = ..., holding_cost_per_unit: _Optional[float] = ..., setup_cost: _Optional[float] = ..., verify_fixes_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class Plan(_message.Message):
-    __slots__ = ("status", "plan_start", "horizon_end", "assignments", "kpis", "statistics", "infeasibility_reasons", "order_results", "maintenance", "late_orders", "policy_actions", "prediction_effects", "lot_plan", "bottlenecks", "predictions_used", "model_versions")
+    __slots__ = ("status", "plan_start", "horizon_end", "assignments", "kpis", "statistics", "infeasibility_reasons", "order_results", "maintenance", "late_orders", "policy_actions", "prediction_effects", "lot_plan", "bottlenecks", "predictions_used", "model_versions", "batch_loads", "resource_holds", "material_waits", "material_shortages", "material_wait_total")
     class ModelVersionsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -396,6 +515,11 @@ class Plan(_message.Message):
     BOTTLENECKS_FIELD_NUMBER: _ClassVar[int]
     PREDICTIONS_USED_FIELD_NUMBER: _ClassVar[int]
     MODEL_VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    BATCH_LOADS_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_HOLDS_FIELD_NUMBER: _ClassVar[int]
+    MATERIAL_WAITS_FIELD_NUMBER: _ClassVar[int]
+    MATERIAL_SHORTAGES_FIELD_NUMBER: _ClassVar[int]
+    MATERIAL_WAIT_TOTAL_FIELD_NUMBER: _ClassVar[int]
     status: PlanStatus
     plan_start: _timestamp_pb2.Timestamp
     horizon_end: _timestamp_pb2.Timestamp
@@ -412,7 +536,86 @@ class Plan(_message.Message):
     bottlenecks: _containers.RepeatedCompositeFieldContainer[Bottleneck]
     predictions_used: _containers.RepeatedCompositeFieldContainer[PredictionUsed]
     model_versions: _containers.ScalarMap[str, str]
-    def __init__(self, status: _Optional[_Union[PlanStatus, str]] = ..., plan_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., horizon_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., assignments: _Optional[_Iterable[_Union[Assignment, _Mapping]]] = ..., kpis: _Optional[_Union[Kpis, _Mapping]] = ..., statistics: _Optional[_Union[SolveStatistics, _Mapping]] = ..., infeasibility_reasons: _Optional[_Iterable[str]] = ..., order_results: _Optional[_Iterable[_Union[OrderResult, _Mapping]]] = ..., maintenance: _Optional[_Iterable[_Union[ScheduledMaintenance, _Mapping]]] = ..., late_orders: _Optional[_Iterable[_Union[LateOrderExplanation, _Mapping]]] = ..., policy_actions: _Optional[_Iterable[_Union[PolicyAction, _Mapping]]] = ..., prediction_effects: _Optional[_Iterable[_Union[PredictionEffect, _Mapping]]] = ..., lot_plan: _Optional[_Union[LotPlan, _Mapping]] = ..., bottlenecks: _Optional[_Iterable[_Union[Bottleneck, _Mapping]]] = ..., predictions_used: _Optional[_Iterable[_Union[PredictionUsed, _Mapping]]] = ..., model_versions: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    batch_loads: _containers.RepeatedCompositeFieldContainer[BatchLoad]
+    resource_holds: _containers.RepeatedCompositeFieldContainer[ResourceHold]
+    material_waits: _containers.RepeatedCompositeFieldContainer[MaterialWait]
+    material_shortages: _containers.RepeatedCompositeFieldContainer[MaterialShortage]
+    material_wait_total: _duration_pb2.Duration
+    def __init__(self, status: _Optional[_Union[PlanStatus, str]] = ..., plan_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., horizon_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., assignments: _Optional[_Iterable[_Union[Assignment, _Mapping]]] = ..., kpis: _Optional[_Union[Kpis, _Mapping]] = ..., statistics: _Optional[_Union[SolveStatistics, _Mapping]] = ..., infeasibility_reasons: _Optional[_Iterable[str]] = ..., order_results: _Optional[_Iterable[_Union[OrderResult, _Mapping]]] = ..., maintenance: _Optional[_Iterable[_Union[ScheduledMaintenance, _Mapping]]] = ..., late_orders: _Optional[_Iterable[_Union[LateOrderExplanation, _Mapping]]] = ..., policy_actions: _Optional[_Iterable[_Union[PolicyAction, _Mapping]]] = ..., prediction_effects: _Optional[_Iterable[_Union[PredictionEffect, _Mapping]]] = ..., lot_plan: _Optional[_Union[LotPlan, _Mapping]] = ..., bottlenecks: _Optional[_Iterable[_Union[Bottleneck, _Mapping]]] = ..., predictions_used: _Optional[_Iterable[_Union[PredictionUsed, _Mapping]]] = ..., model_versions: _Optional[_Mapping[str, str]] = ..., batch_loads: _Optional[_Iterable[_Union[BatchLoad, _Mapping]]] = ..., resource_holds: _Optional[_Iterable[_Union[ResourceHold, _Mapping]]] = ..., material_waits: _Optional[_Iterable[_Union[MaterialWait, _Mapping]]] = ..., material_shortages: _Optional[_Iterable[_Union[MaterialShortage, _Mapping]]] = ..., material_wait_total: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class MaterialWait(_message.Message):
+    __slots__ = ("order_id", "operation_id", "operation_index", "material_id", "ready", "available", "start", "quantity", "wait")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    OPERATION_ID_FIELD_NUMBER: _ClassVar[int]
+    OPERATION_INDEX_FIELD_NUMBER: _ClassVar[int]
+    MATERIAL_ID_FIELD_NUMBER: _ClassVar[int]
+    READY_FIELD_NUMBER: _ClassVar[int]
+    AVAILABLE_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    WAIT_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    operation_id: str
+    operation_index: int
+    material_id: str
+    ready: _timestamp_pb2.Timestamp
+    available: _timestamp_pb2.Timestamp
+    start: _timestamp_pb2.Timestamp
+    quantity: float
+    wait: _duration_pb2.Duration
+    def __init__(self, order_id: _Optional[str] = ..., operation_id: _Optional[str] = ..., operation_index: _Optional[int] = ..., material_id: _Optional[str] = ..., ready: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., available: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., quantity: _Optional[float] = ..., wait: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class MaterialShortage(_message.Message):
+    __slots__ = ("material_id", "needed", "available", "shortfall", "latest_arrival")
+    MATERIAL_ID_FIELD_NUMBER: _ClassVar[int]
+    NEEDED_FIELD_NUMBER: _ClassVar[int]
+    AVAILABLE_FIELD_NUMBER: _ClassVar[int]
+    SHORTFALL_FIELD_NUMBER: _ClassVar[int]
+    LATEST_ARRIVAL_FIELD_NUMBER: _ClassVar[int]
+    material_id: str
+    needed: float
+    available: float
+    shortfall: float
+    latest_arrival: _timestamp_pb2.Timestamp
+    def __init__(self, material_id: _Optional[str] = ..., needed: _Optional[float] = ..., available: _Optional[float] = ..., shortfall: _Optional[float] = ..., latest_arrival: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ResourceHold(_message.Message):
+    __slots__ = ("resource_id", "order_id", "operation_id", "start", "end", "quantity", "setup_only")
+    RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    OPERATION_ID_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    SETUP_ONLY_FIELD_NUMBER: _ClassVar[int]
+    resource_id: str
+    order_id: str
+    operation_id: str
+    start: _timestamp_pb2.Timestamp
+    end: _timestamp_pb2.Timestamp
+    quantity: int
+    setup_only: bool
+    def __init__(self, resource_id: _Optional[str] = ..., order_id: _Optional[str] = ..., operation_id: _Optional[str] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., quantity: _Optional[int] = ..., setup_only: _Optional[bool] = ...) -> None: ...
+
+class BatchLoad(_message.Message):
+    __slots__ = ("machine_id", "recipe", "start", "end", "order_ids", "load", "capacity", "fill")
+    MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    RECIPE_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    ORDER_IDS_FIELD_NUMBER: _ClassVar[int]
+    LOAD_FIELD_NUMBER: _ClassVar[int]
+    CAPACITY_FIELD_NUMBER: _ClassVar[int]
+    FILL_FIELD_NUMBER: _ClassVar[int]
+    machine_id: str
+    recipe: str
+    start: _timestamp_pb2.Timestamp
+    end: _timestamp_pb2.Timestamp
+    order_ids: _containers.RepeatedScalarFieldContainer[str]
+    load: float
+    capacity: float
+    fill: float
+    def __init__(self, machine_id: _Optional[str] = ..., recipe: _Optional[str] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., order_ids: _Optional[_Iterable[str]] = ..., load: _Optional[float] = ..., capacity: _Optional[float] = ..., fill: _Optional[float] = ...) -> None: ...
 
 class PredictionUsed(_message.Message):
     __slots__ = ("kind", "machine_id", "product_id", "value", "source", "became")
@@ -471,20 +674,22 @@ class ProductLots(_message.Message):
     def __init__(self, product_id: _Optional[str] = ..., production: _Optional[_Iterable[float]] = ..., inventory: _Optional[_Iterable[float]] = ..., backlog: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class Bottleneck(_message.Message):
-    __slots__ = ("work_center", "bucket", "bucket_start", "saves_per_hour", "utilization", "sentence")
+    __slots__ = ("work_center", "bucket", "bucket_start", "saves_per_hour", "utilization", "sentence", "extra_hour")
     WORK_CENTER_FIELD_NUMBER: _ClassVar[int]
     BUCKET_FIELD_NUMBER: _ClassVar[int]
     BUCKET_START_FIELD_NUMBER: _ClassVar[int]
     SAVES_PER_HOUR_FIELD_NUMBER: _ClassVar[int]
     UTILIZATION_FIELD_NUMBER: _ClassVar[int]
     SENTENCE_FIELD_NUMBER: _ClassVar[int]
+    EXTRA_HOUR_FIELD_NUMBER: _ClassVar[int]
     work_center: str
     bucket: int
     bucket_start: _timestamp_pb2.Timestamp
     saves_per_hour: float
     utilization: float
     sentence: str
-    def __init__(self, work_center: _Optional[str] = ..., bucket: _Optional[int] = ..., bucket_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., saves_per_hour: _Optional[float] = ..., utilization: _Optional[float] = ..., sentence: _Optional[str] = ...) -> None: ...
+    extra_hour: ScenarioDelta
+    def __init__(self, work_center: _Optional[str] = ..., bucket: _Optional[int] = ..., bucket_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., saves_per_hour: _Optional[float] = ..., utilization: _Optional[float] = ..., sentence: _Optional[str] = ..., extra_hour: _Optional[_Union[ScenarioDelta, _Mapping]] = ...) -> None: ...
 
 class ScheduledMaintenance(_message.Message):
     __slots__ = ("machine_id", "start", "end", "latest_start", "reason")
@@ -501,7 +706,7 @@ class ScheduledMaintenance(_message.Message):
     def __init__(self, machine_id: _Optional[str] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., latest_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class LateOrderExplanation(_message.Message):
-    __slots__ = ("order_id", "lateness", "reason_code", "reason", "machine_id", "orders_ahead", "fix", "fix_saves")
+    __slots__ = ("order_id", "lateness", "reason_code", "reason", "machine_id", "orders_ahead", "fix", "fix_saves", "fixes", "fixes_dropped")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     LATENESS_FIELD_NUMBER: _ClassVar[int]
     REASON_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -510,6 +715,8 @@ class LateOrderExplanation(_message.Message):
     ORDERS_AHEAD_FIELD_NUMBER: _ClassVar[int]
     FIX_FIELD_NUMBER: _ClassVar[int]
     FIX_SAVES_FIELD_NUMBER: _ClassVar[int]
+    FIXES_FIELD_NUMBER: _ClassVar[int]
+    FIXES_DROPPED_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     lateness: _duration_pb2.Duration
     reason_code: str
@@ -518,7 +725,35 @@ class LateOrderExplanation(_message.Message):
     orders_ahead: _containers.RepeatedScalarFieldContainer[str]
     fix: str
     fix_saves: _duration_pb2.Duration
-    def __init__(self, order_id: _Optional[str] = ..., lateness: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., reason_code: _Optional[str] = ..., reason: _Optional[str] = ..., machine_id: _Optional[str] = ..., orders_ahead: _Optional[_Iterable[str]] = ..., fix: _Optional[str] = ..., fix_saves: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    fixes: _containers.RepeatedCompositeFieldContainer[Fix]
+    fixes_dropped: int
+    def __init__(self, order_id: _Optional[str] = ..., lateness: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., reason_code: _Optional[str] = ..., reason: _Optional[str] = ..., machine_id: _Optional[str] = ..., orders_ahead: _Optional[_Iterable[str]] = ..., fix: _Optional[str] = ..., fix_saves: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., fixes: _Optional[_Iterable[_Union[Fix, _Mapping]]] = ..., fixes_dropped: _Optional[int] = ...) -> None: ...
+
+class Fix(_message.Message):
+    __slots__ = ("kind", "text", "changes", "extra_working_time", "moved", "order_lateness_before", "order_lateness_after", "weighted_lateness_before", "weighted_lateness_after", "lateness_pushed", "verified")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    EXTRA_WORKING_TIME_FIELD_NUMBER: _ClassVar[int]
+    MOVED_FIELD_NUMBER: _ClassVar[int]
+    ORDER_LATENESS_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    ORDER_LATENESS_AFTER_FIELD_NUMBER: _ClassVar[int]
+    WEIGHTED_LATENESS_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    WEIGHTED_LATENESS_AFTER_FIELD_NUMBER: _ClassVar[int]
+    LATENESS_PUSHED_FIELD_NUMBER: _ClassVar[int]
+    VERIFIED_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    text: str
+    changes: _containers.RepeatedCompositeFieldContainer[ScenarioDelta]
+    extra_working_time: _duration_pb2.Duration
+    moved: _duration_pb2.Duration
+    order_lateness_before: _duration_pb2.Duration
+    order_lateness_after: _duration_pb2.Duration
+    weighted_lateness_before: float
+    weighted_lateness_after: float
+    lateness_pushed: float
+    verified: bool
+    def __init__(self, kind: _Optional[str] = ..., text: _Optional[str] = ..., changes: _Optional[_Iterable[_Union[ScenarioDelta, _Mapping]]] = ..., extra_working_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., moved: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., order_lateness_before: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., order_lateness_after: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., weighted_lateness_before: _Optional[float] = ..., weighted_lateness_after: _Optional[float] = ..., lateness_pushed: _Optional[float] = ..., verified: _Optional[bool] = ...) -> None: ...
 
 class PolicyAction(_message.Message):
     __slots__ = ("policy", "machine_id", "product_id", "detail")
@@ -587,7 +822,7 @@ class OrderResult(_message.Message):
     def __init__(self, order_id: _Optional[str] = ..., completion_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tardiness: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., on_time: _Optional[bool] = ...) -> None: ...
 
 class Kpis(_message.Message):
-    __slots__ = ("on_time_rate", "late_orders", "total_tardiness", "weighted_tardiness_minutes", "makespan", "machine_utilization", "fill_rate", "processed_units", "expected_scrap_units", "expected_defect_rate", "risk_exposure_hours", "changeover_time", "costs")
+    __slots__ = ("on_time_rate", "late_orders", "total_tardiness", "weighted_tardiness_minutes", "makespan", "machine_utilization", "fill_rate", "processed_units", "expected_scrap_units", "expected_defect_rate", "risk_exposure_hours", "changeover_time", "costs", "average_batch_fill")
     ON_TIME_RATE_FIELD_NUMBER: _ClassVar[int]
     LATE_ORDERS_FIELD_NUMBER: _ClassVar[int]
     TOTAL_TARDINESS_FIELD_NUMBER: _ClassVar[int]
@@ -601,6 +836,7 @@ class Kpis(_message.Message):
     RISK_EXPOSURE_HOURS_FIELD_NUMBER: _ClassVar[int]
     CHANGEOVER_TIME_FIELD_NUMBER: _ClassVar[int]
     COSTS_FIELD_NUMBER: _ClassVar[int]
+    AVERAGE_BATCH_FILL_FIELD_NUMBER: _ClassVar[int]
     on_time_rate: float
     late_orders: int
     total_tardiness: _duration_pb2.Duration
@@ -614,7 +850,8 @@ class Kpis(_message.Message):
     risk_exposure_hours: float
     changeover_time: _duration_pb2.Duration
     costs: CostBreakdown
-    def __init__(self, on_time_rate: _Optional[float] = ..., late_orders: _Optional[int] = ..., total_tardiness: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., weighted_tardiness_minutes: _Optional[float] = ..., makespan: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., machine_utilization: _Optional[_Iterable[_Union[MachineUtilization, _Mapping]]] = ..., fill_rate: _Optional[float] = ..., processed_units: _Optional[int] = ..., expected_scrap_units: _Optional[float] = ..., expected_defect_rate: _Optional[float] = ..., risk_exposure_hours: _Optional[float] = ..., changeover_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., costs: _Optional[_Union[CostBreakdown, _Mapping]] = ...) -> None: ...
+    average_batch_fill: float
+    def __init__(self, on_time_rate: _Optional[float] = ..., late_orders: _Optional[int] = ..., total_tardiness: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., weighted_tardiness_minutes: _Optional[float] = ..., makespan: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., machine_utilization: _Optional[_Iterable[_Union[MachineUtilization, _Mapping]]] = ..., fill_rate: _Optional[float] = ..., processed_units: _Optional[int] = ..., expected_scrap_units: _Optional[float] = ..., expected_defect_rate: _Optional[float] = ..., risk_exposure_hours: _Optional[float] = ..., changeover_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., costs: _Optional[_Union[CostBreakdown, _Mapping]] = ..., average_batch_fill: _Optional[float] = ...) -> None: ...
 
 class CostBreakdown(_message.Message):
     __slots__ = ("lateness", "scrap", "risk_penalty", "total")
@@ -643,7 +880,7 @@ class MachineUtilization(_message.Message):
     def __init__(self, machine_id: _Optional[str] = ..., utilization: _Optional[float] = ..., busy_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., available_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., operations: _Optional[int] = ...) -> None: ...
 
 class SolveStatistics(_message.Message):
-    __slots__ = ("solver", "solver_version", "objective", "best_bound", "gap", "wall_time", "time_limit", "num_workers", "random_seed", "operations", "alternatives", "notes")
+    __slots__ = ("solver", "solver_version", "objective", "best_bound", "gap", "wall_time", "time_limit", "num_workers", "random_seed", "operations", "alternatives", "notes", "phases")
     SOLVER_FIELD_NUMBER: _ClassVar[int]
     SOLVER_VERSION_FIELD_NUMBER: _ClassVar[int]
     OBJECTIVE_FIELD_NUMBER: _ClassVar[int]
@@ -656,6 +893,7 @@ class SolveStatistics(_message.Message):
     OPERATIONS_FIELD_NUMBER: _ClassVar[int]
     ALTERNATIVES_FIELD_NUMBER: _ClassVar[int]
     NOTES_FIELD_NUMBER: _ClassVar[int]
+    PHASES_FIELD_NUMBER: _ClassVar[int]
     solver: str
     solver_version: str
     objective: float
@@ -668,7 +906,18 @@ class SolveStatistics(_message.Message):
     operations: int
     alternatives: int
     notes: str
-    def __init__(self, solver: _Optional[str] = ..., solver_version: _Optional[str] = ..., objective: _Optional[float] = ..., best_bound: _Optional[float] = ..., gap: _Optional[float] = ..., wall_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., num_workers: _Optional[int] = ..., random_seed: _Optional[int] = ..., operations: _Optional[int] = ..., alternatives: _Optional[int] = ..., notes: _Optional[str] = ...) -> None: ...
+    phases: _containers.RepeatedCompositeFieldContainer[PhaseTime]
+    def __init__(self, solver: _Optional[str] = ..., solver_version: _Optional[str] = ..., objective: _Optional[float] = ..., best_bound: _Optional[float] = ..., gap: _Optional[float] = ..., wall_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., num_workers: _Optional[int] = ..., random_seed: _Optional[int] = ..., operations: _Optional[int] = ..., alternatives: _Optional[int] = ..., notes: _Optional[str] = ..., phases: _Optional[_Iterable[_Union[PhaseTime, _Mapping]]] = ...) -> None: ...
+
+class PhaseTime(_message.Message):
+    __slots__ = ("name", "duration", "start")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DURATION_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    duration: _duration_pb2.Duration
+    start: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class StreamPlanResponse(_message.Message):
     __slots__ = ("progress", "result")
@@ -905,7 +1154,7 @@ class Scenario(_message.Message):
     def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., deltas: _Optional[_Iterable[_Union[ScenarioDelta, _Mapping]]] = ...) -> None: ...
 
 class ScenarioDelta(_message.Message):
-    __slots__ = ("add_order", "cancel_order_id", "change_quantity", "change_due_date", "machine_down", "extra_working_time", "demand_scale", "risk_policy", "yield_override")
+    __slots__ = ("add_order", "cancel_order_id", "change_quantity", "change_due_date", "machine_down", "extra_working_time", "demand_scale", "risk_policy", "yield_override", "change_release", "change_weight", "move_maintenance", "assign_machine")
     ADD_ORDER_FIELD_NUMBER: _ClassVar[int]
     CANCEL_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     CHANGE_QUANTITY_FIELD_NUMBER: _ClassVar[int]
@@ -915,6 +1164,10 @@ class ScenarioDelta(_message.Message):
     DEMAND_SCALE_FIELD_NUMBER: _ClassVar[int]
     RISK_POLICY_FIELD_NUMBER: _ClassVar[int]
     YIELD_OVERRIDE_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_RELEASE_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    MOVE_MAINTENANCE_FIELD_NUMBER: _ClassVar[int]
+    ASSIGN_MACHINE_FIELD_NUMBER: _ClassVar[int]
     add_order: Order
     cancel_order_id: str
     change_quantity: QuantityChange
@@ -924,7 +1177,47 @@ class ScenarioDelta(_message.Message):
     demand_scale: DemandScale
     risk_policy: RiskPolicy
     yield_override: YieldEstimate
-    def __init__(self, add_order: _Optional[_Union[Order, _Mapping]] = ..., cancel_order_id: _Optional[str] = ..., change_quantity: _Optional[_Union[QuantityChange, _Mapping]] = ..., change_due_date: _Optional[_Union[DueDateChange, _Mapping]] = ..., machine_down: _Optional[_Union[MachineDown, _Mapping]] = ..., extra_working_time: _Optional[_Union[ExtraWorkingTime, _Mapping]] = ..., demand_scale: _Optional[_Union[DemandScale, _Mapping]] = ..., risk_policy: _Optional[_Union[RiskPolicy, str]] = ..., yield_override: _Optional[_Union[YieldEstimate, _Mapping]] = ...) -> None: ...
+    change_release: ReleaseChange
+    change_weight: WeightChange
+    move_maintenance: MaintenanceMove
+    assign_machine: MachineAssignment
+    def __init__(self, add_order: _Optional[_Union[Order, _Mapping]] = ..., cancel_order_id: _Optional[str] = ..., change_quantity: _Optional[_Union[QuantityChange, _Mapping]] = ..., change_due_date: _Optional[_Union[DueDateChange, _Mapping]] = ..., machine_down: _Optional[_Union[MachineDown, _Mapping]] = ..., extra_working_time: _Optional[_Union[ExtraWorkingTime, _Mapping]] = ..., demand_scale: _Optional[_Union[DemandScale, _Mapping]] = ..., risk_policy: _Optional[_Union[RiskPolicy, str]] = ..., yield_override: _Optional[_Union[YieldEstimate, _Mapping]] = ..., change_release: _Optional[_Union[ReleaseChange, _Mapping]] = ..., change_weight: _Optional[_Union[WeightChange, _Mapping]] = ..., move_maintenance: _Optional[_Union[MaintenanceMove, _Mapping]] = ..., assign_machine: _Optional[_Union[MachineAssignment, _Mapping]] = ...) -> None: ...
+
+class MachineAssignment(_message.Message):
+    __slots__ = ("order_id", "operation_id", "machine_id")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    OPERATION_ID_FIELD_NUMBER: _ClassVar[int]
+    MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    operation_id: str
+    machine_id: str
+    def __init__(self, order_id: _Optional[str] = ..., operation_id: _Optional[str] = ..., machine_id: _Optional[str] = ...) -> None: ...
+
+class ReleaseChange(_message.Message):
+    __slots__ = ("order_id", "new_release_time")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    NEW_RELEASE_TIME_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    new_release_time: _timestamp_pb2.Timestamp
+    def __init__(self, order_id: _Optional[str] = ..., new_release_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class WeightChange(_message.Message):
+    __slots__ = ("order_id", "weight")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    weight: float
+    def __init__(self, order_id: _Optional[str] = ..., weight: _Optional[float] = ...) -> None: ...
+
+class MaintenanceMove(_message.Message):
+    __slots__ = ("machine_id", "window_start", "new_start")
+    MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_START_FIELD_NUMBER: _ClassVar[int]
+    NEW_START_FIELD_NUMBER: _ClassVar[int]
+    machine_id: str
+    window_start: _timestamp_pb2.Timestamp
+    new_start: _timestamp_pb2.Timestamp
+    def __init__(self, machine_id: _Optional[str] = ..., window_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., new_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class QuantityChange(_message.Message):
     __slots__ = ("order_id", "quantity")

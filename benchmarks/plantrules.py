@@ -1,0 +1,207 @@
+"""Plant-rule benchmark: published project-scheduling instances through `create_plan` (the CreatePlan path),
+checked by the solver-independent checker, against PyJobShop solved in the same run with the same time and workers.
+
+    python -m benchmarks.plantrules rcpsp --time-limit 5 --workers 2 --peers --json docs/results/plantrules_rcpsp.json \
+        ../shared/benchmarks/scheduling-plus/psplib-rcpsp/j30/*.sm
+    python -m benchmarks.plantrules rcpsp-max --time-limit 5 --workers 2 --peers \
+        ../shared/benchmarks/scheduling-plus/rcpsp-max/sm_j10/*.SCH
+
+Sets read today: `rcpsp` (PSPLIB `.sm`) and `rcpsp-max` (ProGen/max `.SCH`); each instance becomes one order whose
+activities are manual work holding their resources, linked by the precedence graph (`benchmarks.plantrules_readers`).
+`mrcpsp`, `mspsp`, `osp` and `cpr` are named by the issue but have no reader yet: the command says so and stops.
+Best-known values come from the set's bounds tables (found from the first file's path: the folder that holds
+`psplib-rcpsp/` and `rcpsp-max/`). Per instance: objective (makespan), bound, status, seconds, gap to the best
+known; summary per solver: mean gap, optimal / feasible / proven-infeasible / unsolved counts, versions, parameters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import format_table, machine, versions, write_json
+from benchmarks.plantrules_readers import Project, read_best_known, read_psplib, read_rcpsp_max, to_plan_request
+from planner.checker import check_plan
+from planner.plan import create_plan
+from planner.validation import InvalidPlanRequest
+
+READERS: dict[str, tuple[Callable[[Path], Project], str]] = {
+    "rcpsp": (read_psplib, "psplib"),
+    "rcpsp-max": (read_rcpsp_max, "rcpsp_max"),
+}
+"""Set -> (our reader, PyJobShop's instance format)."""
+NOT_YET = ("mrcpsp", "mspsp", "osp", "cpr")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("set", choices=[*READERS, *NOT_YET], help="instance set (format)")
+    parser.add_argument("files", nargs="+", help="instance files")
+    parser.add_argument("--time-limit", type=float, default=5.0, help="seconds per instance and solver")
+    parser.add_argument("--workers", type=int, default=2, help="CP-SAT workers for every solver")
+    parser.add_argument("--seed", type=int, default=0, help="CP-SAT random seed")
+    parser.add_argument("--peers", action="store_true", help="also solve with PyJobShop (OR-Tools backend)")
+    parser.add_argument("--json", default=None, help="write the results here")
+    return parser.parse_args(argv)
+
+
+def _key(set_name: str, path: Path) -> str:
+    return f"{path.parent.name}/{path.name}" if set_name == "rcpsp-max" else path.name
+
+
+def _root(path: Path) -> Path:
+    """The scheduling-plus folder above an instance file."""
+    for parent in path.resolve().parents:
+        if (parent / "psplib-rcpsp").is_dir() or (parent / "rcpsp-max").is_dir():
+            return parent
+    raise SystemExit(f"{path}: not under a folder with psplib-rcpsp/ or rcpsp-max/ (for the best-known values)")
+
+
+def _gap(objective: float | None, best: float | None) -> float | None:
+    if objective is None or best is None or best <= 0:
+        return None
+    return (objective - best) / best
+
+
+def solve_ours(project: Project, time_limit: float, workers: int, seed: int) -> dict[str, Any]:
+    """One instance through `create_plan`, its plan checked by the solver-independent checker. An activity that
+    needs more of a resource than there is makes the request invalid input in production (INVALID_ARGUMENT);
+    here it counts as decided infeasible, `decided_by` "validation"."""
+    request = to_plan_request(project, time_limit, workers, seed)
+    began = time.perf_counter()
+    try:
+        plan = create_plan(request)
+    except InvalidPlanRequest as invalid:
+        return {"status": "INFEASIBLE", "objective": None, "bound": None, "decided_by": "validation",
+                "seconds": round(time.perf_counter() - began, 3), "checker_problems": 0, "notes": str(invalid)[:200]}
+    seconds = time.perf_counter() - began
+    solved = plan.status.has_solution
+    problems = check_plan(request, plan) if solved else []
+    return {
+        "status": plan.status.value,
+        "objective": plan.stats.objective if solved else None,
+        "bound": plan.stats.best_bound if solved and math.isfinite(plan.stats.best_bound) else None,
+        "seconds": round(seconds, 3),
+        "decided_by": "solver",
+        "checker_problems": len(problems),
+        "notes": plan.stats.notes or "; ".join(plan.infeasibility_reasons)[:200],
+    }
+
+
+def solve_peer(path: Path, instance_format: str, time_limit: float, workers: int, seed: int) -> dict[str, Any]:
+    """The same file read and solved by PyJobShop (its OR-Tools CP-SAT backend). PyJobShop refuses an instance
+    whose activity needs more than a resource has (a ValueError when reading): decided infeasible, `decided_by`
+    "validation", as for ours."""
+    import pyjobshop  # optional peer: imported only with --peers
+
+    began = time.perf_counter()
+    try:
+        data = pyjobshop.read(path, instance_format=instance_format)
+    except ValueError as refused:
+        return {"status": "INFEASIBLE", "objective": None, "bound": None, "decided_by": "validation",
+                "seconds": round(time.perf_counter() - began, 3), "notes": str(refused)[:200]}
+    began = time.perf_counter()
+    result = pyjobshop.solve(data, solver="ortools", time_limit=time_limit, num_workers=workers,
+                             display=False, random_seed=seed)
+    seconds = time.perf_counter() - began
+    status = result.status.name
+    solved = status in ("OPTIMAL", "FEASIBLE")
+    return {
+        "status": status,
+        "objective": float(result.objective) if solved else None,
+        "bound": float(result.lower_bound) if solved and math.isfinite(result.lower_bound) else None,
+        "decided_by": "solver",
+        "seconds": round(seconds, 3),
+    }
+
+
+def _summary(records: list[dict[str, Any]], solver: str) -> dict[str, Any]:
+    runs = [(r, r[solver]) for r in records if solver in r]
+    gaps = [g for r, run in runs if (g := _gap(run["objective"], r["best_known"])) is not None]
+    proven_infeasible = sum(run["status"] == "INFEASIBLE" for _, run in runs)
+    return {
+        "instances": len(runs),
+        "mean_gap_to_best_known": statistics.fmean(gaps) if gaps else None,
+        "gap_instances": len(gaps),
+        "optimal": sum(run["status"] == "OPTIMAL" for _, run in runs),
+        "feasible": sum(run["status"] == "FEASIBLE" for _, run in runs),
+        "proven_infeasible": proven_infeasible,
+        "unsolved": sum(run["status"] not in ("OPTIMAL", "FEASIBLE", "INFEASIBLE") for _, run in runs),
+        "wrong_infeasible": sum(run["status"] == "INFEASIBLE" and r["best_known"] is not None for r, run in runs),
+        "mean_seconds": statistics.fmean(run["seconds"] for _, run in runs) if runs else None,
+    }
+
+
+def _common_gaps(records: list[dict[str, Any]]) -> dict[str, float | None]:
+    """Mean gaps over the instances both solvers solved (a fair comparison when one leaves some unsolved)."""
+    both = [r for r in records if "pyjobshop" in r and r["ours"]["objective"] is not None
+            and r["pyjobshop"]["objective"] is not None and r["best_known"]]
+    return {solver: statistics.fmean(_gap(r[solver]["objective"], r["best_known"]) or 0.0 for r in both)
+            if both else None for solver in ("ours", "pyjobshop")} | {"instances": float(len(both))}
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    reader, peer_format = READERS[args.set]
+    paths = [Path(f) for f in args.files]
+    known = read_best_known(args.set, _root(paths[0]))
+    records = []
+    for path in paths:
+        key = _key(args.set, path)
+        best, proven = known.get(key, (None, False))
+        record: dict[str, Any] = {"instance": key, "best_known": best, "best_known_optimal": proven,
+                                  "known_infeasible": key in known and best is None}
+        record["ours"] = solve_ours(reader(path), args.time_limit, args.workers, args.seed)
+        if args.peers:
+            record["pyjobshop"] = solve_peer(path, peer_format, args.time_limit, args.workers, args.seed)
+        records.append(record)
+        logging.getLogger(__name__).info("%s: %s", key, record)
+    summary = {"ours": _summary(records, "ours")}
+    if args.peers:
+        summary["pyjobshop"] = _summary(records, "pyjobshop")
+        summary["common"] = _common_gaps(records)
+    return {
+        "benchmark": f"plantrules {args.set}",
+        "path": "planner.plan.create_plan (activities as manual work holding resources, arcs as the precedence graph)",
+        "parameters": {"time_limit_seconds": args.time_limit, "workers": args.workers, "seed": args.seed,
+                       "peers": args.peers, "files": len(paths)},
+        "versions": versions(("pyjobshop", "psplib")),
+        "machine": machine(),
+        "summary": summary,
+        "instances": records,
+    }
+
+
+def _print(result: dict[str, Any]) -> None:
+    solvers = [s for s in ("ours", "pyjobshop") if s in result["summary"]]
+    rows = [[r["instance"], r["best_known"], *(value for s in solvers for value in
+                                               (r[s]["status"], r[s]["objective"], r[s]["seconds"]))]
+            for r in result["instances"]]
+    headers = ["instance", "best", *(f"{s} {c}" for s in solvers for c in ("status", "makespan", "s"))]
+    print(format_table(headers, rows))
+    for solver in solvers:
+        print(solver, result["summary"][solver])
+    if "common" in result["summary"]:
+        print("mean gap on instances both solved:", result["summary"]["common"])
+    print("versions:", result["versions"], "parameters:", result["parameters"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.set in NOT_YET:
+        print(f"set '{args.set}' has no reader yet (read today: {', '.join(READERS)})", file=sys.stderr)
+        return 2
+    result = run(args)
+    _print(result)
+    write_json(args.json, result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
