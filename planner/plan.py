@@ -7,21 +7,25 @@ figure measures exactly what a client gets.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 
+from planner import lns
 from planner.calendar import Interval, availability_by_machine
 from planner.dispatching import best_dispatch
 from planner.domain import PlanRequest, RiskPolicy
 from planner.effects import policy_actions, prediction_effects, predictions_used
 from planner.explain import explain_late_orders
 from planner.feasibility import infeasibility_reasons, solver_infeasible_reason
+from planner.fixes import MAX_VERIFY_SHARE, attach_fixes, verification_budget
 from planner.kpis import compute_kpis, order_results
 from planner.lots import bottlenecks, lot_orders, lot_plan, realisation_problems, solve_lots, uses_lot_sizing
 from planner.risk import planning_availability
 from planner.scheduling import Hint, ModelExtension, solve_schedule
-from planner.solution import PlanResult, SolveStats
+from planner.solution import OrderResult, PlanResult, SolveStats
 from planner.status import SolveStatus
 from planner.tasks import build_jobs
+from planner.timings import PhaseClock
 from planner.validation import ensure_valid
 
 logger = logging.getLogger(__name__)
@@ -31,6 +35,21 @@ ProgressReport = Callable[[float, float, float], None]
 
 COUNTERFACTUAL_SHARE = 0.2
 """Share of the time limit each counterfactual plan (risk-blind, yield-blind) may use."""
+EXPLAIN_SECONDS_PER_OPERATION = 0.0008
+"""Time kept back from the solve per operation for KPIs, late-order explanations and their fixes: at 2,000
+orders (7,256 operations) they took 2.4 s and, for 100 late orders, 9 s on a 2-core machine at load 9
+(docs/SCALE.md); with MAX_FIXED_ORDERS, about 5 s."""
+EXPLAIN_MAX_SHARE = 0.25
+"""... but never more than this share of the time limit."""
+MAX_EXPLAINED_ORDERS = 100
+"""Late orders explained per plan, the latest first: a plan of 2,000 orders had 845 late ones, whose
+explanations took 3 s and their fixes 23 s on their own, and no planner reads past the first hundred. The
+KPIs and order results count every order."""
+MAX_FIXED_ORDERS = 25
+"""Late orders given fixes (`planner.fixes`), the latest first: 0.05-0.1 s each at 2,000 orders, where the
+fixes re-derive the whole plan's lateness once per order."""
+MIN_SOLVE_SECONDS = 0.05
+"""The solver gets at least this long, even when the work before it used up the limit."""
 
 
 def create_plan(
@@ -39,23 +58,60 @@ def create_plan(
 ) -> PlanResult:
     """Plan the request. Raises `InvalidPlanRequest` for bad input; infeasibility is a result.
 
-    When the request carries predictions and `explain_predictions` is on, part of the time limit
-    goes to counterfactual plans that ignore them, to report what the predictions changed."""
-    ensure_valid(request)
+    The time limit covers the whole call: validation, preparation and the start schedule, model
+    building, the solve, the explanations (a reserve kept back from the solve, `explanation_reserve`)
+    and the counterfactuals. When the request carries predictions and `explain_predictions` is on, part
+    of the time limit goes to counterfactual plans that ignore them, to report what the predictions
+    changed. With `verify_fixes_seconds`, part of the main plan's share goes to re-solving with each late
+    order's candidate fixes applied (`planner.fixes`). `PlanResult.phases` says where the time went."""
+    started = time.perf_counter()
+    clock = PhaseClock()
+    with clock.phase("validation"):
+        ensure_valid(request)
     options = request.options
     counterfactuals = _counterfactual_count(request)
     main_share = 1.0 - COUNTERFACTUAL_SHARE * counterfactuals
+    # A caller's model extensions (a re-plan's frozen window) are not in the fixes' re-solves: no verification.
+    verify = 0.0 if extensions else min(verification_budget(request),
+                                        options.time_limit_seconds * main_share * MAX_VERIFY_SHARE)
+    main_limit = options.time_limit_seconds * main_share - verify - (time.perf_counter() - started)
     main = request.model_copy(update={"options": options.model_copy(
-        update={"time_limit_seconds": options.time_limit_seconds * main_share})}) if counterfactuals else request
-    plan = _plan(main, hint, on_solution, explain=True, extensions=extensions, should_stop=should_stop)
+        update={"time_limit_seconds": max(main_limit, MIN_SOLVE_SECONDS)})})
+    plan = _plan(main, hint, on_solution, explain=True, extensions=extensions, should_stop=should_stop, clock=clock)
+    if plan.late_orders or plan.bottlenecks:
+        with clock.phase("fixes"):
+            plan = _with_fixes(request, plan, verify, should_stop)
     if counterfactuals and plan.status.has_solution and not (should_stop and should_stop()):
         def solve_blind(blind: PlanRequest) -> PlanResult:
             limited = blind.model_copy(update={"options": blind.options.model_copy(
                 update={"time_limit_seconds": options.time_limit_seconds * COUNTERFACTUAL_SHARE})})
             return _plan(limited, None, None, explain=False)
 
-        plan = plan.model_copy(update={"prediction_effects": prediction_effects(request, plan, solve_blind)})
-    return plan.model_copy(update={"predictions_used": predictions_used(request, plan)})
+        with clock.phase("counterfactuals"):
+            plan = plan.model_copy(update={"prediction_effects": prediction_effects(request, plan, solve_blind)})
+    with clock.phase("explaining"):
+        used = predictions_used(request, plan)
+    return plan.model_copy(update={"predictions_used": used, "phases": clock.phases})
+
+
+def _with_fixes(request: PlanRequest, plan: PlanResult, verify: float,
+                should_stop: Callable[[], bool] | None) -> PlanResult:
+    """Fixes (`planner.fixes`) for the MAX_FIXED_ORDERS latest orders; the later explanations keep none."""
+    fixed = attach_fixes(request, plan.model_copy(update={"late_orders": plan.late_orders[:MAX_FIXED_ORDERS]}),
+                         verify, should_stop)
+    return fixed.model_copy(update={"late_orders": [*fixed.late_orders, *plan.late_orders[MAX_FIXED_ORDERS:]]})
+
+
+def explanation_reserve(time_limit_seconds: float, operations: int) -> float:
+    """Seconds kept back from the solve for KPIs and explanations: EXPLAIN_SECONDS_PER_OPERATION each, at most
+    EXPLAIN_MAX_SHARE of the limit."""
+    return min(EXPLAIN_SECONDS_PER_OPERATION * operations, EXPLAIN_MAX_SHARE * time_limit_seconds)
+
+
+def _most_late(results: list[OrderResult]) -> list[OrderResult]:
+    """The MAX_EXPLAINED_ORDERS latest orders, or every order when fewer are late."""
+    late = sorted((r for r in results if not r.on_time), key=lambda r: -r.tardiness)
+    return results if len(late) <= MAX_EXPLAINED_ORDERS else late[:MAX_EXPLAINED_ORDERS]
 
 
 def _counterfactual_count(request: PlanRequest) -> int:
@@ -67,17 +123,23 @@ def _counterfactual_count(request: PlanRequest) -> int:
 
 
 def _plan(request: PlanRequest, hint: Hint | None, on_solution: ProgressReport | None, explain: bool,
-          extensions: Sequence[ModelExtension] = (), should_stop: Callable[[], bool] | None = None) -> PlanResult:
-    calendar = availability_by_machine(request)
-    available = planning_availability(request, calendar)
+          extensions: Sequence[ModelExtension] = (), should_stop: Callable[[], bool] | None = None,
+          clock: PhaseClock | None = None) -> PlanResult:
+    """One plan within `request`'s time limit, from now."""
+    clock = clock or PhaseClock()
+    deadline = time.perf_counter() + request.options.time_limit_seconds
+    with clock.phase("preparation"):
+        calendar = availability_by_machine(request)
+        available = planning_availability(request, calendar)
     if not uses_lot_sizing(request):
-        return _schedule(request, calendar, available, hint, on_solution, explain, extensions, should_stop)
-    instance, lot_result = solve_lots(request, available)
-    lots = lot_orders(request, lot_result, available)
-    remaining = max(request.options.time_limit_seconds - lot_result.build_seconds - lot_result.solve_seconds, 0.5)
-    detailed = request.model_copy(update={"orders": [*request.orders, *lots], "options": request.options.model_copy(
-        update={"time_limit_seconds": remaining})})
-    plan = _schedule(detailed, calendar, available, hint, on_solution, explain, extensions, should_stop)
+        return _schedule(request, calendar, available, hint, on_solution, explain, extensions, should_stop, clock,
+                         deadline)
+    with clock.phase("lot sizing"):
+        instance, lot_result = solve_lots(request, available)
+        lots = lot_orders(request, lot_result, available)
+    detailed = request.model_copy(update={"orders": [*request.orders, *lots]})
+    plan = _schedule(detailed, calendar, available, hint, on_solution, explain, extensions, should_stop, clock,
+                     deadline)
     lots_plan = lot_plan(request, lot_result, lots).model_copy(
         update={"realisation_problems": realisation_problems(lots, plan.assignments) if plan.assignments else []})
     return plan.model_copy(update={"lot_plan": lots_plan, "bottlenecks": bottlenecks(request, instance, lot_result)})
@@ -85,19 +147,30 @@ def _plan(request: PlanRequest, hint: Hint | None, on_solution: ProgressReport |
 
 def _schedule(request: PlanRequest, calendar: dict[str, list[Interval]], available: dict[str, list[Interval]],
               hint: Hint | None, on_solution: ProgressReport | None, explain: bool,
-              extensions: Sequence[ModelExtension], should_stop: Callable[[], bool] | None) -> PlanResult:
-    jobs = build_jobs(request)
-    reasons = infeasibility_reasons(request, jobs, available)
+              extensions: Sequence[ModelExtension], should_stop: Callable[[], bool] | None, clock: PhaseClock,
+              deadline: float) -> PlanResult:
+    with clock.phase("preparation"):
+        jobs = build_jobs(request)
+        reasons = infeasibility_reasons(request, jobs, available)
+        # A caller's hint (e.g. the released plan when re-planning) wins; else the best dispatching rule.
+        start_from = hint if hint is not None or reasons else best_dispatch(request, jobs, available)
     if reasons:
         logger.info("request %s is infeasible before solving: %d reasons", request.request_id, len(reasons))
         return PlanResult(status=SolveStatus.INFEASIBLE, infeasibility_reasons=reasons, stats=SolveStats(
             solver="pre-check", time_limit_seconds=request.options.time_limit_seconds,
             num_workers=request.options.num_workers, random_seed=request.options.random_seed,
         ))
-    # A caller's hint (e.g. the released plan when re-planning) wins; else the best dispatching rule.
-    start_from = hint if hint is not None else best_dispatch(request, jobs, available)
-    outcome = solve_schedule(request, jobs, available, hint=start_from, on_solution=on_solution,
-                             extensions=extensions, should_stop=should_stop)
+    operations = sum(len(job.tasks) for job in jobs)
+    reserve = explanation_reserve(request.options.time_limit_seconds, operations) if explain else 0.0
+    limit = max(deadline - time.perf_counter() - reserve, MIN_SOLVE_SECONDS)
+    timed = request.model_copy(update={"options": request.options.model_copy(update={"time_limit_seconds": limit})})
+    outcome = None
+    if hint is None and start_from is not None and lns.applies(request, jobs, extensions):
+        with clock.phase("solving"):
+            outcome = lns.solve_by_lns(timed, jobs, available, start_from, on_solution, should_stop)
+    if outcome is None:
+        outcome = solve_schedule(timed, jobs, available, hint=start_from, on_solution=on_solution,
+                                 extensions=extensions, should_stop=should_stop, clock=clock)
     logger.info(
         "request %s: %s objective=%.1f bound=%.1f in %.2fs",
         request.request_id, outcome.status, outcome.stats.objective, outcome.stats.best_bound,
@@ -106,15 +179,16 @@ def _schedule(request: PlanRequest, calendar: dict[str, list[Interval]], availab
     if not outcome.status.has_solution:
         reasons = [solver_infeasible_reason(jobs, available)] if outcome.status == SolveStatus.INFEASIBLE else []
         return PlanResult(status=outcome.status, stats=outcome.stats, infeasibility_reasons=reasons)
-    results = order_results(request, outcome.assignments)
-    return PlanResult(
-        status=outcome.status,
-        assignments=outcome.assignments,
-        order_results=results,
-        kpis=compute_kpis(request, outcome.assignments, outcome.maintenance),
-        stats=outcome.stats,
-        maintenance=outcome.maintenance,
-        late_orders=explain_late_orders(request, jobs, available, outcome.assignments, results,
-                                        outcome.maintenance) if explain else [],
-        policy_actions=policy_actions(request, calendar, outcome.assignments, outcome.maintenance),
-    )
+    with clock.phase("explaining"):
+        results = order_results(request, outcome.assignments)
+        return PlanResult(
+            status=outcome.status,
+            assignments=outcome.assignments,
+            order_results=results,
+            kpis=compute_kpis(request, outcome.assignments, outcome.maintenance),
+            stats=outcome.stats,
+            maintenance=outcome.maintenance,
+            late_orders=explain_late_orders(request, jobs, available, outcome.assignments, _most_late(results),
+                                            outcome.maintenance) if explain else [],
+            policy_actions=policy_actions(request, calendar, outcome.assignments, outcome.maintenance),
+        )

@@ -24,6 +24,7 @@ from forecaster import ForecastModels
 from planner.domain import PlanRequest
 from planner.replan import replan
 from planner.solution import PlanResult
+from planner.timings import PhaseClock
 from prodplan.v1 import planning_service_pb2 as pb
 from prodplan.v1 import planning_service_pb2_grpc as pb_grpc
 from service.auth import ANONYMOUS, identity_var
@@ -36,6 +37,7 @@ from service.errors import (
 )
 from service.mapping import (
     order_to_domain,
+    phases_to_proto,
     plan_request_to_domain,
     plan_request_to_proto,
     plan_to_proto,
@@ -54,6 +56,7 @@ from service.scenario_mapping import (
 from service.settings import Settings
 from service.solver_pool import SolverPool
 from service.store import PLAN_KINDS, DuplicateRequestError, PlanRecord, PlanStore
+from service.tracing import phases_of, record_phases, set_attributes, span
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +106,8 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
 
     async def _mapped(self, message: pb.CreatePlanRequest) -> PlanRequest:
         """Map and validate, off the event loop (a large request takes long enough to stall health checks)."""
-        return await asyncio.to_thread(_checked_domain, message, self._settings)
+        with span("mapping"):
+            return await asyncio.to_thread(_checked_domain, message, self._settings)
 
     async def _with_predictions(self, message: pb.CreatePlanRequest, request: PlanRequest
                                 ) -> tuple[PlanRequest, dict[str, str]]:
@@ -114,31 +118,38 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
             raise InvalidArgumentError([FieldViolation(
                 "plant_data", "this server has no forecast models loaded; send yields, machine_risks and "
                               "demand_forecasts instead")])
-        forecasts = await asyncio.to_thread(forecast_plant_data, message.plant_data, request, self._models)
+        with span("forecast.plant_data"):
+            forecasts = await asyncio.to_thread(forecast_plant_data, message.plant_data, request, self._models)
         return merge_predictions(request, forecasts), forecasts.model_versions
 
     async def CreatePlan(  # noqa: N802 (gRPC method name)
         self, request: pb.CreatePlanRequest, context: grpc.aio.ServicerContext
     ) -> pb.CreatePlanResponse:
-        mapped = await self._mapped(request)  # every problem of a bad request first, even for a known id
+        clock = PhaseClock()
+        with clock.phase("mapping"):
+            mapped = await self._mapped(request)  # every problem of a bad request first, even for a known id
         if stored := await self._stored_plan(request):
             return stored
         self._pool.check_capacity()  # refuse before forecasting or solving when the pool is full
         plan_request, versions = await self._with_predictions(request, mapped)
         plan_id = str(uuid.uuid4())
         try:
-            result = await self._pool.solve(plan_request, _deadline(context))
+            with span("solve"):
+                result = await self._pool.solve(plan_request, _deadline(context))
+                _trace_result(result)
         except (OverloadedError, SolverUnavailableError):
             raise  # a refusal, or a solver process lost under the call: retried by the client, nothing stored
         except Exception as error:
             await self._store_failure(plan_id, request, error)
             raise
-        return await self._save(plan_id, request, plan_request, result, versions)
+        return await self._save(plan_id, request, plan_request, _after(clock, result), versions)
 
     async def StreamPlan(  # noqa: N802
         self, request: pb.CreatePlanRequest, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[pb.StreamPlanResponse]:
-        mapped = await self._mapped(request)
+        clock = PhaseClock()
+        with clock.phase("mapping"):
+            mapped = await self._mapped(request)
         if stored := await self._stored_plan(request):
             yield pb.StreamPlanResponse(result=stored)
             return
@@ -149,7 +160,8 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
         try:
             async for update in updates:
                 if isinstance(update, PlanResult):
-                    saved = await self._save(plan_id, request, plan_request, update, versions)
+                    _trace_result(update)
+                    saved = await self._save(plan_id, request, plan_request, _after(clock, update), versions)
                     yield pb.StreamPlanResponse(result=saved)
                 else:
                     yield pb.StreamPlanResponse(progress=_progress(*update))
@@ -222,10 +234,11 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
         stored = await self._as_planned(pb.CreatePlanRequest.FromString(record.request), released_message)
         released = released_plan_from_proto(released_message, stored)
         inputs = disruptions_from_proto(request, stored, self._settings)
-        result = await self._pool.run(replan, self._pool.capped(inputs.request, _deadline(context)), released,
-                                      inputs.disruptions, inputs.replan_at,
-                                      inputs.frozen_minutes, inputs.move_cost, inputs.machine_change_cost,
-                                      cost_hint=inputs.request)
+        with span("solve", **{"prodplan.kind": "replan"}):
+            result = await self._pool.run(replan, self._pool.capped(inputs.request, _deadline(context)), released,
+                                          inputs.disruptions, inputs.replan_at,
+                                          inputs.frozen_minutes, inputs.move_cost, inputs.machine_change_cost,
+                                          cost_hint=inputs.request)
         plan_id = str(uuid.uuid4())
         response = replan_to_proto(plan_id, request.plan_id, result)
         new_request = plan_request_to_proto(result.request)
@@ -249,7 +262,9 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
         self._pool.check_capacity()
         base, _ = await self._with_predictions(request.base, mapped)
         scenarios = await asyncio.to_thread(scenarios_from_proto, request, base)
-        plans = await self._pool.solve_many([base, *(r for _, r in scenarios)], _deadline(context))
+        with span("solve", **{"prodplan.kind": "comparison"}):
+            set_attributes(**{"prodplan.scenarios": len(scenarios)})
+            plans = await self._pool.solve_many([base, *(r for _, r in scenarios)], _deadline(context))
         comparison_id = str(uuid.uuid4())
         solved = [(name, scenario, plan) for (name, scenario), plan in zip(scenarios, plans[1:], strict=True)]
         response = comparison_to_proto(comparison_id, base, plans[0], solved)
@@ -311,7 +326,10 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
 
     async def _save(self, plan_id: str, message: pb.CreatePlanRequest, request: PlanRequest,
                     result: PlanResult, model_versions: dict[str, str]) -> pb.CreatePlanResponse:
-        response = pb.CreatePlanResponse(plan_id=plan_id, plan=plan_to_proto(request, result))
+        clock = PhaseClock()
+        with span("mapping.reply"), clock.phase("mapping"):
+            response = pb.CreatePlanResponse(plan_id=plan_id, plan=plan_to_proto(request, result))
+        response.plan.statistics.phases.extend(phases_to_proto(clock.phases))
         response.plan.model_versions.update(model_versions)
         record = PlanRecord(plan_id=plan_id, kind="plan", status=pb.PlanStatus.Name(response.plan.status),
                             request_id=message.request_id, request=message.SerializeToString(deterministic=True),
@@ -319,7 +337,12 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
                             summary={**plan_summary(request, result), FINGERPRINT: _fingerprint(message)},
                             model_versions=model_versions, solver_parameters=solver_parameters(request),
                             tenant=_tenant())
-        return pb.CreatePlanResponse.FromString(await self._save_once(record))
+        with clock.phase("storing"):
+            stored = await self._save_once(record)
+        # The reply is the stored record (GetPlan returns the same), so its phases end with mapping the reply;
+        # storing, which comes after, is logged.
+        logger.info("plan %s stored in %.3f s", plan_id, clock.phases[-1].seconds)
+        return pb.CreatePlanResponse.FromString(stored)
 
     async def _store_failure(self, plan_id: str, message: pb.CreatePlanRequest, error: Exception) -> None:
         logger.exception("solve failed")
@@ -351,6 +374,17 @@ def _stored_plan_message(record: PlanRecord) -> pb.CreatePlanResponse:
         replanned = pb.ReplanResponse.FromString(record.response)
         return pb.CreatePlanResponse(plan_id=replanned.plan_id, plan=replanned.plan)
     return pb.CreatePlanResponse.FromString(record.response)
+
+
+def _after(clock: PhaseClock, result: PlanResult) -> PlanResult:
+    """The result with the service's phases before the solve (mapping the request) ahead of the planner's."""
+    return result.model_copy(update={"phases": [*clock.phases, *result.phases]})
+
+
+def _trace_result(result: PlanResult) -> None:
+    """The plan's status on the current span, and the phases timed in the solver process as its children."""
+    set_attributes(**{"prodplan.plan_status": result.status.name})
+    record_phases(phases_of(result))
 
 
 def _progress(objective: float, bound: float, elapsed: float) -> pb.SolveProgress:
