@@ -7,11 +7,10 @@ and bad batch input is INVALID_ARGUMENT with a field violation each and nothing 
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import grpc
 import pytest
-from google.protobuf import json_format
+from plant_examples import SOLVED, as_domain, example_message
 
 from planner.checker import check_schedule
 from planner.domain import PlanRequest, TimeWindow
@@ -19,21 +18,15 @@ from prodplan.v1 import planning_service_pb2 as pb
 from prodplan.v1 import planning_service_pb2_grpc as pb_grpc
 from service.demo import assignments_from_proto
 from service.errors import bad_request_violations
-from service.mapping import api_field, plan_request_to_domain, plan_request_to_proto, to_datetime, to_timestamp
-from service.settings import Settings
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "plant_batching.json"
-SOLVED = (pb.PLAN_STATUS_OPTIMAL, pb.PLAN_STATUS_FEASIBLE)
+from service.mapping import api_field, plan_request_to_proto, to_datetime, to_timestamp
 
 
 def _message() -> pb.CreatePlanRequest:
-    message = json_format.Parse(EXAMPLE.read_text(), pb.CreatePlanRequest())
-    message.options.time_limit.FromTimedelta(timedelta(seconds=4))
-    return message
+    return example_message("plant_batching.json")
 
 
 def _domain(message: pb.CreatePlanRequest) -> PlanRequest:
-    return plan_request_to_domain(message, Settings())
+    return as_domain(message)
 
 
 def _loads_hold(plan: pb.Plan, capacities: dict[str, float]) -> None:

@@ -9,11 +9,11 @@ the store, and bad material input is INVALID_ARGUMENT with a field violation eac
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import grpc
 import pytest
 from google.protobuf import json_format
+from plant_examples import EXAMPLES, SOLVED, as_domain, example_message
 
 from planner.checker import check_schedule
 from planner.domain import PlanRequest
@@ -23,21 +23,15 @@ from prodplan.v1 import planning_service_pb2 as pb
 from prodplan.v1 import planning_service_pb2_grpc as pb_grpc
 from service.demo import assignments_from_proto
 from service.errors import bad_request_violations
-from service.mapping import plan_request_to_domain, plan_request_to_proto
-from service.settings import Settings
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "plant_materials.json"
-SOLVED = (pb.PLAN_STATUS_OPTIMAL, pb.PLAN_STATUS_FEASIBLE)
+from service.mapping import plan_request_to_proto
 
 
 def _message() -> pb.CreatePlanRequest:
-    message = json_format.Parse(EXAMPLE.read_text(), pb.CreatePlanRequest())
-    message.options.time_limit.FromTimedelta(timedelta(seconds=4))
-    return message
+    return example_message("plant_materials.json")
 
 
 def _domain(message: pb.CreatePlanRequest) -> PlanRequest:
-    return plan_request_to_domain(message, Settings())
+    return as_domain(message)
 
 
 def test_the_materials_example_keeps_the_stock_and_says_who_waited_for_what(channel: grpc.Channel) -> None:
@@ -124,8 +118,9 @@ def test_material_fields_round_trip_and_keep_their_numbers() -> None:
     assert [(u.material_id, u.quantity_per_unit) for u in req.factory.products[1].routing[0].materials] == [
         ("HOUSING-MH800", 1), ("BRG-6205", 2)]
     assert _domain(plan_request_to_proto(req)) == req
-    assert plan_request_to_proto(_domain(json_format.Parse(EXAMPLE.read_text(), pb.CreatePlanRequest()))) == \
-        json_format.Parse(EXAMPLE.read_text(), pb.CreatePlanRequest())  # the example is what the mapping writes
+    example = (EXAMPLES / "plant_materials.json").read_text()
+    assert plan_request_to_proto(_domain(json_format.Parse(example, pb.CreatePlanRequest()))) == \
+        json_format.Parse(example, pb.CreatePlanRequest())  # the example is what the mapping writes
     assert pb.Factory.DESCRIPTOR.fields_by_name["materials"].number == 8
     assert pb.Operation.DESCRIPTOR.fields_by_name["materials"].number == 19
     assert [pb.Plan.DESCRIPTOR.fields_by_name[name].number
