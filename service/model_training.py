@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from forecaster.device import pick_device
 from forecaster.plantdata.network import NETWORK_SETTINGS
 from forecaster.plantdata.pipeline import PlantTrainSettings, train_from_files
 from forecaster.plantdata.problems import PlantDataError, Problem
@@ -119,7 +120,8 @@ def _train_into(job: TrainingJob, files: dict[str, Path], out: Path,
                 progress: Callable[[ProgressEvent], None]) -> dict[str, Any]:
     """Train the job's kind from `files` into the model folder `out`; returns the evaluation report."""
     if job.kind == "defect":
-        settings = PlantTrainSettings(seed=job.seed)
+        # the network trains on the GPU where the server has one (forecaster.device.pick_device), else on the CPU
+        settings = PlantTrainSettings(seed=job.seed, device=str(pick_device()))
         if job.max_epochs:
             settings = replace(settings, network=replace(NETWORK_SETTINGS, max_epochs=job.max_epochs))
         if job.max_trees:
