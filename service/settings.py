@@ -24,6 +24,12 @@ class Settings(BaseSettings):
         gt=0,
         description="Solves running at once, each in its own process.",
     )
+    solver_niceness: int = Field(
+        default=10, ge=0, le=19,
+        description="Scheduling niceness added to every solver process (os.nice): when solves and forecast calls "
+                    "compete for the cores, the kernel gives the server process (health checks, the MES's "
+                    "forecast calls, request mapping) the CPU first; a solve alone still gets every idle core. "
+                    "0: solves compete on equal terms.")
     max_queued_solves: int = Field(
         default_factory=lambda: max(1, os.cpu_count() or 1),
         ge=0,

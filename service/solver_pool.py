@@ -111,11 +111,13 @@ def _running(pid: int) -> bool:
     return True
 
 
-def _start_worker(owner_pid: int) -> None:
-    """Initializer of every solver process, replacements included: exit with the server (exit_with), then
-    import the solver stack and compile (or load from numba's cache) the makespan tabu search, before the
-    first request needs them."""
+def _start_worker(owner_pid: int, niceness: int = 0) -> None:
+    """Initializer of every solver process, replacements included: exit with the server (exit_with), lower
+    its scheduling priority by `niceness` (Settings.solver_niceness), then import the solver stack and
+    compile (or load from numba's cache) the makespan tabu search, before the first request needs them."""
     exit_with(owner_pid)
+    if niceness:
+        os.nice(niceness)
     import planner.plan  # noqa: F401
     from planner import tabu_kernel
 
@@ -139,8 +141,10 @@ class SolverPool:
     reports False, and True again once a restored process answers."""
 
     def __init__(self, processes: int, max_queued: int, deadline_margin_s: float,
-                 on_serving: ServingChange | None = None, metrics: ServiceMetrics | None = None) -> None:
+                 on_serving: ServingChange | None = None, metrics: ServiceMetrics | None = None,
+                 niceness: int = 0) -> None:
         self._processes = processes
+        self._niceness = niceness
         self._capacity = processes + max_queued
         self._margin = deadline_margin_s
         self._in_flight = 0
@@ -152,7 +156,8 @@ class SolverPool:
 
     def _new_pool(self) -> ProcessPool:
         # forkserver: workers do not inherit the event loop or grpc's threads from the server process.
-        return ProcessPool(max_workers=self._processes, initializer=_start_worker, initargs=(os.getpid(),),
+        return ProcessPool(max_workers=self._processes, initializer=_start_worker,
+                           initargs=(os.getpid(), self._niceness),
                            context=multiprocessing.get_context("forkserver"))
 
     @property

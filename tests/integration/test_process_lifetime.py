@@ -198,3 +198,31 @@ def test_every_plan_answered_ok_survives_a_server_killed_during_a_burst(tmp_path
             process.send_signal(signal.SIGTERM)
             process.wait(30)
         kill(wait_until_none_left(mark, timeout_s=15))
+
+
+def _niceness(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
+@pytest.mark.skipif(not proc_available(), reason="needs Linux /proc to read the processes' niceness")
+def test_solver_processes_run_at_the_configured_niceness_and_the_server_does_not(tmp_path: Path) -> None:
+    mark = f"niceness-{uuid.uuid4().hex}"
+    process, address = start_server(tmp_path / "plans.db", extra_env={MARK: mark, "PRODPLAN_SOLVER_NICENESS": "7"})
+    try:
+        with grpc.insecure_channel(address) as channel:
+            wait_until_serving(channel)
+            base = _niceness(os.getpid())  # the server starts at ours (the test run may itself be niced)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:  # the workers start (and renice) while the pool warms up
+                nice = {p.pid: _niceness(p.pid) for p in marked_processes(mark)}
+                if base + 7 in nice.values():
+                    break
+                time.sleep(0.2)
+            assert _niceness(process.pid) == base, "the server keeps its priority"
+            workers = [pid for pid, value in nice.items() if value == base + 7]
+            assert workers, f"no solver process at niceness {base + 7}: {nice}"
+            assert process.pid not in workers
+    finally:
+        process.terminate()
+        process.wait(30)
+        kill(marked_processes(mark))
