@@ -134,7 +134,8 @@ class SolveStats(_Result):
 class Fix(_Result):
     """One change that helps a late order, as scenario deltas a client can apply, with its cost and effect."""
 
-    kind: str = Field(description="PRIORITY, EARLIER_RELEASE, MOVE_MAINTENANCE, OVERTIME or DUE_DATE.")
+    kind: str = Field(description="EARLIER_RELEASE, MOVE_MAINTENANCE, OVERTIME, MACHINE, PRIORITY or DUE_DATE, "
+                                  "in the order they are tried.")
     text: str = Field(description="The fix and its measured effect in a sentence, in the request's language.")
     changes: list[ScenarioDelta] = Field(description="The deltas that make the fix (overtime: one per day).")
     extra_working_minutes: int = Field(default=0, description="Working time added on top of the calendars.")

@@ -304,7 +304,8 @@ def test_compose_files_pass_docker_compose_config() -> None:
     docker = _need("docker", "docker compose checks the compose files")
     if _run(docker, "compose", "version").returncode != 0:
         pytest.skip("the docker compose plugin is not installed")
-    result = subprocess.run([docker, "compose", "-f", "compose.yaml", "-f", "compose.tls.yaml", "config", "--quiet"],
+    files = ["-f", "compose.yaml", "-f", "compose.tls.yaml", "-f", "compose.tracing.yaml"]
+    result = subprocess.run([docker, "compose", *files, "config", "--quiet"],
                             cwd=ROOT / "deploy", capture_output=True, text=True, timeout=60, check=False,
                             env={**os.environ, "POSTGRES_PASSWORD": "not-a-secret"})
     assert result.returncode == 0, result.stderr
