@@ -268,7 +268,7 @@ def _factory(message: pb.Factory, start: datetime, problems: list[FieldViolation
             )
             for m in message.machines
         ],
-        products=[_product(p) for p in message.products],
+        products=[_product(p, f"factory.products[{i}]", problems) for i, p in enumerate(message.products)],
         changeovers=[domain.FamilyChangeover(from_family=c.from_family, to_family=c.to_family,
                                              minutes=minutes(c.changeover_time), machine_id=c.machine_id or None)
                      for c in message.changeovers],
@@ -325,8 +325,11 @@ _RELATION_CODE = {
 }
 
 
-def _predecessor(message: pb.Predecessor) -> domain.Predecessor:
-    """A precedence link; lags rounded towards the safe side (a minimum up, a maximum down)."""
+def _predecessor(message: pb.Predecessor, path: str, problems: list[FieldViolation]) -> domain.Predecessor:
+    """A precedence link; lags rounded towards the safe side (a minimum up, a maximum down); an unknown
+    relation is a field violation."""
+    if message.relation not in _RELATION:
+        problems.append(FieldViolation(f"{path}.relation", "must be END_TO_START or START_TO_START"))
     return domain.Predecessor(
         operation_id=message.operation_id,
         relation=_RELATION.get(message.relation, domain.PrecedenceRelation.END_TO_START),
@@ -344,7 +347,7 @@ def _predecessor_to_proto(link: domain.Predecessor) -> pb.Predecessor:
     )
 
 
-def _product(message: pb.Product) -> domain.Product:
+def _product(message: pb.Product, path: str, problems: list[FieldViolation]) -> domain.Product:
     return domain.Product(
         id=message.id,
         name=message.name,
@@ -366,7 +369,8 @@ def _product(message: pb.Product) -> domain.Product:
                                                setup_only=n.setup_only) for n in op.resources],
                 materials=[domain.MaterialUse(material_id=u.material_id, quantity_per_unit=u.quantity_per_unit)
                            for u in op.materials],
-                predecessors=[_predecessor(link) for link in op.predecessors],
+                predecessors=[_predecessor(link, f"{path}.routing[{o}].predecessors[{k}]", problems)
+                              for k, link in enumerate(op.predecessors)],
                 may_pause=op.may_pause if op.HasField("may_pause") else None,  # unset: the machine's default
                 eligible_machines=[
                     domain.EligibleMachine(
@@ -379,7 +383,7 @@ def _product(message: pb.Product) -> domain.Product:
                     for e in op.eligible_machines
                 ],
             )
-            for op in message.routing
+            for o, op in enumerate(message.routing)
         ],
     )
 

@@ -84,6 +84,17 @@ def test_a_bad_graph_is_invalid_with_a_field_each_and_nothing_is_stored(channel:
     assert len(stub.ListPlans(pb.ListPlansRequest(), timeout=10).plans) == before
 
 
+def test_an_unknown_relation_is_a_field_violation_not_a_silent_default(channel: grpc.Channel) -> None:
+    message = plan_request_to_proto(_plant())
+    message.factory.products[0].routing[2].predecessors[0].relation = 7  # type: ignore[assignment]  # a value this API does not define
+    with pytest.raises(grpc.RpcError) as caught:
+        pb_grpc.PlanningServiceStub(channel).CreatePlan(message, timeout=30)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    violations = {v.field: v.reason for v in bad_request_violations(caught.value)}
+    assert violations == {"factory.products[0].routing[2].predecessors[0].relation":
+                          "must be END_TO_START or START_TO_START"}
+
+
 def test_predecessor_field_numbers_are_the_allotted_ones() -> None:
     assert pb.Operation.DESCRIPTOR.fields_by_name["predecessors"].number == 15
     assert [f.number for f in pb.Predecessor.DESCRIPTOR.fields] == [1, 2, 3, 4]
