@@ -39,7 +39,7 @@ def demand_class(history: np.ndarray) -> str:
     if len(sizes) == 0:
         return "no_demand"
     adi = len(history) / len(sizes)
-    cv2 = float(np.var(sizes) / np.mean(sizes) ** 2)
+    cv2 = float((np.std(sizes) / np.mean(sizes)) ** 2)  # the ratio first: mean ** 2 underflows for tiny sizes
     if adi < ADI_CUT:
         return "smooth" if cv2 < CV2_CUT else "erratic"
     return "intermittent" if cv2 < CV2_CUT else "lumpy"
