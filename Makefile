@@ -12,10 +12,12 @@ TOOLS  := .tools
 BUF    := $(TOOLS)/node_modules/.bin/buf
 BUF_STAMP := $(TOOLS)/.buf-$(BUF_VERSION)
 
-.PHONY: help setup tools browsers proto-check gen gen-check demo test lint typecheck serve bench loadtest clean
+.PHONY: help setup tools browsers proto-check gen gen-check demo stop test lint typecheck serve bench loadtest clean
 
 help:
-	@echo "make demo   - start the server, plan the embedded demo factory over gRPC, print it, draw a Gantt chart"
+	@echo "make demo   - start the server, plan the embedded demo factory over gRPC, print it, draw a Gantt chart;"
+	@echo "              then the server and the web console stay up with the demo plans (address printed)"
+	@echo "make stop   - stop the server and the console that make demo left running"
 	@echo "make test   - every check: pytest (unit, property, integration), ruff, mypy"
 	@echo "make serve  - run the gRPC server on 127.0.0.1:50051 and the web console on http://127.0.0.1:8080 (DB=FILE: plan store)"
 	@echo "make bench  - quick job-shop benchmark on ../shared/benchmarks"
@@ -73,9 +75,20 @@ gen: $(STAMP)
 gen-check: $(STAMP)
 	$(PY) -m service.codegen --check
 
+# the demo over gRPC, then the server on the demo's plan store and the console in the background (a re-run first stops
+# the previous pair; `make stop` stops it). The demo plant's risk model is registered in out/models, so that what-ifs
+# and re-plans of the demo plans can forecast from its plant data as the demo did.
+DEMO_PLANT ?= gyeongju-ev
 demo: setup gen-check
+	@$(PY) -m console.launch stop --dir out >/dev/null
 	$(PY) -m service.demo --out out
-	@echo "The demo plans are stored in out/demo-plans.db: 'make serve DB=out/demo-plans.db' serves them in the web console at http://127.0.0.1:8080/"
+	@rm -rf out/models && $(PY) -m service.model_registry import forecaster/weights/plant_risk_demo --plant $(DEMO_PLANT) \
+		--kind risk --model-dir out/models --activate >/dev/null
+	@$(PY) -m console.launch start --dir out --db out/demo-plans.db --model-dir out/models
+
+# stops what `make demo` left running (the gRPC server and the console; pid files and logs in out/)
+stop:
+	@if [ -x $(PY) ]; then $(PY) -m console.launch stop --dir out; fi
 
 test: setup gen-check
 	$(PY) -m ruff check .

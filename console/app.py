@@ -27,6 +27,7 @@ from starlette.staticfiles import StaticFiles
 
 from console import dispatch, excel, master_data
 from console.client import ChannelConfig, PlanningClient, ServiceError
+from console.deltas import BadInput, apply_delta
 from console.i18n import LOCALES, strings
 from prodplan.v1 import planning_service_pb2 as pb
 
@@ -36,10 +37,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HTTP_STATUS = {"INVALID_ARGUMENT": 400, "NOT_FOUND": 404, "UNAUTHENTICATED": 401, "PERMISSION_DENIED": 403,
                "RESOURCE_EXHAUSTED": 429, "UNAVAILABLE": 503, "DEADLINE_EXCEEDED": 504, "ALREADY_EXISTS": 409,
                "FAILED_PRECONDITION": 412}
-
-
-class BadInput(ValueError):
-    """The page sent something the console cannot turn into a request; answered with HTTP 400."""
 
 
 def to_json(message: Message) -> dict[str, Any]:
@@ -68,7 +65,8 @@ def answers_errors(handler: Handler) -> Handler:
         except ServiceError as error:
             return JSONResponse(service_error_body(error), status_code=HTTP_STATUS.get(error.code, 502))
         except BadInput as error:
-            return JSONResponse(error_body("BAD_INPUT", str(error)), status_code=400)
+            violations = [{"field": error.field, "description": str(error)}] if error.field else []
+            return JSONResponse(error_body("BAD_INPUT", str(error), violations), status_code=400)
 
     return wrapped
 
@@ -202,90 +200,31 @@ async def compare(request: Request) -> Response:
 
 @answers_errors
 async def keep_scenario(request: Request) -> Response:
-    """Body: {"deltas": [ScenarioDelta JSON], "time_limit_s", "locale"}: the stored plan's request with the
-    deltas applied, solved and stored as a new plan (streamed like create)."""
+    """Body: {"deltas": [ScenarioDelta JSON], "service_level", "time_limit_s", "locale"}: the stored plan's request
+    with the deltas applied (and the service level, a plan option no scenario delta carries, set), solved and
+    stored as a new plan (streamed like create)."""
     body = await json_body(request)
+    deltas, level = body.get("deltas", []), body.get("service_level")
+    if not isinstance(deltas, list) or not (deltas or level is not None):
+        raise BadInput("deltas: give at least one change (or a service_level)")
+    if level is not None and not (isinstance(level, int | float) and math.isfinite(level) and 0 < level < 1):
+        raise BadInput("the service level is a quantile: a number between 0 and 1, e.g. 0.95", field="service_level")
     stored = await client_of(request).get_plan(request.path_params["plan_id"])
     plan_request = pb.CreatePlanRequest()
     plan_request.CopyFrom(stored.request)
-    deltas = body.get("deltas")
-    if not isinstance(deltas, list) or not deltas:
-        raise BadInput("deltas: give at least one change")
     for index, data in enumerate(deltas):
         apply_delta(plan_request, parse_message(data, pb.ScenarioDelta(), f"deltas[{index}]"))
+    if level is not None:
+        plan_request.options.service_level = float(level)
     plan_request.request_id = ""
     plan_request.options.locale = locale_of(body)
     plan_request.options.time_limit.CopyFrom(time_limit(body, stored.request.options.time_limit.seconds or 10))
     return streamed_solve(client_of(request), plan_request)
 
 
-def apply_delta(plan_request: pb.CreatePlanRequest, delta: pb.ScenarioDelta) -> None:
-    """Write one scenario delta into a plan request, as the service's CompareScenarios would apply it.
-
-    A change the request cannot express raises BadInput: extra working time on given days (calendars are weekly
-    patterns), or one order's operation pinned to a machine (routings belong to products). Such a scenario stays
-    a stored comparison and cannot become a plan of its own."""
-    kind = delta.WhichOneof("delta")
-    orders = {o.id: o for o in plan_request.orders}
-    if kind == "add_order":
-        plan_request.orders.append(delta.add_order)
-    elif kind == "cancel_order_id":
-        _order(orders, delta.cancel_order_id)
-        kept = [o for o in plan_request.orders if o.id != delta.cancel_order_id]
-        del plan_request.orders[:]
-        plan_request.orders.extend(kept)
-    elif kind == "change_quantity":
-        _order(orders, delta.change_quantity.order_id).quantity = delta.change_quantity.quantity
-    elif kind == "change_due_date":
-        _order(orders, delta.change_due_date.order_id).due_time.CopyFrom(delta.change_due_date.new_due_time)
-    elif kind == "machine_down":
-        machine = next((m for m in plan_request.factory.machines if m.id == delta.machine_down.machine_id), None)
-        if machine is None:
-            raise BadInput(f"machine_down: unknown machine {delta.machine_down.machine_id!r}")
-        machine.maintenance_windows.append(delta.machine_down.window)
-    elif kind == "demand_scale":
-        for order in plan_request.orders:
-            if not delta.demand_scale.product_id or order.product_id == delta.demand_scale.product_id:
-                order.quantity = math.ceil(order.quantity * delta.demand_scale.factor)
-    elif kind == "risk_policy":
-        plan_request.options.risk_policy = delta.risk_policy
-    elif kind == "change_release":
-        _order(orders, delta.change_release.order_id).release_time.CopyFrom(delta.change_release.new_release_time)
-    elif kind == "change_weight":
-        _order(orders, delta.change_weight.order_id).weight = delta.change_weight.weight
-    elif kind == "move_maintenance":
-        _move_maintenance(plan_request.factory, delta.move_maintenance)
-    elif kind == "yield_override":
-        kept_yields = [y for y in plan_request.yields if (y.product_id, y.machine_id)
-                       != (delta.yield_override.product_id, delta.yield_override.machine_id)]
-        del plan_request.yields[:]
-        plan_request.yields.extend([*kept_yields, delta.yield_override])
-    else:
-        raise BadInput(f"a {kind or 'empty'} change cannot be written into a plan request; the comparison "
-                       "that holds it stays stored")
-
-
-def _move_maintenance(factory: pb.Factory, move: pb.MaintenanceMove) -> None:
-    """The machine's window that starts at `window_start` moves to `new_start`, keeping its length."""
-    machine = next((m for m in factory.machines if m.id == move.machine_id), None)
-    window = next((w for w in machine.maintenance_windows if w.start == move.window_start), None) if machine else None
-    if window is None:
-        raise BadInput(f"move_maintenance: machine {move.machine_id!r} has no maintenance window starting at "
-                       f"{move.window_start.ToJsonString()}")
-    length = window.end.ToNanoseconds() - window.start.ToNanoseconds()
-    window.start.CopyFrom(move.new_start)
-    window.end.FromNanoseconds(move.new_start.ToNanoseconds() + length)
-
-
-def _order(orders: dict[str, pb.Order], order_id: str) -> pb.Order:
-    if order_id not in orders:
-        raise BadInput(f"unknown order {order_id!r}")
-    return orders[order_id]
-
-
 @answers_errors
 async def replan(request: Request) -> Response:
-    """Body: {"disruptions": [Disruption JSON], "frozen_window_min", "time_limit_s"}."""
+    """Body: {"disruptions": [Disruption JSON], "frozen_window_min", "time_limit_s", "replan_time"}."""
     body = await json_body(request)
     replan_request = pb.ReplanRequest(plan_id=request.path_params["plan_id"])
     disruptions = body.get("disruptions")
@@ -299,6 +238,11 @@ async def replan(request: Request) -> Response:
     replan_request.frozen_window.CopyFrom(Duration(seconds=int(frozen * 60)))
     if "time_limit_s" in body:
         replan_request.time_limit.CopyFrom(time_limit(body))
+    if body.get("replan_time"):  # needed when no breakdown says when it happened (a rush order, a scrapped lot)
+        try:
+            replan_request.replan_time.FromJsonString(str(body["replan_time"]))
+        except ValueError:
+            raise BadInput("replan_time must be an RFC 3339 time", field="replan_time") from None
     return JSONResponse(to_json(await client_of(request).replan(replan_request)))
 
 

@@ -96,6 +96,25 @@ function errorBox(error) {
   return box;
 }
 
+// Each violation next to the form field it names: `names` maps a field path, or how a path ends (`rush_order.quantity`),
+// to the name of an input inside `container`. The error box above keeps the whole list.
+function markFields(container, violations, names) {
+  const keys = Object.keys(names).sort((a, b) => b.length - a.length);
+  for (const v of violations || []) {
+    const path = v.field || "", key = keys.find((k) => path === k || path.endsWith(`.${k}`));
+    const input = key ? container.querySelector(`[name="${names[key]}"]`) : null;
+    if (!input) continue;
+    const label = input.closest("label") || input.parentNode;
+    label.classList.add("field-error");
+    label.append(h("div", {class: "violation"}, v.description));
+  }
+}
+
+function clearFieldErrors(container) {
+  container.querySelectorAll(".field-error").forEach((el) => el.classList.remove("field-error"));
+  container.querySelectorAll("label > .violation").forEach((el) => el.remove());
+}
+
 function table(headers, rows, attrs) {
   return h("table", attrs || {}, h("thead", {}, h("tr", {}, headers.map((x) => h("th", {}, x)))),
            h("tbody", {}, rows.map((r) => (r instanceof Node ? r : h("tr", {}, r.map((c) => h("td", {}, c)))))));
@@ -290,6 +309,7 @@ async function renderPlan(main, planId) {
     (plan.infeasibilityReasons || []).length ? h("div", {class: "error"}, h("ul", {}, plan.infeasibilityReasons.map((r) => h("li", {}, r)))) : null,
     section("kpis", T("kpis"), kpiCards(plan.kpis || {}, plan.statistics)),
     section("gantt", T("gantt"), ganttBlock(ctx, plan)),
+    materials(ctx) ? section("materials", T("materials"), materials(ctx)) : null,
     section("late-orders", T("late_orders"), lateOrders(ctx)),
     section("predictions", T("predictions"), predictions(ctx)),
     stored.comparison ? section("comparison", T("comparison"), comparisonBlock(ctx, stored.comparison)) : null,
@@ -350,7 +370,10 @@ function ganttBlock(ctx, plan) {
       assignments, maintenance, batchLoads: plan.batchLoads || [], start: Math.min(...times) - 3600e3, end: Math.max(...times) + 3600e3, offsetMs,
       colourBy: select.value, orders: ordersInfo(plan, ctx.request), format: fmt,
       policyMachines: new Set((plan.policyActions || []).map((p) => p.machineId).filter(Boolean)),
-      t: {gantt: T("gantt"), shift: T("shift"), customer: T("customer"), late_by: T("late_by"), policy_marked: T("policy_marked"), batch_load: T("batch_load")}});
+      resources: factory.resources || [], resourceHolds: plan.resourceHolds || [], materialWaits: waitsOnMachines(plan, factory),
+      t: {gantt: T("gantt"), shift: T("shift"), customer: T("customer"), late_by: T("late_by"), policy_marked: T("policy_marked"),
+          batch_load: T("batch_load"), resource: T("resource"), resource_held: T("resource_held"), resource_full: T("resource_full"),
+          resource_off: T("resource_off"), material_wait: T("material_wait")}});
   };
   select.addEventListener("change", draw);
   setTimeout(draw, 0);
@@ -362,8 +385,49 @@ function ganttBlock(ctx, plan) {
       h("button", {class: "small", onclick: () => gantt.pan(-200)}, "▶"),
       h("button", {class: "small", onclick: () => gantt.reset()}, T("reset")),
       h("span", {class: "muted"}, T("gantt_help"))),
-    holder);
+    holder, ganttLegend(plan, factory));
 }
+
+// Material waits with the machine their operation ran on (from the assignments) and the wait in ms.
+function waitsOnMachines(plan, factory) {
+  const machineOf = Object.fromEntries((plan.assignments || []).map((a) => [`${a.orderId}/${a.operationId}`, a.machineId]));
+  const units = Object.fromEntries((factory.materials || []).map((m) => [m.id, m.unit || ""]));
+  return (plan.materialWaits || []).map((w) => ({...w, machineId: machineOf[`${w.orderId}/${w.operationId}`],
+                                                 waitMs: secondsOf(w.wait) * 1000, unit: units[w.materialId] || ""}));
+}
+
+// What the chart's marks mean, for the marks this plan has.
+function ganttLegend(plan, factory) {
+  const item = (cls, key) => h("span", {class: "legend-item"}, h("span", {class: `swatch ${cls}`}), T(key));
+  const hasMaintenance = (plan.maintenance || []).length || (factory.machines || []).some((m) => (m.maintenanceWindows || []).length);
+  return h("div", {class: "legend muted", id: "gantt-legend"},
+    (factory.calendars || []).length ? item("shift", "legend_shift") : null,
+    hasMaintenance ? item("maintenance", "maintenance") : null,
+    (plan.batchLoads || []).length ? item("batch-load", "batch_load") : null,
+    (plan.materialWaits || []).length ? item("material-wait", "material_wait") : null,
+    (plan.resourceHolds || []).length ? [item("resource-used", "legend_resource_used"), item("resource-full", "resource_full"),
+                                         item("resource-off", "resource_off")] : null);
+}
+
+// Materials: operations that waited for stock (what, how much, until when) and, for an infeasible plan, what is short.
+function materials(ctx) {
+  const {plan, fmt} = ctx;
+  const waits = waitsOnMachines(plan, ctx.factory).filter((w) => w.waitMs > 0);
+  const shortages = plan.materialShortages || [];
+  if (!waits.length && !shortages.length) return null;
+  const time = (x) => (x ? fmt(Date.parse(x)) : "–");
+  return h("div", {},
+    shortages.length ? h("div", {}, h("h3", {}, T("material_shortages")),
+      table([T("material"), T("needed"), T("available"), T("shortfall"), T("latest_arrival")],
+            shortages.map((m) => [m.materialId, num(m.needed), num(m.available), num(m.shortfall), time(m.latestArrival)]),
+            {id: "shortages-table"})) : null,
+    waits.length ? h("div", {}, h("h3", {}, T("material_waits", {total: hoursText(plan.materialWaitTotal)})),
+      table([T("order"), T("operation"), T("machine"), T("material"), T("quantity"), T("ready"), T("in_stock"), T("start"), T("wait")],
+            waits.map((w) => [w.orderId, w.operationId, w.machineId || "", w.materialId, `${num(w.quantity)} ${w.unit}`,
+                              time(w.ready), time(w.available), time(w.start), hoursText(w.wait)]), {id: "waits-table"})) : null);
+}
+
+const num = (x) => (Math.round((x || 0) * 10) / 10).toLocaleString();
 
 // Typed fixes (LateOrderExplanation.fixes, cheapest first): each a set of ScenarioDelta JSON with its cost and,
 // when verified by re-solving, its measured effect.
@@ -427,246 +491,6 @@ function predictions(ctx) {
     actions.length ? h("div", {}, h("h3", {}, T("policy_actions")), table([T("policy"), T("machine"), T("product"), T("detail")], actions)) : null,
     effects.length ? h("div", {}, h("h3", {}, T("prediction_effects")), table([T("ignored"), T("summary"), T("moved_ops")], effects)) : null,
     versions ? h("p", {class: "muted"}, `${T("model_versions")}: ${versions}`) : null);
-}
-
-// ---------------------------------------------------------------------------------------------- what-if
-
-const DELTA_KINDS = ["rush_order", "machine_down", "overtime", "demand_change", "quantity_change", "due_date_change",
-                     "cancel_order", "risk_policy"];
-
-function deltaForm(ctx, kind) {
-  const {factory, request, offsetMs} = ctx;
-  const start = Date.parse((ctx.plan.planStart) || new Date().toISOString());
-  const machineSelect = () => h("select", {name: "machine"}, (factory.machines || []).map((m) => h("option", {value: m.id}, m.id)));
-  const orderSelect = () => h("select", {name: "order"}, (request.orders || []).map((o) => h("option", {value: o.id}, o.id)));
-  const productSelect = (all) => h("select", {name: "product"}, all ? h("option", {value: ""}, T("all_products")) : null,
-                                   (factory.products || []).map((p) => h("option", {value: p.id}, p.id)));
-  const when = (name, ms) => h("input", {type: "datetime-local", name, value: toLocalInput(ms, offsetMs)});
-  const num = (name, value, step) => h("input", {type: "number", name, value, step: step || "1"});
-  const fields = {
-    rush_order: () => [[T("order"), h("input", {name: "id", value: "RUSH-1"})], [T("product"), productSelect(false)],
-                       [T("quantity"), num("quantity", 20)], [T("due"), when("due", start + 2 * 86400e3)],
-                       [T("customer"), h("input", {name: "customer", value: ""})], [T("weight"), num("weight", 5, "0.1")]],
-    machine_down: () => [[T("machine"), machineSelect()], [T("from"), when("from", start + 86400e3)], [T("hours_for"), num("hours", 8, "0.5")]],
-    overtime: () => [[T("machine"), machineSelect()], [T("from"), when("from", start + 86400e3 - 4 * 3600e3)], [T("hours_for"), num("hours", 4, "0.5")],
-                     [T("on_days"), num("days", 1)]],
-    demand_change: () => [[T("product"), productSelect(true)], [T("percent"), num("percent", 20)]],
-    quantity_change: () => [[T("order"), orderSelect()], [T("quantity"), num("quantity", 10)]],
-    due_date_change: () => [[T("order"), orderSelect()], [T("due"), when("due", start + 3 * 86400e3)]],
-    cancel_order: () => [[T("order"), orderSelect()]],
-    risk_policy: () => [[T("policy"), h("select", {name: "policy"}, ["RISK_POLICY_UNSPECIFIED", "RISK_POLICY_EXPECTED_CAPACITY",
-      "RISK_POLICY_CHANCE_RESERVE", "RISK_POLICY_PREVENTIVE_MAINTENANCE", "RISK_POLICY_RISK_PENALTY"].map((p) => h("option", {value: p}, T(p))))]],
-  };
-  return fields[kind]().map(([label, input]) => h("label", {}, label, input));
-}
-
-function readDelta(kind, form, offsetMs) {
-  const v = (name) => form.querySelector(`[name=${name}]`).value;
-  const window = (name) => { const from = Date.parse(fromLocalInput(v("from"), offsetMs));
-    return {start: new Date(from).toISOString(), end: new Date(from + parseFloat(v("hours")) * 3600e3).toISOString(), reason: name}; };
-  switch (kind) {
-    case "rush_order": return {addOrder: {id: v("id"), productId: v("product"), quantity: String(parseInt(v("quantity"), 10)),
-      dueTime: fromLocalInput(v("due"), offsetMs), customer: v("customer"), weight: parseFloat(v("weight"))}};
-    case "machine_down": return {machineDown: {machineId: v("machine"), window: window(T("machine_down"))}};
-    case "overtime": {  // the same hours on `days` consecutive days: a night shift for a week is seven windows
-      const one = window(T("overtime")), day = 86400e3;
-      return Array.from({length: Math.max(1, parseInt(v("days"), 10) || 1)}, (_, i) => ({extraWorkingTime: {machineId: v("machine"),
-        window: {...one, start: new Date(Date.parse(one.start) + i * day).toISOString(), end: new Date(Date.parse(one.end) + i * day).toISOString()}}}));
-    }
-    case "demand_change": return {demandScale: {productId: v("product"), factor: 1 + parseFloat(v("percent")) / 100}};
-    case "quantity_change": return {changeQuantity: {orderId: v("order"), quantity: String(parseInt(v("quantity"), 10))}};
-    case "due_date_change": return {changeDueDate: {orderId: v("order"), newDueTime: fromLocalInput(v("due"), offsetMs)}};
-    case "cancel_order": return {cancelOrderId: v("order")};
-    case "risk_policy": return {riskPolicy: v("policy")};
-  }
-  return null;
-}
-
-function describeDelta(d) {
-  const key = Object.keys(d)[0], value = d[key];
-  if (typeof value !== "object") return `${T(`delta_${key}`)}: ${value}`;
-  const parts = Object.entries(value).map(([k, x]) => (typeof x === "object" ? `${k} ${x.start || ""}…${x.end || ""}` : `${k} ${x}`));
-  return `${T(`delta_${key}`)}: ${parts.join(", ")}`;
-}
-
-function whatIf(ctx) {
-  const scenarios = [];
-  const list = h("ol", {id: "scenario-list"});
-  const output = h("div", {id: "whatif-result"});
-  const kindSelect = h("select", {id: "delta-kind"}, DELTA_KINDS.map((k) => h("option", {value: k}, T(`form_${k}`))));
-  const fields = h("div", {class: "form-grid", id: "delta-fields"});
-  const nameInput = h("input", {id: "scenario-name", value: T("scenario") + " 1"});
-  const timeLimit = h("input", {id: "whatif-time-limit", type: "number", min: "1", value: String(secondsOf(ctx.request.options && ctx.request.options.timeLimit) || 5)});
-  const pending = [];
-  const pendingList = h("ul", {id: "pending-deltas"});
-  const renderFields = () => fields.replaceChildren(...deltaForm(ctx, kindSelect.value));
-  kindSelect.addEventListener("change", renderFields);
-  renderFields();
-  const renderLists = () => {
-    pendingList.replaceChildren(...pending.map((d) => h("li", {}, describeDelta(d))));
-    list.replaceChildren(...scenarios.map((s) => h("li", {}, h("strong", {}, s.name), ": ", s.deltas.map(describeDelta).join("; "))));
-  };
-  const add = h("button", {id: "add-delta", class: "secondary", onclick: () => { pending.push(...[readDelta(kindSelect.value, fields, ctx.offsetMs)].flat()); renderLists(); }}, T("add_change"));
-  const addScenario = h("button", {id: "add-scenario", class: "secondary", onclick: () => {
-    if (!pending.length) return;
-    scenarios.push({name: nameInput.value || `${T("scenario")} ${scenarios.length + 1}`, deltas: pending.splice(0)});
-    nameInput.value = `${T("scenario")} ${scenarios.length + 1}`;
-    renderLists();
-  }}, T("add_scenario"));
-  const run = h("button", {id: "run-compare", onclick: async () => {
-    if (pending.length) addScenario.click();
-    if (!scenarios.length) return;
-    await runComparison(ctx, scenarios.splice(0), output, parseFloat(timeLimit.value));
-    renderLists();
-  }}, T("run_compare"));
-  ctx.whatIf = {kindSelect, fields, renderFields, pending, renderLists, nameInput, output, run, timeLimit};
-  return h("div", {},
-    h("div", {class: "form-grid"}, h("label", {}, T("change_kind"), kindSelect), h("label", {}, T("scenario_name"), nameInput),
-      h("label", {}, T("time_limit_s"), timeLimit)),
-    fields, h("p", {class: "actions"}, add, addScenario, run),
-    h("div", {class: "columns"}, h("div", {}, h("h3", {}, T("changes")), pendingList), h("div", {}, h("h3", {}, T("scenarios")), list)),
-    output);
-}
-
-// Without a typed fix: open the what-if form with what the explanation names (its machine gets overtime).
-function prefillWhatIf(ctx, e) {
-  const w = ctx.whatIf;
-  w.kindSelect.value = e.machineId ? "overtime" : "due_date_change";
-  w.renderFields();
-  const machine = w.fields.querySelector("[name=machine]");
-  if (machine && e.machineId) machine.value = e.machineId;
-  const from = w.fields.querySelector("[name=from]");
-  if (from && w.kindSelect.value === "overtime") {  // a night shift from 22:00 (plant time) on the first plan day
-    const day = Date.parse(ctx.plan.planStart) + ctx.offsetMs;
-    from.value = toLocalInput(day - (day % 86400e3) + 22 * 3600e3 - ctx.offsetMs, ctx.offsetMs);
-    w.fields.querySelector("[name=hours]").value = "8";
-  }
-  const order = w.fields.querySelector("[name=order]");
-  if (order) order.value = e.orderId;
-  w.nameInput.value = `${T("fix_for")} ${e.orderId}`;
-  w.output.replaceChildren(h("p", {class: "note"}, T("fix_text_only", {fix: e.fix || ""})));
-  document.getElementById("whatif").scrollIntoView();
-}
-
-async function tryScenario(ctx, name, deltas) {
-  document.getElementById("whatif").scrollIntoView();
-  await runComparison(ctx, [{name, deltas}], ctx.whatIf.output, parseFloat(ctx.whatIf.timeLimit.value));
-}
-
-async function runComparison(ctx, scenarios, output, limit) {
-  const progress = progressBox(T("comparing", {n: scenarios.length + 1}));
-  output.replaceChildren(progress.box);
-  try {
-    const comparison = await api("POST", `/api/plans/${ctx.planId}/compare`, {scenarios, time_limit_s: limit, locale: state.locale});
-    output.replaceChildren(comparisonBlock(ctx, comparison, scenarios, limit));
-  } catch (error) {
-    output.replaceChildren(errorBox(error));
-  } finally { progress.done(); }
-}
-
-function comparisonBlock(ctx, comparison, scenarios, limit) {
-  const results = comparison.results || [];
-  const deltasOf = Object.fromEntries((scenarios || []).map((s) => [s.name, s.deltas]));
-  const head = results.map((r) => (r.name === "base" ? T("base") : r.name));
-  const rows = KPI_ROWS.map(([key, value]) => [T(key), ...results.map((r) => value(r.kpis || {}))]);
-  rows.push([T("status"), ...results.map((r) => T(r.status) || r.status)]);
-  rows.push([T("bottleneck"), ...results.map((r) => `${r.bottleneckMachineId || ""} ${pct(r.bottleneckUtilization)}`)]);
-  const details = results.slice(1).map((r) => h("div", {class: "scenario-result", "data-scenario": r.name},
-    h("h3", {}, r.name),
-    h("p", {}, h("strong", {}, `${T("became_late")}: `), (r.ordersBecameLate || []).join(", ") || "–"),
-    h("p", {}, h("strong", {}, `${T("became_on_time")}: `), (r.ordersBecameOnTime || []).join(", ") || "–"),
-    (r.loadChanges || []).length ? table([T("machine"), T("load_change")], r.loadChanges.map((c) => [c.machineId, hoursText(c.busyTimeChange)])) : null,
-    (r.infeasibilityReasons || []).length ? h("ul", {}, r.infeasibilityReasons.map((x) => h("li", {}, x))) : null,
-    r.plan ? h("details", {}, h("summary", {}, T("scenario_gantt")), ganttBlock(ctx, r.plan)) : null,
-    deltasOf[r.name] ? keepOrDiscard(ctx, r.name, deltasOf[r.name], limit) : null));
-  return h("div", {id: "comparison-result"},
-    h("p", {class: "muted"}, `${T("comparison")} ${(comparison.comparisonId || "").slice(0, 8)}`),
-    table([T("kpi"), ...head], rows, {class: "kpi-table", id: "compare-table"}), ...details);
-}
-
-function keepOrDiscard(ctx, name, deltas, limit) {
-  const area = h("div", {class: "keep-area"});
-  const keep = h("button", {class: "keep-scenario", onclick: async () => {
-    const progress = progressBox(T("solving"));
-    area.replaceChildren(progress.box);
-    try {
-      const result = await streamed(`/api/plans/${ctx.planId}/keep`, {deltas, time_limit_s: limit, locale: state.locale}, progress.update);
-      location.hash = `#/plan/${result.planId}`;
-    } catch (error) { area.replaceChildren(errorBox(error), discard); } finally { progress.done(); }
-  }}, T("keep"));
-  const discard = h("button", {class: "secondary discard-scenario", onclick: () => {
-    area.closest(".scenario-result").replaceChildren(h("p", {class: "muted"}, T("discarded", {name})));
-  }}, T("discard"));
-  area.append(keep, " ", discard);
-  return area;
-}
-
-// ---------------------------------------------------------------------------------------------- re-plan
-
-function replanBlock(ctx) {
-  const kinds = ["breakdown", "rush_order", "scrapped_lot"];
-  const kindSelect = h("select", {id: "disruption-kind"}, kinds.map((k) => h("option", {value: k}, T(`event_${k}`))));
-  const fields = h("div", {class: "form-grid", id: "disruption-fields"});
-  const start = Date.parse(ctx.plan.planStart || new Date().toISOString());
-  const orders = (ctx.request.orders || []);
-  const renderFields = () => {
-    const k = kindSelect.value;
-    const inputs = k === "breakdown" ? deltaForm(ctx, "machine_down")
-      : k === "rush_order" ? deltaForm(ctx, "rush_order")
-      : [h("label", {}, T("order"), h("select", {name: "order"}, orders.map((o) => h("option", {value: o.id}, o.id)))),
-         h("label", {}, T("scrapped_units"), h("input", {type: "number", name: "scrapped", value: "5"}))];
-    fields.replaceChildren(...inputs);
-    const from = fields.querySelector("[name=from]");
-    if (from) from.value = toLocalInput(start + 86400e3, ctx.offsetMs);
-  };
-  kindSelect.addEventListener("change", renderFields);
-  renderFields();
-  const frozen = h("input", {id: "frozen-window", type: "number", value: "60", min: "0"});
-  const limit = h("input", {id: "replan-time-limit", type: "number", min: "1",
-                            value: String(secondsOf(ctx.request.options && ctx.request.options.timeLimit) || 10)});
-  const output = h("div", {id: "replan-result"});
-  const run = h("button", {id: "run-replan", onclick: async () => {
-    const k = kindSelect.value, v = (n) => fields.querySelector(`[name=${n}]`).value;
-    let disruption;
-    if (k === "breakdown") {
-      const from = Date.parse(fromLocalInput(v("from"), ctx.offsetMs));
-      disruption = {machineBreakdown: {machineId: v("machine"), start: new Date(from).toISOString(),
-                                       expectedRepairEnd: new Date(from + parseFloat(v("hours")) * 3600e3).toISOString()}};
-    } else if (k === "rush_order") {
-      disruption = {rushOrder: readDelta("rush_order", fields, ctx.offsetMs).addOrder};
-    } else {
-      disruption = {scrappedLot: {orderId: v("order"), scrappedQuantity: String(parseInt(v("scrapped"), 10))}};
-    }
-    const progress = progressBox(T("replanning"));
-    output.replaceChildren(progress.box);
-    try {
-      const result = await api("POST", `/api/plans/${ctx.planId}/replan`, {disruptions: [disruption], frozen_window_min: parseFloat(frozen.value),
-                                                                          time_limit_s: parseFloat(limit.value)});
-      output.replaceChildren(replanResult(ctx, result));
-    } catch (error) { output.replaceChildren(errorBox(error)); } finally { progress.done(); }
-  }}, T("run_replan"));
-  return h("div", {}, h("div", {class: "form-grid"}, h("label", {}, T("event"), kindSelect), h("label", {}, T("frozen_window_min"), frozen),
-                                            h("label", {}, T("time_limit_s"), limit)),
-           fields, h("p", {}, run), output);
-}
-
-function replanResult(ctx, result) {
-  const fmt = ctx.fmt, changes = result.changes || [];
-  const rows = changes.slice(0, 200).map((c) => [c.orderId, c.operationId, T(`change_${c.change}`) || c.change,
-    c.oldMachineId === c.newMachineId || !c.newMachineId ? (c.oldMachineId || c.newMachineId || "") : `${c.oldMachineId || "–"} → ${c.newMachineId || "–"}`,
-    c.oldStart ? fmt(Date.parse(c.oldStart)) : "–", c.newStart ? fmt(Date.parse(c.newStart)) : "–", c.reason || ""]);
-  const accept = h("button", {id: "accept-replan", onclick: () => { location.hash = `#/plan/${result.planId}`; }}, T("accept"));
-  const discard = h("button", {class: "secondary", id: "discard-replan", onclick: async () => {
-    await api("DELETE", `/api/plans/${result.planId}`);
-    discard.closest("#replan-result").replaceChildren(h("p", {class: "muted"}, T("replan_discarded")));
-  }}, T("discard"));
-  return h("div", {id: "replan-outcome"},
-    h("p", {class: "summary"}, result.summary || ""),
-    h("p", {}, T("unchanged_ops", {n: result.unchangedOperations || 0, changed: changes.length})),
-    kpiTable([[T("before"), ctx.plan.kpis || {}], [T("after"), (result.plan || {}).kpis || {}]]),
-    changes.length ? table([T("order"), T("operation"), T("change"), T("machine"), T("old_start"), T("new_start"), T("why")], rows, {id: "changes-table"}) : null,
-    (result.maintenanceChanges || []).length ? table([T("machine"), T("change"), T("why")], result.maintenanceChanges.map((m) => [m.machineId, m.change, m.reason])) : null,
-    h("p", {class: "actions"}, accept, " ", discard));
 }
 
 // ---------------------------------------------------------------------------------------------- start

@@ -1,5 +1,6 @@
 // Gantt chart by machine as SVG: zoom (wheel, buttons) and pan (drag), colour by order, customer or lateness;
-// shifts shaded, maintenance hatched, machines with a policy action marked. No library: plain DOM.
+// shifts shaded, maintenance hatched, machines with a policy action marked, furnace loads framed, material waits on
+// the machine rows and one row per secondary resource (held against capacity; red where it is short). Plain DOM.
 "use strict";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -55,14 +56,41 @@ function seconds(duration) {
   return duration ? parseFloat(String(duration).replace("s", "")) : 0;
 }
 
+// Units of a secondary resource held against what it has at each moment, over [t0, t1): segments {start, end, used,
+// capacity, holders}, only where something is held or the resource is off shift (capacity 0). Capacity follows the
+// resource's calendar (0 between its shifts) and its per-shift capacities; unset capacity is 1 (a die).
+function resourceProfile(resource, holds, calendar, offsetMs, t0, t1) {
+  const mine = holds.filter((x) => x.resourceId === resource.id).map((x) => ({start: Date.parse(x.start), end: Date.parse(x.end),
+    units: x.quantity || 1, label: `${x.orderId} ${x.operationId}${x.setupOnly ? " (setup)" : ""}`}));
+  const spans = calendar ? shiftSpans(calendar, offsetMs, t0, t1) : [];
+  const points = new Set([t0, t1, ...mine.flatMap((x) => [x.start, x.end]), ...spans.flatMap(([s, e]) => [s, e])]);
+  const sorted = [...points].filter((t) => t >= t0 && t <= t1).sort((a, b) => a - b);
+  const base = resource.capacity === undefined ? 1 : resource.capacity;
+  const byShift = Object.fromEntries((resource.shiftCapacities || []).map((c) => [c.shift, c.capacity || 0]));
+  const segments = [];
+  for (let i = 0; i + 1 < sorted.length; i++) {
+    const start = sorted[i], end = sorted[i + 1], mid = (start + end) / 2;
+    const holders = mine.filter((x) => x.start <= mid && mid < x.end);
+    const used = holders.reduce((n, x) => n + x.units, 0);
+    const shift = calendar ? spans.find(([s, e]) => s <= mid && mid < e) : null;
+    const capacity = !calendar ? base : !shift ? 0 : (shift[2] in byShift ? byShift[shift[2]] : base);
+    if (used || !capacity) segments.push({start, end, used, capacity, holders: holders.map((x) => x.label)});
+  }
+  return segments;
+}
+
 // options: {machines, calendars, assignments, batchLoads, maintenance, start, end, offsetMs, colourBy, orders, policyMachines,
-//           t (strings), format (ms -> label)}
+//           resources, resourceHolds, materialWaits, t (strings), format (ms -> label)}
 class Gantt {
   constructor(container, options) {
     this.container = container;
     this.options = options;
     this.t0 = options.start;
     this.t1 = options.end;
+    // resources with holds get a row each under the machines: what is held against what there is
+    this.resourceRows = (options.resources || []).filter((r) => (options.resourceHolds || []).some((x) => x.resourceId === r.id))
+      .map((r) => ({resource: r, segments: resourceProfile(r, options.resourceHolds, options.calendars[r.calendarId],
+                                                           options.offsetMs, options.start, options.end)}));
     this.svg = svgEl("svg", {class: "gantt", role: "img", "aria-label": options.t.gantt});
     container.replaceChildren(this.svg);
     this.bindEvents();
@@ -117,7 +145,7 @@ class Gantt {
 
   render() {
     const o = this.options, svg = this.svg, w = this.width();
-    const height = AXIS_H + o.machines.length * ROW_H + 4;
+    const height = AXIS_H + (o.machines.length + this.resourceRows.length) * ROW_H + 4;
     svg.setAttribute("width", w); svg.setAttribute("height", height);
     svg.setAttribute("viewBox", `0 0 ${w} ${height}`);
     svg.replaceChildren();
@@ -158,6 +186,8 @@ class Gantt {
       svgEl("title", {}, rect).textContent = `${o.t.batch_load} ${load.recipe}: ${(load.orderIds || []).join(", ")} ` +
         `(${Math.round((load.fill || 0) * 100)} %) ${o.format(s)} – ${o.format(e)}`;
     }
+    this.renderResources(svg, plot, w);
+    this.renderMaterialWaits(plot, row);
     for (const a of o.assignments) {
       if (!(a.machineId in row)) continue;
       const s = Date.parse(a.start), e = Date.parse(a.end);
@@ -175,6 +205,49 @@ class Gantt {
         `${a.orderId} ${a.operationId} (${a.productId}) ${o.format(s)} – ${o.format(e)}` +
         (order.customer ? `\n${o.t.customer}: ${order.customer}` : "") +
         (order.tardinessMin ? `\n${o.t.late_by} ${Math.round(order.tardinessMin)} min` : "");
+    }
+  }
+
+  // One row per secondary resource: a bar as high as the share held, red where a pool is all held (an operation that
+  // needs it then must wait: the resource is short), grey where the resource is off shift.
+  renderResources(svg, plot, w) {
+    const o = this.options;
+    this.resourceRows.forEach(({resource, segments}, i) => {
+      const y = AXIS_H + (o.machines.length + i) * ROW_H;
+      const label = svgEl("text", {x: 4, y: y + ROW_H * 0.65, class: "machine-label resource-label"}, svg);
+      label.textContent = `◆ ${resource.id}`;
+      svgEl("title", {}, label).textContent = `${o.t.resource} ${resource.name || resource.id}`;
+      svgEl("line", {x1: LABEL_W, x2: w, y1: y + ROW_H, y2: y + ROW_H, class: "row-line"}, svg);
+      for (const seg of segments) {
+        if (seg.end < this.t0 || seg.start > this.t1) continue;
+        const x0 = this.x(seg.start), width = Math.max(1, this.x(seg.end) - x0);
+        // short: a pool (setters) with every unit held, or more held than there is; a die (capacity 1) in use is not
+        // a shortage by itself, it exists once
+        const full = seg.used > seg.capacity || (seg.used === seg.capacity && seg.capacity > 1);
+        const share = seg.used ? Math.min(1, seg.used / Math.max(1, seg.capacity)) : 1;
+        const height = (ROW_H - 6) * share;
+        const cls = !seg.used ? "resource-off" : full ? "resource-full" : "resource-used";
+        const rect = svgEl("rect", {x: x0, y: y + ROW_H - 3 - height, width, height, class: cls,
+                                    "data-resource": resource.id}, plot);
+        svgEl("title", {}, rect).textContent = !seg.used ? `${resource.id}: ${o.t.resource_off} ${o.format(seg.start)} – ${o.format(seg.end)}`
+          : `${resource.id}: ${seg.used} / ${seg.capacity} ${o.t.resource_held} (${seg.holders.join(", ")}) ` +
+            `${o.format(seg.start)} – ${o.format(seg.end)}${full ? `\n${o.t.resource_full}` : ""}`;
+      }
+    });
+  }
+
+  // Operations that were ready before their material was in stock: the wait drawn on the operation's machine row.
+  renderMaterialWaits(plot, row) {
+    const o = this.options;
+    for (const wait of o.materialWaits || []) {
+      if (!(wait.machineId in row) || !wait.waitMs) continue;
+      const s = Date.parse(wait.ready), e = s + wait.waitMs;
+      if (e < this.t0 || s > this.t1) continue;
+      const y = AXIS_H + row[wait.machineId] * ROW_H;
+      const rect = svgEl("rect", {x: this.x(s), y: y + 2, width: Math.max(2, this.x(e) - this.x(s)), height: ROW_H - 4,
+                                  class: "material-wait", "data-order": wait.orderId}, plot);
+      svgEl("title", {}, rect).textContent = `${wait.orderId} ${wait.operationId}: ${o.t.material_wait} ${wait.materialId} ` +
+        `(${wait.quantity} ${wait.unit || ""}) ${o.format(s)} – ${o.format(e)}`;
     }
   }
 

@@ -66,6 +66,52 @@ def test_machine_changes() -> None:
         apply_delta(changed, delta({"extraWorkingTime": {"machineId": "CNC-1"}}))
 
 
+def eligible_choice(message: pb.CreatePlanRequest) -> tuple[pb.Order, pb.Operation, str]:
+    """An order and an operation of its product with more than one eligible machine, and the last of them."""
+    products = {p.id: p for p in message.factory.products}
+    for order in message.orders:
+        for operation in products[order.product_id].routing:
+            if len(operation.eligible_machines) > 1:
+                return order, operation, operation.eligible_machines[-1].machine_id
+    raise AssertionError("the demo plant has no operation with a choice of machines")
+
+
+def test_a_machine_assignment_becomes_the_orders_own_product() -> None:
+    changed = request()
+    order, operation, machine = eligible_choice(changed)
+    product_id = order.product_id
+    changed.yields.add(product_id=product_id, machine_id=machine, yield_rate=0.9, source="test")
+    others = [o.id for o in changed.orders if o.product_id == product_id and o.id != order.id]
+    pin = delta({"assignMachine": {"orderId": order.id, "operationId": operation.id, "machineId": machine}})
+    apply_delta(changed, pin)
+    own = next(o for o in changed.orders if o.id == order.id).product_id
+    assert own == f"{product_id}@{order.id}"
+    products = {p.id: p for p in changed.factory.products}
+    pinned = next(op for op in products[own].routing if op.id == operation.id)
+    assert [e.machine_id for e in pinned.eligible_machines] == [machine]
+    untouched = next(op for op in products[product_id].routing if op.id == operation.id)
+    assert len(untouched.eligible_machines) == len(operation.eligible_machines) > 1  # the other orders keep the choice
+    assert all(o.product_id == product_id for o in changed.orders if o.id in others)
+    assert any(y.product_id == own and y.machine_id == machine and y.yield_rate == pytest.approx(0.9)
+               for y in changed.yields)
+    apply_delta(changed, pin)
+    assert len(changed.factory.products) == len(products)  # a second assignment reuses the order's copy
+    with pytest.raises(BadInput, match="not eligible") as refused:
+        apply_delta(changed, delta({"assignMachine": {"orderId": order.id, "operationId": operation.id,
+                                                      "machineId": "NO-SUCH"}}))
+    assert refused.value.field == "assign_machine.machine_id"
+
+
+def test_demand_scale_scales_the_forecasts_too() -> None:
+    changed = request()
+    changed.demand_forecasts.add(product_id="MH-800", bucket=0).quantiles.add(level=0.9, value=100.0)
+    changed.demand_forecasts.add(product_id="SUB-F", bucket=0).quantiles.add(level=0.9, value=50.0)
+    apply_delta(changed, delta({"demandScale": {"productId": "MH-800", "factor": 1.2}}))
+    assert [f.quantiles[0].value for f in changed.demand_forecasts] == pytest.approx([120.0, 50.0])
+    with pytest.raises(BadInput, match="more than 0"):
+        apply_delta(changed, delta({"demandScale": {"factor": -1}}))
+
+
 @settings(max_examples=30, deadline=None)
 @given(st.floats(0.1, 3.0), st.sampled_from(["", "MH-800", "SUB-F"]))
 def test_demand_scale_rounds_up_only_the_products_named(factor: float, product: str) -> None:
@@ -73,4 +119,8 @@ def test_demand_scale_rounds_up_only_the_products_named(factor: float, product: 
     apply_delta(changed, delta({"demandScale": {"productId": product, "factor": factor}}))
     for before, after in zip(REQUEST.orders, changed.orders, strict=True):
         touched = not product or before.product_id == product
-        assert after.quantity == (math.ceil(before.quantity * factor) if touched else before.quantity)
+        if not touched:
+            assert after.quantity == before.quantity
+        else:  # rounded up, never below 1, and 100 x 1.2 stays 120 (no float noise pushes it to 121)
+            assert after.quantity >= max(1, before.quantity * factor - 1e-6)
+            assert after.quantity < max(1, math.ceil(before.quantity * factor - 1e-6)) + 1

@@ -20,6 +20,7 @@ import shutil
 import socket
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -215,5 +216,130 @@ def test_a_planners_day(browser: Any, console_url: str, plant_files: tuple[Path,
                  if isinstance(row[0], int))
     assert listed == len(stored["plan"]["assignments"])
     shot(page, tmp_path, locale, "6-accepted")
+    assert script_errors == []
+    context.close()
+
+
+def plan_from_example(console_url: str, name: str, locale: str) -> tuple[str, dict[str, Any]]:
+    """A plan of examples/<name> made through the console's API (2 s, one worker); its id and stored record."""
+    request = json.loads((REPO / "examples" / name).read_text())
+    request["options"].update(timeLimit="2s", numWorkers=1, skipPredictionEffects=True)
+    call = urllib.request.Request(f"{console_url}/api/plans", method="POST",
+                                  headers={"content-type": "application/json"},
+                                  data=json.dumps({"request": request, "locale": locale}).encode())
+    with urllib.request.urlopen(call, timeout=180) as response:
+        last = json.loads(response.read().decode().strip().splitlines()[-1])
+    assert "result" in last, last
+    plan_id: str = last["result"]["planId"]
+    with urllib.request.urlopen(f"{console_url}/api/plans/{plan_id}", timeout=60) as response:
+        return plan_id, json.loads(response.read())
+
+
+def choice_of_machines(stored: dict[str, Any]) -> tuple[str, str, str]:
+    """An order, an operation of its product with several eligible machines, and one it does not run on now."""
+    products = {p["id"]: p for p in stored["request"]["factory"]["products"]}
+    used = {(a["orderId"], a["operationId"]): a.get("machineId", "") for a in stored["plan"]["assignments"]}
+    for order in stored["request"]["orders"]:
+        for operation in products[order["productId"]]["routing"]:
+            others = [e["machineId"] for e in operation["eligibleMachines"]
+                      if e["machineId"] != used.get((order["id"], operation["id"]))]
+            if len(operation["eligibleMachines"]) > 1 and others:
+                return order["id"], operation["id"], others[0]
+    raise AssertionError("no operation with a choice of machines")
+
+
+@pytest.mark.parametrize("locale", ["en", "ko"])
+def test_shortages_what_ifs_and_violations_next_to_their_fields(browser: Any, console_url: str, locale: str,
+                                                                 tmp_path: Path) -> None:
+    """Material waits and resource rows in the Gantt chart; a refused change named in the scenario list; an operation
+    pinned to another machine kept as a new plan while an overtime scenario says it cannot be kept; the service level
+    solved again and compared; a re-plan's field violation next to its field."""
+    materials_id, materials = plan_from_example(console_url, "plant_materials.json", locale)
+    resources_id, resources = plan_from_example(console_url, "plant_resources.json", locale)
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale=locale)
+    context.add_init_script(f"localStorage.setItem('locale', '{locale}')")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    script_errors: list[str] = []
+    page.on("pageerror", lambda error: script_errors.append(str(error)))
+
+    # 1. materials: each operation that waited for stock drawn on its machine row and listed with what it waited for
+    page.goto(f"{console_url}/#/plan/{materials_id}")
+    opened_plan(page)
+    waits = [w for w in materials["plan"].get("materialWaits", []) if w.get("wait", "0s") != "0s"]
+    assert page.locator("svg.gantt rect.material-wait").count() == len(waits)
+    if waits:
+        assert page.locator("#waits-table tbody tr").count() == len(waits)
+        top(page, "#gantt")
+        shot(page, tmp_path, locale, "7-material-waits")
+
+    # 2. secondary resources: one row each, held against capacity, red where all of it is held
+    page.goto(f"{console_url}/#/plan/{resources_id}")
+    opened_plan(page, materials_id)
+    held = {h["resourceId"] for h in resources["plan"]["resourceHolds"]}
+    drawn = set(page.eval_on_selector_all("svg.gantt [data-resource]", "els => els.map(e => e.dataset.resource)"))
+    assert held and held <= drawn
+    assert page.locator("#gantt-legend .swatch.resource-full").count() == 1
+    top(page, "#gantt")
+    shot(page, tmp_path, locale, "8-resources")
+
+    # 3. a rush order of an unknown product: the service's violation stands next to that change, which can be removed
+    top(page, "#whatif")
+    page.select_option("#delta-kind", "rush_order")
+    page.eval_on_selector("#delta-fields [name=product]", "s => s.add(new Option('NO-SUCH', 'NO-SUCH', true, true))")
+    page.click("#add-delta")
+    page.fill("#whatif-time-limit", "2")
+    page.click("#run-compare")
+    page.wait_for_selector("#scenario-list li.invalid .violation")
+    assert "add_order" in page.locator("#scenario-list li.invalid .violation").first.inner_text()
+    shot(page, tmp_path, locale, "9-violation-at-change")
+    page.click("#scenario-list .remove-delta")
+    assert page.locator("#scenario-list li").count() == 0
+
+    # 4. another machine (can be kept) beside overtime on given days (cannot: the page says so before any click)
+    order_id, operation_id, machine_id = choice_of_machines(resources)
+    page.select_option("#delta-kind", "assign_machine")
+    page.select_option("#delta-fields [name=order]", order_id)
+    page.select_option("#delta-fields [name=operation]", operation_id)
+    page.select_option("#delta-fields [name=machine]", machine_id)
+    page.click("#add-delta")
+    page.fill("#scenario-name", "pin")
+    page.click("#add-scenario")
+    page.select_option("#delta-kind", "overtime")
+    page.click("#add-delta")
+    page.fill("#scenario-name", "overtime")
+    page.click("#run-compare")
+    page.wait_for_selector("#compare-table")
+    assert page.locator(".scenario-result[data-scenario=overtime] .cannot-keep").count() == 1
+    assert page.locator(".scenario-result[data-scenario=overtime] .keep-scenario").count() == 0
+    page.eval_on_selector(".scenario-result[data-scenario=overtime]", "e => e.scrollIntoView({block: 'end'})")
+    shot(page, tmp_path, locale, "10-keep-or-not")
+    page.locator(".scenario-result[data-scenario=pin] .keep-scenario").click()
+    kept_id = opened_plan(page, resources_id)
+    kept = json.loads(page.evaluate(f"fetch('/api/plans/{kept_id}').then(r => r.text())"))
+    assert {a["machineId"] for a in kept["plan"]["assignments"]
+            if (a["orderId"], a["operationId"]) == (order_id, operation_id)} == {machine_id}
+
+    # 5. the service level: solved again as a new plan, compared with this one; no forecasts here, and the page says so
+    top(page, "#service-level-form")
+    assert page.locator("#service-level-note").count() == 1
+    page.fill("#service-level", "1.5")
+    page.click("#run-service-level")
+    page.wait_for_selector("#service-level-form label.field-error .violation")
+    page.fill("#service-level", "0.95")
+    page.click("#run-service-level")
+    page.wait_for_selector("#service-level-result table")
+    assert page.locator("#service-level-form label.field-error").count() == 0
+    shot(page, tmp_path, locale, "11-service-level")
+
+    # 6. a re-plan's rush order with a due time before the plan's start: the violation next to the due field
+    page.select_option("#disruption-kind", "rush_order")
+    page.fill("#disruption-fields [name=due]", "2020-01-01T08:00")
+    page.fill("#replan-time-limit", "2")
+    page.click("#run-replan")
+    page.wait_for_selector("#replan-result .error")
+    violations = page.locator("#replan-result .violations li").all_inner_texts()
+    marked = page.locator("#disruption-fields label.field-error").count()
+    assert violations and marked >= 1, violations
     assert script_errors == []
     context.close()

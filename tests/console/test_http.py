@@ -178,7 +178,8 @@ def test_token_is_passed_to_the_service(tmp_path: Path, demo_request: dict[str, 
 def test_page_strings_exist_in_both_languages_for_every_key_the_page_uses(console: TestClient) -> None:
     english, korean = strings("en"), strings("ko")
     assert set(english) == set(korean) and LOCALES == ("en", "ko")
-    used = set(re.findall(r'\bT\("([a-zA-Z_]+)"', (CONSOLE / "static" / "app.js").read_text()))
+    used = {key for script in (CONSOLE / "static").glob("*.js")
+            for key in re.findall(r'\bT\("([a-zA-Z_]+)"', script.read_text())}
     assert used and used <= set(english)
     assert all(HANGUL.search(korean[key]) for key in ("plans", "late_orders", "whatif", "replan"))
     assert console.get("/api/i18n/ko").json() == korean
@@ -193,7 +194,7 @@ def test_the_console_is_only_a_client_and_loads_nothing_from_the_network(console
             assert not any(n.split(".")[0] in {"planner", "forecaster", "service"} for n in names), (path, names)
     page = console.get("/").text
     assert [link for link in re.findall(r'(?:src|href)="([^"]+)"', page) if not link.startswith("#")] == \
-        ["/static/style.css", "/static/gantt.js", "/static/app.js"]
+        ["/static/style.css", "/static/gantt.js", "/static/app.js", "/static/whatif.js", "/static/replan.js"]
     for asset in (CONSOLE / "static").iterdir():
         assert not re.search(r"https?://(?!www\.w3\.org/2000/svg)", asset.read_text()), asset
 
@@ -203,3 +204,47 @@ def test_the_console_is_only_a_client_and_loads_nothing_from_the_network(console
 def test_tls_settings_are_checked(config: ChannelConfig) -> None:
     with pytest.raises(ValueError, match=r"no such file|go together"):
         config.check()
+
+
+def _choice_of_machines(stored: dict[str, Any]) -> tuple[str, str, str]:
+    """An order, an operation of its product with several eligible machines, and one it does not run on now."""
+    products = {p["id"]: p for p in stored["request"]["factory"]["products"]}
+    used = {(a["orderId"], a["operationId"]): a.get("machineId", "") for a in stored["plan"]["assignments"]}
+    for order in stored["request"]["orders"]:
+        for operation in products[order["productId"]]["routing"]:
+            others = [e["machineId"] for e in operation["eligibleMachines"]
+                      if e["machineId"] != used.get((order["id"], operation["id"]))]
+            if len(operation["eligibleMachines"]) > 1 and others:
+                return order["id"], operation["id"], others[0]
+    raise AssertionError("no operation with a choice of machines")
+
+
+def test_keep_a_machine_assignment_and_a_new_service_level(console: TestClient, demo_plan_id: str) -> None:
+    stored = console.get(f"/api/plans/{demo_plan_id}").json()
+    order_id, operation_id, machine_id = _choice_of_machines(stored)
+    pin = {"assignMachine": {"orderId": order_id, "operationId": operation_id, "machineId": machine_id}}
+    lines = ndjson(console.post(f"/api/plans/{demo_plan_id}/keep", json={"deltas": [pin], "time_limit_s": 2}).text)
+    assert "result" in lines[-1], lines[-1]
+    kept = console.get(f"/api/plans/{lines[-1]['result']['planId']}").json()
+    order = next(o for o in kept["request"]["orders"] if o["id"] == order_id)
+    assert order["productId"].endswith(f"@{order_id}")
+    assert {a["machineId"] for a in kept["plan"]["assignments"]
+            if (a["orderId"], a["operationId"]) == (order_id, operation_id)} == {machine_id}
+
+    lines = ndjson(console.post(f"/api/plans/{demo_plan_id}/keep",
+                                json={"deltas": [], "service_level": 0.95, "time_limit_s": 2}).text)
+    kept = console.get(f"/api/plans/{lines[-1]['result']['planId']}").json()
+    assert kept["request"]["options"]["serviceLevel"] == pytest.approx(0.95)
+    refused = console.post(f"/api/plans/{demo_plan_id}/keep", json={"deltas": [], "service_level": 1.5})
+    assert refused.status_code == 400
+    assert [v["field"] for v in refused.json()["error"]["violations"]] == ["service_level"]
+    assert console.post(f"/api/plans/{demo_plan_id}/keep", json={"deltas": []}).status_code == 400
+
+
+def test_a_refused_scenario_names_the_change_at_fault(console: TestClient, demo_plan_id: str) -> None:
+    rush = {"addOrder": {"id": "RUSH-X", "productId": "NO-SUCH", "quantity": "5", "dueTime": "2026-03-05T05:00:00Z"}}
+    answer = console.post(f"/api/plans/{demo_plan_id}/compare",
+                          json={"scenarios": [{"name": "bad", "deltas": [rush]}], "time_limit_s": 1})
+    assert answer.status_code == 400
+    fields = [v["field"] for v in answer.json()["error"]["violations"]]
+    assert any(f.startswith("scenarios[0].deltas[0].add_order") for f in fields), fields
