@@ -4,6 +4,11 @@ the same loader.
 
     python -m benchmarks.plantdata [--json docs/results/plantdata_defect.json] [--only demo ai4i steel]
                                    [--no-learning-curve]
+    python -m benchmarks.plantdata risk [options of benchmarks.plantrisk]
+
+The `risk` section is the equipment-risk benchmark (`benchmarks.plantrisk`: Azure PdM telemetry and C-MAPSS
+FD001 through the risk pipeline, with the Kaplan-Meier, constant-hazard and boosting baselines); the
+arguments after `risk` are its own.
 
 Each set also gets a learning curve (benchmarks.plantdata_curve): the template network fine-tuned, the
 network from scratch and gradient boosting with 200, 500, 1,000, 3,000 and all training records.
@@ -135,6 +140,10 @@ def run_set(name: str, folder: Path, args: argparse.Namespace) -> dict[str, Any]
 
 
 def main(argv: list[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["risk"]:  # the risk section: its own benchmark module, its own options
+        from benchmarks import plantrisk
+        return plantrisk.main(arguments[1:])
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)

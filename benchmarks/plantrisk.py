@@ -166,6 +166,8 @@ def run_set(name: str, history: PlantHistory, settings: RiskSettings, png_dir: P
                                                                                horizons),
                               "warnings": history.warnings,
                               "blend_weights": model.blend.chosen if model.blend is not None else None,
+                              "blend_evidence": model.blend.evidence if model.blend is not None else None,
+                              "selection": model.report.get("selection"),
                               "bootstrap": bootstrap_margins(model.held_out["test"], model.served, horizons)}
     if "components" in model.report:
         result["components"] = model.report["components"]

@@ -11,6 +11,8 @@ Modules, in the order data flows:
 - `baselines`: the fleet's Kaplan-Meier curve, a per-machine constant hazard, gradient boosting per horizon.
 - `direct`: one calibrated classifier per anchor horizon, joined monotonically (the asked horizons first);
   `blend`: the hazard and direct curves mixed with a weight per horizon chosen on validation;
+  `selection`: the champion / challenger rule (one machine-clustered standard error) that chooses the
+  blend's weights and the served curve;
   `components`: per-component curves where failure events name components.
 - `anomaly`: robust z-scores against the plant's own normal operation, with the sensors that drive them.
 - `evaluation`: Brier, AUPRC, concordance and reliability curves on a held-out period or set of machines.

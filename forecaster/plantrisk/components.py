@@ -1,12 +1,13 @@
 """Per-component failure curves, where the plant's failure events name components.
 
 A component gets its own curve when its failures are frequent enough to learn from: at least
-`MIN_COMPONENT_FAILURES` distinct failure times of it in the training period, and at least two components
-qualify (with one, its curve would repeat the machine's). Each is a direct anchored curve
-(`direct.AnchoredCurve`: one LightGBM classifier per anchor horizon on the machine's window features,
-Platt-calibrated on the validation period, joined monotonically with the plant's own horizons first)
-whose label is "this component fails within x hours". A failure of another component does not end the
-follow-up: the machine is repaired and the component is still at risk (cause-specific curves).
+`MIN_COMPONENT_FAILURES` distinct failure times of it in the training period, at least two components
+qualify (with one, its curve would repeat the machine's), and some machine failed on two of them in the
+training period (where each machine fails on one component only, each curve would repeat its machines').
+Each is a direct anchored curve (`direct.AnchoredCurve`: one LightGBM classifier per anchor horizon on the
+machine's window features, Platt-calibrated on the validation period, joined monotonically with the plant's
+own horizons first) whose label is "this component fails within x hours". A failure of another component
+does not end the follow-up: the machine is repaired and the component is still at risk (cause-specific curves).
 
 The machine's own curve stays the one fitted directly on "any failure" (the served candidate): several
 components failing at one time count as one breakdown, failures that name no component count too, and
@@ -48,13 +49,20 @@ def for_component(times: Landmarks, failures: dict[str, np.ndarray]) -> Landmark
 
 
 def candidate_components(history: PlantHistory, train: Landmarks) -> list[str]:
-    """Components with at least MIN_COMPONENT_FAILURES failures seen in the training period (if two or more)."""
+    """Components with at least MIN_COMPONENT_FAILURES failures seen in the training period, if two or more
+    qualify and they share a machine.
+
+    Soft: the shared machine matters because where every machine fails on one qualifying component only (one
+    component per machine type, as in the demo plant), each component's curve is its machines' own curve
+    (and 0 elsewhere): it would repeat the served curve and only add files to the model folder."""
     named = history.failures["component"]
     names = [str(c) for c in pd.unique(named[named != ""]) if str(c).lower() != MACHINE]
-    counts = {c: int(np.isfinite(np.unique(for_component(train, component_failure_times(history, c))
-                                           .next_failure)).sum()) for c in names}
+    seen = {c: for_component(train, component_failure_times(history, c)) for c in names}
+    counts = {c: int(np.isfinite(np.unique(outcomes.next_failure)).sum()) for c, outcomes in seen.items()}
     chosen = sorted(c for c, n in counts.items() if n >= MIN_COMPONENT_FAILURES)
-    return chosen if len(chosen) >= 2 else []
+    machines = [set(seen[c].machine[np.isfinite(seen[c].next_failure)].astype(str)) for c in chosen]
+    shared = any(machines[i] & machines[j] for i in range(len(chosen)) for j in range(i + 1, len(chosen)))
+    return chosen if len(chosen) >= 2 and shared else []
 
 
 @dataclass

@@ -4,10 +4,12 @@ Split by time (default): prediction times are cut at the quantiles 1 - validatio
 their times; training labels are censored at the validation start and validation labels at the test start,
 so no period reads a later one. Split by machine: whole machines go to validation and test (a given list
 of test machines, or a seeded share). The hazard model and every baseline are fitted on the training
-period; the validation period stops boosting, calibrates the hazard, and chooses what is served (lowest
-mean Brier score over the evaluation horizons among the curves that answer any horizon: the hazard model,
-the direct anchored curve, their blend with a weight per horizon chosen on validation, the fleet
-Kaplan-Meier curve, the constant hazard); the test period is scored once, for the report. Where failure
+period; the validation period stops boosting, calibrates the hazard, and chooses what is served among the
+curves that answer any horizon (the hazard model, the direct anchored curve, their blend with a weight per
+horizon chosen on validation, the fleet Kaplan-Meier curve, the constant hazard) by the champion /
+challenger rule of selection.py: the blend (the direct curve where its weights are all 0) is served unless
+another curve beats its mean validation Brier score by more than one machine-clustered standard error and
+ranks at least as well; the test period is scored once, for the report. Where failure
 events name components, per-component curves (components.py) are fitted and scored beside the machine's.
 """
 
@@ -33,6 +35,7 @@ from forecaster.plantrisk.features import FeatureSpec, build_features, fit_spec,
 from forecaster.plantrisk.hazard import HazardModel, HazardSettings, fit_hazard, person_period
 from forecaster.plantrisk.history import PlantHistory
 from forecaster.plantrisk.labels import Landmarks, failure_times, landmarks, machine_spans
+from forecaster.plantrisk.selection import choose
 
 logger = logging.getLogger(__name__)
 VERSION = "plantrisk-1.0.0"
@@ -236,7 +239,7 @@ def train_risk_model(history: PlantHistory, settings: RiskSettings = RiskSetting
         if components is not None:
             report.setdefault("components", {"names": components.names})[period] = _component_scores(
                 components, history, times, features[period], horizons)
-    model.served = choose_served(report["validation"], horizons)
+    model.served, report["selection"] = choose_served(model.held_out["validation"], horizons, blend)
     report["served"] = model.served
     report["training_seconds"] = round(time.perf_counter() - started, 1)
     report["counts"] = {"train_times": len(periods.train),
@@ -246,13 +249,18 @@ def train_risk_model(history: PlantHistory, settings: RiskSettings = RiskSetting
     return model
 
 
-def choose_served(validation: dict[str, Any], horizons: list[float]) -> str:
-    """The servable candidate with the lowest mean validation Brier score (the hazard model on ties)."""
-    def mean_brier(name: str) -> float:
-        values = [validation[name]["horizons"][f"{h:g}"]["brier"] for h in horizons]
-        return float(np.mean(values)) if all(v is not None for v in values) else np.inf
-
-    return min(SERVABLE, key=lambda name: (mean_brier(name), SERVABLE.index(name)))
+def choose_served(validation: HeldOut, horizons: list[float], blend: HorizonBlend) -> tuple[str, dict[str, Any]]:
+    """Soft: what is served is the champion, the blend (named `direct` when all its weights are 0, as it is
+    then the direct curve), unless another servable curve replaces it on the validation period by the rule
+    of selection.py (mean Brier lower by more than one machine-clustered standard error, AUPRC not lower).
+    The plant cares because the validation period is small: the lowest validation score alone would serve
+    its noise. Returns the choice and the evidence for the report."""
+    champion = "direct" if blend.is_direct else "blend"
+    excluded = {"blend"} if blend.is_direct else set()  # the same curve as the champion
+    curves = {name: validation.curves[name] for name in SERVABLE if name not in excluded}
+    served, comparisons = choose(validation.times, curves, champion, horizons)
+    return served, {"rule": "champion_challenger_one_se", "champion": champion,
+                    "challengers": {name: c.to_json() for name, c in comparisons.items()}}
 
 
 def _failures_seen(times: Landmarks) -> int:

@@ -20,10 +20,11 @@ from hypothesis.extra.numpy import arrays
 
 from forecaster.plantrisk.artifact import read_model_folder, write_model_folder
 from forecaster.plantrisk.blend import WEIGHTS
-from forecaster.plantrisk.components import MACHINE, product_of_components
+from forecaster.plantrisk.components import MACHINE, candidate_components, product_of_components
 from forecaster.plantrisk.direct import join_anchors, monotone_anchors
 from forecaster.plantrisk.features import build_features
 from forecaster.plantrisk.history import PlantHistory, history_from_frames
+from forecaster.plantrisk.labels import landmarks
 from forecaster.plantrisk.pipeline import SERVABLE, RiskSettings, TrainedRiskModel, curves_for, train_risk_model
 from forecaster.plantrisk.predictor import OUTPUT_COLUMNS, predict
 from forecaster.plantrisk.simulated import simulated_fleet
@@ -104,13 +105,25 @@ def test_blend_weights_are_chosen_per_horizon_on_validation(
     assert model.blend is not None and set(model.blend.chosen) <= {f"{h:g}" for h in HORIZONS}
     assert model.blend.chosen and all(w in WEIGHTS for w in model.blend.weights)
     validation = model.report["validation"]
-    for horizon in model.blend.chosen:
-        # w = 1 is the hazard curve and w = 0 the direct one: the chosen weight does at least as well on validation
-        # (up to the monotone join, which can only raise a shorter horizon's value past a longer one's)
+    for horizon, weight in model.blend.chosen.items():
+        # w = 0 (the direct curve) is the champion; another weight only where it wins by more than one standard
+        # error on validation and ranks as well, and then it is the best of those that do
+        evidence = model.blend.evidence.get(horizon, {})
+        if weight == 0.0:
+            assert not any(e["replaces"] for e in evidence.values())
+        else:
+            assert evidence[f"{weight:g}"]["replaces"]
+            assert evidence[f"{weight:g}"]["brier_margin"] == min(
+                e["brier_margin"] for e in evidence.values() if e["replaces"])
+        # the blend does at least as well as the direct curve on validation (up to the monotone join)
         blend = validation["blend"]["horizons"][horizon]["brier"]
-        assert blend <= min(validation[n]["horizons"][horizon]["brier"] for n in ("hazard", "direct")) + 1e-3
-    assert model.served == min(SERVABLE, key=lambda n: np.mean(
-        [validation[n]["horizons"][f"{h:g}"]["brier"] for h in HORIZONS]))
+        assert blend <= validation["direct"]["horizons"][horizon]["brier"] + 1e-3
+    selection = model.report["selection"]
+    champion = selection["champion"]
+    assert champion == ("direct" if all(w == 0.0 for w in model.blend.weights) else "blend")
+    replacing = {n for n, c in selection["challengers"].items() if c["replaces"]}
+    assert model.served in replacing or (not replacing and model.served == champion)
+    assert model.served in SERVABLE
 
 
 def test_component_curves_are_fitted_scored_saved_and_predicted(
@@ -149,3 +162,17 @@ def test_the_product_of_component_curves_is_at_least_each_component() -> None:
 def test_max_trees_must_be_positive() -> None:
     with pytest.raises(ValueError, match="max_trees"):
         RiskSettings(max_trees=0)
+
+
+def test_components_that_never_share_a_machine_get_no_curves() -> None:
+    """Binding: each machine fails on one component only (one per machine type), so every component curve would
+    repeat its machines' own curve: none is fitted. Non-binding: the same failures alternating between the two
+    components on every machine: both qualify."""
+    telemetry, events, _ = simulated_fleet(machines=8, days=60, seed=11)
+    train = landmarks(history_from_frames(telemetry, events), 6.0)
+    per_type = events.copy()
+    kind = per_type["machine"].map(lambda m: COMPONENTS[int(str(m)[1:]) % 2])
+    per_type.loc[per_type["event"].isin(["failure", "maintenance"]), "component"] = kind
+    assert candidate_components(history_from_frames(telemetry, per_type), train) == []
+    alternating = _fleet_with_two_components()[1]
+    assert candidate_components(history_from_frames(telemetry, alternating), train) == list(COMPONENTS)
