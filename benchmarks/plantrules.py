@@ -8,7 +8,11 @@ checked by the solver-independent checker, against PyJobShop solved in the same 
 
 Sets read today: `rcpsp` (PSPLIB `.sm`) and `rcpsp-max` (ProGen/max `.SCH`); each instance becomes one order whose
 activities are manual work holding their resources, linked by the precedence graph (`benchmarks.plantrules_readers`).
-`mrcpsp`, `mspsp`, `osp` and `cpr` are named by the issue but have no reader yet: the command says so and stops.
+`mrcpsp` (PSPLIB `.mm`, `benchmarks.plantrules_mrcpsp`: activities with operation modes) is read too, `mspsp`
+(MSPSP `.dzn`, `benchmarks.plantrules_mspsp`: needs by skill staffed by people with skills; no peer), and `cpr`
+(RCPSP-CPR `.rcp`, `benchmarks.plantrules_cpr`: stock consumed at starts and produced at ends, best known from the
+published CP Optimizer / OptalCP runs; no peer), and `osp` (OSP use case 1 `.dzn`, `benchmarks.plantrules_osp`: ovens
+as batch machines with recipe windows, changeovers and the BATCH_COST objective; its own runner and cost; no peer).
 Best-known values come from the set's bounds tables (found from the first file's path: the folder that holds
 `psplib-rcpsp/` and `rcpsp-max/`). Per instance: objective (makespan), bound, status, seconds, gap to the best
 known; summary per solver: mean gap, optimal / feasible / proven-infeasible / unsolved counts, versions, parameters.
@@ -27,22 +31,35 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import format_table, machine, versions, write_json
+from benchmarks.plantrules_cpr import CprProject, read_cpr
+from benchmarks.plantrules_cpr import read_best_known as cpr_best_known
+from benchmarks.plantrules_cpr import to_plan_request as cpr_request
+from benchmarks.plantrules_mrcpsp import MrcpspProject, read_mrcpsp
+from benchmarks.plantrules_mrcpsp import read_optima as mrcpsp_optima
+from benchmarks.plantrules_mrcpsp import to_plan_request as mrcpsp_request
+from benchmarks.plantrules_mspsp import MspspProject, read_mspsp, read_optima
+from benchmarks.plantrules_mspsp import to_plan_request as mspsp_request
+from benchmarks.plantrules_osp import main as osp_main
 from benchmarks.plantrules_readers import Project, read_best_known, read_psplib, read_rcpsp_max, to_plan_request
 from planner.checker import check_plan
 from planner.plan import create_plan
 from planner.validation import InvalidPlanRequest
 
-READERS: dict[str, tuple[Callable[[Path], Project], str]] = {
+READERS: dict[str, tuple[Callable[[Path], Project | MspspProject | MrcpspProject | CprProject], str]] = {
     "rcpsp": (read_psplib, "psplib"),
+    "mrcpsp": (read_mrcpsp, "psplib"),  # `benchmarks.plantrules_mrcpsp`: activities with operation modes
     "rcpsp-max": (read_rcpsp_max, "rcpsp_max"),
+    "mspsp": (read_mspsp, ""),  # `benchmarks.plantrules_mspsp`; PyJobShop has no MSPSP reader: no peer
+    "cpr": (read_cpr, ""),  # `benchmarks.plantrules_cpr`; PyJobShop cannot model stock produced: no peer
 }
-"""Set -> (our reader, PyJobShop's instance format)."""
-NOT_YET = ("mrcpsp", "mspsp", "osp", "cpr")
+"""Set -> (our reader, PyJobShop's instance format; empty: no peer)."""
+OWN_RUNNER = ("osp",)
+"""Sets with a runner of their own (their cost is not a makespan)."""
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("set", choices=[*READERS, *NOT_YET], help="instance set (format)")
+    parser.add_argument("set", choices=[*READERS, *OWN_RUNNER], help="instance set (format)")
     parser.add_argument("files", nargs="+", help="instance files")
     parser.add_argument("--time-limit", type=float, default=5.0, help="seconds per instance and solver")
     parser.add_argument("--workers", type=int, default=2, help="CP-SAT workers for every solver")
@@ -53,7 +70,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _key(set_name: str, path: Path) -> str:
-    return f"{path.parent.name}/{path.name}" if set_name == "rcpsp-max" else path.name
+    return f"{path.parent.name}/{path.name}" if set_name in ("rcpsp-max", "cpr") else path.name
 
 
 def _root(path: Path) -> Path:
@@ -70,11 +87,15 @@ def _gap(objective: float | None, best: float | None) -> float | None:
     return (objective - best) / best
 
 
-def solve_ours(project: Project, time_limit: float, workers: int, seed: int) -> dict[str, Any]:
+def solve_ours(project: Project | MspspProject | MrcpspProject | CprProject, time_limit: float, workers: int,
+               seed: int) -> dict[str, Any]:
     """One instance through `create_plan`, its plan checked by the solver-independent checker. An activity that
     needs more of a resource than there is makes the request invalid input in production (INVALID_ARGUMENT);
     here it counts as decided infeasible, `decided_by` "validation"."""
-    request = to_plan_request(project, time_limit, workers, seed)
+    request = (mspsp_request(project, time_limit, workers, seed) if isinstance(project, MspspProject)
+               else mrcpsp_request(project, time_limit, workers, seed) if isinstance(project, MrcpspProject)
+               else cpr_request(project, time_limit, workers, seed) if isinstance(project, CprProject)
+               else to_plan_request(project, time_limit, workers, seed))
     began = time.perf_counter()
     try:
         plan = create_plan(request)
@@ -150,7 +171,9 @@ def _common_gaps(records: list[dict[str, Any]]) -> dict[str, float | None]:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     reader, peer_format = READERS[args.set]
     paths = [Path(f) for f in args.files]
-    known = read_best_known(args.set, _root(paths[0]))
+    known = (read_optima(_root(paths[0])) if args.set == "mspsp" else mrcpsp_optima(_root(paths[0]))
+             if args.set == "mrcpsp" else cpr_best_known(_root(paths[0])) if args.set == "cpr"
+             else read_best_known(args.set, _root(paths[0])))
     records = []
     for path in paths:
         key = _key(args.set, path)
@@ -158,12 +181,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         record: dict[str, Any] = {"instance": key, "best_known": best, "best_known_optimal": proven,
                                   "known_infeasible": key in known and best is None}
         record["ours"] = solve_ours(reader(path), args.time_limit, args.workers, args.seed)
-        if args.peers:
+        if args.peers and peer_format:
             record["pyjobshop"] = solve_peer(path, peer_format, args.time_limit, args.workers, args.seed)
         records.append(record)
         logging.getLogger(__name__).info("%s: %s", key, record)
     summary = {"ours": _summary(records, "ours")}
-    if args.peers:
+    if args.peers and peer_format:
         summary["pyjobshop"] = _summary(records, "pyjobshop")
         summary["common"] = _common_gaps(records)
     return {
@@ -194,9 +217,9 @@ def _print(result: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.set in NOT_YET:
-        print(f"set '{args.set}' has no reader yet (read today: {', '.join(READERS)})", file=sys.stderr)
-        return 2
+    if args.set == "osp":  # its own runner and cost (`benchmarks.plantrules_osp`); PyJobShop has no batching: no peer
+        return osp_main([*args.files, "--time-limit", str(args.time_limit), "--workers", str(args.workers),
+                         "--seed", str(args.seed), *(["--json", args.json] if args.json else [])])
     result = run(args)
     _print(result)
     write_json(args.json, result)

@@ -27,6 +27,7 @@ from pathlib import Path
 from planner.domain import (
     Factory,
     Machine,
+    Material,
     Objective,
     Operation,
     Order,
@@ -167,13 +168,19 @@ def to_plan_request(project: Project, time_limit: float, workers: int, seed: int
         routing.append(Operation(
             id=names[i], eligible_machines=[], run_minutes_per_unit=float(duration) if duration else ZERO_RUN,
             resources=needs or [ResourceNeed(resource_id=FREE)], predecessors=links.get(i, [])))
-    horizon = project.horizon
+    return project_request(project.name, routing, resources, [], project.horizon, time_limit, workers, seed)
+
+
+def project_request(name: str, routing: list[Operation], resources: list[Resource], materials: list[Material],
+                    horizon: int, time_limit: float, workers: int, seed: int) -> PlanRequest:
+    """A project of any of the sets as production plans it: one order of one product whose routing is the
+    project's activities, objective makespan (every reader of `benchmarks.plantrules` ends here)."""
     return PlanRequest(
-        request_id=project.name,
+        request_id=name,
         # The factory needs a machine; no activity uses it.
-        factory=Factory(name=project.name, machines=[Machine(id="unused")], resources=resources,
+        factory=Factory(name=name, machines=[Machine(id="unused")], resources=resources, materials=materials,
                         products=[Product(id="project", routing=routing)]),
-        orders=[Order(id=project.name, product_id="project", quantity=1, due=horizon)],
+        orders=[Order(id=name, product_id="project", quantity=1, due=horizon)],
         options=PlanOptions(horizon_minutes=horizon, objective=Objective.MAKESPAN, time_limit_seconds=time_limit,
                             num_workers=workers, random_seed=seed, explain_predictions=False),
     )

@@ -7,7 +7,9 @@ reserves and inside the horizon, one at a time per machine,
 family changeovers between lots, time lags and transfer batches between operations, work in progress
 at plan start, operations that pause over non-working time, loads of batch machines (one recipe, together,
 within capacity; loads take turns),
-secondary resources within their shift's capacity, material and component stock never negative,
+secondary resources within their shift's capacity, dies mounted in time and on one machine at a time,
+material and component stock never negative, lots split into sub-lots (their quantities, minimum sizes and
+durations on their machines),
 preventive maintenance before its deadline, the
 defect-rate cap) and recomputes the per-order results and KPIs.
 Tests run it after every solve.
@@ -20,13 +22,18 @@ from collections.abc import Mapping, Sequence
 from itertools import pairwise
 
 from planner.calendar import availability_by_machine
-from planner.domain import NO_MACHINE, PlanRequest
+from planner.domain import NO_MACHINE, BatchRecipe, PlanRequest
 from planner.kpis import compute_kpis, order_results
 from planner.plant_rules.batching import loads_of, lot_load, recipe_of
+from planner.plant_rules.die_mounts import change_holds, die_problems
+from planner.plant_rules.lot_splitting import group_sublots, sublot_problems, whole_lot_problem
 from planner.plant_rules.materials import stock_problems
+from planner.plant_rules.oven_rules import load_window, oven_problems
 from planner.plant_rules.pausing import pause_problem
 from planner.plant_rules.precedence import link_problems
 from planner.plant_rules.resources import holds_of, usage_problems
+from planner.plant_rules.sequence import sequence_problems
+from planner.plant_rules.staffing import staffing_problems
 from planner.plant_rules.transfer_batches import transfer_delay
 from planner.risk import maintenance_requirements, planning_availability
 from planner.rules import changeover_minutes
@@ -42,7 +49,9 @@ def check_schedule(request: PlanRequest, assignments: list[ScheduledOperation],
     available: dict[str, list[tuple[int, int]]] = {}
     jobs = {job.order.id: job for job in build_jobs(request)}
     by_order: dict[str, dict[int, ScheduledOperation]] = defaultdict(dict)
-    for placed in assignments:
+    split = {(t.order_id, t.index) for job in jobs.values() for t in job.tasks if t.split is not None}
+    spans, sublots = group_sublots(assignments, split)  # a split lot is checked as its span (`lot_splitting`)
+    for placed in spans:
         if placed.order_id not in jobs:
             problems.append(f"{placed.order_id}: not an order of the request")
             continue
@@ -58,8 +67,12 @@ def check_schedule(request: PlanRequest, assignments: list[ScheduledOperation],
             if found is None:
                 problems.append(f"{label}: not scheduled")
                 continue
-            alternative = task.alternative(found.machine_id)
-            if alternative is None:
+            if task.split is None:  # only a lot that may split comes in sub-lots (`plant_rules.lot_splitting`)
+                problems += whole_lot_problem(label, found)
+            alternative = task.placed_on(found)
+            if alternative is None and (found.mode_id or task.has_modes):  # `planner.plant_rules.modes`
+                problems.append(f"{label}: mode '{found.mode_id}' on machine '{found.machine_id}' is not a mode of it")
+            elif alternative is None:
                 problems.append(f"{label}: machine {found.machine_id} is not eligible")
             elif alternative.may_pause:  # its work time in working time, pauses between (`plant_rules.pausing`)
                 paused.add(f"{order_id}/{task.index}")
@@ -67,6 +80,10 @@ def check_schedule(request: PlanRequest, assignments: list[ScheduledOperation],
                 problem = pause_problem(label, found.machine_id, found.start, found.end, alternative.duration,
                                         alternative.setup, available.get(found.machine_id, []))
                 problems += [problem] if problem else []
+            elif task.split is not None:  # each sub-lot on its machine (`planner.plant_rules.lot_splitting`)
+                problems += sublot_problems(label, task, sublots.get((order_id, task.index), []))
+            elif alternative.batch_window is not None:  # its load's length, checked with the load (`_batch_problems`)
+                pass
             elif found.end - found.start != alternative.duration:
                 problems.append(f"{label}: lasts {found.end - found.start} min, needs {alternative.duration}")
             chain = task.predecessors is None  # else a precedence graph: `link_problems` below
@@ -80,8 +97,13 @@ def check_schedule(request: PlanRequest, assignments: list[ScheduledOperation],
     problems += _work_in_progress_problems(request, by_order)
     problems += _machine_problems(request, assignments, maintenance, frozenset(paused))
     problems += _batch_problems(request, assignments)
+    problems += _oven_problems(request, assignments)
     problems += _resource_problems(request, jobs, assignments)
+    problems += die_problems(request, assignments, planning_availability(request, availability_by_machine(request)),
+                             maintenance, list(jobs.values()))
+    problems += staffing_problems(request, assignments, list(jobs.values()))
     problems += stock_problems(request, list(jobs.values()), assignments)
+    problems += sequence_problems(request, assignments)
     return problems
 
 
@@ -224,15 +246,31 @@ def _batch_problems(request: PlanRequest, assignments: Sequence[ScheduledOperati
             in_progress = (lot.order_id, lot.operation_id) in running
             if recipe is None:
                 problems.append(f"{where}: {lot.order_id}/{lot.operation_index} has no recipe {machine_id} runs")
-            elif not in_progress and lot.end - lot.start != recipe.cycle_minutes:
+            elif not in_progress and not _in_window(request, lot, recipe, lot.end - lot.start):
+                low, high = load_window(request.factory.product(lot.product_id).routing[lot.operation_index], recipe)
                 problems.append(f"{where}: {lot.order_id}/{lot.operation_index} lasts {lot.end - lot.start} min, "
-                                f"the {recipe.id} cycle is {recipe.cycle_minutes}")
+                                f"the {recipe.id} cycle is {low}" + (f" to {high}" if high > low else ""))
             if in_progress and len(lots) > 1:
                 problems.append(f"{where}: {lot.order_id} runs since before plan start, no lot can join it ({names})")
         load, capacity = sum(lot_load(request, lot) for lot in lots), machine.batch_capacity or 0.0
         if load > capacity * (1 + 1e-9) + 1e-9:
             problems.append(f"{where}: holds {load:g}, more than its capacity {capacity:g} ({names})")
     return problems
+
+
+def _in_window(request: PlanRequest, lot: ScheduledOperation, recipe: BatchRecipe, length: int) -> bool:
+    """A lot's load lasts within its window: the recipe's cycle, or its own (`planner.plant_rules.oven_rules`)."""
+    low, high = load_window(request.factory.product(lot.product_id).routing[lot.operation_index], recipe)
+    return low <= length <= high
+
+
+def _oven_problems(request: PlanRequest, assignments: Sequence[ScheduledOperation]) -> list[str]:
+    """Minimum fill and recipe changeovers of batch machines (`planner.plant_rules.oven_rules`)."""
+    batch = {m.id for m in request.factory.machines if m.is_batch}
+    if not batch:
+        return []
+    available = planning_availability(request, availability_by_machine(request))
+    return oven_problems(request, loads_of(request, assignments), {m: available.get(m, []) for m in batch})
 
 
 def _resource_problems(request: PlanRequest, jobs: Mapping[str, Job],
@@ -242,6 +280,8 @@ def _resource_problems(request: PlanRequest, jobs: Mapping[str, Job],
     uses: dict[str, list[tuple[int, int, int, str]]] = defaultdict(list)
     for hold in holds_of(request, assignments, list(jobs.values())):
         uses[hold.resource_id].append((hold.start, hold.end, hold.quantity, hold.holder))
+    for resource_id, start, end, units, holder in change_holds(request, assignments, list(jobs.values())):
+        uses[resource_id].append((start, end, units, holder))  # a die change holds what a setup does
     return usage_problems(request, uses)
 
 

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from planner.domain import Order, RiskPolicy, TimeWindow, YieldEstimate
+from planner.domain import Order, RiskPolicy, SequenceRule, TimeWindow, YieldEstimate
 
 
 class _Delta(BaseModel):
@@ -95,6 +95,38 @@ class AssignMachine(_Delta):
     machine_id: str = Field(description="One of that operation's eligible machines.")
 
 
+class RunBefore(_Delta):
+    """On a machine, one order's operation runs before another order's: a sequence rule added to the request.
+
+    Hard, like every `SequenceRule` (`planner.plant_rules.sequence`): it is how a fix says "run the late order
+    ahead of that order on this machine" so that the sequence holds when the plan is solved from scratch."""
+
+    kind: Literal["run_before"] = "run_before"
+    machine_id: str = Field(description="The machine; the rule binds when both operations run there.")
+    before_order_id: str = Field(description="The order that goes first.")
+    before_operation_id: str = Field(description="Its operation (an id of its product's routing).")
+    after_order_id: str = Field(description="The order that goes after it; another order.")
+    after_operation_id: str = Field(description="Its operation (an id of its product's routing).")
+
+    def rule(self) -> SequenceRule:
+        return SequenceRule(machine_id=self.machine_id, before_order_id=self.before_order_id,
+                            before_operation_id=self.before_operation_id, after_order_id=self.after_order_id,
+                            after_operation_id=self.after_operation_id)
+
+
+class SplitLot(_Delta):
+    """One order may split one operation's lot into sub-lots across its eligible machines: the order's lot-split
+    permission for that operation (`Order.lot_splits`, `planner.plant_rules.lot_splitting`), replaced or added.
+
+    How a fix says "split the lot across both machining centres"; the plan still chooses whether to split."""
+
+    kind: Literal["split_lot"] = "split_lot"
+    order_id: str
+    operation_id: str = Field(description="An operation of the order's routing.")
+    max_sublots: int = Field(description="At most this many sub-lots, >= 1.")
+    min_sublot_units: int = Field(default=1, description="Each sub-lot at least this many good units, >= 1.")
+
+
 class DemandScale(_Delta):
     kind: Literal["demand_scale"] = "demand_scale"
     product_id: str | None = Field(default=None, description="Only this product's orders; None = every order.")
@@ -114,6 +146,7 @@ class YieldOverride(_Delta):
 
 ScenarioDelta = Annotated[
     AddOrder | CancelOrder | ChangeQuantity | ChangeDueDate | MachineDown | ExtraWorkingTime | DemandScale
-    | SetRiskPolicy | YieldOverride | ChangeRelease | ChangeWeight | MoveMaintenance | AssignMachine,
+    | SetRiskPolicy | YieldOverride | ChangeRelease | ChangeWeight | MoveMaintenance | AssignMachine | RunBefore
+    | SplitLot,
     Field(discriminator="kind"),
 ]

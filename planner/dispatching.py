@@ -12,8 +12,12 @@ predecessor's minimum lag is over, and a start that breaks a graph's maximum lag
 starts without one: `planner.plant_rules.precedence`); on a batch machine a lot joins the earliest load
 of its recipe that starts once it is ready and has room, or opens a new load
 (`planner.plant_rules.batching`); an operation that consumes materials starts once the stock covers it
-(`planner.plant_rules.materials`); an operation that may pause starts in working time with its setup inside that
-stretch and holds its machine until its work is done in working time (`planner.plant_rules.pausing`). Several
+(`planner.plant_rules.materials`), and what an operation produces enters stock at its end, waking the operations
+that waited for it (in a precedence graph a later ready task that finds its stock goes first:
+`planner.plant_rules.stock`); a die operation goes after the die operations placed on its machine, with its
+die change in front where it needs one (`planner.plant_rules.dies`); an operation that may pause starts in
+working time with its setup inside that stretch and holds its machine until its work is done in working time
+(`planner.plant_rules.pausing`). Several
 priority rules are tried and the schedule with the best
 objective wins; this costs milliseconds and gives CP-SAT a complete, valid start, so short time limits
 still give good plans.
@@ -30,6 +34,8 @@ from dataclasses import dataclass
 from planner.calendar import Interval
 from planner.domain import NO_MACHINE, Objective, PlanRequest
 from planner.plant_rules.batching import LoadTimeline, Timeline
+from planner.plant_rules.die_mounts import has_dies
+from planner.plant_rules.dies import DieTimeline, die_state
 from planner.plant_rules.materials import (
     MaterialStock,
     MaterialTimeline,
@@ -39,6 +45,7 @@ from planner.plant_rules.materials import (
     scaled_supply,
     starved,
 )
+from planner.plant_rules.oven_rules import needs_model_start
 from planner.plant_rules.pausing import clock_end
 from planner.plant_rules.precedence import has_graph_max_lags
 from planner.plant_rules.resources import (
@@ -49,6 +56,9 @@ from planner.plant_rules.resources import (
     capacity_profiles,
     has_resources,
 )
+from planner.plant_rules.sequence import dispatch_blockers
+from planner.plant_rules.skills import has_skills
+from planner.plant_rules.staffing import PeopleLedger, PeopleTimeline
 from planner.plant_rules.transfer_batches import transfer_delay
 from planner.scheduling import Hint
 from planner.tasks import Alternative, Job, Task
@@ -177,14 +187,19 @@ def dispatch(jobs: list[Job], available: dict[str, list[Interval]], rule: Priori
              batch_capacity: Mapping[str, float] | None = None,
              resources: Mapping[str, list[Segment]] | None = None,
              supply: Mapping[str, Sequence[tuple[int, float]]] | None = None,
-             components: frozenset[str] = frozenset()) -> Hint | None:
+             components: frozenset[str] = frozenset(), staff: PlanRequest | None = None,
+             dies: PlanRequest | None = None, sequence: PlanRequest | None = None) -> Hint | None:
     """One schedule by one rule; None when some operation finds no place before the horizon ends (or a
     chain of maximum time lags finds none that holds). `batch_capacity` (machine id -> capacity) names the
     batch machines, whose lots join loads (`planner.plant_rules.batching.LoadTimeline`); `resources` (resource id
     -> capacity profile) the secondary resources operations wait for (`planner.plant_rules.resources`); `supply`
     (stock item -> fixed supply) the materials they take at their start, and `components` the products whose
     orders add to that stock when they complete (`planner.plant_rules.materials`): an operation whose component
-    is not made yet waits until some order of it completes."""
+    is not made yet waits until some order of it completes. With `staff` (the request), operations that need people
+    by skill wait until each unit has a different free person (`planner.plant_rules.staffing.PeopleTimeline`).
+    With `sequence` (the request), the later operation of a sequence rule waits until the earlier one is placed,
+    and on the rule's machine until it ends (`planner.plant_rules.sequence`; the first task of a max-lag chain)."""
+    jobs = list(jobs)  # a graph job's tasks may be reordered below (`_fed_first`); the caller's list stays
     batch_capacity = batch_capacity or {}
     timelines: dict[str, Timeline] = {
         m: LoadTimeline(_Timeline(w), batch_capacity[m]) if m in batch_capacity else _Timeline(w)
@@ -193,10 +208,20 @@ def dispatch(jobs: list[Job], available: dict[str, list[Interval]], rule: Priori
     if resources:
         use = ResourceUse(dict(resources))
         timelines = {m: ResourceTimeline(timeline, use) for m, timeline in timelines.items()}
+    if staff is not None:
+        ledger = PeopleLedger(staff)
+        timelines = {m: PeopleTimeline(timeline, staff, ledger) for m, timeline in timelines.items()}
+    die_book = die_state(dies) if dies is not None else None
+    if die_book is not None:  # die operations keep their die's order and book their die changes
+        timelines = {m: DieTimeline(timeline, m, die_book) if m != NO_MACHINE else timeline
+                     for m, timeline in timelines.items()}
     stock = MaterialStock(supply) if supply is not None else None
     if stock is not None:
         timelines = {m: MaterialTimeline(timeline, stock) for m, timeline in timelines.items()}
     starving: list[_Ready] = []  # waiting for a component order to complete
+    blockers = dispatch_blockers(sequence, jobs) if sequence is not None else {}
+    blocked: dict[tuple[str, int], list[_Ready]] = {}  # waiting for the earlier task of a sequence rule
+    ends: dict[tuple[str, int], tuple[str, int]] = {}  # placed task -> (machine, end)
     finish = [0] * len(jobs)
     remaining = [[sum(t.shortest for t in job.tasks[i:]) for i in range(len(job.tasks))] for job in jobs]
     placed: Hint = {}
@@ -210,6 +235,9 @@ def dispatch(jobs: list[Job], available: dict[str, list[Interval]], rule: Priori
             only = running.alternatives[0]
             timelines[only.machine_id].reserve(0, only.duration, only)  # with the resources it holds
             placed[(running.order_id, running.index)] = (only.machine_id, 0)
+            if stock is not None:  # what it produces enters stock when it ends (`planner.plant_rules.stock`)
+                for stock_id, amount in running.produces:
+                    stock.add(stock_id, end(only, 0), amount)
             entry = _Ready(j, 0, 0, release=entry.release, placed=entry.placed, end=end)
             entry.advance(job, [(only, 0)])
         if entry.position < len(job.tasks):
@@ -235,14 +263,34 @@ def dispatch(jobs: list[Job], available: dict[str, list[Interval]], rule: Priori
         if first.max_lag is not None:  # after a running operation, which cannot move
             latest = best.ready_at - first.min_lag + first.max_lag
         if stock is not None and starved(first, stock, best.ready_at):
+            fed = _fed_first(job, best, stock, end)
+            if fed is not None:  # a precedence graph: a ready task that finds its stock goes first
+                jobs[best.job], best.ready_at = fed
+                remaining[best.job] = [sum(t.shortest for t in fed[0].tasks[i:]) for i in range(len(fed[0].tasks))]
+                heapq.heappush(queue, (key(best), best))
+                continue
             starving.append(best)
             continue
-        choices = _place_chain(chain, timelines, best.earliest(first), latest, end)
+        waits = [b for t in chain for _, b in blockers.get((t.order_id, t.index), []) if b not in ends]
+        if waits:
+            blocked.setdefault(waits[0], []).append(best)
+            continue
+        floors = {m: ends[b][1] for m, b in blockers.get((first.order_id, first.index), []) if ends[b][0] == m}
+        choices = _place_chain(chain, timelines, _after_rules(best.earliest(first), floors), latest, end)
         if choices is None:
             return None
         for task, (alternative, start) in zip(chain, choices, strict=True):
-            placed[(task.order_id, task.index)] = (alternative.machine_id, start)
+            placed[(task.order_id, task.index)] = (alternative.key, start)  # machine, and mode where there are modes
             finish[best.job] = max(finish[best.job], end(alternative, start))
+            ends[(task.order_id, task.index)] = (alternative.machine_id, end(alternative, start))
+            for entry in blocked.pop((task.order_id, task.index), []):
+                heapq.heappush(queue, (key(entry), entry))
+            if stock is not None and task.produces:  # its output enters stock at its end: wake who waited for it
+                for stock_id, amount in task.produces:
+                    stock.add(stock_id, end(alternative, start), amount)
+                for entry in starving:
+                    heapq.heappush(queue, (key(entry), entry))
+                starving.clear()
         best.advance(job, choices)
         if best.position < len(job.tasks):
             heapq.heappush(queue, (key(best), best))
@@ -251,7 +299,28 @@ def dispatch(jobs: list[Job], available: dict[str, list[Interval]], rule: Priori
             for entry in starving:
                 heapq.heappush(queue, (key(entry), entry))
             starving.clear()
-    return None if starving else placed
+    return None if starving or blocked else placed
+
+
+def _fed_first(job: Job, entry: _Ready, stock: MaterialStock,
+               end: Callable[[Alternative, int], int]) -> tuple[Job, int] | None:
+    """In a precedence graph, the job with the first later task that is ready (every predecessor placed) and finds
+    its stock moved to the entry's position (still a topological order), and when it may start; None when there is
+    none or the job is a chain. So a task waiting for what a later task of its own job produces does not stop the
+    job (`planner.plant_rules.stock`)."""
+    if entry.placed is None:
+        return None
+    for position in range(entry.position + 1, len(job.tasks)):
+        task = job.tasks[position]
+        if task.predecessors is None or any(link.before not in entry.placed for link in task.predecessors):
+            continue
+        ready = max([entry.release, *(link.delay(entry.placed[link.before][1], end(*entry.placed[link.before]))
+                                      for link in task.predecessors)])
+        if not starved(task, stock, ready):
+            tasks = list(job.tasks)
+            tasks.insert(entry.position, tasks.pop(position))
+            return Job(order=job.order, tasks=tuple(tasks)), ready
+    return None
 
 
 def _max_lag_chain(job: Job, position: int) -> list[Task]:
@@ -309,6 +378,13 @@ def _place_chain(chain: list[Task], timelines: dict[str, Timeline], ready: Calla
     return None
 
 
+def _after_rules(ready: Callable[[Alternative], int], floors: Mapping[str, int]) -> Callable[[Alternative], int]:
+    """`ready`, and on a machine of a sequence rule not before the rule's earlier task ends there."""
+    if not floors:
+        return ready
+    return lambda alternative: max(ready(alternative), floors.get(alternative.machine_id, 0))
+
+
 def _anywhere(alternative: Alternative) -> int:
     return 0
 
@@ -349,6 +425,8 @@ def hint_objective(request: PlanRequest, jobs: list[Job], hint: Hint,
 
 def best_dispatch(request: PlanRequest, jobs: list[Job], available: dict[str, list[Interval]]) -> Hint | None:
     """The best schedule over the objective's priority rules (None when no rule found a complete one)."""
+    if needs_model_start(request):  # recipe changeovers or a minimum fill: the loads here ignore them
+        return None
     rules = MAKESPAN_RULES if request.options.objective == Objective.MAKESPAN else TARDINESS_RULES
     best: Hint | None = None
     best_value = math.inf
@@ -358,7 +436,9 @@ def best_dispatch(request: PlanRequest, jobs: list[Job], available: dict[str, li
     components = frozenset(component_ids(request))
     graph_lags = has_graph_max_lags(request)
     for rule in rules:
-        hint = dispatch(jobs, available, rule, capacities, profiles, supply, components)
+        hint = dispatch(jobs, available, rule, capacities, profiles, supply, components,
+                        staff=request if has_skills(request) else None, dies=request if has_dies(request) else None,
+                        sequence=request if request.sequence_rules else None)
         if hint is not None and graph_lags and not _graph_lags_hold(jobs, hint):
             continue  # the start does not keep a graph's maximum lags: CP-SAT starts without it
         if hint is not None and (value := hint_objective(request, jobs, hint, available)) < best_value:

@@ -57,6 +57,17 @@ class BatchRecipe(_Domain):
     cycle_minutes: int = Field(description="Length of one load of this recipe on this machine, whatever its fill, > 0.")
 
 
+class RecipeChangeover(_Domain):
+    """Setup between two loads on a batch machine: from a load of one recipe to the next load of another (or the
+    same) recipe, the machine needs this time (cleaning, heating up or cooling down) and it costs this much
+    (`planner.plant_rules.oven_rules`)."""
+
+    from_recipe: str = Field(description="Recipe of the previous load (or the machine's `initial_recipe`).")
+    to_recipe: str = Field(description="Recipe of the next load.")
+    minutes: int = Field(default=0, description="Setup minutes right before the next load, in its working time, >= 0.")
+    cost: float = Field(default=0.0, description="Cost of the changeover (objective BATCH_COST), finite, >= 0.")
+
+
 class Machine(_Domain):
     id: str
     name: str = ""
@@ -77,6 +88,19 @@ class Machine(_Domain):
         default=False, description="Pausing: operations here may pause over breaks, nights and maintenance and resume "
                                    "(machining) unless the operation says otherwise (`Operation.may_pause`); never on "
                                    "a batch machine (`planner.plant_rules.pausing`).")
+    batch_min_load: float = Field(
+        default=0.0, description="Batch machine: the least a load may hold (same unit as `batch_capacity`), >= 0 and "
+                                 "at most the capacity; 0 = any fill (`planner.plant_rules.oven_rules`).")
+    recipe_changeovers: list[RecipeChangeover] = Field(
+        default_factory=list, description="Batch machine: sequence-dependent setup times and costs between the "
+                                          "recipes of consecutive loads; a pair not listed needs none "
+                                          "(`planner.plant_rules.oven_rules`).")
+    initial_recipe: str | None = Field(
+        default=None, description="Batch machine: the recipe of its last load before plan start, from which the "
+                                  "first load's changeover counts; None = no changeover before the first load.")
+    mounted_die: str | None = Field(
+        default=None, description="Die (a Resource with mount_minutes > 0) mounted on the machine at plan start; "
+                                  "None = no die (`planner.plant_rules.dies`).")
 
     @property
     def is_batch(self) -> bool:
@@ -106,12 +130,34 @@ class Resource(_Domain):
                                   "the clock.")
     shift_capacities: list[ShiftCapacity] = Field(
         default_factory=list, description="Capacity per shift of the calendar, where it differs from `capacity`.")
+    mount_minutes: int = Field(
+        default=0, description="Die, mould or fixture: minutes to change it on a machine (mount it where the next "
+                               "operation needs it), >= 0; > 0 makes it a die, which is on one machine at a time and "
+                               "stays mounted between its operations there (`planner.plant_rules.dies`).")
+
+    @property
+    def is_die(self) -> bool:
+        """A die (mould, fixture): mounted on one machine at a time; changing it is a setup."""
+        return self.mount_minutes > 0
+    skills: list[str] = Field(
+        default_factory=list, description="A named person (capacity 1): the skills they master ('welding', "
+                                          "'CMM'), so that needs by skill can be given to them "
+                                          "(`planner.plant_rules.skills`); empty = no person with skills.")
+
+    @property
+    def is_person(self) -> bool:
+        """A named person with skills, whom needs by skill are given to (`planner.plant_rules.skills`)."""
+        return bool(self.skills)
 
 
 class ResourceNeed(_Domain):
-    resource_id: str
-    quantity: int = Field(default=1, description="Units of the resource the operation holds, > 0.")
+    resource_id: str = Field(default="", description="The resource held; empty when the need is by `skill`.")
+    quantity: int = Field(default=1, description="Units of the resource the operation holds (with `skill`: people, "
+                                                 "each a different person who masters it), > 0.")
     setup_only: bool = Field(default=False, description="Held only during the setup (a setter), not the whole run.")
+    skill: str | None = Field(
+        default=None, description="A need by skill instead of by resource: `quantity` different people who master "
+                                  "it, chosen by the planner (`planner.plant_rules.skills`); None = by `resource_id`.")
 
 
 class MaterialReceipt(_Domain):
@@ -137,6 +183,15 @@ class MaterialUse(_Domain):
 
     material_id: str = Field(description="A Material id, or the id of a product made in-house (a component).")
     quantity_per_unit: float = Field(description="Consumed per processed unit, > 0 and finite.")
+
+
+class MaterialOutput(_Domain):
+    """What one good unit of an operation puts into a material's stock when the operation ends: a semi-finished
+    part (a machined blank, a kitted set) that later operations consume (`planner.plant_rules.stock`)."""
+
+    material_id: str = Field(description="A Material id (not a product: components made by orders use the BOM).")
+    quantity_per_unit: float = Field(description="Put into stock per good unit of the order, > 0 and finite "
+                                                 "(scrapped units produce nothing).")
 
 
 class PrecedenceRelation(StrEnum):
@@ -167,6 +222,42 @@ class EligibleMachine(_Domain):
     run_minutes_per_unit: float | None = Field(default=None, description="Overrides the run time here.")
 
 
+class OperationMode(_Domain):
+    """One way to run an operation (multi-mode, `planner.plant_rules.modes`): on a machine or by hand, with its own
+    times, secondary resources and materials (a fast mode with two setters, a slow one with one)."""
+
+    id: str = Field(description="Mode id, unique within the operation, e.g. 'fast'.")
+    name: str = ""
+    machine_id: str = Field(default=NO_MACHINE, description="The machine it runs on; empty = manual work, which holds "
+                                                            "a resource for its whole run.")
+    setup_minutes: int = Field(default=0, description="Setup per lot in this mode, >= 0.")
+    run_minutes_per_unit: float = Field(default=0.0, description="Processing minutes per unit in this mode, >= 0 "
+                                                                 "(0 with a setup = a fixed duration).")
+    resources: list[ResourceNeed] = Field(
+        default_factory=list, description="Secondary resources this mode holds, for its whole run or its setup.")
+    materials: list[MaterialUse] = Field(
+        default_factory=list, description="Materials each processed unit consumes in this mode, taken at its start.")
+
+    def processing_minutes(self, quantity: int) -> int:
+        """Setup plus quantity x run time in this mode, rounded up to whole minutes."""
+        return self.setup_minutes + math.ceil(quantity * self.run_minutes_per_unit - 1e-9)
+
+
+class LotSplit(_Domain):
+    """Permission to split an operation's lot into sub-lots that run side by side on its eligible machines
+    (`planner.plant_rules.lot_splitting`): two machining centres each take part of a rush order."""
+
+    max_sublots: int = Field(description="At most this many sub-lots, >= 1 (1 = the lot stays whole).")
+    min_sublot_units: int = Field(default=1, description="Each sub-lot has at least this many good units, >= 1 and "
+                                                        "at most the order quantity.")
+
+
+class OrderLotSplit(LotSplit):
+    """An order's own lot-split permission for one operation of its routing; wins over `Operation.lot_split`."""
+
+    operation_id: str = Field(description="An operation id of the order's product routing.")
+
+
 class Operation(_Domain):
     id: str
     name: str = ""
@@ -194,6 +285,14 @@ class Operation(_Domain):
     batch_load_per_unit: float = Field(
         default=1.0, description="Capacity of a batch machine one processed unit takes (1 = count units; else its "
                                  "weight or volume), > 0.")
+    batch_min_minutes: int | None = Field(
+        default=None, description="Batch machine: the shortest load this lot may be in (its processing-time window "
+                                  "starts here), > 0; None = the recipe's cycle time "
+                                  "(`planner.plant_rules.oven_rules`).")
+    batch_max_minutes: int | None = Field(
+        default=None, description="Batch machine: the longest load this lot may be in, >= its shortest; None = its "
+                                  "shortest. A load lasts between the longest shortest and the shortest longest of "
+                                  "its lots.")
     resources: list[ResourceNeed] = Field(
         default_factory=list, description="Secondary resources it needs besides its machine (not on batch machines); "
                                           "manual work (no eligible machines) needs one for its whole run.")
@@ -204,15 +303,26 @@ class Operation(_Domain):
     materials: list[MaterialUse] = Field(
         default_factory=list, description="Materials and in-house components each processed unit consumes, taken from "
                                           "stock when the operation starts (`planner.plant_rules.materials`).")
+    produces: list[MaterialOutput] = Field(
+        default_factory=list, description="Materials the operation puts into stock when it ends, per good unit "
+                                          "(`planner.plant_rules.stock`); later operations consume them.")
     may_pause: bool | None = Field(
         default=None, description="Pausing: True = the work may stop over non-working time and resume (machining), "
                                   "False = it runs in one stretch (a furnace cycle, a casting shot); None = the "
                                   "machine's `operations_may_pause` (`planner.plant_rules.pausing`).")
+    modes: list[OperationMode] = Field(
+        default_factory=list, description="Multi-mode: alternative ways to run the operation, each with its own "
+                                          "machine (or none), times, resources and materials; exactly one is chosen. "
+                                          "Empty = the eligible machines (`planner.plant_rules.modes`).")
+    lot_split: LotSplit | None = Field(
+        default=None, description="Lot splitting: the lot may be split into sub-lots on the eligible machines, each at "
+                                  "least a minimum size; None = the lot stays whole, unless the order says otherwise "
+                                  "(`Order.lot_splits`, `planner.plant_rules.lot_splitting`).")
 
     @property
     def is_manual(self) -> bool:
         """Manual work: no machine, only people (and tools) from `resources`."""
-        return not self.eligible_machines
+        return not self.eligible_machines and not self.modes
 
     def processing_minutes(self, option: EligibleMachine, quantity: int) -> int:
         """Setup plus quantity x run time on this machine, rounded up to whole minutes."""
@@ -220,6 +330,9 @@ class Operation(_Domain):
         run = self.run_minutes_per_unit if option.run_minutes_per_unit is None else option.run_minutes_per_unit
         # A tiny tolerance keeps 3 x 0.1 min from rounding up to 1 minute too many.
         return setup + math.ceil(quantity * run - 1e-9)
+
+    def mode(self, mode_id: str) -> OperationMode | None:
+        return next((m for m in self.modes if m.id == mode_id), None)
 
     def setup_on(self, option: EligibleMachine) -> int:
         return self.setup_minutes if option.setup_minutes is None else option.setup_minutes
@@ -272,6 +385,9 @@ class Order(_Domain):
     customer: str = ""
     work_in_progress: WorkInProgress | None = Field(
         default=None, description="Operations done or running at plan start; the plan continues from there.")
+    lot_splits: list[OrderLotSplit] = Field(
+        default_factory=list, description="Lot splitting for this order, per operation id; each wins over the "
+                                          "operation's `lot_split` (`planner.plant_rules.lot_splitting`).")
 
 
 class Factory(_Domain):
@@ -388,6 +504,9 @@ class RiskPolicy(StrEnum):
 class Objective(StrEnum):
     WEIGHTED_TARDINESS = "WEIGHTED_TARDINESS"
     MAKESPAN = "MAKESPAN"
+    BATCH_COST = "BATCH_COST"
+    """Batch machines' run minutes x `batch_run_cost_per_minute` + late orders x `late_order_cost` + recipe
+    changeover costs (`planner.plant_rules.oven_rules`): what an oven shop pays for energy, misses and setups."""
 
 
 class PlanOptions(_Domain):
@@ -423,6 +542,12 @@ class PlanOptions(_Domain):
         default=False, description="Plan lots per work center and bucket first (on when demand forecasts are given)."
     )
     lot_bucket_minutes: int = Field(default=1440, description="Lot-sizing bucket: a day, a shift or a week, minutes.")
+    lot_lead_times: bool = Field(
+        default=True, description="Lot sizing offsets each operation of a routing to the bucket it runs in, from the "
+                                  "routing's flow time on the calendars, so that a planned lot can finish in its "
+                                  "bucket (`planner.lotsizing.lead_times`); False = every operation in the lot's "
+                                  "own bucket (the classic single-level model)."
+    )
     service_level: float = Field(
         default=0.9, description="Forecast demand is covered up to this quantile; the spread above the median is "
                                  "safety stock."
@@ -432,10 +557,27 @@ class PlanOptions(_Domain):
     )
     holding_cost_per_unit: float = Field(default=0.1, description="Cost of keeping one unit in stock for a bucket.")
     setup_cost: float = Field(default=20.0, description="Cost of one lot (setup) in the lot plan.")
+    batch_run_cost_per_minute: float = Field(
+        default=1.0, description="BATCH_COST: cost of one minute a batch machine runs a load (energy), finite, >= 0.")
+    late_order_cost: float = Field(
+        default=0.0, description="BATCH_COST: cost of one order that ends after its due time, finite, >= 0.")
     verify_fixes_seconds: float = Field(
         default=0.0, description="Part of the time limit spent re-solving with each candidate fix of a late order "
                                  "applied (at most half of it); 0 = off, fixes are estimates only."
     )
+
+
+class SequenceRule(_Domain):
+    """On a machine, one order's operation runs before another order's (when both run there).
+
+    A precedence the planner agreed with the shop floor ("run SO-1's milling before SO-2's on CNC-2"),
+    and how a re-sequencing fix is written into a request (`planner.plant_rules.sequence`)."""
+
+    machine_id: str = Field(description="The machine the rule is about; it binds only when both operations run there.")
+    before_order_id: str = Field(description="The order whose operation runs first.")
+    before_operation_id: str = Field(description="That order's operation (an id of its product's routing).")
+    after_order_id: str = Field(description="The order whose operation runs after it; not the same order.")
+    after_operation_id: str = Field(description="That order's operation (an id of its product's routing).")
 
 
 class PlanRequest(_Domain):
@@ -449,6 +591,10 @@ class PlanRequest(_Domain):
     machine_risks: list[MachineRisk] = Field(default_factory=list, description="Failure risk curve per machine.")
     demand_forecasts: list[DemandForecast] = Field(
         default_factory=list, description="Make-to-stock demand per product and lot bucket, as quantiles."
+    )
+    sequence_rules: list[SequenceRule] = Field(
+        default_factory=list, description="Operations of two orders that run in this order on a machine "
+                                          "(`planner.plant_rules.sequence`)."
     )
 
     def yield_rate(self, product_id: str, machine_id: str) -> float:

@@ -17,9 +17,12 @@ For a late order, in this order of precedence:
    that machine on that day, the hours rounded up from the time lost); on a batch machine that ran no
    other load for most of the wait, BATCH_LOAD: the lot waited for its load to fill (fix: start the load
    without the later lots); RESOURCE_SHORTAGE when a secondary resource it needs (setters, a die) had no
-   room for most of the wait (fix: one more of it over that time); MATERIAL_WAIT when the stock of a
-   material or in-house component it takes did not cover it for most of the wait (fix: the date it would
-   have to arrive, and how much, for the order to be on time).
+   room for most of the wait (fix: one more of it over that time); SKILL_SHORTAGE when fewer people with a skill
+   it needs were free than it needs for most of the wait (fix: one more person with that skill); MATERIAL_WAIT
+   when the stock of a material or in-house component it takes did not cover it for most of the wait (fix: the
+   date it would have to arrive, and how much, for the order to be on time); DIE_IN_USE when its machine was free
+   but the die it runs with was held on another machine for most of the wait (fix: a second die, or the other lots
+   later).
 Overtime is proposed up to a night shift (8 h) a day; more lost time becomes a night shift over
 several days. Estimated effects are upper bounds on the lateness a fix can remove: they are not
 re-solved. `planner.fixes` adds typed fixes (scenario deltas) to each explanation and, with
@@ -38,8 +41,11 @@ from planner.calendar import Interval, available_intervals, unavailable_interval
 from planner.dispatching import dispatch, hint_objective
 from planner.domain import NO_MACHINE, Objective, PlanRequest
 from planner.plant_rules.batching import loads_of
+from planner.plant_rules.die_mounts import die_waits
 from planner.plant_rules.materials import MaterialWait, component_ids, material_waits
 from planner.plant_rules.resources import shortage
+from planner.plant_rules.skills import by_resource
+from planner.plant_rules.staffing import skill_shortage
 from planner.plant_rules.time_lags import minimum_lag_total
 from planner.plant_rules.transfer_batches import transfer_delay
 from planner.risk import capacity_reserves
@@ -87,6 +93,15 @@ TEXT = {
         "resource_manual": "Order {order} waited {wait} before {operation} (manual work) for {resource}: all of it was "
                            "busy or off shift from {from_} ({ahead}).",
         "manual": "manual work",
+        "die": "Order {order} waited {wait} before {operation} on {machine} for die {die}, held on {holder} "
+               "({ahead}).",
+        "die_fix": "A second {die}, or {holder}'s lots with it moved later, would let {operation} start up to {saves} "
+                   "earlier.",
+        "skill": "Order {order} waited {wait} before {operation}{where} for {person} with skill '{skill}': from "
+                 "{from_}, {free} of the {needed} people it needs were free (the others worked on {ahead} or were "
+                 "off shift).",
+        "skill_fix": "One more person with skill '{skill}' from {from_} to {to} (trained, or lent by another line) "
+                     "would let {operation} start up to {saves} earlier.",
         "material": "Order {order} was ready for {operation} at {ready} but waited {wait} for {material}: the stock "
                     "covered the {quantity} it takes only from {available}.",
         "material_fix": "{material} would have to arrive by {needed} ({quantity} more, e.g. an expedited receipt) "
@@ -95,6 +110,10 @@ TEXT = {
                          "earlier) {effect}.",
         "material_on_time": "for the order to be on time",
         "material_saves": "to save up to {saves} of the lateness",
+        "produced": " It came from {producer_operation} of order {producer_order}, which put it into stock when it "
+                    "ended.",
+        "produced_fix": "{producer_operation} of order {producer_order} would have to end by {needed} ({quantity} of "
+                        "{material} in stock then, or that much more from stock or a receipt) {effect}.",
     },
     "ko": {
         "due": "주문 {order}은(는) 빈 공장에서도 납기를 맞출 수 없습니다. 공정 {ops}개에 근무시간 기준 {work}의 "
@@ -135,6 +154,15 @@ TEXT = {
         "resource_manual": "주문 {order}은(는) {operation}(수작업) 전에 {resource}을(를) {wait} 기다렸습니다. "
                            "{from_}부터 모두 사용 중이거나 근무 시간이 아니었습니다({ahead}).",
         "manual": "수작업",
+        "die": "주문 {order}은(는) {machine}의 {operation} 전에 금형 {die}을(를) {wait} 기다렸습니다. "
+               "금형은 {holder}에 장착되어 있었습니다({ahead}).",
+        "die_fix": "금형 {die}을(를) 하나 더 마련하거나 {holder}에서 그 금형을 쓰는 작업을 뒤로 미루면 "
+                   "{operation}을(를) 최대 {saves} 일찍 시작할 수 있습니다.",
+        "skill": "주문 {order}은(는) {operation}{where} 전에 '{skill}' 기술을 가진 {person}을(를) {wait} 기다렸습니다. "
+                 "{from_}부터 필요한 {needed}명 중 {free}명만 가능했습니다(나머지는 {ahead} 작업 중이거나 근무 시간 "
+                 "외).",
+        "skill_fix": "{from_}부터 {to}까지 '{skill}' 기술을 가진 인원 1명을 추가하면(교육 또는 다른 라인에서 지원) "
+                     "{operation}을(를) 최대 {saves} 일찍 시작할 수 있습니다.",
         "material": "주문 {order}은(는) {ready}에 {operation} 준비가 되었지만 {material}을(를) {wait} 기다렸습니다. "
                     "필요한 {quantity}이(가) {available}에야 재고로 확보되었습니다.",
         "material_fix": "{material}이(가) {needed}까지 입고되어야 합니다({quantity} 추가, 예: 입고 앞당기기). "
@@ -143,6 +171,9 @@ TEXT = {
                          "시작). 그러면 {effect}.",
         "material_on_time": "주문을 납기 내에 완료할 수 있습니다",
         "material_saves": "지연을 최대 {saves} 줄일 수 있습니다",
+        "produced": " 이 재고는 주문 {producer_order}의 {producer_operation}이(가) 끝나면서 입고한 것입니다.",
+        "produced_fix": "주문 {producer_order}의 {producer_operation}이(가) {needed}까지 끝나야 합니다(그때 {material} "
+                        "{quantity} 확보, 또는 재고나 입고로 그만큼 추가). 그러면 {effect}.",
     },
 }
 
@@ -315,6 +346,12 @@ def _waiting(request: PlanRequest, job: Job, placed: dict[tuple[str, int], Sched
     starved = _waited_for_material(request, op, wait, result, material_waits_by_operation or {})
     if starved is not None:
         return starved
+    short = _waited_for_skill(request, op, wait, became_ready, assignments, result)
+    if short is not None:
+        return short
+    short = _waited_for_die(request, op, wait, became_ready, assignments, result)
+    if short is not None:
+        return short
     short = _waited_for_resource(request, op, wait, became_ready, assignments, result)
     if short is not None:
         return short
@@ -397,10 +434,41 @@ def _waited_for_material(request: PlanRequest, op: ScheduledOperation, wait: int
               "quantity": f"{found.quantity:g}{unit}", "available": local_time(request, found.available),
               "needed": local_time(request, needed), "effect": effect}
     fix = "component_fix" if found.material_id in component_ids(request) else "material_fix"
+    reason = _format(request, "material", **values)
+    if found.producer is not None:  # the stock came from an operation's output (`planner.plant_rules.stock`)
+        values |= {"producer_order": found.producer[0], "producer_operation": found.producer[1]}
+        reason += _format(request, "produced", **values)
+        fix = "produced_fix"
     return LateOrderExplanation(
         order_id=op.order_id, minutes_late=result.tardiness, reason_code="MATERIAL_WAIT",
-        reason=_format(request, "material", **values), machine_id=op.machine_id,
+        reason=reason, machine_id=op.machine_id,
         fix=_format(request, fix, **values), fix_saves_minutes=saves,
+    )
+
+
+def _waited_for_die(request: PlanRequest, op: ScheduledOperation, wait: int, became_ready: int,
+                    assignments: Sequence[ScheduledOperation], result: OrderResult) -> LateOrderExplanation | None:
+    """DIE_IN_USE: for most of the wait its machine was free but the die it runs with was held (mounted, being
+    changed or running) on another machine (`planner.plant_rules.dies`)."""
+    if wait <= 0 or op.machine_id == NO_MACHINE:
+        return None
+    machine_busy = sum(max(0, min(a.end, op.start) - max(a.start, became_ready)) for a in assignments
+                       if a.machine_id == op.machine_id and a.order_id != op.order_id)
+    held = die_waits(request, op, assignments, became_ready) if machine_busy * 2 < wait else None
+    if held is None or held[2] * 2 < wait:
+        return None
+    die, holder, minutes_held = held
+    locale = request.options.locale
+    ahead = sorted({a.order_id for a in assignments if a.machine_id == holder and a.order_id != op.order_id
+                    and a.start < op.start and a.end > became_ready})
+    saves = min(minutes_held, result.tardiness)
+    values = {"order": op.order_id, "wait": _hours(wait, locale), "operation": op.operation_id,
+              "machine": op.machine_id, "die": die, "holder": holder, "ahead": ", ".join(ahead[:5]),
+              "saves": _hours(saves, locale)}
+    return LateOrderExplanation(
+        order_id=op.order_id, minutes_late=result.tardiness, reason_code="DIE_IN_USE",
+        reason=_format(request, "die", **values), machine_id=op.machine_id, orders_ahead=ahead,
+        fix=_format(request, "die_fix", **values), fix_saves_minutes=saves,
     )
 
 
@@ -409,18 +477,26 @@ def _waited_for_resource(request: PlanRequest, op: ScheduledOperation, wait: int
     """RESOURCE_SHORTAGE: for most of the wait, a secondary resource the operation needs had no room for it
     (`planner.plant_rules.resources`)."""
     routings = {p.id: p.routing for p in request.factory.products}
-    needs = routings[op.product_id][op.operation_index].resources
+    needs = by_resource(routings[op.product_id][op.operation_index].resources)  # by skill: `_waited_for_skill`
     manual = op.machine_id == NO_MACHINE  # only its resources can have held manual work back
     machine_busy = 0 if manual else sum(max(0, min(a.end, op.start) - max(a.start, became_ready)) for a in assignments
                                         if a.machine_id == op.machine_id and a.order_id != op.order_id)
-    if wait <= 0 or not needs or machine_busy * 2 >= wait:  # the machine itself was the bottleneck
+    # On a machine only its working time counts: setters off shift while the machine is off shift too held nothing
+    # back (else every wait over a night would be a setter shortage).
+    stretches = [(became_ready, op.start)] if manual else [
+        (max(start, became_ready), min(end, op.start)) for start, end in
+        available_intervals(request.factory.machine(op.machine_id), request) if start < op.start and end > became_ready]
+    working = sum(end - start for start, end in stretches)
+    if wait <= 0 or not needs or machine_busy * 2 >= working:  # the machine itself was the bottleneck
         return None
     for need in needs:
         holders = [(a, n) for a in assignments if a.order_id != op.order_id
                    for n in routings[a.product_id][a.operation_index].resources if n.resource_id == need.resource_id]
         others = [(a.start, a.start + a.setup_minutes if n.setup_only else a.end, n.quantity) for a, n in holders]
-        short, first = shortage(request, need.resource_id, need.quantity, others, became_ready, op.start)
-        if first is None or (short * 2 < wait and not manual):
+        found = [shortage(request, need.resource_id, need.quantity, others, start, end) for start, end in stretches]
+        short = sum(minutes for minutes, _ in found)
+        first = min((at for _, at in found if at is not None), default=None)
+        if first is None or (short * 2 < working and not manual):
             continue
         locale = request.options.locale
         ahead = sorted({a.order_id for a, n in holders if a.start < op.start and
@@ -437,6 +513,41 @@ def _waited_for_resource(request: PlanRequest, op: ScheduledOperation, wait: int
             fix=_format(request, "resource_fix", **values), fix_saves_minutes=saves,
         )
     return None
+
+
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+
+
+def _waited_for_skill(request: PlanRequest, op: ScheduledOperation, wait: int, became_ready: int,
+                      assignments: Sequence[ScheduledOperation], result: OrderResult) -> LateOrderExplanation | None:
+    """SKILL_SHORTAGE: for most of the wait, fewer people who master a skill the operation needs were free than
+    it needs, and its machine was not the bottleneck (`planner.plant_rules.skills`)."""
+    machine_busy = 0 if op.machine_id == NO_MACHINE else sum(
+        max(0, min(a.end, op.start) - max(a.start, became_ready)) for a in assignments
+        if a.machine_id == op.machine_id and a.order_id != op.order_id)
+    if wait <= 0 or machine_busy * 2 >= wait:
+        return None
+    found = skill_shortage(request, op, became_ready, assignments)
+    if found is None or found.minutes * 2 < wait:
+        return None
+    locale, saves = request.options.locale, min(found.minutes, result.tardiness)
+    if locale == "ko":
+        person = f"{found.needed}명" if found.free == 0 else f"{found.free + 1}번째 인원"
+        where = f"({_format(request, 'manual')})" if op.machine_id == NO_MACHINE else f"({op.machine_id})"
+    else:
+        nth = _ORDINALS[found.free] if found.free < len(_ORDINALS) else f"{found.free + 1}th"
+        person = (("a person" if found.needed == 1 else f"{found.needed} people") if found.free == 0
+                  else f"a {nth} person")
+        where = f" ({_format(request, 'manual')})" if op.machine_id == NO_MACHINE else f" on {op.machine_id}"
+    values = {"order": op.order_id, "wait": _hours(wait, locale), "operation": op.operation_id, "where": where,
+              "person": person, "skill": found.skill, "from_": local_time(request, found.first),
+              "to": local_time(request, op.start), "free": found.free, "needed": found.needed,
+              "ahead": ", ".join(found.busy_with[:5]) or "-", "saves": _hours(saves, locale)}
+    return LateOrderExplanation(
+        order_id=op.order_id, minutes_late=result.tardiness, reason_code="SKILL_SHORTAGE",
+        reason=_format(request, "skill", **values), machine_id=op.machine_id, orders_ahead=found.busy_with,
+        fix=_format(request, "skill_fix", **values), fix_saves_minutes=saves,
+    )
 
 
 def _planned_downtime(request: PlanRequest, machine_id: str,

@@ -118,6 +118,14 @@ def solver_infeasible_reason(jobs: list[Job], available: dict[str, list[Interval
     busiest = ", ".join(f"{m} ({r:.0%} of its working time)" for r, m in ratios)
     lagged = [job.order.id for job in jobs if any(link.max_lag is not None for task in job.tasks
                                                   for link in task.predecessors or ())]
+    produced = sorted({material for job in jobs for task in job.tasks for material, _ in task.produces})
+    if produced:  # stock made by operations binds the order of producers and consumers to the capacities
+        return (
+            f"No schedule keeps the stock of {', '.join(produced[:5])} from going below zero (taken at the start of "
+            "the operations that use it, put in at the end of those that make it, plus stock and receipts) "
+            "together with the capacity of the machines and resources before the horizon ends. Check what "
+            "consumes more than is made before it, add stock or receipts, or extend the horizon."
+        )
     if lagged:  # maximum lags of a precedence graph bind together with the capacities
         return (
             f"No schedule keeps the maximum time lags of the precedence graph of {', '.join(lagged[:5])} together "

@@ -1,33 +1,32 @@
 """Fixes for late orders as typed scenario deltas, verified by re-solving the plan with each one applied.
 
-A fix is a change a client can apply with CompareScenarios (`planner.deltas`), with its cost in the
-plan's own terms. Candidates per late order, in the order they are tried and offered (`_TIERS`): first those that add
-capacity, whose effect held when the plan was solved again from scratch, then those that only re-sequence,
-whose effect depends on the search (docs/FIXES.md has the measurements); cheapest first within a kind:
-1. EARLIER_RELEASE: release it earlier by the time it lacks (only when it is released after plan start);
-2. MOVE_MAINTENANCE: move the maintenance window it waited for to after its operation;
-3. OVERTIME: extra working time on the machine where it lost the most time, right after the shifts
-   from the day it waited, in whole hours sized to the time lost (all of it, then half, then a quarter),
-   never a whole night more than needed;
-4. MACHINE: run the operation that waited longest on another of its eligible machines, the least busy
-   during the wait first (an `AssignMachine` delta: a hard constraint of the scenario, which a solve
-   from scratch cannot trade away; no working time added, its cost is the lateness it pushes onto the
-   orders that machine ran, which the verification measures);
-5. PRIORITY: raise the order's weight so the planner runs it earlier: a preference, which a solve from
-   scratch often paid for with the other orders' lateness although the neighbourhood re-solve measured
-   the plan as not worse;
-6. DUE_DATE: a date agreed with the customer at its planned completion, only when nothing else helped.
+A fix is a change a client can apply with CompareScenarios (`planner.deltas`), with its cost in the plan's own
+terms. The candidates and the order they are tried and offered in, cheapest first (re-sequencing and another
+machine, which add no working time, before an earlier release, a moved maintenance window and overtime), are
+`planner.fix_candidates`.
 
-Verification re-solves the request with the fix applied, warm-started from the plan (its schedule as
-the CP-SAT hint), inside a time budget shared by all late orders, latest order first. The re-solve may
-move the order's operations, the operations on its machines and on the machines the fix changes from
-its release to its completion, and every later operation of their orders; the rest of the plan is held
-(`neighbourhood`), so that a second or two measure the fix on a plant of a hundred orders. A candidate
-is offered only when the re-solved plan (a complete, valid plan) makes the order less late without
-making the plan's weighted lateness worse, judged with the request's own weights and due times (a
+Verification re-solves the request with the fix applied inside a time budget shared by all late orders,
+latest order first. Each candidate is re-solved **from scratch** (`_from_scratch`), as CompareScenarios or a
+new plan request would solve it: nothing held, no hint from the plan, from the best dispatching-rule schedule
+of the changed request. Why not from the plan: a re-solve warm-started from the plan with the rest of the plan
+held (the neighbourhood, below) is optimistic. A solve from scratch starts elsewhere (on the 80-order demo,
+8-16 s of CP-SAT on one worker did not improve on the dispatching start at all), may hand the fix's capacity to
+other orders and re-sequences the rest around a rule; the previous verification, by neighbourhood only, saw
+13 of 15 first fixes hold from scratch and 0 of 2 machine changes (docs/FIXES.md). Where a solve from scratch
+finds no plan in the time (a plant of thousands of operations), the neighbourhood stands in: the order's
+operations, the operations on its machines and on the machines the fix changes from its release to its
+completion, and every later operation of their orders may move, warm-started from the plan; the rest is held
+(`neighbourhood`, `hold_rest`); `Fix.whole_plan_verified` says which of the two measured the fix.
+Before that, a candidate is screened on the dispatching-rule schedule of the changed request, where a solve from
+scratch starts (milliseconds): one that does not make the order less late there is dropped unsolved, one that does
+is settled on it (`settle`: overtime cut to the hours that schedule worked in it, re-sequencing pinned ahead of
+the operation that followed the order there), and the settled fix is what is re-solved and offered.
+A candidate is offered only when the re-solved plan (a complete, valid plan) makes the order less late by a
+margin (`MIN_GAIN_SHARE` of its lateness, so that a gain within the noise of a short search does not count)
+without making the plan's weighted lateness worse, judged with the request's own weights and due times (a
 PRIORITY fix's raised weight never hides the lateness it pushes onto others); the texts state only those
-measured effects. A solve from scratch with the fix applied may do better or, within a short time
-limit, worse: `benchmarks.fixes` measures how often the order still gains.
+measured effects. `benchmarks.fixes` measures how often the order still gains when the plan is solved from
+scratch with the fix applied.
 """
 
 from __future__ import annotations
@@ -35,30 +34,44 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
-from planner.calendar import availability_by_machine, available_intervals, unavailable_intervals
+from planner.calendar import availability_by_machine, available_intervals
 from planner.deltas import (
     AssignMachine,
     ChangeDueDate,
-    ChangeRelease,
-    ChangeWeight,
     ExtraWorkingTime,
     MoveMaintenance,
+    RunBefore,
     ScenarioDelta,
 )
-from planner.domain import NO_MACHINE, PlanRequest, TimeWindow
-from planner.explain import local_time
-from planner.fix_texts import describe
+from planner.dispatching import best_dispatch
+from planner.domain import NO_MACHINE, PlanRequest
+from planner.fix_candidates import (
+    TIERS,
+    Candidate,
+    ahead_of,
+    candidates,
+    due_date_candidate,
+    longest_wait,
+    overtime_needed,
+    overtime_windows,
+)
+from planner.fix_texts import describe, describe_fix
 from planner.kpis import order_results
 from planner.risk import planning_availability
 from planner.rules import MaintenanceVars, TaskVars
 from planner.scenarios import apply_deltas
 from planner.scheduling import Hint, ModelExtension, solve_schedule
+from planner.search import hint_assignments
 from planner.solution import Bottleneck, Fix, LateOrderExplanation, PlanResult, ScheduledOperation, planned_request
 from planner.tasks import build_jobs
+from planner.validation import InvalidPlanRequest
+
+__all__ = ["Candidate", "attach_fixes", "candidates", "extra_hour", "hold_rest", "longest_wait", "measure",
+           "neighbourhood", "overtime_windows", "settle", "verification_budget"]
 
 MAX_VERIFY_SHARE = 0.5
 """At most this share of the request's time limit goes to verifying fixes."""
@@ -66,43 +79,27 @@ MIN_SOLVE_SECONDS = 1.0
 """A re-solve shorter than this rarely gets past building the model of a plant of 100 orders: not worth starting."""
 MIN_ORDER_SECONDS = 2.0
 """Each late order verified gets at least this long; orders the budget cannot reach keep unverified candidates."""
-MAX_OVERTIME_PER_DAY = 8 * 60
-OVERTIME_STEPS = (1, 2, 4)
-"""Overtime candidates: all, half and a quarter of the working time lost (whole hours), tried in that order, so
-that the order's whole need is what a short budget verifies (a quarter first removed 62 % of the lateness today's
-fixes removed, the whole need 86 %: docs/FIXES.md); among verified ones the smallest comes first."""
-PRIORITY_FACTOR = 20.0
-"""The raised weight: this many times the highest weight of any order, so that it goes first, also in the
-dispatching-rule start of a solve from scratch (a factor of 4 often left the order where it was there)."""
-RELEASE_SLACK = 60
-"""A release binds when the order's first operation starts within this many minutes of it."""
 TOLERANCE = 1e-6
-MAX_MACHINE_CANDIDATES = 2
-"""Other eligible machines tried for the operation that waited longest, the least busy during the wait first."""
 MAX_VERIFIED = 2
-"""Verified fixes per late order: after two, the other candidates are not tried (a budget of seconds rarely reaches
-them; the first verified kinds are the ones offered first)."""
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A fix before verification: its deltas and cost."""
-
-    kind: str
-    changes: list[ScenarioDelta]
-    extra_working_minutes: int = 0
-    moved_minutes: int = 0
-    from_machine: str = ""
-    """MACHINE: where the plan ran the operation (for the text)."""
+"""Verified fixes per late order of the cheapest kinds: after two, only candidates of other kinds are tried, and
+only while no fix kept puts the order on time (a split lot may, where a sequence rule left it partly late)."""
+MAX_KEPT = 4
+"""Verified fixes per late order, at most."""
+MIN_GAIN_SHARE = 0.1
+"""A fix must remove at least this share of the order's lateness (and at least a minute) when re-solved: a smaller
+gain is within what a short search from scratch moves an order either way."""
 
 
 @dataclass(frozen=True)
 class Measured:
-    """The order's and the plan's lateness after re-solving with a candidate applied."""
+    """The order's and the plan's lateness after re-solving with a candidate applied, and the re-solved plan."""
 
     order_lateness: int
     weighted_lateness: float
     pushed: float
+    assignments: tuple[ScheduledOperation, ...] = ()
+    whole_plan: bool = False
+    """Measured with nothing held (`_confirm`), not only in the order's neighbourhood."""
 
 
 def verification_budget(request: PlanRequest) -> float:
@@ -153,32 +150,50 @@ def _unverified(request: PlanRequest, plan: PlanResult, explanation: LateOrderEx
 
 def _verified(request: PlanRequest, plan: PlanResult, explanation: LateOrderExplanation, hint: Hint,
               deadline: float, before: float) -> LateOrderExplanation:
-    """Re-solve with each candidate in cost order until MAX_VERIFIED of them helped or `deadline` (monotonic
-    clock) comes; keep those that help. A new date is tried only when every candidate was tried and none
-    helped; candidates there was no time for stay, unverified, after the verified ones. `before`: the
-    plan's weighted lateness."""
+    """Verify candidates in `TIERS` order until one that puts the order on time, or MAX_VERIFIED that help, are
+    kept or `deadline` (monotonic clock) comes. When every fix kept leaves the order late, the cheapest is also
+    tried topped up with overtime for what is left (`_topped_up`). A new date is tried only when every candidate
+    was tried and none helped; candidates there was no time for stay, unverified, after the verified ones.
+    `before`: the plan's weighted lateness."""
     tried = candidates(request, plan, explanation)
     kept: list[Fix] = []
+    measured: list[tuple[Candidate, Measured]] = []
     dropped = 0
+    skipped: set[int] = set()
+    last = -1
     for position, candidate in enumerate(tried):
         left = deadline - time.monotonic()
-        if left < MIN_SOLVE_SECONDS or len(kept) >= MAX_VERIFIED:
-            break
+        if left < MIN_SOLVE_SECONDS or len(kept) >= MAX_KEPT or any(f.order_lateness_after <= 0 for f in kept):
+            break  # enough: the candidates not tried are not offered (cheaper ones came first)
+        last = position
+        if len(kept) >= MAX_VERIFIED and candidate.kind in {f.kind for f in kept}:
+            skipped.add(position)  # a kind already kept: only another kind may still put the order on time
+            continue
         slots = max(min(len(tried) - position, MAX_VERIFIED - len(kept)), 1)
         seconds = min(max(left / slots, MIN_SOLVE_SECONDS), left)
-        measured = measure(request, plan, explanation.order_id, candidate, hint, seconds)
-        if measured is not None and _helps(explanation, measured, before):
-            kept.append(_fix(request, explanation, candidate, measured, before))
-        else:
+        found = _verify(request, plan, explanation, candidate, hint, seconds, before)
+        if found is None:
             dropped += 1
-    untried = tried[len(kept) + dropped:] if len(kept) < MAX_VERIFIED else []
+        else:
+            kept.append(_fix(request, explanation, *found, before))
+            measured.append(found)
+    if measured and all(m.order_lateness > 0 for _, m in measured):
+        cheapest = measured[min(range(len(kept)), key=lambda i: _rank(kept[i]))]
+        topped = _topped_up(request, explanation.order_id, *cheapest)
+        seconds = deadline - time.monotonic()
+        found = _verify(request, plan, explanation, topped, hint, seconds, before) if (
+            topped is not None and seconds >= MIN_SOLVE_SECONDS) else None
+        if found is not None and found[1].order_lateness < cheapest[1].order_lateness:
+            kept.append(_fix(request, explanation, *found, before))
+    done = len(kept) >= MAX_VERIFIED or any(f.order_lateness_after <= 0 for f in kept)
+    untried = [] if done else [c for i, c in enumerate(tried) if i > last and i not in skipped]
     if not kept and not untried:
         agreed = due_date_candidate(request, plan, explanation)
         seconds = deadline - time.monotonic()
         if seconds >= MIN_SOLVE_SECONDS:
-            measured = measure(request, plan, explanation.order_id, agreed, hint, seconds)
-            if measured is not None and _helps(explanation, measured, before):
-                kept.append(_fix(request, explanation, agreed, measured, before))
+            found = _verify(request, plan, explanation, agreed, hint, seconds, before)
+            if found is not None:
+                kept.append(_fix(request, explanation, *found, before))
     kept.sort(key=_rank)
     waiting = [_fix(request, explanation, c, None, before) for c in untried]
     update: dict[str, object] = {"fixes": kept + waiting, "fixes_dropped": dropped}
@@ -189,191 +204,193 @@ def _verified(request: PlanRequest, plan: PlanResult, explanation: LateOrderExpl
     return explanation.model_copy(update=update)
 
 
-def _rank(fix: Fix) -> tuple[int, int, float, int]:
-    """By kind (`_TIERS`: what held from scratch first), then cheapest first: working time added, lateness
-    pushed onto others, how far things move."""
-    return (_TIERS.index(fix.kind), fix.extra_working_minutes, fix.lateness_pushed, fix.moved_minutes)
+def _verify(request: PlanRequest, plan: PlanResult, explanation: LateOrderExplanation, candidate: Candidate,
+            hint: Hint, seconds: float, before: float) -> tuple[Candidate, Measured] | None:
+    """The candidate as offered and what it measured, or None when it does not help.
+
+    1. The start (milliseconds): the dispatching-rule schedule of the changed request, where a solve from
+       scratch starts. A candidate that does not make the order less late there is dropped unsolved (on the
+       demo, CP-SAT never moved a plan off that start within 16 s). One that does is settled on it (`settle`)
+       and the settled fix kept when its start is as good for the order.
+    2. The fix re-solved from scratch (`_from_scratch`); where that finds no plan in its time (a plant of
+       thousands of operations), in the order's neighbourhood, warm-started from the plan, and settled on
+       that re-solved plan (which the settled fix keeps as it is)."""
+    order_id = explanation.order_id
+    start = measure(request, plan, order_id, candidate, None, seconds, start_only=True)
+    if start is not None:
+        if start.order_lateness >= explanation.minutes_late:
+            return None
+        settled = settle(request, order_id, candidate, start)
+        if settled is not None and settled != candidate:
+            again = measure(request, plan, order_id, settled, None, seconds, start_only=True)
+            if again is not None and again.order_lateness <= start.order_lateness:
+                candidate = settled
+    began = time.monotonic()
+    measured = _from_scratch(request, plan, order_id, candidate, seconds)
+    if measured is None:
+        left = max(seconds - (time.monotonic() - began), MIN_SOLVE_SECONDS)
+        measured = measure(request, plan, order_id, candidate, hint, left)
+        if measured is None or not _helps(explanation, measured, before):
+            return None
+        settled = settle(request, order_id, candidate, measured)
+        return (settled, measured) if settled is not None else None
+    return (candidate, measured) if _helps(explanation, measured, before) else None
+
+
+def _topped_up(request: PlanRequest, order_id: str, partial: Candidate, measured: Measured) -> Candidate | None:
+    """A fix that left the order late, plus overtime for what is left: on the machine where the order still
+    waited longest in the fix's re-solved plan, the working time that machine spent on others meanwhile (at
+    most the lateness left), after its shifts. None where there is no such machine or off-shift time."""
+    try:
+        changed = apply_deltas(request, partial.changes)
+    except InvalidPlanRequest:
+        return None
+    waited = longest_wait(changed, measured.assignments, order_id)
+    if waited is None or waited[0].machine_id == NO_MACHINE:
+        return None
+    operation, ready = waited
+    needed = overtime_needed(changed, operation, ready, measured.order_lateness)
+    windows = overtime_windows(changed, operation.machine_id, ready, needed)
+    if not windows:
+        return None
+    extra = [ExtraWorkingTime(machine_id=operation.machine_id, window=w) for w in windows]
+    return replace(partial, changes=[*partial.changes, *extra],
+                   extra_working_minutes=partial.extra_working_minutes + sum(w.end - w.start for w in windows))
+
+
+def _from_scratch(request: PlanRequest, plan: PlanResult, order_id: str, candidate: Candidate,
+                  seconds: float) -> Measured | None:
+    """Re-solve with the fix as a plan request is solved: nothing held, no hint from the plan, from the best
+    dispatching-rule schedule of the changed request."""
+    confirmed = measure(request, plan, order_id, candidate, None, seconds)
+    return replace(confirmed, whole_plan=True) if confirmed is not None else None
+
+
+def _rank(fix: Fix) -> tuple[bool, int, int, float, int]:
+    """Fixes that put the order on time first, then by kind (`TIERS`: cheapest first), then within a kind:
+    working time added, lateness pushed onto others, how far things move."""
+    return (fix.order_lateness_after > 0, TIERS.index(fix.kind), fix.extra_working_minutes, fix.lateness_pushed,
+            fix.moved_minutes)
 
 
 def _helps(explanation: LateOrderExplanation, measured: Measured, weighted_before: float) -> bool:
-    """The order is less late and the plan as a whole is not worse off (`measure` judges both with the
-    original weights and due times)."""
-    return (measured.order_lateness < explanation.minutes_late
+    """The order is less late by a margin (MIN_GAIN_SHARE of its lateness) and the plan as a whole is not worse
+    off (`measure` judges both with the original weights and due times)."""
+    margin = max(1, math.ceil(explanation.minutes_late * MIN_GAIN_SHARE))
+    return (measured.order_lateness <= explanation.minutes_late - margin
             and measured.weighted_lateness <= weighted_before + TOLERANCE)
 
 
-# --- candidates -----------------------------------------------------------------------------------
+# --- settling a verified fix ------------------------------------------------------------------------
 
-_TIERS = ["EARLIER_RELEASE", "MOVE_MAINTENANCE", "OVERTIME", "MACHINE", "PRIORITY", "DUE_DATE"]
-"""Kinds in the order they are tried and offered: those that add capacity first (their effect held when the plan
-was solved again from scratch), then those that only re-sequence (whose effect depends on the search)."""
-
-
-def candidates(request: PlanRequest, plan: PlanResult, explanation: LateOrderExplanation) -> list[Candidate]:
-    """Candidate fixes of one late order in `_TIERS` order, cheapest first within a kind (no DUE_DATE: that is
-    the last resort)."""
-    order = next(o for o in request.orders if o.id == explanation.order_id)
-    highest = max(o.weight for o in request.orders)
-    waited = longest_wait(request, plan.assignments, order.id)
-    found: list[Candidate] = []
-    if order.release > 0 and _release_binds(plan.assignments, order.id, order.release):
-        earlier = max(0, order.release - explanation.minutes_late)
-        found.append(Candidate("EARLIER_RELEASE", [ChangeRelease(order_id=order.id, release=earlier)],
-                               moved_minutes=order.release - earlier))
-    if waited is not None and waited[0].machine_id != NO_MACHINE:  # manual work: no machine to give time
-        operation, ready = waited
-        found += _maintenance_moves(request, operation, ready)
-        needed = overtime_needed(request, operation, ready, explanation.minutes_late)
-        for minutes in sorted({max(60, math.ceil(needed / share / 60) * 60) for share in OVERTIME_STEPS},
-                              reverse=True):
-            overtime = overtime_windows(request, operation.machine_id, ready, minutes)
-            if overtime:
-                found.append(Candidate("OVERTIME", [ExtraWorkingTime(machine_id=operation.machine_id, window=w)
-                                                    for w in overtime],
-                                       extra_working_minutes=sum(w.end - w.start for w in overtime)))
-    if waited is not None:
-        found += machine_candidates(request, plan.assignments, waited)
-    found.append(Candidate("PRIORITY", [ChangeWeight(order_id=order.id, weight=highest * PRIORITY_FACTOR)]))
-    return found
+def settle(request: PlanRequest, order_id: str, candidate: Candidate, measured: Measured) -> Candidate | None:
+    """The fix as offered once a schedule with it is known (`measured`), valid for that schedule as it is:
+    - overtime: each day's window cut to the hours the schedule worked in it (None when it used none: the
+      gain was not the overtime's);
+    - SEQUENCE, MACHINE: the order's operation also pinned ahead of the operation that followed it on its
+      machine in that schedule (a sequence rule the schedule keeps), so that a solve from scratch keeps its
+      place, not only its machine or one neighbour."""
+    settled: Candidate | None = candidate
+    if any(isinstance(d, ExtraWorkingTime) for d in candidate.changes):
+        settled = _trimmed(candidate, measured.assignments)
+    if settled is not None and settled.kind in ("SEQUENCE", "MACHINE"):
+        settled = _pinned(request, order_id, settled, measured.assignments)
+    return settled
 
 
-def machine_candidates(request: PlanRequest, assignments: Sequence[ScheduledOperation],
-                       waited: tuple[ScheduledOperation, int]) -> list[Candidate]:
-    """The operation that waited run on another of its eligible machines: those least busy between the
-    operation becoming ready and its planned end first, at most MAX_MACHINE_CANDIDATES. None for manual
-    work, for an operation of a product other products consume (a machine assignment copies the product)
-    and for an order that is running that operation already."""
-    operation, ready = waited
-    order = next(o for o in request.orders if o.id == operation.order_id)
-    product = request.factory.product(order.product_id)
-    routed = next((op for op in product.routing if op.id == operation.operation_id), None)
-    progress = order.work_in_progress
-    running = progress is not None and progress.running is not None
-    consumed = any(use.material_id == product.id for p in request.factory.products for op in p.routing
-                   for use in op.materials)
-    if routed is None or operation.machine_id == NO_MACHINE or running or consumed:
-        return []
-
-    def busy(machine_id: str) -> int:
-        return sum(max(0, min(a.end, operation.end) - max(a.start, ready)) for a in assignments
-                   if a.machine_id == machine_id)
-
-    others = sorted({e.machine_id for e in routed.eligible_machines} - {operation.machine_id, NO_MACHINE},
-                    key=lambda m: (busy(m), m))
-    return [Candidate("MACHINE", [AssignMachine(order_id=order.id, operation_id=routed.id, machine_id=machine_id)],
-                      from_machine=operation.machine_id)
-            for machine_id in others[:MAX_MACHINE_CANDIDATES]]
-
-
-def overtime_needed(request: PlanRequest, operation: ScheduledOperation, ready: int, minutes_late: int) -> int:
-    """Working time the machine spent on others while the operation waited (never more than the order's
-    lateness), in whole hours: the most overtime that can be worth trying there."""
-    working = available_intervals(request.factory.machine(operation.machine_id), request)
-    lost = sum(max(0, min(end, operation.start) - max(start, ready)) for start, end in working)
-    return max(60, math.ceil(min(lost, minutes_late) / 60) * 60)
-
-
-def _release_binds(assignments: Sequence[ScheduledOperation], order_id: str, release: int) -> bool:
-    first = min((a for a in assignments if a.order_id == order_id), key=lambda a: a.operation_index, default=None)
-    return first is not None and first.start - release <= RELEASE_SLACK
-
-
-def due_date_candidate(request: PlanRequest, plan: PlanResult, explanation: LateOrderExplanation) -> Candidate:
-    """A date agreed with the customer: the planned completion, rounded up to the hour (inside the horizon)."""
-    completion = next(r.completion for r in plan.order_results if r.order_id == explanation.order_id)
-    agreed = min(math.ceil(completion / 60) * 60, request.options.horizon_minutes)
-    return Candidate("DUE_DATE", [ChangeDueDate(order_id=explanation.order_id, due=agreed)],
-                     moved_minutes=explanation.minutes_late)
-
-
-def longest_wait(request: PlanRequest, assignments: Sequence[ScheduledOperation],
-                 order_id: str) -> tuple[ScheduledOperation, int] | None:
-    """The order's operation that waited longest between becoming ready and starting, and when it became ready."""
-    order = next(o for o in request.orders if o.id == order_id)
-    ready = max(order.release, 0)
-    worst: tuple[ScheduledOperation, int] | None = None
-    for placed in sorted((a for a in assignments if a.order_id == order_id), key=lambda a: a.operation_index):
-        if placed.start > ready and (worst is None or placed.start - ready > worst[0].start - worst[1]):
-            worst = (placed, ready)
-        ready = max(ready, placed.end)
-    return worst
-
-
-def _maintenance_moves(request: PlanRequest, operation: ScheduledOperation, ready: int) -> list[Candidate]:
-    """Maintenance windows of the machine that fall inside the wait, each moved to just after the operation."""
-    machine = request.factory.machine(operation.machine_id)
-    moves = []
-    for window in machine.maintenance_windows:
-        if window.start < operation.start and window.end > ready:
-            new_start = operation.end + (operation.start - window.start if window.start > ready else 0)
-            new_start = max(new_start, operation.end)
-            if new_start + window.end - window.start <= request.options.horizon_minutes:
-                moves.append(Candidate("MOVE_MAINTENANCE", [MoveMaintenance(
-                    machine_id=machine.id, window_start=window.start, new_start=new_start)],
-                    moved_minutes=new_start - window.start))
-    return moves
-
-
-def overtime_windows(request: PlanRequest, machine_id: str, since: int, minutes: int) -> list[TimeWindow]:
-    """`minutes` of extra working time on the machine right after its shifts end, from `since` on, at most
-    8 h a day, in whole hours per day; empty when the machine has no off-shift time to add (24/7)."""
-    machine = request.factory.machine(machine_id)
-    off_shift = [w for w in unavailable_intervals(machine, request) if w.reason == "off shift" and w.end > since
-                 and w.start > 0]
-    windows: list[TimeWindow] = []
-    left = minutes
-    for gap in off_shift:
-        if left <= 0:
-            break
-        length = min(left, MAX_OVERTIME_PER_DAY, (gap.end - gap.start) // 60 * 60)
-        if length >= 60:
-            windows.append(TimeWindow(start=gap.start, end=gap.start + length, reason="overtime (fix)"))
-            left -= length
-    return windows
-
-
-def extra_hour(request: PlanRequest, bottleneck: Bottleneck) -> ExtraWorkingTime | None:
-    """One hour of extra working time on a machine of the bottleneck's work center inside its bucket,
-    right after a shift ends (None when every machine there works around the clock in that bucket)."""
-    start = bottleneck.bucket_start
-    end = start + request.options.lot_bucket_minutes
-    for machine in request.factory.machines:
-        if (machine.work_center or machine.id) != bottleneck.work_center:
+def _trimmed(candidate: Candidate, assignments: Sequence[ScheduledOperation]) -> Candidate | None:
+    changes: list[ScenarioDelta] = []
+    extra = 0
+    for delta in candidate.changes:
+        if not isinstance(delta, ExtraWorkingTime):
+            changes.append(delta)
             continue
-        working = available_intervals(machine, request)
-        for window in overtime_windows(request, machine.id, start, 60):
-            if start <= window.start < end and any(e == window.start for _, e in working):
-                return ExtraWorkingTime(machine_id=machine.id, window=window.model_copy(
-                    update={"reason": "one more hour (bottleneck)"}))
-    return None
+        window = delta.window
+        used = max((min(a.end, window.end) for a in assignments if a.machine_id == delta.machine_id
+                    and a.start < window.end and a.end > window.start), default=None)
+        if used is not None:
+            end = min(window.end, window.start + math.ceil((used - window.start) / 60) * 60)
+            changes.append(delta.model_copy(update={"window": window.model_copy(update={"end": end})}))
+            extra += end - window.start
+    if extra == 0:
+        return None
+    return replace(candidate, changes=changes, extra_working_minutes=extra)
+
+
+def _pinned(request: PlanRequest, order_id: str, candidate: Candidate,
+            assignments: Sequence[ScheduledOperation]) -> Candidate:
+    machine_id, operation_id = _moved_operation(candidate)
+    mine = next((a for a in assignments if a.order_id == order_id and a.operation_id == operation_id
+                 and a.machine_id == machine_id), None)
+    if mine is None:
+        return candidate
+    running = {o.id: o.work_in_progress.running.operation_id for o in request.orders
+               if o.work_in_progress is not None and o.work_in_progress.running is not None}
+    after = sorted((a for a in assignments if a.machine_id == machine_id and a.order_id != order_id
+                    and a.start >= mine.end and running.get(a.order_id) != a.operation_id), key=lambda a: a.start)
+    ruled = {(d.after_order_id, d.after_operation_id) for d in candidate.changes if isinstance(d, RunBefore)}
+    if not after or (after[0].order_id, after[0].operation_id) in ruled:
+        return candidate
+    pinned = replace(candidate, changes=[*candidate.changes, ahead_of(machine_id, order_id, operation_id, after[0])])
+    try:
+        apply_deltas(request, pinned.changes)
+    except InvalidPlanRequest:
+        return candidate
+    return pinned
+
+
+def _moved_operation(candidate: Candidate) -> tuple[str, str]:
+    """(machine, operation id) of the order's operation a SEQUENCE or MACHINE fix places."""
+    first = candidate.changes[0]
+    if isinstance(first, RunBefore):
+        return first.machine_id, first.before_operation_id
+    if isinstance(first, AssignMachine):
+        return first.machine_id, first.operation_id
+    return "", ""
 
 
 # --- verification ---------------------------------------------------------------------------------
 
-def measure(request: PlanRequest, plan: PlanResult, order_id: str, candidate: Candidate, hint: Hint,
-            seconds: float) -> Measured | None:
-    """Re-solve with the candidate applied, warm-started from the plan; None when there is no plan in time
-    (or the change breaks a rule of the request). Lateness is judged with the request's weights and due
-    times, except the due time a DUE_DATE fix agrees."""
+def measure(request: PlanRequest, plan: PlanResult, order_id: str, candidate: Candidate, hint: Hint | None,
+            seconds: float, start_only: bool = False) -> Measured | None:
+    """Re-solve with the candidate applied, warm-started from `hint` (the plan), holding everything outside the
+    order's neighbourhood where the hint has it; with no hint, from scratch: nothing held, from the best
+    dispatching-rule schedule, as a plan request starts (`start_only`: that schedule itself, no solve). None
+    when there is no plan in time (or the change breaks a rule of the request). Lateness is judged with the
+    request's weights and due times, except the due time a DUE_DATE fix agrees."""
     try:
         changed = apply_deltas(request, candidate.changes)
-    except ValueError:  # InvalidPlanRequest: e.g. a release moved before a done operation's constraints
+    except InvalidPlanRequest:  # e.g. a release moved before a done operation's constraints
         return None
     timed = changed.model_copy(update={"options": changed.options.model_copy(update={"time_limit_seconds": seconds})})
     available = planning_availability(timed, availability_by_machine(timed))
-    free = neighbourhood(request, plan.assignments, order_id, candidate.changes)
-    outcome = solve_schedule(timed, build_jobs(timed), available, hint=hint, extensions=[hold_rest(hint, free)])
+    jobs = build_jobs(timed)
+    if hint is None:
+        start = best_dispatch(timed, jobs, available)
+        if start_only:
+            placed = hint_assignments(jobs, start) if start is not None else None
+            return _judged(request, plan, order_id, candidate, placed) if placed is not None else None
+        outcome = solve_schedule(timed, jobs, available, hint=start)
+    else:
+        free = neighbourhood(request, plan.assignments, order_id, candidate.changes)
+        outcome = solve_schedule(timed, jobs, available, hint=hint, extensions=[hold_rest(hint, free)])
     if not outcome.status.has_solution:
         return None
+    return _judged(request, plan, order_id, candidate, outcome.assignments)
+
+
+def _judged(request: PlanRequest, plan: PlanResult, order_id: str, candidate: Candidate,
+            assignments: Sequence[ScheduledOperation]) -> Measured:
     dues = {d.order_id: d.due for d in candidate.changes if isinstance(d, ChangeDueDate)}
     judge = request.model_copy(update={"orders": [o.model_copy(update={"due": dues[o.id]}) if o.id in dues else o
                                                   for o in request.orders]})
-    after = {r.order_id: r.tardiness for r in order_results(judge, outcome.assignments)}
+    after = {r.order_id: r.tardiness for r in order_results(judge, assignments)}
     before = {r.order_id: r.tardiness for r in order_results(judge, plan.assignments)}
     weights = {o.id: o.weight for o in request.orders}
     pushed = sum(weights[o] * max(0, after.get(o, 0) - before.get(o, 0)) for o in weights if o != order_id)
     return Measured(order_lateness=after.get(order_id, 0),
-                    weighted_lateness=sum(weights[o] * t for o, t in after.items()), pushed=pushed)
+                    weighted_lateness=sum(weights[o] * t for o, t in after.items()), pushed=pushed,
+                    assignments=tuple(assignments))
 
 
 def neighbourhood(request: PlanRequest, assignments: Sequence[ScheduledOperation], order_id: str,
@@ -384,8 +401,8 @@ def neighbourhood(request: PlanRequest, assignments: Sequence[ScheduledOperation
     seconds measures the fix rather than a better search of the whole plan."""
     order = next(o for o in request.orders if o.id == order_id)
     own = [a for a in assignments if a.order_id == order_id]
-    machines = {a.machine_id for a in own} | {d.machine_id for d in changes
-                                              if isinstance(d, ExtraWorkingTime | MoveMaintenance | AssignMachine)}
+    machines = {a.machine_id for a in own} | {d.machine_id for d in changes if isinstance(
+        d, ExtraWorkingTime | MoveMaintenance | AssignMachine | RunBefore)}
     start = max(min(order.release, *(a.start for a in own)), 0) if own else 0
     end = max([a.end for a in own] + [_change_end(request, d) for d in changes])
     touched = {(a.order_id, a.operation_index) for a in assignments
@@ -429,6 +446,22 @@ def hold_rest(hint: Hint, free: set[tuple[str, int]]) -> ModelExtension:
     return extend
 
 
+def extra_hour(request: PlanRequest, bottleneck: Bottleneck) -> ExtraWorkingTime | None:
+    """One hour of extra working time on a machine of the bottleneck's work center inside its bucket,
+    right after a shift ends (None when every machine there works around the clock in that bucket)."""
+    start = bottleneck.bucket_start
+    end = start + request.options.lot_bucket_minutes
+    for machine in request.factory.machines:
+        if (machine.work_center or machine.id) != bottleneck.work_center:
+            continue
+        working = available_intervals(machine, request)
+        for window in overtime_windows(request, machine.id, start, 60):
+            if start <= window.start < end and any(e == window.start for _, e in working):
+                return ExtraWorkingTime(machine_id=machine.id, window=window.model_copy(
+                    update={"reason": "one more hour (bottleneck)"}))
+    return None
+
+
 def _weighted(request: PlanRequest, assignments: Sequence[ScheduledOperation]) -> float:
     weights = {o.id: o.weight for o in request.orders}
     return sum(weights[r.order_id] * r.tardiness for r in order_results(request, assignments))
@@ -442,43 +475,6 @@ def _fix(request: PlanRequest, explanation: LateOrderExplanation, candidate: Can
               extra_working_minutes=candidate.extra_working_minutes, moved_minutes=candidate.moved_minutes,
               order_lateness_before=explanation.minutes_late, order_lateness_after=after.order_lateness,
               weighted_lateness_before=weighted_before, weighted_lateness_after=after.weighted_lateness,
-              lateness_pushed=after.pushed, verified=measured is not None)
+              lateness_pushed=after.pushed, verified=measured is not None,
+              whole_plan_verified=measured is not None and measured.whole_plan)
     return fix.model_copy(update={"text": describe_fix(request, explanation, fix, candidate.from_machine)})
-
-
-def describe_fix(request: PlanRequest, explanation: LateOrderExplanation, fix: Fix, from_machine: str = "") -> str:
-    """The fix's sentence: what to change, then what re-solving measured (or that it was not verified);
-    `from_machine`: where the plan ran the operation a MACHINE fix moves."""
-    return describe(request, fix.kind, **_change_values(request, explanation, fix, from_machine)) + " " + (
-        describe(request, "measured", order=explanation.order_id, before=fix.order_lateness_before,
-                 after=fix.order_lateness_after, weighted_before=fix.weighted_lateness_before,
-                 weighted_after=fix.weighted_lateness_after, pushed=fix.lateness_pushed)
-        if fix.verified else describe(request, "not_verified"))
-
-
-def _change_values(request: PlanRequest, explanation: LateOrderExplanation, fix: Fix,
-                   from_machine: str) -> dict[str, object]:
-    order = next(o for o in request.orders if o.id == explanation.order_id)
-    first = fix.changes[0]
-    values: dict[str, object] = {"order": order.id, "customer": order.customer, "extra": fix.extra_working_minutes,
-                                 "moved": fix.moved_minutes}
-    if isinstance(first, ChangeWeight):
-        values.update(old=order.weight, new=first.weight)
-    elif isinstance(first, AssignMachine):
-        routing = request.factory.product(order.product_id).routing
-        name = next((op.name or op.id for op in routing if op.id == first.operation_id), first.operation_id)
-        values.update(operation=name, machine=first.machine_id, old=from_machine or "-")
-    elif isinstance(first, ChangeRelease):
-        values.update(time=local_time(request, first.release))
-    elif isinstance(first, MoveMaintenance):
-        window = next(w for w in request.factory.machine(first.machine_id).maintenance_windows
-                      if w.start == first.window_start)
-        values.update(machine=first.machine_id, what=window.reason or "maintenance",
-                      old=local_time(request, first.window_start), time=local_time(request, first.new_start))
-    elif isinstance(first, ExtraWorkingTime):
-        values.update(machine=first.machine_id, windows=", ".join(
-            f"{local_time(request, d.window.start)}-{local_time(request, d.window.end)[-5:]}"
-            for d in fix.changes if isinstance(d, ExtraWorkingTime)))
-    elif isinstance(first, ChangeDueDate):
-        values.update(time=local_time(request, first.due))
-    return values

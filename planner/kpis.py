@@ -13,6 +13,8 @@ from itertools import pairwise
 from planner.calendar import availability_by_machine
 from planner.domain import NO_MACHINE, PlanRequest
 from planner.plant_rules.batching import average_fill, loads_of
+from planner.plant_rules.die_mounts import die_changes
+from planner.plant_rules.lot_splitting import split_counts
 from planner.plant_rules.materials import has_materials, material_waits
 from planner.plant_rules.pausing import working_minutes
 from planner.risk import penalty_rates, risk_exposure_hours
@@ -64,7 +66,11 @@ def compute_kpis(request: PlanRequest, assignments: Sequence[ScheduledOperation]
                                                 {m.machine_id: m.end for m in maintenance}),
         changeover_minutes=_changeovers(request, assignments),
         average_batch_fill=average_fill(loads_of(request, assignments)),
+        split_operations=split_counts(assignments)[0],
+        sublots=split_counts(assignments)[1],
         material_wait_minutes=_material_wait_minutes(request, assignments),
+        die_changes=len(changes := die_changes(request, assignments)),
+        die_change_minutes=sum(c.end - c.start for c in changes),
         costs=CostBreakdown(
             lateness=request.options.late_cost_per_minute * weighted,
             scrap=_scrap_cost(request, assignments),

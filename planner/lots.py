@@ -7,12 +7,17 @@ From a plan request this module builds the lot-sizing instance:
   and the forecast quantile at the service level above the median is safety stock;
 - an item's time per unit on a work center is the mean run time over the eligible machines divided
   by the mean yield there (gross units take the capacity); setup time is the operation's setup;
+- each operation loads its work center in the bucket it runs in: a lot that completes in bucket t runs
+  its early operations `offset` buckets before t where the routing's flow time on the calendars crosses
+  a bucket boundary, and no lot completes where that would reach before the plan
+  (`planner.lotsizing.lead_times`, option `lot_lead_times`);
 - backlog costs what lateness costs: the order weight x late cost per minute x bucket minutes,
   per unit of an average order.
 
 The solved lot plan then does two things. Its forecast-driven lots in the first
 `detailed_lot_buckets` buckets (production beyond the firm orders due there) become jobs of the
-detailed schedule, due at their bucket's end; after scheduling, `realisation_problems` lists any lot
+detailed schedule, released at the start of the bucket their first operation runs in and due at their
+bucket's end; after scheduling, `realisation_problems` lists any lot
 the schedule does not finish in its bucket. And the capacity rows' duals (LP with the setups fixed)
 rank bottlenecks: "one more hour on <work center> in <bucket> saves <cost>".
 """
@@ -34,6 +39,8 @@ from planner.lotsizing import (
     LotSizingResult,
     solve_lot_sizing,
 )
+from planner.lotsizing.lead_times import LotLeadTime, RoutingLeadTimes
+from planner.plant_rules.pausing import may_pause
 from planner.solution import Bottleneck, LotPlan, ProductLots, ScheduledOperation
 
 LOT_PREFIX = "LOT"
@@ -67,24 +74,48 @@ def _capacities(request: PlanRequest, available: dict[str, list[Interval]]) -> d
     return capacity
 
 
-def _operations(request: PlanRequest, product_id: str) -> tuple[list[LotSizingOperation], float]:
-    """Per work center of the routing: gross minutes per unit and setup; and the product's mean yield."""
+def _operations(request: PlanRequest, product_id: str,
+                lead: list[LotLeadTime] | None) -> tuple[list[LotSizingOperation], float]:
+    """Per machine operation of the routing: its work center, gross minutes per unit, setup and lead-time
+    offset per completion bucket; and the product's mean yield. Manual work loads no work center."""
     product = request.factory.product(product_id)
     centers = {m.id: m.work_center or m.id for m in request.factory.machines}
-    by_center: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
-    yields = []
-    for operation in product.routing:
+    ops, yields = [], []
+    for index, operation in enumerate(product.routing):
         options = operation.eligible_machines
+        if not options:
+            continue
         rates = [request.yield_rate(product_id, o.machine_id) for o in options]
         runs = [(o.run_minutes_per_unit or operation.run_minutes_per_unit) for o in options]
-        center = centers[options[0].machine_id]
-        by_center[center][0] += sum(runs) / len(runs)
-        by_center[center][1] += operation.setup_minutes
+        ops.append(LotSizingOperation(resource_id=centers[options[0].machine_id],
+                                      minutes_per_unit=sum(runs) / len(runs), setup_minutes=operation.setup_minutes,
+                                      offset_buckets=_offsets(lead, index)))
         yields.append(sum(rates) / len(rates))
     mean_yield = math.prod(yields) ** (1 / len(yields)) if yields else 1.0
-    ops = [LotSizingOperation(resource_id=c, minutes_per_unit=run, setup_minutes=setup)
-           for c, (run, setup) in by_center.items()]
     return ops, mean_yield
+
+
+def _offsets(lead: list[LotLeadTime] | None, index: int) -> list[int] | int:
+    """Offset per completion bucket of routing operation `index`; t + 1 (before the plan) where no lot can
+    complete in t."""
+    if lead is None:
+        return 0
+    return [t - time.operation_buckets.get(index, t) if time.release is not None else t + 1
+            for t, time in enumerate(lead)]
+
+
+def _lead_times(request: PlanRequest, available: dict[str, list[Interval]], product_id: str,
+                demand: list[float], safety: list[float], buckets: int | None = None) -> list[LotLeadTime]:
+    """The product's lead time per completion bucket (the first `buckets`, default all), for a lot of the largest
+    bucket's requirement (demand plus safety stock), or the largest lot that fits the working stretches where that
+    one does not (larger lots are split for the schedule). The offsets of that lot hold for every smaller one
+    (flow time grows with the lot); larger lots are bounded by each bucket's `max_lot`."""
+    largest_need = math.ceil(max((d + s for d, s in zip(demand, safety, strict=True)), default=1.0))
+    most = math.ceil(sum(demand) + max(safety, default=0.0))
+    routing = RoutingLeadTimes(request, available)
+    reference = routing.reference_lot(product_id, largest_need)
+    count = bucket_count(request) if buckets is None else buckets
+    return [routing.lead_time(product_id, t, reference, most) for t in range(count)]
 
 
 def _demand(request: PlanRequest) -> tuple[dict[str, list[float]], dict[str, list[float]], dict[str, list[Order]]]:
@@ -109,7 +140,9 @@ def lot_sizing_instance(request: PlanRequest, available: dict[str, list[Interval
     capacity = _capacities(request, available)
     items = []
     for product_id in sorted(demand):
-        operations, mean_yield = _operations(request, product_id)
+        lead = _lead_times(request, available, product_id, demand[product_id],
+                           safety.get(product_id, [0.0] * len(demand[product_id]))) if options.lot_lead_times else None
+        operations, mean_yield = _operations(request, product_id, lead)
         product_orders = orders.get(product_id, [])
         weight = sum(o.weight for o in product_orders) / len(product_orders) if product_orders else LOT_WEIGHT
         quantity = sum(o.quantity for o in product_orders) / len(product_orders) if product_orders else 100.0
@@ -118,6 +151,7 @@ def lot_sizing_instance(request: PlanRequest, available: dict[str, list[Interval
             item_id=product_id, demand=demand[product_id], operations=operations, setup_cost=options.setup_cost,
             holding_cost=options.holding_cost_per_unit, backlog_cost=max(backlog, options.holding_cost_per_unit * 2),
             safety_stock=safety.get(product_id), yield_rate=min(mean_yield, 1.0),
+            max_lot=None if lead is None else [time.max_lot for time in lead],
         ))
     used = {op.resource_id for item in items for op in item.operations}
     resources = [LotSizingResource(resource_id=c, capacity_minutes=capacity[c]) for c in sorted(used)]
@@ -143,9 +177,13 @@ def lot_orders(request: PlanRequest, result: LotSizingResult, available: dict[st
     later is that order's own job already. Lots larger than one working stretch are split."""
     if not result.status.has_solution or not request.demand_forecasts:
         return []
+    releases = _release_buckets(request, available, [p.item_id for p in result.items])
     firm: dict[tuple[str, int], float] = defaultdict(float)
     for order in request.orders:
-        firm[(order.product_id, _bucket_of(request, order.due))] += order.quantity
+        # A firm order due where its product cannot complete is made in the first bucket that can.
+        due_bucket = _bucket_of(request, order.due)
+        reachable = [t for t, r in enumerate(releases.get(order.product_id, [])) if t >= due_bucket and r is not None]
+        firm[(order.product_id, reachable[0] if reachable else due_bucket)] += order.quantity
     uncovered: dict[str, float] = defaultdict(float)
     for forecast in request.demand_forecasts:
         uncovered[forecast.product_id] += max(forecast.at(request.options.service_level), forecast.at(0.5))
@@ -157,27 +195,51 @@ def lot_orders(request: PlanRequest, result: LotSizingResult, available: dict[st
             if quantity <= 0:
                 continue
             uncovered[plan.item_id] -= quantity
-            lots += _split_lot(request, plan.item_id, bucket, quantity, available)
+            release = releases[plan.item_id][bucket] if plan.item_id in releases else None
+            lots += _split_lot(request, plan.item_id, bucket, quantity, available,
+                               bucket if release is None else release)
     return lots
 
 
+def _release_buckets(request: PlanRequest, available: dict[str, list[Interval]],
+                     product_ids: list[str]) -> dict[str, list[int | None]]:
+    """Per product and completion bucket of the detailed window: the bucket its lot is released in, as the
+    lot sizing offset it (the completion bucket itself without lead times; None where no lot can complete)."""
+    buckets = min(request.options.detailed_lot_buckets, bucket_count(request))
+    if not request.options.lot_lead_times:
+        return {p: list(range(buckets)) for p in product_ids}
+    demand, safety, _ = _demand(request)
+    releases: dict[str, list[int | None]] = {}
+    for product_id in product_ids:
+        lead = _lead_times(request, available, product_id, demand[product_id],
+                           safety.get(product_id, [0.0] * len(demand[product_id])), buckets)
+        releases[product_id] = [time.release for time in lead]
+    return releases
+
+
 def _split_lot(request: PlanRequest, product_id: str, bucket: int, quantity: int,
-               available: dict[str, list[Interval]]) -> list[Order]:
-    """One order per part of the lot, each small enough that every operation fits a working stretch."""
+               available: dict[str, list[Interval]], release_bucket: int) -> list[Order]:
+    """One order per part of the lot, each small enough that every operation fits a working stretch (or may
+    pause); released at the start of `release_bucket`, due at the end of `bucket`."""
     largest = max(_largest_fitting_lot(request, product_id, available), 1)
     parts = math.ceil(quantity / largest)
     size = request.options.lot_bucket_minutes
     return [Order(id=f"{LOT_PREFIX}-{product_id}-B{bucket}" + (f"-{k + 1}" if parts > 1 else ""),
-                  product_id=product_id, quantity=min(largest, quantity - k * largest), release=bucket * size,
+                  product_id=product_id, quantity=min(largest, quantity - k * largest), release=release_bucket * size,
                   due=min((bucket + 1) * size, request.options.horizon_minutes), weight=LOT_WEIGHT,
                   customer="stock (forecast lot)") for k in range(parts)]
 
 
 def _largest_fitting_lot(request: PlanRequest, product_id: str, available: dict[str, list[Interval]]) -> int:
-    """Most units whose every operation fits, on some eligible machine, the longest stretch of working time."""
+    """Most units whose every operation fits, on some eligible machine, the longest stretch of working time
+    (operations that may pause somewhere, and manual work, set no limit)."""
     product = request.factory.product(product_id)
+    machines = {m.id: m for m in request.factory.machines}
     limit = math.inf
     for operation in product.routing:
+        if not operation.eligible_machines or any(may_pause(operation, machines[o.machine_id])
+                                                  for o in operation.eligible_machines):
+            continue  # manual work has no calendar; work that may pause needs no single stretch
         best = 0.0
         for option in operation.eligible_machines:
             stretch = max((e - s for s, e in available[option.machine_id]), default=0)

@@ -41,6 +41,12 @@ orders (7,256 operations) they took 2.4 s and, for 100 late orders, 9 s on a 2-c
 (docs/SCALE.md); with MAX_FIXED_ORDERS, about 5 s."""
 EXPLAIN_MAX_SHARE = 0.25
 """... but never more than this share of the time limit."""
+EXPLAIN_PER_PREPARATION = 3.0
+"""... nor more than this many times what preparing the request took (calendars, jobs, pre-checks, the
+dispatching start: work that grows with the operations like the explanations, and measured on this machine at its
+present load). At 2,000 orders KPIs, explanations and fixes took 0.6 s after a preparation of 0.6 s on a quiet
+machine and 2.1-2.5 s after 1.7 s at load 6, where the fixed 5.8 s left 3.7 s of a 60 s limit unused; twice the
+preparation once ended 0.1 s past the limit (1.64 s after 0.83 s; docs/SCALE.md)."""
 MAX_EXPLAINED_ORDERS = 100
 """Late orders explained per plan, the latest first: a plan of 2,000 orders had 845 late ones, whose
 explanations took 3 s and their fixes 23 s on their own, and no planner reads past the first hundred. The
@@ -102,10 +108,11 @@ def _with_fixes(request: PlanRequest, plan: PlanResult, verify: float,
     return fixed.model_copy(update={"late_orders": [*fixed.late_orders, *plan.late_orders[MAX_FIXED_ORDERS:]]})
 
 
-def explanation_reserve(time_limit_seconds: float, operations: int) -> float:
+def explanation_reserve(time_limit_seconds: float, operations: int, preparation_seconds: float | None = None) -> float:
     """Seconds kept back from the solve for KPIs and explanations: EXPLAIN_SECONDS_PER_OPERATION each, at most
-    EXPLAIN_MAX_SHARE of the limit."""
-    return min(EXPLAIN_SECONDS_PER_OPERATION * operations, EXPLAIN_MAX_SHARE * time_limit_seconds)
+    EXPLAIN_MAX_SHARE of the limit and, when the preparation was timed, EXPLAIN_PER_PREPARATION times it."""
+    reserve = min(EXPLAIN_SECONDS_PER_OPERATION * operations, EXPLAIN_MAX_SHARE * time_limit_seconds)
+    return reserve if preparation_seconds is None else min(reserve, EXPLAIN_PER_PREPARATION * preparation_seconds)
 
 
 def _most_late(results: list[OrderResult]) -> list[OrderResult]:
@@ -149,6 +156,7 @@ def _schedule(request: PlanRequest, calendar: dict[str, list[Interval]], availab
               hint: Hint | None, on_solution: ProgressReport | None, explain: bool,
               extensions: Sequence[ModelExtension], should_stop: Callable[[], bool] | None, clock: PhaseClock,
               deadline: float) -> PlanResult:
+    prepared = time.perf_counter()
     with clock.phase("preparation"):
         jobs = build_jobs(request)
         reasons = infeasibility_reasons(request, jobs, available)
@@ -161,7 +169,8 @@ def _schedule(request: PlanRequest, calendar: dict[str, list[Interval]], availab
             num_workers=request.options.num_workers, random_seed=request.options.random_seed,
         ))
     operations = sum(len(job.tasks) for job in jobs)
-    reserve = explanation_reserve(request.options.time_limit_seconds, operations) if explain else 0.0
+    reserve = explanation_reserve(request.options.time_limit_seconds, operations,
+                                  time.perf_counter() - prepared) if explain else 0.0
     limit = max(deadline - time.perf_counter() - reserve, MIN_SOLVE_SECONDS)
     timed = request.model_copy(update={"options": request.options.model_copy(update={"time_limit_seconds": limit})})
     outcome = None

@@ -43,6 +43,7 @@ from planner.calendar import availability_by_machine
 from planner.domain import Objective, Order, PlanRequest, TimeWindow
 from planner.explain import local_time
 from planner.plan import create_plan
+from planner.plant_rules.modes import alternative_key
 from planner.plant_rules.pausing import pausing_start_holds
 from planner.plant_rules.precedence import is_graph, links_of, topological_order
 from planner.risk import MaintenanceRequirement, maintenance_requirements, planning_availability
@@ -221,11 +222,13 @@ def replan(request: PlanRequest, released: PlanResult, disruptions: Sequence[Dis
     Raises `InvalidPlanRequest` for bad input (unknown machine or order, repair before breakdown, a
     re-plan time outside the horizon, ...), with paths under `disruptions[j]`."""
     problems = disruption_violations(request, disruptions, replan_at, frozen_minutes, move_cost, machine_change_cost)
+    problems += split_lots_to_keep(released, replan_at, frozen_minutes)
     if problems:
         raise InvalidPlanRequest(problems)
     new_request = apply_disruptions(request, disruptions, replan_at)
     breakdowns = [d for d in disruptions if isinstance(d, MachineBreakdown)]
-    previous = {(a.order_id, a.operation_index): (a.machine_id, a.start) for a in released.assignments}
+    previous = {(a.order_id, a.operation_index): (alternative_key(a.machine_id, a.mode_id), a.start)
+                for a in released.assignments}  # machine, and mode where there are modes (`plant_rules.modes`)
     kept, reasons = kept_operations(new_request, released, breakdowns, replan_at, frozen_minutes)
     kept_pm = kept_maintenance(released, breakdowns, replan_at, frozen_minutes)
     broken_down = {b.machine_id for b in breakdowns}
@@ -244,7 +247,7 @@ def replan(request: PlanRequest, released: PlanResult, disruptions: Sequence[Dis
     context = _Context(new_request, disruptions, reasons)
     changes = plan_changes(released, plan, context)
     pm_changes = maintenance_changes(released, plan, context)
-    unchanged = sum((a.machine_id, a.start) == previous.get((a.order_id, a.operation_index))
+    unchanged = sum((alternative_key(a.machine_id, a.mode_id), a.start) == previous.get((a.order_id, a.operation_index))
                     for a in plan.assignments)
     return ReplanResult(plan=plan, request=new_request, overdue_maintenance=overdue, changes=changes,
                         maintenance_changes=pm_changes, unchanged=unchanged,
@@ -412,7 +415,7 @@ def kept_operations(
         elif placed.start >= replan_at and not _fits(request, placed, available):
             reasons[key] = _text(request, "frozen_released", machine=placed.machine_id)
         else:
-            kept[key] = (placed.machine_id, placed.start)
+            kept[key] = (alternative_key(placed.machine_id, placed.mode_id), placed.start)
     return kept, reasons
 
 
@@ -512,6 +515,21 @@ def _mark_overdue(plan: PlanResult, overdue: dict[str, int], broken_down: set[st
                                                            deadline=local_time(request, task.latest_start))})
         tasks.append(task)
     return plan.model_copy(update={"maintenance": tasks})
+
+
+def split_lots_to_keep(released: PlanResult, replan_at: int, frozen_minutes: int) -> list[Violation]:
+    """A released plan whose split lots (`planner.plant_rules.lot_splitting`) have started or lie in the frozen
+    window cannot be re-planned yet: keeping a sub-lot where it is needs the sub-lot's own variables, which the
+    re-plan's rules do not pin. Refused with the plan's field rather than re-splitting work the floor has begun."""
+    frozen_end = replan_at + frozen_minutes
+    started = sorted({(a.order_id, a.operation_id) for a in released.assignments
+                      if a.sublot_count > 1 and a.start < frozen_end})
+    if not started:
+        return []
+    named = ", ".join(f"{order_id} {operation_id}" for order_id, operation_id in started[:5])
+    return [Violation("plan_id", f"split lots have started or lie in the frozen window ({named}); re-planning "
+                                 "them is not supported yet: re-plan from before they start or with a shorter "
+                                 "frozen window")]
 
 
 def keep_placement(model: cp_model.CpModel, variables: TaskVars, machine_id: str, start: int) -> None:

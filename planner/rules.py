@@ -58,7 +58,7 @@ def scrap_cost(request: PlanRequest, tasks: Sequence[Sequence[TaskVars]]) -> lis
             cost = costs[variables.task.product_id]
             if cost > 0:
                 terms += _literal_terms(variables, {
-                    a.machine_id: round(a.expected_scrap * cost * COST_SCALE) for a in variables.task.alternatives})
+                    a.key: round(a.expected_scrap * cost * COST_SCALE) for a in variables.task.alternatives})
     return terms
 
 
@@ -72,7 +72,7 @@ def defect_rate_cap(model: cp_model.CpModel, request: PlanRequest, tasks: Sequen
         for variables in job_vars:
             # scrap x 10^4 - cap_bp x processed <= 0, per chosen machine
             terms += _literal_terms(variables, {
-                a.machine_id: round(a.expected_scrap * RATE_SCALE) - round(cap * RATE_SCALE) * a.processed
+                a.key: round(a.expected_scrap * RATE_SCALE) - round(cap * RATE_SCALE) * a.processed
                 for a in variables.task.alternatives})
     if terms:
         model.add(cp_model.LinearExpr.sum(terms) <= 0)
@@ -88,7 +88,7 @@ def risk_penalty(request: PlanRequest, jobs: Sequence[Job], tasks: Sequence[Sequ
     for job, job_vars in zip(jobs, tasks, strict=True):
         for variables in job_vars:
             terms += _literal_terms(variables, {
-                a.machine_id: round(rates.get(a.machine_id, 0.0) * job.order.weight * a.duration * weight * COST_SCALE)
+                a.key: round(rates.get(a.machine_id, 0.0) * job.order.weight * a.duration * weight * COST_SCALE)
                 for a in variables.task.alternatives})
     return terms
 

@@ -18,7 +18,11 @@ Semantics a planner relies on:
   copy of its product, `<product>@<order>`, whose operation k is eligible on M only (the yield
   estimates of the product are copied to it), so the scenario's plan names that product for the
   order; it is refused for a product that other products consume as a component, and for an
-  operation that is done or runs on another machine.
+  operation that is done or runs on another machine;
+- "split the lot of operation k of order X" replaces or adds the order's lot-split permission for k
+  (`planner.plant_rules.lot_splitting`); the plan still chooses whether and how to split;
+- "run X before Y on machine M" adds a sequence rule to the request (`planner.plant_rules.sequence`): hard,
+  it binds where both operations run on M; cancelling an order drops the rules that name it.
 
 `compare` measures a scenario's plan against the base plan: KPIs, the bottleneck machine, orders
 that became late or on time, and the machines whose busy time changed.
@@ -43,11 +47,14 @@ from planner.deltas import (
     ExtraWorkingTime,
     MachineDown,
     MoveMaintenance,
+    RunBefore,
     ScenarioDelta,
     SetRiskPolicy,
+    SplitLot,
     YieldOverride,
 )
-from planner.domain import Machine, PlanRequest, TimeWindow
+from planner.domain import Machine, OrderLotSplit, PlanRequest, TimeWindow
+from planner.plant_rules.sequence import sequence_violations
 from planner.solution import Kpis, PlanResult
 from planner.status import SolveStatus
 from planner.validation import InvalidPlanRequest, Violation, find_violations
@@ -55,7 +62,8 @@ from planner.validation import InvalidPlanRequest, Violation, find_violations
 __all__ = [
     "AddOrder", "AssignMachine", "CancelOrder", "ChangeDueDate", "ChangeQuantity", "ChangeRelease", "ChangeWeight",
     "DemandScale",
-    "ExtraWorkingTime", "MachineDown", "MoveMaintenance", "ScenarioDelta", "SetRiskPolicy", "YieldOverride",
+    "ExtraWorkingTime", "MachineDown", "MoveMaintenance", "RunBefore", "ScenarioDelta", "SetRiskPolicy", "SplitLot",
+    "YieldOverride",
     "apply_deltas", "compare", "compare_all", "variant_product_id",
 ]
 
@@ -91,7 +99,7 @@ def apply_deltas(base: PlanRequest, deltas: Sequence[ScenarioDelta | None], path
 def _orders_named(delta: ScenarioDelta) -> list[str]:
     if isinstance(delta, AddOrder):
         return [delta.order.id]
-    if isinstance(delta, ChangeQuantity | ChangeDueDate | ChangeRelease | ChangeWeight | AssignMachine):
+    if isinstance(delta, ChangeQuantity | ChangeDueDate | ChangeRelease | ChangeWeight | AssignMachine | SplitLot):
         return [delta.order_id]
     return []
 
@@ -154,7 +162,9 @@ def _cancel_order(request: PlanRequest, delta: CancelOrder, path: str) -> _Appli
     problems = _unknown_order(request, delta.order_id, path)
     if problems:
         return request, problems
-    return request.model_copy(update={"orders": [o for o in request.orders if o.id != delta.order_id]}), []
+    rules = [r for r in request.sequence_rules if delta.order_id not in (r.before_order_id, r.after_order_id)]
+    return request.model_copy(update={"orders": [o for o in request.orders if o.id != delta.order_id],
+                                      "sequence_rules": rules}), []
 
 
 def _replace_order(request: PlanRequest, order_id: str, **changes: object) -> PlanRequest:
@@ -304,6 +314,35 @@ def _assign_machine(request: PlanRequest, delta: AssignMachine, path: str) -> _A
                                       "yields": yields}), []
 
 
+def _run_before(request: PlanRequest, delta: RunBefore, path: str) -> _Applied:
+    """Hard: a sequence rule joins the request; its problems (unknown order, operation or machine, a machine not
+    eligible, an order before itself, a cycle with the rules already there) are named on the delta's fields."""
+    index = len(request.sequence_rules)
+    changed = request.model_copy(update={"sequence_rules": [*request.sequence_rules, delta.rule()]})
+    here = f"sequence_rules[{index}]"
+    problems = [Violation(path + field[len(here):], reason) for field, reason in sequence_violations(changed)
+                if field == here or field.startswith(here + ".")]
+    return (request, problems) if problems else (changed, [])
+
+
+def _split_lot(request: PlanRequest, delta: SplitLot, path: str) -> _Applied:
+    """The order may split the operation's lot (`planner.plant_rules.lot_splitting`): its permission for that
+    operation is replaced or added; what the permission breaks (a minimum above the quantity, a rule the sub-lots
+    do not model) comes back on the delta's fields."""
+    problems = _unknown_order(request, delta.order_id, f"{path}.order_id")
+    if problems:
+        return request, problems
+    order = next(o for o in request.orders if o.id == delta.order_id)
+    product = next((p for p in request.factory.products if p.id == order.product_id), None)
+    if product is not None and all(op.id != delta.operation_id for op in product.routing):
+        return request, [Violation(f"{path}.operation_id",
+                                   f"product '{product.id}' has no operation '{delta.operation_id}'")]
+    permission = OrderLotSplit(operation_id=delta.operation_id, max_sublots=delta.max_sublots,
+                               min_sublot_units=delta.min_sublot_units)
+    kept = [s for s in order.lot_splits if s.operation_id != delta.operation_id]
+    return _replace_order(request, order.id, lot_splits=[*kept, permission]), []
+
+
 def scaled_quantity(quantity: int, factor: float) -> int:
     """quantity x factor rounded up (a tolerance keeps 100 x 1.2 at 120), at least 1."""
     return max(1, math.ceil(quantity * factor - 1e-9))
@@ -354,6 +393,8 @@ _APPLY: dict[type, Callable[..., _Applied]] = {
     ChangeWeight: _change_weight,
     MoveMaintenance: _move_maintenance,
     AssignMachine: _assign_machine,
+    RunBefore: _run_before,
+    SplitLot: _split_lot,
 }
 
 

@@ -38,10 +38,17 @@ from planner.checker import check_schedule
 from planner.domain import NO_MACHINE, Objective, PlanRequest
 from planner.kpis import compute_kpis
 from planner.plant_rules.batching import LoadSlots, batch_loads, has_batching, hint_loads
+from planner.plant_rules.dies import DieModel, die_mounting, setup_demands
+from planner.plant_rules.lot_splitting import SplitModel, has_lot_splitting, lot_splitting, split_cost
 from planner.plant_rules.materials import has_materials, material_reservoirs
-from planner.plant_rules.pausing import clock_end, has_pausing, pausing_interval
+from planner.plant_rules.modes import has_modes, mode_material_budget
+from planner.plant_rules.oven_rules import BATCH_COST_SCALE, batch_cost
+from planner.plant_rules.pausing import PauseVars, PausingHints, clock_end, has_pausing, hint_pause, pausing_interval
 from planner.plant_rules.precedence import has_precedence_graph, precedence_graph, sinks
 from planner.plant_rules.resources import has_resources, secondary_resources
+from planner.plant_rules.sequence import has_sequence_rules, sequence_rules
+from planner.plant_rules.skills import Staffing, has_skills, hint_people, read_people, skill_assignment
+from planner.plant_rules.staffing import staff_schedule
 from planner.plant_rules.time_lags import has_time_lags, time_lags
 from planner.plant_rules.transfer_batches import has_transfer_batches, transfer_batches
 from planner.plant_rules.work_in_progress import has_work_in_progress, running_operations
@@ -120,6 +127,16 @@ class _Model:
     """The extensions' objective terms (x weight_scale), also part of `weighted_tardiness`."""
     available: dict[str, list[Interval]] = field(default_factory=dict)
     """Working time per machine, where pausing operations do their work (`planner.plant_rules.pausing`)."""
+    staffing: Staffing = field(default_factory=Staffing)
+    """Who covers the needs by skill (`planner.plant_rules.skills`)."""
+    dies: DieModel = field(default_factory=DieModel)
+    """The die operations' change variables (`planner.plant_rules.dies`)."""
+    splits: SplitModel = field(default_factory=SplitModel)
+    """The sub-lots of split lots (`planner.plant_rules.lot_splitting`)."""
+    pauses: PausingHints = field(default_factory=dict)
+    """The auxiliary variables of the pausing intervals, for the hint (`planner.plant_rules.pausing`)."""
+    batch_cost: cp_model.LinearExprT | None = None
+    """Objective BATCH_COST in hundredths (`planner.plant_rules.oven_rules.batch_cost`)."""
 
 
 Hint = dict[tuple[str, int], tuple[str, int]]
@@ -176,6 +193,9 @@ def solve_schedule(
         built = _build_model(request, jobs, available, makespan_cap, extensions)
         if hint:
             _add_hint(built, hint)
+            if built.dies.uses and (placed := hint_assignments(jobs, hint)) is not None:
+                built.dies.hint(built.model, request, placed)
+            _hint_staffing(built, request, jobs, hint)
         primary, scale = _objective(built, options.objective)
         built.model.minimize(primary)
     solver = _solver(request, options.time_limit_seconds - (time.perf_counter() - started))
@@ -261,6 +281,11 @@ def _start_outcome(
     if placed is None:
         return None
     placed = _with_pauses(jobs, placed, available or {})
+    if has_skills(request):  # the start's people, redone for its times (`planner.plant_rules.staffing`)
+        staffed = staff_schedule(request, jobs, placed)
+        if staffed is None:
+            return None
+        placed = staffed
     if not verified and (maintenance_requirements(request) or check_schedule(request, placed)):
         return None
     options = request.options
@@ -289,7 +314,7 @@ def _with_pauses(jobs: list[Job], placed: list[ScheduledOperation],
     tasks = {(t.order_id, t.index): t for job in jobs for t in job.tasks}
     fixed = []
     for op in placed:
-        alternative = tasks[(op.order_id, op.operation_index)].alternative(op.machine_id)
+        alternative = tasks[(op.order_id, op.operation_index)].placed_on(op)
         end = _end_on(available, alternative, op.start) if alternative is not None else None
         fixed.append(op.model_copy(update={"end": end}) if end is not None and end != op.end else op)
     return fixed
@@ -309,7 +334,10 @@ def _sequencing_rules_only(request: PlanRequest) -> bool:
         and not has_batching(request)
         and not has_resources(request)
         and not has_materials(request)
+        and not has_modes(request)
         and not has_pausing(request)
+        and not has_sequence_rules(request)
+        and not has_lot_splitting(request)
         and not maintenance_requirements(request)
         and request.options.max_expected_defect_rate is None
     )
@@ -329,36 +357,49 @@ def _build_model(
         horizon = min(horizon, makespan_cap)
     intervals_by_machine: dict[str, list[cp_model.IntervalVar]] = {m: [] for m in available}
     pausing_by_machine: dict[str, list[cp_model.IntervalVar]] = {m: [] for m in available}
+    pauses: PausingHints = {}
     all_tasks = []
     for job in jobs:
-        job_vars = [_task_variables(model, task, horizon, available, intervals_by_machine, pausing_by_machine)
+        job_vars = [_task_variables(model, task, horizon, available, intervals_by_machine, pausing_by_machine, pauses)
                     for task in job.tasks]
         _routing_precedence(model, job_vars)
         if job_vars and job_vars[0].task.predecessors is None:  # a graph: every source, in `precedence_graph`
             model.add(job_vars[0].start >= job.order.release)
         all_tasks.append(job_vars)
+    splits = lot_splitting(model, all_tasks, intervals_by_machine, horizon)
     batches = batch_loads(model, request, all_tasks, intervals_by_machine, horizon)
-    secondary_resources(model, request, all_tasks)
+    dies = die_mounting(model, request, all_tasks, intervals_by_machine)
+    secondary_resources(model, request, all_tasks, setup_demands(dies.uses))
+    staffing = skill_assignment(model, request, all_tasks)
     material_reservoirs(model, request, all_tasks)
+    mode_material_budget(model, request, all_tasks)
     time_lags(model, all_tasks)
     precedence_graph(model, jobs, all_tasks)
     transfer_batches(model, all_tasks)
     running_operations(model, all_tasks)
+    sequence_rules(model, request, all_tasks)
     maintenance = preventive_maintenance(model, maintenance_requirements(request), horizon, intervals_by_machine)
     on_machines = [[v for v in job_vars if NO_MACHINE not in v.presence] for job_vars in all_tasks]  # not manual work
-    family_changeovers(model, request, on_machines)
+    family_changeovers(model, request, [*on_machines, *splits.task_vars()])  # a sub-lot is a lot on its machine
     defect_rate_cap(model, request, all_tasks)
     _machine_no_overlap(model, intervals_by_machine, available, horizon, pausing_by_machine)
     makespan = model.new_int_var(0, horizon, "makespan")
     model.add_max_equality(makespan, [last.end for job_vars in all_tasks for last in sinks(job_vars)])
     model.add(makespan >= makespan_lower_bound(jobs))
     costs = scrap_cost(request, all_tasks) + risk_penalty(request, jobs, all_tasks, penalty_rates(request))
+    costs += split_cost(splits)
     scale = _weight_scale(request, jobs, has_costs=bool(costs) or bool(extensions))
     extension_costs = [term for extend in extensions for term in extend(model, all_tasks, maintenance, scale)]
     costs += extension_costs
     tardiness = _weighted_tardiness(model, jobs, all_tasks, horizon, scale, request.options.late_cost_per_minute)
     objective = cp_model.LinearExpr.sum([tardiness, *costs]) if costs else tardiness
-    return _Model(model, all_tasks, makespan, objective, scale, maintenance, extension_costs, batches, available)
+    oven_cost = None
+    if request.options.objective == Objective.BATCH_COST:  # `planner.plant_rules.oven_rules`
+        oven_cost = batch_cost(model, request, jobs, [[v.end for v in sinks(job_vars)] for job_vars in all_tasks],
+                               [run for slot in batches for run in slot.runs],
+                               [cost for slot in batches for cost in slot.changeover_costs])
+    return _Model(model, all_tasks, makespan, objective, scale, maintenance, extension_costs, batches, available,
+                  staffing=staffing, dies=dies, splits=splits, pauses=pauses, batch_cost=oven_cost)
 
 
 def _objective(built: _Model, objective: Objective) -> tuple[cp_model.LinearExprT, int]:
@@ -369,6 +410,8 @@ def _objective(built: _Model, objective: Objective) -> tuple[cp_model.LinearExpr
     makespan by at least its cost."""
     if objective == Objective.WEIGHTED_TARDINESS and built.weighted_tardiness is not None:
         return built.weighted_tardiness, built.weight_scale
+    if objective == Objective.BATCH_COST and built.batch_cost is not None:  # `planner.plant_rules.oven_rules`
+        return built.batch_cost, BATCH_COST_SCALE
     if built.extension_costs:
         return built.weight_scale * built.makespan + cp_model.LinearExpr.sum(built.extension_costs), built.weight_scale
     return built.makespan, 1
@@ -381,6 +424,7 @@ def _task_variables(
     available: dict[str, list[Interval]],
     intervals_by_machine: dict[str, list[cp_model.IntervalVar]],
     pausing_by_machine: dict[str, list[cp_model.IntervalVar]],
+    pauses: PausingHints,
 ) -> _TaskVars:
     """Hard: the task runs on exactly one eligible machine, for that machine's processing time (on a machine
     where it may pause, for its work time in working time: `planner.plant_rules.pausing`)."""
@@ -388,34 +432,50 @@ def _task_variables(
     start = model.new_int_var(0, horizon, f"start[{name}]")
     end = model.new_int_var(0, horizon, f"end[{name}]")
     variables = _TaskVars(task, start, end)
+    if task.split is not None:  # its sub-lots take the machines (`planner.plant_rules.lot_splitting`)
+        return variables
     if len(task.alternatives) == 1:
         only = task.alternatives[0]
         if only.machine_id == NO_MACHINE:  # manual work: no machine's one-at-a-time rule, only its resources
             model.add(end == start + only.duration)
         elif only.may_pause:
+            kept: list[PauseVars] = []
             pausing_by_machine[only.machine_id].append(pausing_interval(
                 model, f"{name}@{only.machine_id}", start, end, True, only.duration, only.setup,
-                available[only.machine_id], horizon))
+                available[only.machine_id], horizon, kept))
+            pauses[(task.order_id, task.index, only.machine_id)] = kept[0]
         else:
             intervals_by_machine[only.machine_id].append(
-                model.new_interval_var(start, only.duration, end, f"run[{name}@{only.machine_id}]")
+                model.new_interval_var(start, _run_length(model, only, name), end, f"run[{name}@{only.machine_id}]")
             )
-        variables.presence[only.machine_id] = True
+        variables.presence[only.key] = True
         return variables
     literals = []
     for alternative in task.alternatives:
-        present = model.new_bool_var(f"on[{name}@{alternative.machine_id}]")
-        if alternative.may_pause:
+        present = model.new_bool_var(f"on[{name}@{alternative.key}]")
+        if alternative.machine_id == NO_MACHINE:  # a manual mode: no machine, only its resources (`plant_rules.modes`)
+            model.add(end == start + alternative.duration).only_enforce_if(present)
+        elif alternative.may_pause:
+            kept = []
             pausing_by_machine[alternative.machine_id].append(pausing_interval(
                 model, f"{name}@{alternative.machine_id}", start, end, present, alternative.duration,
-                alternative.setup, available[alternative.machine_id], horizon))
+                alternative.setup, available[alternative.machine_id], horizon, kept))
+            pauses[(task.order_id, task.index, alternative.machine_id)] = kept[0]
         else:
             intervals_by_machine[alternative.machine_id].append(model.new_optional_interval_var(
-                start, alternative.duration, end, present, f"run[{name}@{alternative.machine_id}]"))
-        variables.presence[alternative.machine_id] = present
+                start, _run_length(model, alternative, name), end, present, f"run[{name}@{alternative.machine_id}]"))
+        variables.presence[alternative.key] = present
         literals.append(present)
     model.add_exactly_one(literals)
     return variables
+
+
+def _run_length(model: cp_model.CpModel, alternative: Alternative, name: str) -> cp_model.LinearExprT:
+    """The run's length: fixed, or within the lot's window in a load of variable length (`plant_rules.oven_rules`)."""
+    if alternative.batch_window is None:
+        return alternative.duration
+    low, high = alternative.batch_window
+    return model.new_int_var(low, high, f"length[{name}@{alternative.machine_id}]")
 
 
 def _routing_precedence(model: cp_model.CpModel, job_vars: list[_TaskVars]) -> None:
@@ -484,10 +544,24 @@ def _add_hint(built: _Model, hint: Hint) -> None:
                 continue
             built.model.add_hint(variables.start, start)
             built.model.add_hint(variables.end, end)
+            pause = built.pauses.get((variables.task.order_id, variables.task.index, alternative.machine_id))
+            if pause is not None:
+                hint_pause(built.model, pause, start, end)
             for other, literal in variables.presence.items():
                 if not isinstance(literal, bool):
                     built.model.add_hint(literal, other == machine_id)
     hint_loads(built.model, built.batches, hint)
+    built.splits.hint_whole(built.model, hint)
+
+
+def _hint_staffing(built: _Model, request: PlanRequest, jobs: list[Job], hint: Hint) -> None:
+    """The people the start would have (`planner.plant_rules.staffing.staff_schedule`) as the assignment's hint."""
+    if not built.staffing.choices:
+        return
+    placed = hint_assignments(jobs, hint)
+    staffed = staff_schedule(request, jobs, placed) if placed is not None else None
+    if staffed is not None:
+        hint_people(built.model, built.staffing, {(a.order_id, a.operation_index): a.people for a in staffed})
 
 
 def _end_on(available: dict[str, list[Interval]], alternative: Alternative, start: int) -> int | None:
@@ -524,6 +598,12 @@ def _second_phase(
     if built.batches:
         hint_loads(model, built.batches, {(a.order_id, a.operation_index): (a.machine_id, a.start)
                                           for a in _read(built, first)})
+    if built.staffing.choices:
+        hint_people(model, built.staffing, {(a.order_id, a.operation_index): a.people for a in _read(built, first)})
+    if built.dies.uses:
+        built.dies.hint(model, request, _read(built, first))
+    if built.splits.sublots:
+        built.splits.hint_placed(model, _read(built, first))
     model.add(built.weighted_tardiness <= best)
     model.minimize(built.makespan)
     second = _solver(request, budget)
@@ -538,6 +618,9 @@ def _read(built: _Model, solver: cp_model.CpSolver) -> list[ScheduledOperation]:
     for job_vars in built.tasks:
         for variables in job_vars:
             task = variables.task
+            if task.split is not None:  # its sub-lots (`planner.plant_rules.lot_splitting`)
+                placed += built.splits.read(solver, task)
+                continue
             machine_id = next(
                 m for m, lit in variables.presence.items()
                 if lit is True or (lit is not False and solver.boolean_value(lit))
@@ -551,13 +634,16 @@ def _read(built: _Model, solver: cp_model.CpSolver) -> list[ScheduledOperation]:
                     product_id=task.product_id,
                     operation_id=task.operation_id,
                     operation_index=task.index,
-                    machine_id=machine_id,
+                    machine_id=alternative.machine_id,
+                    mode_id=alternative.mode_id,
                     start=start,
-                    end=solver.value(variables.end) if alternative.may_pause else start + alternative.duration,
+                    end=solver.value(variables.end) if alternative.may_pause or alternative.batch_window
+                    else start + alternative.duration,
                     quantity=task.quantity,
                     setup_minutes=alternative.setup,
                     processed_quantity=alternative.processed,
                     expected_scrap=alternative.expected_scrap,
+                    people=read_people(built.staffing, solver, (task.order_id, task.index)),
                 )
             )
     return sorted(placed, key=lambda a: (a.machine_id, a.start))

@@ -100,7 +100,7 @@ def makespan_lower_bound(jobs: list[Job]) -> int:
                 dedicated[only.machine_id] = dedicated.get(only.machine_id, 0) + only.duration
     dedicated.pop(NO_MACHINE, None)  # manual work runs side by side, on no machine
     total = sum(t.shortest for j in jobs for t in j.tasks
-                if t.recipe is None and t.alternatives[0].machine_id != NO_MACHINE)
+                if t.recipe is None and all(a.machine_id != NO_MACHINE for a in t.alternatives))
     spread = math.ceil(total / len(machines)) if machines else 0
     return max(longest_job, max(dedicated.values(), default=0), spread)
 
@@ -357,7 +357,8 @@ def hint_assignments(jobs: list[Job], hint: HintMap) -> list[ScheduledOperation]
                 return None
             placed.append(ScheduledOperation(
                 order_id=task.order_id, product_id=task.product_id, operation_id=task.operation_id,
-                operation_index=task.index, machine_id=machine_id, start=start, end=start + alternative.duration,
+                operation_index=task.index, machine_id=alternative.machine_id, mode_id=alternative.mode_id, start=start,
+                end=start + alternative.duration,
                 quantity=task.quantity, setup_minutes=alternative.setup, processed_quantity=alternative.processed,
                 expected_scrap=alternative.expected_scrap,
             ))

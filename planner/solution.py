@@ -17,6 +17,13 @@ class _Result(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class StaffAssignment(_Result):
+    """A person the plan gives to an operation for one unit of a need by skill (`planner.plant_rules.skills`)."""
+
+    person_id: str = Field(description="Resource id of the person.")
+    skill: str = Field(description="The skill they cover on the operation (one per person and operation).")
+
+
 class ScheduledOperation(_Result):
     order_id: str
     product_id: str
@@ -29,6 +36,14 @@ class ScheduledOperation(_Result):
     setup_minutes: int = Field(default=0, description="Setup part at the start of the operation.")
     processed_quantity: int = Field(default=0, description="Units processed: quantity / expected yield, rounded up.")
     expected_scrap: float = Field(default=0.0, description="Expected scrapped units: processed x (1 - yield).")
+    mode_id: str = Field(default="", description="The operation mode chosen (`Operation.modes`); empty without modes.")
+    people: list[StaffAssignment] = Field(
+        default_factory=list, description="Who covers its needs by skill, one person per unit (for the run, or the "
+                                          "setup only, as the need says); empty without such needs.")
+    sublot_index: int = Field(
+        default=0, description="Split lot (`planner.plant_rules.lot_splitting`): which sub-lot of the operation this "
+                               "is, from 0; `quantity` is then the sub-lot's good units. 0 for a whole lot.")
+    sublot_count: int = Field(default=1, description="Sub-lots the operation's lot was split into; 1 = a whole lot.")
 
 
 class BatchLoad(_Result):
@@ -107,9 +122,15 @@ class Kpis(_Result):
     costs: CostBreakdown = Field(default_factory=lambda: CostBreakdown(lateness=0.0, scrap=0.0))
     average_batch_fill: float = Field(
         default=0.0, description="Mean fill of the batch machines' loads (furnace fill), 0 to 1; 0 without loads.")
+    split_operations: int = Field(
+        default=0, description="Operations whose lot was split into several sub-lots "
+                               "(`planner.plant_rules.lot_splitting`).")
+    sublots: int = Field(default=0, description="Sub-lots of those split operations, in all.")
     material_wait_minutes: int = Field(
         default=0, description="Minutes operations waited for materials or in-house components after they were "
                                "ready, summed over operations (`planner.plant_rules.materials.material_waits`).")
+    die_changes: int = Field(default=0, description="Die changes the plan needs (`planner.plant_rules.dies`).")
+    die_change_minutes: int = Field(default=0, description="Machine time spent changing dies, minutes.")
 
     @property
     def expected_defect_rate(self) -> float:
@@ -134,8 +155,9 @@ class SolveStats(_Result):
 class Fix(_Result):
     """One change that helps a late order, as scenario deltas a client can apply, with its cost and effect."""
 
-    kind: str = Field(description="EARLIER_RELEASE, MOVE_MAINTENANCE, OVERTIME, MACHINE, PRIORITY or DUE_DATE, "
-                                  "in the order they are tried.")
+    kind: str = Field(description="SEQUENCE, MACHINE, SPLIT_LOT, EARLIER_RELEASE, MOVE_MAINTENANCE, OVERTIME, "
+                                  "PRIORITY or DUE_DATE, in the order they are tried "
+                                  "(`planner.fix_candidates.TIERS`).")
     text: str = Field(description="The fix and its measured effect in a sentence, in the request's language.")
     changes: list[ScenarioDelta] = Field(description="The deltas that make the fix (overtime: one per day).")
     extra_working_minutes: int = Field(default=0, description="Working time added on top of the calendars.")
@@ -147,6 +169,9 @@ class Fix(_Result):
     weighted_lateness_after: float = Field(description="The same, re-solved with the fix.")
     lateness_pushed: float = Field(default=0.0, description="Weighted minutes late the fix pushed onto other orders.")
     verified: bool = Field(default=False, description="True when the effects were measured by re-solving.")
+    whole_plan_verified: bool = Field(
+        default=False, description="True when the effects above were measured with the whole plan free to move "
+                                   "(not only the order's neighbourhood): what a solve from scratch would face.")
 
     @property
     def saves_minutes(self) -> int:
@@ -159,8 +184,8 @@ class LateOrderExplanation(_Result):
     order_id: str
     minutes_late: int
     reason_code: str = Field(description="DUE_DATE_INFEASIBLE, RELEASE_TOO_LATE, WORK_IN_PROGRESS, TIME_LAG, "
-                                         "MAINTENANCE_OR_RISK, BATCH_LOAD, RESOURCE_SHORTAGE, "
-                                         "MATERIAL_WAIT, BOTTLENECK_CONTENTION")
+                                         "MAINTENANCE_OR_RISK, BATCH_LOAD, RESOURCE_SHORTAGE, DIE_IN_USE, "
+                                         "MATERIAL_WAIT, SKILL_SHORTAGE, BOTTLENECK_CONTENTION")
     reason: str = Field(description="The reason as a sentence for a shop-floor planner.")
     machine_id: str = Field(default="", description="The machine where the order lost the most time.")
     orders_ahead: list[str] = Field(default_factory=list, description="Orders run on that machine while it waited.")

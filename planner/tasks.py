@@ -23,9 +23,17 @@ at all: no calendar, no one-at-a-time rule; the resources it holds (operators on
 
 Materials (`Operation.materials`): each alternative carries what it takes from stock at its start
 (`consumes`, in thousandths, for its processed units; nothing for a running task): `planner.plant_rules.materials`.
+What an operation puts into stock at its end (`Operation.produces`) is the task's `produces`, for the order's good
+units (`planner.plant_rules.stock`).
 
 Pausing (`Operation.may_pause`, `Machine.operations_may_pause`): an alternative that `may_pause` keeps its work
 time as `duration`; its end on the clock depends on its start (`planner.plant_rules.pausing`).
+
+Operation modes (`Operation.modes`, `planner.plant_rules.modes`): one alternative per mode, on its machine or on
+`NO_MACHINE`, with the mode's times, resources and materials and its `mode_id`; alternatives are told apart by `key`.
+
+Lot splitting (`Operation.lot_split`, `Order.lot_splits`, `planner.plant_rules.lot_splitting`): a task whose lot may
+be split into two or more sub-lots carries its `split` rule; its alternatives stay the whole lot on each machine.
 
 Yield: to pass `q` good units on, an operation on machine m processes ceil(q / yield[p, m]) units;
 the scrap is replaced at the operation that made it (so each operation hands on exactly q good
@@ -37,21 +45,30 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 from planner.domain import (
     NO_MACHINE,
     EligibleMachine,
     Machine,
     Operation,
+    OperationMode,
     Order,
     PlanRequest,
     Product,
     ResourceNeed,
 )
-from planner.plant_rules.materials import Consumption, consumption
+from planner.plant_rules.lot_splitting import SplitRule, split_rule
+from planner.plant_rules.materials import Consumption, consumption, production, scaled_demand
+from planner.plant_rules.modes import alternative_key
+from planner.plant_rules.oven_rules import load_window
 from planner.plant_rules.pausing import may_pause
 from planner.plant_rules.precedence import Link, is_graph, links_of, longest_path, topological_order
+from planner.plant_rules.skills import by_resource, by_skill
 from planner.plant_rules.transfer_batches import transfer_delay
+
+if TYPE_CHECKING:
+    from planner.solution import ScheduledOperation
 
 
 @dataclass(frozen=True)
@@ -66,12 +83,25 @@ class Alternative:
     """On a batch machine: the capacity this lot takes in a load (processed units x load per unit)."""
     recipe: str | None = None
     """On a batch machine: the recipe of the load it goes into."""
+    batch_window: tuple[int, int] | None = None
+    """On a batch machine: the shortest and longest load this lot may be in, when its load length may vary
+    (`planner.plant_rules.oven_rules`); `duration` is then the shortest. None = the recipe's fixed cycle."""
     needs: tuple[ResourceNeed, ...] = ()
     """Secondary resources it holds (`planner.plant_rules.resources`), for the run or the setup here."""
     consumes: Consumption = ()
     """Materials and components it takes from stock at its start, in thousandths (`planner.plant_rules.materials`)."""
     may_pause: bool = False
     """Its work may pause over non-working time of the machine and resume (`planner.plant_rules.pausing`)."""
+    skill_needs: tuple[ResourceNeed, ...] = ()
+    """Needs by skill: people the planner gives it, for the run or the setup here (`planner.plant_rules.skills`);
+    not in `needs`, which names resources."""
+    mode_id: str = ""
+    """The operation mode it runs in (`planner.plant_rules.modes`); empty for an operation without modes."""
+
+    @property
+    def key(self) -> str:
+        """Tells a task's alternatives apart: the machine id, and the mode where there are modes."""
+        return alternative_key(self.machine_id, self.mode_id)
 
     @property
     def expected_scrap(self) -> float:
@@ -99,12 +129,30 @@ class Task:
     predecessors: tuple[Link, ...] | None = None
     """Precedence graph (`planner.plant_rules.precedence`): the links into this task from open tasks of its job;
     None = a chain, the task follows the job's previous task."""
+    produces: Consumption = ()
+    """What it puts into stock at its end, in thousandths, for the order's good units, whatever the machine or mode
+    (`planner.plant_rules.stock`); a running task still does when it ends."""
+    split: SplitRule | None = None
+    """Its lot may be split into sub-lots on its machines (`planner.plant_rules.lot_splitting`); None = whole."""
 
-    def alternative(self, machine_id: str) -> Alternative | None:
-        return next((a for a in self.alternatives if a.machine_id == machine_id), None)
+    def alternative(self, key: str) -> Alternative | None:
+        """The alternative with this key: the machine id, or machine and mode (`Alternative.key`)."""
+        return next((a for a in self.alternatives if a.key == key), None)
+
+    def placed_on(self, placed: ScheduledOperation) -> Alternative | None:
+        """The alternative a scheduled operation runs on (its machine and mode); None when the task has no such one."""
+        return self.alternative(alternative_key(placed.machine_id, placed.mode_id))
+
+    @property
+    def has_modes(self) -> bool:
+        """Multi-mode (`planner.plant_rules.modes`): each alternative is a mode with its own needs and materials."""
+        return any(a.mode_id for a in self.alternatives)
 
     @property
     def shortest(self) -> int:
+        """Lower bound on its time: the fastest alternative (of a split lot, its largest sub-lot's)."""
+        if self.split is not None:
+            return self.split.shortest
         return min(a.duration for a in self.alternatives)
 
 
@@ -141,20 +189,31 @@ def _alternative(op: Operation, option: EligibleMachine, quantity: int, yield_ra
     processed = processed_quantity(quantity, yield_rate)
     recipe = machine.recipe(op.recipe) if op.recipe is not None else None
     if recipe is not None:
-        return Alternative(option.machine_id, recipe.cycle_minutes, 0, processed=processed, yield_rate=yield_rate,
+        low, high = load_window(op, recipe)
+        return Alternative(option.machine_id, low, 0, processed=processed, yield_rate=yield_rate,
                            batch_load=processed * op.batch_load_per_unit, recipe=recipe.id,
-                           consumes=consumption(op, processed))
+                           consumes=consumption(op, processed), batch_window=(low, high) if high > low else None)
     return Alternative(option.machine_id, op.processing_minutes(option, processed), op.setup_on(option),
-                       processed=processed, yield_rate=yield_rate, needs=tuple(op.resources),
-                       consumes=consumption(op, processed), may_pause=may_pause(op, machine))
+                       processed=processed, yield_rate=yield_rate, needs=by_resource(op.resources),
+                       consumes=consumption(op, processed), may_pause=may_pause(op, machine),
+                       skill_needs=by_skill(op.resources))
 
 
 def _manual(op: Operation, quantity: int) -> Alternative:
     """Manual work (no eligible machines): one alternative on `NO_MACHINE`, with the operation's own times and no
     scrap (yields are per machine); only its resources hold it back."""
     return Alternative(NO_MACHINE, op.processing_minutes(EligibleMachine(machine_id=NO_MACHINE), quantity),
-                       op.setup_minutes, processed=quantity, needs=tuple(op.resources),
-                       consumes=consumption(op, quantity))
+                       op.setup_minutes, processed=quantity, needs=by_resource(op.resources),
+                       consumes=consumption(op, quantity), skill_needs=by_skill(op.resources))
+
+
+def _mode(mode: OperationMode, quantity: int, yield_rate: float) -> Alternative:
+    """One operation mode (`planner.plant_rules.modes`): its machine (or none), its times, resources and materials."""
+    processed = processed_quantity(quantity, yield_rate)
+    return Alternative(mode.machine_id, mode.processing_minutes(processed), mode.setup_minutes, processed=processed,
+                       yield_rate=yield_rate, needs=tuple(mode.resources), mode_id=mode.id,
+                       consumes=tuple((use.material_id, scaled_demand(use.quantity_per_unit * processed))
+                                      for use in mode.materials))
 
 
 def _fits(alternative: Alternative, machine: Machine) -> bool:
@@ -185,7 +244,10 @@ def _open_tasks(request: PlanRequest, order: Order, product: Product,
             machine = machines.get(running.machine_id)  # None: manual work, on no machine
             load = processed * op.batch_load_per_unit if machine is not None and machine.is_batch else 0.0
             alternatives = (Alternative(running.machine_id, running.remaining_minutes, 0, processed, rate, load,
-                                        needs=tuple(op.resources)),)
+                                        needs=by_resource(op.resources), skill_needs=by_skill(op.resources)),)
+        elif op.modes:
+            alternatives = tuple(_mode(mode, order.quantity, request.yield_rate(product.id, mode.machine_id))
+                                 for mode in op.modes)
         elif op.is_manual:
             alternatives = (_manual(op, order.quantity),)
         else:
@@ -201,6 +263,8 @@ def _open_tasks(request: PlanRequest, order: Order, product: Product,
             max_lag=op.max_lag_minutes if has_previous else None, running=running is not None and index == done,
             transfer_batch=op.transfer_batch_units if streams else None, recipe=op.recipe,
             predecessors=None if graph is None else tuple(link for link in graph[index] if link.before >= done),
+            produces=production(op, order.quantity),
+            split=None if running is not None and index == done else split_rule(order, op, alternatives),
         ))
     if graph is None:
         return tuple(tasks)

@@ -14,9 +14,16 @@ from dataclasses import dataclass
 
 from planner.domain import MINUTES_PER_DAY, NO_MACHINE, Factory, Machine, Operation, Order, PlanOptions, PlanRequest
 from planner.plant_rules.bom import bom_violations
+from planner.plant_rules.die_mounts import die_violations
+from planner.plant_rules.lot_splitting import lot_split_violations
 from planner.plant_rules.materials import material_violations
+from planner.plant_rules.modes import mode_violations
+from planner.plant_rules.oven_rules import oven_violations
 from planner.plant_rules.pausing import pausing_violations
 from planner.plant_rules.precedence import graph_violations, is_graph
+from planner.plant_rules.sequence import sequence_violations
+from planner.plant_rules.staffing import skill_violations
+from planner.plant_rules.stock import production_violations
 
 MAX_ID_LENGTH = 64
 SUPPORTED_LOCALES = ("en", "ko")
@@ -60,7 +67,13 @@ def find_violations(request: PlanRequest) -> list[Violation]:
     found += _precedence_violations(request)
     found += _id_violations([m.id for m in request.factory.materials], "factory.materials")
     found += [Violation(field, reason) for field, reason in material_violations(request)
-              + bom_violations(request.factory) + pausing_violations(request)]
+              + bom_violations(request.factory) + pausing_violations(request) + skill_violations(request)]
+    found += [Violation(field, reason) for field, reason in sequence_violations(request)]
+    found += [Violation(field, reason) for field, reason in oven_violations(request)]
+    found += [Violation(field, reason) for field, reason in die_violations(request)]
+    found += [Violation(field, reason) for field, reason in mode_violations(request)]
+    found += [Violation(field, reason) for field, reason in production_violations(request)]
+    found += [Violation(field, reason) for field, reason in lot_split_violations(request)]
     return found
 
 
@@ -158,7 +171,7 @@ def _operation_violations(operation: Operation, path: str, machine_ids: set[str]
                                                             "as manual work, a resource it holds for its whole run"))
     if operation.setup_minutes < 0:
         found.append(Violation(f"{path}.setup_minutes", "must not be negative"))
-    if not _positive_finite(operation.run_minutes_per_unit):
+    if not operation.modes and not _positive_finite(operation.run_minutes_per_unit):  # modes have their own
         found.append(Violation(f"{path}.run_minutes_per_unit", "must be a finite number greater than 0"))
     seen: set[str] = set()
     for e_index, option in enumerate(operation.eligible_machines):
@@ -454,7 +467,7 @@ def _resource_violations(factory: Factory) -> list[Violation]:
         for o_index, operation in enumerate(product.routing):
             for n_index, need in enumerate(operation.resources):
                 path = f"factory.products[{p_index}].routing[{o_index}].resources[{n_index}]"
-                if need.resource_id not in peaks:
+                if need.skill is None and need.resource_id not in peaks:  # by skill: `skill_violations`
                     found.append(Violation(f"{path}.resource_id", f"unknown resource '{need.resource_id}'"))
                 if need.quantity <= 0:
                     found.append(Violation(f"{path}.quantity", "must be more than 0"))

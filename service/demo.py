@@ -6,11 +6,16 @@
 2. ForecastService on the plant's data (demand history, process parameters, the plant's own telemetry and
    event history): a demand forecast, a yield table and a risk table from the plant's risk model, each
    with its reasons (the risk table names the model and the sensors behind each anomaly score).
-3. CreatePlan for the embedded demo plant with that plant data (the server forecasts from it), a
-   risk-aware policy and lot sizing: KPIs, late orders with reasons and fixes, machine sequences, the
-   predictions used and what each became, what they changed, the bottleneck table; a Gantt chart.
-4. CompareScenarios: the what-if table (rush order, CNC-2 down, demand +20 %, overtime, risk-aware).
-5. Replan after a CNC-3 breakdown: what changed and why; draw the Gantt chart after the breakdown.
+3. CreatePlan for the plant-grade demo plant (planner/demo_plant.py: furnace loads, setters, inspectors and
+   dies, ingot and bearing receipts, cooling and heat-treatment lags, a subassembly, work in progress) with
+   that plant data (the server forecasts from it), a risk-aware policy and lot sizing: KPIs, late orders
+   with reasons and fixes, machine sequences, the furnace loads, resource use, material waits and the
+   late orders a plant rule held back, the predictions used and what each became, what they changed,
+   the bottleneck table; a Gantt chart.
+4. CompareScenarios: the what-if table (rush order, CNC-2 down, demand +20 %, overtime, risk-aware), on
+   the simple demo plant (planner/demo_factory.py; examples/compare_scenarios.json).
+5. Replan the plant-grade plan after a CNC-3 breakdown: what changed and why; draw the Gantt chart after
+   the breakdown.
 6. Stop the server (SIGTERM).
 """
 
@@ -31,10 +36,11 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from forecaster.plantrisk.demo_history import SHIPPED_MODEL as DEMO_RISK_MODEL
-from planner.demo_factory import PLAN_START, demo_request
+from planner.demo_factory import PLAN_START
+from planner.demo_plant import plant_grade_request
 from planner.domain import Factory, Order, PlanRequest, RiskPolicy, TimeWindow
 from planner.gantt import draw_gantt
-from planner.solution import ScheduledOperation
+from planner.solution import ScheduledOperation, StaffAssignment
 from prodplan.v1 import forecast_service_pb2 as fpb
 from prodplan.v1 import forecast_service_pb2_grpc as fpb_grpc
 from prodplan.v1 import planning_service_pb2 as pb
@@ -87,6 +93,8 @@ def assignments_from_proto(plan: pb.Plan, request: PlanRequest) -> list[Schedule
             order_id=a.order_id, product_id=a.product_id, operation_id=a.operation_id,
             operation_index=a.operation_index, machine_id=a.machine_id, start=minute(a.start), end=minute(a.end),
             quantity=a.quantity, setup_minutes=round(a.setup_time.seconds / 60),
+            people=[StaffAssignment(person_id=p.person_id, skill=p.skill) for p in a.people],
+            sublot_index=a.sublot_index, sublot_count=a.sublot_count or 1,
         )
         for a in plan.assignments
     ]
@@ -124,13 +132,14 @@ def _run(address: str, out_dir: Path, time_limit_s: float, risk_model: str) -> i
         print(f"Server up at {address}; the plant's risk model is {risk_model} (trained on its own history).\n")
         plant_data = demo_plant_data(risk_plant=DEMO_PLANT)
         _forecasts(channel, plant_data)
-        request = _planned_request(channel, time_limit_s)
+        request = _planned_request(time_limit_s)
         message = plan_request_to_proto(request)
         message.plant_data.CopyFrom(plant_data)
         stub = pb_grpc.PlanningServiceStub(channel)
         created = stub.CreatePlan(message, timeout=time_limit_s + 120)
         request = _with_used_predictions(request, created.plan)
         _section(demo_report.plan_summary(created.plan, request))
+        _section(demo_report.plant_rules_summary(created.plan, request))
         _section(demo_report.predictions_summary(created.plan))
         before = draw_gantt(request, assignments_from_proto(created.plan, request), out_dir / "gantt.png",
                             title=f"{request.factory.name}: released plan")
@@ -171,10 +180,10 @@ def _forecasts(channel: grpc.Channel, plant_data: pb.PlantData) -> None:
                                          stub.AssessEquipmentRisk(telemetry, timeout=60)))
 
 
-def _planned_request(channel: grpc.Channel, time_limit_s: float) -> PlanRequest:
-    """The demo factory with lot sizing and a risk-aware policy (its predictions come from the plant data the
-    server forecasts from); a fresh request id per run (the same id would return the stored plan)."""
-    request = demo_request(time_limit_seconds=time_limit_s)
+def _planned_request(time_limit_s: float) -> PlanRequest:
+    """The plant-grade demo plant with lot sizing and a risk-aware policy (its predictions come from the plant
+    data the server forecasts from); a fresh request id per run (the same id would return the stored plan)."""
+    request = plant_grade_request(time_limit_seconds=time_limit_s)
     options = request.options.model_copy(update={"lot_sizing": True, "risk_policy": RiskPolicy.CHANCE_RESERVE,
                                                   "risk_alpha": 0.95})
     return request.model_copy(update={

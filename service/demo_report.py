@@ -14,6 +14,11 @@ from service.mapping import to_datetime
 
 SHOWN_LATE_ORDERS = 5
 SHOWN_CHANGES = 8
+SHOWN_LOADS = 8
+SHOWN_WAITS = 6
+PLANT_RULE_REASONS = ("BATCH_LOAD", "RESOURCE_SHORTAGE", "MATERIAL_WAIT", "DIE_IN_USE", "SKILL_SHORTAGE", "TIME_LAG",
+                      "WORK_IN_PROGRESS")
+"""Lateness reasons that name a plant rule (a furnace load, a resource, a material, a lag, work in progress)."""
 
 
 def _hours(span: object) -> float:
@@ -134,3 +139,81 @@ def replan_summary(response: pb.ReplanResponse, request: PlanRequest) -> str:
         after = _when(request, task.new_start) if task.HasField("new_start") else "removed"
         lines.append(f"    maintenance of {task.machine_id} {task.change}: {before} -> {after} ({task.reason})")
     return "\n".join(lines)
+
+
+def plant_rules_summary(plan: pb.Plan, request: PlanRequest) -> str:
+    """What the plant rules did in the plan: furnace loads, resource use, material waits, work in progress, and
+    the late orders whose reason is one of them."""
+    loads = sorted(plan.batch_loads, key=lambda load: (load.start.ToDatetime(), load.machine_id))
+    average = sum(load.fill for load in loads) / len(loads) if loads else 0.0
+    lines = [f"Furnace loads ({len(loads)}, average fill {average:.0%}; the first {min(SHOWN_LOADS, len(loads))}):"]
+    for load in loads[:SHOWN_LOADS]:
+        lines.append(f"  {load.machine_id:<5} {load.recipe:<5} {_when(request, load.start)} - "
+                     f"{_when(request, load.end)}  {load.load:6,.0f} of {load.capacity:,.0f}  fill {load.fill:4.0%}  "
+                     f"{', '.join(load.order_ids)}")
+    lines += ["", "Resource use (holds, hours held; setup-only holds are set-ups):"]
+    lines += [f"  {line}" for line in _resource_use(plan)] or ["  none"]
+    total = plan.material_wait_total.ToTimedelta().total_seconds() / 3600
+    waits = sorted(plan.material_waits, key=lambda w: -w.wait.ToTimedelta())
+    lines += ["", f"Material waits ({len(waits)}, {total:.1f} h in all; the longest {min(SHOWN_WAITS, len(waits))}):"]
+    for wait in waits[:SHOWN_WAITS]:
+        lines.append(f"  {wait.order_id}/{wait.operation_id} waited {_hours(wait.wait):.1f} h for {wait.quantity:,.0f} "
+                     f"{_unit(request, wait.material_id)}{wait.material_id}: ready {_when(request, wait.ready)}, "
+                     f"in stock {_when(request, wait.available)}")
+    lines += [f"  ! {s.material_id}: {s.shortfall:,.0f} short" for s in plan.material_shortages]
+    lines += ["", "Work in progress at plan start, continued:"]
+    lines += [f"  {line}" for line in _work_in_progress(plan, request)] or ["  none"]
+    named = [late for late in plan.late_orders if late.reason_code in PLANT_RULE_REASONS]
+    lines += ["", f"Late orders held back by a plant rule ({len(named)}):"]
+    for late in named:
+        lines += [f"  {late.order_id} [{late.reason_code}] {late.reason}", f"      fix: {late.fix}"]
+    return "\n".join(lines)
+
+
+def _resource_use(plan: pb.Plan) -> list[str]:
+    """One line per pool of people; the dies (unit resources) in one line."""
+    holds: dict[str, list[pb.ResourceHold]] = defaultdict(list)
+    for hold in plan.resource_holds:
+        holds[hold.resource_id].append(hold)
+
+    def hours(items: list[pb.ResourceHold]) -> float:
+        return sum((h.end.ToDatetime() - h.start.ToDatetime()).total_seconds() * h.quantity for h in items) / 3600
+
+    lines, dies = [], []
+    for resource_id, items in sorted(holds.items()):
+        if resource_id.startswith("die-"):
+            dies.append(f"{resource_id.removeprefix('die-')} {len(items)}")
+            continue
+        setups = sum(h.setup_only for h in items)
+        lines.append(f"{resource_id:<10} {len(items):>4} holds ({setups} set-ups), {hours(items):6.1f} h")
+    if dies:
+        lines.append(f"dies       {sum(len(v) for k, v in holds.items() if k.startswith('die-')):>4} lots on "
+                     f"{len(dies)} dies, one cell at a time: {', '.join(dies)}")
+    return lines
+
+
+def _work_in_progress(plan: pb.Plan, request: PlanRequest) -> list[str]:
+    """Each order the MES reported done or running at plan start: what it was, and what the plan does next."""
+    planned: dict[str, list[pb.Assignment]] = defaultdict(list)
+    for a in sorted(plan.assignments, key=lambda a: a.operation_index):
+        planned[a.order_id].append(a)
+    lines = []
+    for order in request.orders:
+        progress = order.work_in_progress
+        if progress is None or not planned[order.id]:
+            continue
+        state = [f"done {', '.join(progress.done_operation_ids)}"] if progress.done_operation_ids else []
+        following = planned[order.id]
+        if progress.running is not None:
+            running = following[0]
+            state.append(f"running {running.operation_id} on {running.machine_id} until {_when(request, running.end)}")
+            following = following[1:]
+        then = (f"{following[0].operation_id} on {following[0].machine_id or 'no machine'} "
+                f"{_when(request, following[0].start)}" if following else "nothing left")
+        lines.append(f"{order.id:<9} {'; '.join(state)} -> {then}")
+    return lines
+
+
+def _unit(request: PlanRequest, material_id: str) -> str:
+    unit = next((m.unit for m in request.factory.materials if m.id == material_id), "")
+    return f"{unit} " if unit else ""

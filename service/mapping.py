@@ -17,6 +17,7 @@ from google.protobuf import duration_pb2, timestamp_pb2
 from planner import domain
 from planner.deltas import ScenarioDelta
 from planner.plant_rules.batching import loads_of
+from planner.plant_rules.die_mounts import die_changes
 from planner.plant_rules.materials import has_materials, material_waits, shortages
 from planner.plant_rules.resources import holds_of
 from planner.solution import Fix, Kpis, LotPlan, PlanResult
@@ -51,6 +52,7 @@ _API_NAMES = {
     "max_lag_minutes": "max_lag",
     "remaining_minutes": "remaining",
     "cycle_minutes": "cycle_time",
+    "mount_minutes": "mount_time",
 }
 DEFAULT_REPAIR = timedelta(hours=4)
 _RISK_POLICY = {
@@ -125,11 +127,24 @@ def plan_request_to_domain(message: pb.CreatePlanRequest, settings: Settings) ->
             product_id=f.product_id, bucket=f.bucket, source=f.source or "supplied",
             quantiles=[domain.QuantileValue(level=q.level, value=q.value) for q in f.quantiles])
             for f in message.demand_forecasts],
+        sequence_rules=[sequence_rule_to_domain(r) for r in message.sequence_rules],
     )
     problems += to_field_violations(find_violations(request))
     if problems:
         raise InvalidArgumentError(problems)
     return request
+
+
+def sequence_rule_to_domain(message: pb.SequenceRule) -> domain.SequenceRule:
+    return domain.SequenceRule(machine_id=message.machine_id, before_order_id=message.before_order_id,
+                               before_operation_id=message.before_operation_id,
+                               after_order_id=message.after_order_id, after_operation_id=message.after_operation_id)
+
+
+def sequence_rule_to_proto(rule: domain.SequenceRule) -> pb.SequenceRule:
+    return pb.SequenceRule(machine_id=rule.machine_id, before_order_id=rule.before_order_id,
+                           before_operation_id=rule.before_operation_id, after_order_id=rule.after_order_id,
+                           after_operation_id=rule.after_operation_id)
 
 
 def _size_violations(message: pb.CreatePlanRequest, settings: Settings) -> list[FieldViolation]:
@@ -183,8 +198,9 @@ def _options(
         horizon = max(dues, default=0) + int(DEFAULT_HORIZON_SLACK.total_seconds() // 60)
     if options.objective not in pb.Objective.values():
         problems.append(FieldViolation("options.objective", f"unknown objective {options.objective}"))
-    objective = domain.Objective.MAKESPAN if options.objective == pb.OBJECTIVE_MAKESPAN else (
-        domain.Objective.WEIGHTED_TARDINESS)
+    objective = {pb.OBJECTIVE_MAKESPAN: domain.Objective.MAKESPAN,
+                 pb.OBJECTIVE_BATCH_COST: domain.Objective.BATCH_COST}.get(options.objective,
+                                                                           domain.Objective.WEIGHTED_TARDINESS)
     requested = (options.time_limit.seconds + options.time_limit.nanos / 1e9) if options.HasField("time_limit") else (
         settings.default_time_limit_s)
     if options.num_workers < 0:
@@ -218,6 +234,10 @@ def _options(
                             else defaults.lot_bucket_minutes),
         service_level=options.service_level or defaults.service_level,
         detailed_lot_buckets=options.detailed_lot_buckets or defaults.detailed_lot_buckets,
+        lot_lead_times=not options.skip_lot_lead_times,
+        batch_run_cost_per_minute=(options.batch_run_cost_per_minute if options.HasField("batch_run_cost_per_minute")
+                                   else defaults.batch_run_cost_per_minute),
+        late_order_cost=options.late_order_cost,
         holding_cost_per_unit=(options.holding_cost_per_unit if options.HasField("holding_cost_per_unit")
                                else defaults.holding_cost_per_unit),
         setup_cost=options.setup_cost if options.HasField("setup_cost") else defaults.setup_cost,
@@ -265,6 +285,12 @@ def _factory(message: pb.Factory, start: datetime, problems: list[FieldViolation
                 recipes=[domain.BatchRecipe(id=r.id, name=r.name, cycle_minutes=minutes(r.cycle_time))
                          for r in m.recipes],
                 operations_may_pause=m.operations_may_pause,
+                mounted_die=m.mounted_die or None,
+                batch_min_load=m.batch_min_load,
+                recipe_changeovers=[domain.RecipeChangeover(from_recipe=c.from_recipe, to_recipe=c.to_recipe,
+                                                            minutes=minutes(c.setup_time), cost=c.cost)
+                                    for c in m.recipe_changeovers],
+                initial_recipe=m.initial_recipe or None,
             )
             for m in message.machines
         ],
@@ -295,6 +321,8 @@ def _resource(message: pb.Resource) -> domain.Resource:
         id=message.id, name=message.name, capacity=message.capacity if message.HasField("capacity") else 1,
         calendar_id=message.calendar_id or None,
         shift_capacities=[domain.ShiftCapacity(shift=s.shift, capacity=s.capacity) for s in message.shift_capacities],
+        skills=list(message.skills),
+        mount_minutes=minutes(message.mount_time) if message.HasField("mount_time") else 0,
     )
 
 
@@ -365,13 +393,20 @@ def _product(message: pb.Product, path: str, problems: list[FieldViolation]) -> 
                 transfer_batch_units=op.transfer_batch_units or None,
                 recipe=op.recipe or None,
                 batch_load_per_unit=op.batch_load_per_unit or 1.0,
+                batch_min_minutes=minutes(op.batch_min_time) if op.HasField("batch_min_time") else None,
+                batch_max_minutes=minutes(op.batch_max_time) if op.HasField("batch_max_time") else None,
                 resources=[domain.ResourceNeed(resource_id=n.resource_id, quantity=n.quantity or 1,
-                                               setup_only=n.setup_only) for n in op.resources],
+                                               setup_only=n.setup_only, skill=n.skill or None)
+                           for n in op.resources],
                 materials=[domain.MaterialUse(material_id=u.material_id, quantity_per_unit=u.quantity_per_unit)
                            for u in op.materials],
+                produces=[domain.MaterialOutput(material_id=u.material_id, quantity_per_unit=u.quantity_per_unit)
+                          for u in op.produces],
                 predecessors=[_predecessor(link, f"{path}.routing[{o}].predecessors[{k}]", problems)
                               for k, link in enumerate(op.predecessors)],
                 may_pause=op.may_pause if op.HasField("may_pause") else None,  # unset: the machine's default
+                modes=[_mode(mode) for mode in op.modes],
+                lot_split=_lot_split(op.lot_split) if op.HasField("lot_split") else None,
                 eligible_machines=[
                     domain.EligibleMachine(
                         machine_id=e.machine_id,
@@ -388,6 +423,38 @@ def _product(message: pb.Product, path: str, problems: list[FieldViolation]) -> 
     )
 
 
+def _mode(message: pb.OperationMode) -> domain.OperationMode:
+    """An operation mode (`planner.plant_rules.modes`); an unset quantity of a need is 1, as on operations."""
+    return domain.OperationMode(
+        id=message.id, name=message.name, machine_id=message.machine_id, setup_minutes=minutes(message.setup_time),
+        run_minutes_per_unit=fractional_minutes(message.run_time_per_unit),
+        resources=[domain.ResourceNeed(resource_id=n.resource_id, quantity=n.quantity or 1, setup_only=n.setup_only)
+                   for n in message.resources],
+        materials=[domain.MaterialUse(material_id=u.material_id, quantity_per_unit=u.quantity_per_unit)
+                   for u in message.materials],
+    )
+
+
+def _mode_to_proto(mode: domain.OperationMode) -> pb.OperationMode:
+    return pb.OperationMode(
+        id=mode.id, name=mode.name, machine_id=mode.machine_id, setup_time=to_duration(mode.setup_minutes),
+        run_time_per_unit=to_duration(mode.run_minutes_per_unit),
+        resources=[pb.ResourceNeed(resource_id=n.resource_id, quantity=n.quantity, setup_only=n.setup_only)
+                   for n in mode.resources],
+        materials=[pb.MaterialUse(material_id=u.material_id, quantity_per_unit=u.quantity_per_unit)
+                   for u in mode.materials],
+    )
+
+
+def _lot_split(message: pb.LotSplit | pb.OrderLotSplit) -> domain.LotSplit:
+    """A lot-split permission (`planner.plant_rules.lot_splitting`); an unset (0) minimum sub-lot is 1."""
+    return domain.LotSplit(max_sublots=message.max_sublots, min_sublot_units=message.min_sublot_units or 1)
+
+
+def _order_lot_split(message: pb.OrderLotSplit) -> domain.OrderLotSplit:
+    return domain.OrderLotSplit(operation_id=message.operation_id, **_lot_split(message).model_dump())
+
+
 def order_to_domain(message: pb.Order, start: datetime) -> domain.Order:
     # A release before plan start stays negative: the order is available from minute 0, and an
     # order that was due before plan start (already late) is still valid input.
@@ -402,6 +469,7 @@ def order_to_domain(message: pb.Order, start: datetime) -> domain.Order:
         customer=message.customer,
         work_in_progress=_work_in_progress(message.work_in_progress, start) if message.HasField("work_in_progress")
         else None,
+        lot_splits=[_order_lot_split(split) for split in message.lot_splits],
     )
 
 
@@ -451,7 +519,9 @@ def plan_to_proto(request: domain.PlanRequest, result: PlanResult) -> pb.Plan:
             order_id=a.order_id, product_id=a.product_id, operation_id=a.operation_id,
             operation_index=a.operation_index, machine_id=a.machine_id, start=stamp(a.start), end=stamp(a.end),
             quantity=a.quantity, setup_time=to_duration(a.setup_minutes), processed_quantity=a.processed_quantity,
-            expected_scrap=a.expected_scrap,
+            expected_scrap=a.expected_scrap, mode_id=a.mode_id,
+            people=[pb.StaffAssignment(person_id=p.person_id, skill=p.skill) for p in a.people],
+            sublot_index=a.sublot_index, sublot_count=a.sublot_count,
         )
     for r in result.order_results:
         plan.order_results.add(
@@ -494,6 +564,10 @@ def plan_to_proto(request: domain.PlanRequest, result: PlanResult) -> pb.Plan:
         plan.resource_holds.add(resource_id=hold.resource_id, order_id=hold.order_id, operation_id=hold.operation_id,
                                 start=stamp(hold.start), end=stamp(hold.end), quantity=hold.quantity,
                                 setup_only=hold.setup_only)
+    for change in die_changes(request, result.assignments):
+        plan.die_changes.add(machine_id=change.machine_id, die_id=change.die_id, start=stamp(change.start),
+                             end=stamp(change.end), order_id=change.order_id, operation_id=change.operation_id,
+                             replaced_die_id=change.replaced_die_id or "")
     _materials_to_proto(request, result, plan, stamp)
     return plan
 
@@ -532,7 +606,7 @@ def _fixes_to_proto(request: domain.PlanRequest, fixes: Sequence[Fix]) -> list[p
                    order_lateness_after=to_duration(f.order_lateness_after),
                    weighted_lateness_before=f.weighted_lateness_before,
                    weighted_lateness_after=f.weighted_lateness_after, lateness_pushed=f.lateness_pushed,
-                   verified=f.verified) for f in fixes]
+                   verified=f.verified, whole_plan_verified=f.whole_plan_verified) for f in fixes]
 
 
 def _lot_plan_to_proto(lots: LotPlan, stamp: Callable[[int], timestamp_pb2.Timestamp]) -> pb.LotPlan:
@@ -571,6 +645,10 @@ def kpis_to_proto(kpis: Kpis) -> pb.Kpis:
         costs=pb.CostBreakdown(lateness=kpis.costs.lateness, scrap=kpis.costs.scrap,
                                risk_penalty=kpis.costs.risk_penalty, total=kpis.costs.total),
         average_batch_fill=kpis.average_batch_fill,
+        die_changes=kpis.die_changes,
+        die_change_time=to_duration(kpis.die_change_minutes),
+        split_operations=kpis.split_operations,
+        sublots=kpis.sublots,
     )
 
 
@@ -599,6 +677,10 @@ def phases_to_proto(phases: Sequence[PhaseTiming]) -> list[pb.PhaseTime]:
         start.FromNanoseconds(round(timing.start * 1e9))
         converted.append(pb.PhaseTime(name=timing.name, duration=duration, start=start))
     return converted
+
+
+_DEFAULT_BATCH_RUN_COST = domain.PlanOptions.model_fields["batch_run_cost_per_minute"].default
+"""Left unset in a request message where it is the default (examples stay as they were)."""
 
 
 def plan_request_to_proto(request: domain.PlanRequest) -> pb.CreatePlanRequest:
@@ -634,6 +716,12 @@ def plan_request_to_proto(request: domain.PlanRequest) -> pb.CreatePlanRequest:
                     recipes=[pb.BatchRecipe(id=r.id, name=r.name, cycle_time=to_duration(r.cycle_minutes))
                              for r in m.recipes],
                     operations_may_pause=m.operations_may_pause,
+                    mounted_die=m.mounted_die or "",
+                    batch_min_load=m.batch_min_load,
+                    recipe_changeovers=[pb.RecipeChangeover(from_recipe=c.from_recipe, to_recipe=c.to_recipe,
+                                                            setup_time=to_duration(c.minutes), cost=c.cost)
+                                        for c in m.recipe_changeovers],
+                    initial_recipe=m.initial_recipe or "",
                 )
                 for m in factory.machines
             ],
@@ -643,7 +731,9 @@ def plan_request_to_proto(request: domain.PlanRequest) -> pb.CreatePlanRequest:
             pb.Order(id=o.id, product_id=o.product_id, quantity=o.quantity, release_time=stamp(o.release),
                      due_time=stamp(o.due), weight=o.weight, customer=o.customer,
                      work_in_progress=_work_in_progress_to_proto(o.work_in_progress, stamp)
-                     if o.work_in_progress is not None else None)
+                     if o.work_in_progress is not None else None,
+                     lot_splits=[pb.OrderLotSplit(operation_id=s.operation_id, max_sublots=s.max_sublots,
+                                                  min_sublot_units=s.min_sublot_units) for s in o.lot_splits])
             for o in request.orders
         ],
         options=_options_to_proto(request.options),
@@ -661,6 +751,7 @@ def plan_request_to_proto(request: domain.PlanRequest) -> pb.CreatePlanRequest:
                           quantiles=[pb.QuantileValue(level=q.level, value=q.value) for q in f.quantiles])
         for f in request.demand_forecasts
     )
+    message.sequence_rules.extend(sequence_rule_to_proto(r) for r in request.sequence_rules)
     message.factory.changeovers.extend(
         pb.FamilyChangeover(from_family=c.from_family, to_family=c.to_family, changeover_time=to_duration(c.minutes),
                             machine_id=c.machine_id or "")
@@ -668,7 +759,8 @@ def plan_request_to_proto(request: domain.PlanRequest) -> pb.CreatePlanRequest:
     )
     message.factory.resources.extend(
         pb.Resource(id=r.id, name=r.name, capacity=r.capacity, calendar_id=r.calendar_id or "",
-                    shift_capacities=[pb.ShiftCapacity(shift=s.shift, capacity=s.capacity) for s in r.shift_capacities])
+                    shift_capacities=[pb.ShiftCapacity(shift=s.shift, capacity=s.capacity) for s in r.shift_capacities],
+                    skills=r.skills, mount_time=to_duration(r.mount_minutes) if r.mount_minutes else None)
         for r in factory.resources
     )
     message.factory.materials.extend(
@@ -691,12 +783,19 @@ def _product_to_proto(product: domain.Product) -> pb.Product:
                 transfer_batch_units=op.transfer_batch_units or 0,
                 recipe=op.recipe or "",
                 batch_load_per_unit=op.batch_load_per_unit if op.batch_load_per_unit != 1.0 else 0.0,  # 0: unset
-                resources=[pb.ResourceNeed(resource_id=n.resource_id, quantity=n.quantity, setup_only=n.setup_only)
-                           for n in op.resources],
+                batch_min_time=to_duration(op.batch_min_minutes) if op.batch_min_minutes is not None else None,
+                batch_max_time=to_duration(op.batch_max_minutes) if op.batch_max_minutes is not None else None,
+                resources=[pb.ResourceNeed(resource_id=n.resource_id, quantity=n.quantity, setup_only=n.setup_only,
+                                           skill=n.skill or "") for n in op.resources],
                 materials=[pb.MaterialUse(material_id=u.material_id, quantity_per_unit=u.quantity_per_unit)
                            for u in op.materials],
+                produces=[pb.MaterialOutput(material_id=u.material_id, quantity_per_unit=u.quantity_per_unit)
+                          for u in op.produces],
                 predecessors=[_predecessor_to_proto(link) for link in op.predecessors],
                 may_pause=op.may_pause,  # None leaves it unset
+                modes=[_mode_to_proto(mode) for mode in op.modes],
+                lot_split=pb.LotSplit(max_sublots=op.lot_split.max_sublots,
+                                      min_sublot_units=op.lot_split.min_sublot_units) if op.lot_split else None,
                 eligible_machines=[
                     pb.EligibleMachine(
                         machine_id=e.machine_id,
@@ -719,8 +818,9 @@ def _options_to_proto(options: domain.PlanOptions) -> pb.PlanOptions:
     return pb.PlanOptions(
         plan_start=to_timestamp(options.plan_start),
         horizon=to_duration(options.horizon_minutes),
-        objective=pb.OBJECTIVE_MAKESPAN if options.objective == domain.Objective.MAKESPAN else (
-            pb.OBJECTIVE_WEIGHTED_TARDINESS),
+        objective={domain.Objective.MAKESPAN: pb.OBJECTIVE_MAKESPAN,
+                   domain.Objective.BATCH_COST: pb.OBJECTIVE_BATCH_COST}.get(options.objective,
+                                                                            pb.OBJECTIVE_WEIGHTED_TARDINESS),
         time_limit=span,
         num_workers=options.num_workers,
         random_seed=options.random_seed,
@@ -738,6 +838,10 @@ def _options_to_proto(options: domain.PlanOptions) -> pb.PlanOptions:
         lot_bucket=to_duration(options.lot_bucket_minutes),
         service_level=options.service_level,
         detailed_lot_buckets=options.detailed_lot_buckets,
+        skip_lot_lead_times=not options.lot_lead_times,
+        batch_run_cost_per_minute=(options.batch_run_cost_per_minute  # unset: the default
+                                   if options.batch_run_cost_per_minute != _DEFAULT_BATCH_RUN_COST else None),
+        late_order_cost=options.late_order_cost,
         holding_cost_per_unit=options.holding_cost_per_unit,
         setup_cost=options.setup_cost,
         # unset when off, so requests written before the option existed read the same

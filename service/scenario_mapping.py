@@ -41,18 +41,29 @@ from planner.scenarios import (
     ExtraWorkingTime,
     MachineDown,
     MoveMaintenance,
+    RunBefore,
     ScenarioDelta,
     SetRiskPolicy,
+    SplitLot,
     YieldOverride,
     apply_deltas,
     compare_all,
 )
-from planner.solution import PlanResult, ScheduledOperation
+from planner.solution import PlanResult, ScheduledOperation, StaffAssignment
 from planner.status import SolveStatus
 from planner.validation import InvalidPlanRequest
 from prodplan.v1 import planning_service_pb2 as pb
 from service.errors import FieldViolation, InvalidArgumentError
-from service.mapping import minutes, plan_request_to_proto, plan_to_proto, to_datetime, to_duration, to_timestamp
+from service.mapping import (
+    minutes,
+    plan_request_to_proto,
+    plan_to_proto,
+    sequence_rule_to_domain,
+    sequence_rule_to_proto,
+    to_datetime,
+    to_duration,
+    to_timestamp,
+)
 from service.mapping import to_field_violations as _api_violations
 from service.settings import Settings
 
@@ -187,6 +198,13 @@ def _delta(message: pb.ScenarioDelta, base: domain.PlanRequest, path: str,
     if kind == "assign_machine":
         assign = message.assign_machine
         return AssignMachine(order_id=assign.order_id, operation_id=assign.operation_id, machine_id=assign.machine_id)
+    if kind == "run_before":
+        rule = sequence_rule_to_domain(message.run_before)
+        return RunBefore(**rule.model_dump())
+    if kind == "split_lot":
+        split = message.split_lot
+        return SplitLot(order_id=split.order_id, operation_id=split.operation_id, max_sublots=split.max_sublots,
+                        min_sublot_units=split.min_sublot_units or 1)  # unset (0): 1, as on operations
     if kind == "change_weight":
         return ChangeWeight(order_id=message.change_weight.order_id, weight=message.change_weight.weight)
     if kind == "move_maintenance":
@@ -230,6 +248,12 @@ def delta_to_proto(delta: ScenarioDelta, request: domain.PlanRequest) -> pb.Scen
         return pb.TimeWindow(start=_stamp(value.start, request), end=_stamp(value.end, request), reason=value.reason)
 
     match delta:
+        case SplitLot():
+            return pb.ScenarioDelta(split_lot=pb.SplitLot(
+                order_id=delta.order_id, operation_id=delta.operation_id, max_sublots=delta.max_sublots,
+                min_sublot_units=delta.min_sublot_units))
+        case RunBefore():
+            return pb.ScenarioDelta(run_before=sequence_rule_to_proto(delta.rule()))
         case AssignMachine():
             return pb.ScenarioDelta(assign_machine=pb.MachineAssignment(
                 order_id=delta.order_id, operation_id=delta.operation_id, machine_id=delta.machine_id))
@@ -406,6 +430,8 @@ def released_plan_from_proto(plan: pb.Plan, request: domain.PlanRequest) -> Plan
             operation_index=a.operation_index, machine_id=a.machine_id, start=_minute(a.start, request),
             end=_minute(a.end, request), quantity=a.quantity, setup_minutes=minutes(a.setup_time),
             processed_quantity=a.processed_quantity, expected_scrap=a.expected_scrap,
+            people=[StaffAssignment(person_id=p.person_id, skill=p.skill) for p in a.people],
+            sublot_index=a.sublot_index, sublot_count=a.sublot_count or 1, mode_id=a.mode_id,
         )
         for a in plan.assignments
     ]

@@ -1,4 +1,5 @@
-"""`make demo` end to end: a real server process, a real client, the plan, the what-if table, the re-plan, charts."""
+"""`make demo` end to end: a real server process, a real client, the plant-grade plan (furnace loads, resource use,
+material waits, work in progress), the what-if table, the re-plan, charts."""
 
 from __future__ import annotations
 
@@ -21,11 +22,14 @@ def test_demo_prints_the_plan_and_writes_the_chart(tmp_path: Path) -> None:
         kill(left)
         assert not left, "still running after the demo:\n" + "\n".join(map(str, left))
     for heading in ("Demand forecast", "Yield per product and machine", "Equipment risk",
-                    "Plan for Gyeongju EV Components", "on time", "Late orders", "Machines (utilization",
+                    "Plan for Gyeongju EV Components, plant 2 (plant-grade)", "on time", "Late orders",
+                    "Machines (utilization", "Furnace loads (", "Resource use", "Material waits (",
+                    "Work in progress at plan start", "Late orders held back by a plant rule",
                     "Predictions used", "vs. a plan ignoring risk", "Bottlenecks", "What-if comparison:",
                     "risk-aware: chance reserve", "Re-plan after the breakdown:", "operations unchanged"):
         assert heading in result.stdout, heading
     assert "CNC-2" in result.stdout and "PLAN_STATUS_" in result.stdout
+    assert "HT-1" in result.stdout and "BRG-6207" in result.stdout and "setter" in result.stdout
     for name in ("gantt.png", "gantt_after_breakdown.png"):
         chart = tmp_path / name
         assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and chart.stat().st_size > 20_000

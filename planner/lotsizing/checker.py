@@ -1,8 +1,10 @@
 """Solver-independent checks of a lot-sizing plan against its instance, and the plan's cost.
 
 This module owns the definition of a correct plan in plain arithmetic, without HiGHS or the model:
-inventory balance with yield, capacity with setup minutes and overtime caps, setup forcing,
-nonnegativity, backlog only where allowed, safety stock, and the objective recomputed from the plan.
+inventory balance with yield, capacity with setup minutes and overtime caps (each operation's load in
+the bucket its lead-time offset books it in), setup forcing, lots only where their lead time reaches
+and within `max_lot`, nonnegativity, backlog only where allowed, safety stock, and the objective
+recomputed from the plan.
 Tests run `check_lot_plan` after every solve; the solver's own claims are never taken on trust.
 """
 
@@ -87,6 +89,7 @@ def _check_item(instance: LotSizingInstance, item_id: str, result: LotSizingResu
         problems.append(f"item '{item_id}' bucket {t}: inventory balance is off by {imbalance[t]:g}")
     for t in np.flatnonzero((production > slack) & ~np.array(plan.setup, dtype=bool)):
         problems.append(f"item '{item_id}' bucket {t}: produces {production[t]:g} without a setup")
+    problems += _check_lead_time(instance, item_id, good, slack)
     if item.backlog_cost is None:
         for t in np.flatnonzero(backlog > slack):
             problems.append(f"item '{item_id}' bucket {t}: backlog {backlog[t]:g} but backlog is not allowed")
@@ -96,18 +99,41 @@ def _check_item(instance: LotSizingInstance, item_id: str, result: LotSizingResu
     return problems
 
 
+def _check_lead_time(instance: LotSizingInstance, item_id: str, good: np.ndarray, slack: float) -> list[str]:
+    """No lot completes in a bucket its lead time cannot reach, nor holds more than `max_lot` good units."""
+    item = next(candidate for candidate in instance.items if candidate.item_id == item_id)
+    possible = item.completion_possible(instance.bucket_count)
+    problems = [f"item '{item_id}' bucket {t}: a lot of {good[t]:g} completes where its lead time reaches "
+                f"before bucket 0" for t in range(instance.bucket_count) if not possible[t] and good[t] > slack]
+    if item.max_lot is not None:
+        problems += [f"item '{item_id}' bucket {t}: lot of {good[t]:g} good units above its lead-time limit "
+                     f"{limit:g}" for t, limit in enumerate(item.max_lot) if good[t] > limit + slack]
+    return problems
+
+
+def _booked_load(instance: LotSizingInstance, resource_id: str, result: LotSizingResult) -> np.ndarray:
+    """Minutes per bucket the plan loads on the resource: each lot's operation in the bucket its lead-time
+    offset books it in (a lot completing in t runs the operation in t - offset)."""
+    buckets = instance.bucket_count
+    load = np.zeros(buckets)
+    for item in instance.items:
+        item_plan = result.item_plan(item.item_id)
+        for operation in item.operations:
+            if operation.resource_id != resource_id:
+                continue
+            for t, offset in enumerate(operation.offsets(buckets)):
+                if t - offset >= 0:
+                    load[t - offset] += (operation.minutes_per_unit * item_plan.production[t]
+                                         + operation.setup_minutes * float(item_plan.setup[t]))
+    return load
+
+
 def _check_resource(instance: LotSizingInstance, resource_id: str, result: LotSizingResult,
                     tolerance: float) -> list[str]:
     """Capacity including setup minutes and overtime, the overtime cap, and the reported load."""
     resource = next(candidate for candidate in instance.resources if candidate.resource_id == resource_id)
     plan = result.resource_plan(resource_id)
-    load = np.zeros(instance.bucket_count)
-    for item in instance.items:
-        item_plan = result.item_plan(item.item_id)
-        for operation in item.operations:
-            if operation.resource_id == resource_id:
-                load += operation.minutes_per_unit * np.array(item_plan.production)
-                load += operation.setup_minutes * np.array(item_plan.setup, dtype=float)
+    load = _booked_load(instance, resource_id, result)
     capacity = np.array(resource.capacity_minutes)
     overtime = np.array(plan.overtime_minutes)
     cap = np.array(resource.overtime_cap_minutes or [0.0] * instance.bucket_count)

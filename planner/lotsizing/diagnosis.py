@@ -35,15 +35,18 @@ def proven_conflicts(data: PreparedData) -> list[str]:
 def _items_never_producible(data: PreparedData) -> list[str]:
     """An on-time item whose setup fits into no bucket up to the first bucket it is needed by."""
     reasons = []
+    reachable = data.loads.completion_possible(data.n_items)
     for i in np.flatnonzero(~data.backlog_allowed):
         needed = np.flatnonzero(data.requirement[i] > _TOLERANCE)
         if needed.size == 0:
             continue
         first = int(needed[0])
         if not (data.max_gross[i, : first + 1] > _TOLERANCE).any():
+            why = ("its lead time reaches before bucket 0" if not reachable[i, : first + 1].any()
+                   else "its setup does not fit into the capacity (plus overtime)")
             reasons.append(
                 f"item '{data.item_ids[i]}' needs {data.requirement[i, first]:g} units by bucket {first} "
-                f"but its setup does not fit into the capacity (plus overtime) of any bucket 0..{first}"
+                f"but {why} of any bucket 0..{first}"
             )
     return reasons
 
@@ -85,11 +88,12 @@ def diagnose_infeasibility(data: PreparedData, options: LotSizingOptions, time_l
                "(proven by HiGHS)")
     if time_limit <= 0:
         return [generic]
-    # Capacity may be bought here, so a setup longer than the bucket is no reason to forbid a lot. The
+    # Capacity may be bought here, so a setup longer than the bucket is no reason to forbid a lot (a lead
+    # time that reaches before bucket 0, or the lead-time lot limit, still is). The
     # aggregated formulation suffices: only feasibility matters, not a tight cost bound.
     elastic_data = dataclasses.replace(
-        data, max_gross=uncapacitated_max_gross(data.demand, data.safety_stock, data.yield_rate,
-                                                data.backlog_allowed))
+        data, max_gross=np.minimum(uncapacitated_max_gross(data.demand, data.safety_stock, data.yield_rate,
+                                                           data.backlog_allowed), data.lot_limit))
     model = build_model(elastic_data, "aggregated", elastic=True)
     outcome = run_highs(model, options, time_limit)
     if outcome.col_value is None or model.variables.shortfall is None:

@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from planner.lotsizing.model import LotSizingInstance, LotSizingOptions
+from planner.lotsizing.offsets import LoadTerms, load_terms, lot_size_limit
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -52,10 +53,12 @@ class PreparedData:
     minutes_per_unit: FloatArray  # [I, R], 0 where the item does not use the resource
     setup_minutes: FloatArray  # [I, R]
     uses: BoolArray  # [I, R]
+    loads: LoadTerms  # who loads which resource-bucket, with the lead-time offsets
     capacity: FloatArray  # [R, T] regular minutes
     overtime_cap: FloatArray  # [R, T]
     overtime_cost: FloatArray  # [R]
     max_gross: FloatArray  # [I, T] big-M: most gross units worth producing in a bucket
+    lot_limit: FloatArray  # [I, T] most gross units a lot completing in the bucket may hold (lead time; 0 = none)
     requirement: FloatArray  # [I, T] cumulative good units production must cover by the bucket's end
 
     @property
@@ -86,11 +89,13 @@ def prepare(instance: LotSizingInstance) -> PreparedData:
             minutes[i, r] += operation.minutes_per_unit
             setup_minutes[i, r] += operation.setup_minutes
             uses[i, r] = True
+    loads = load_terms(instance, resource_index)
+    yield_rate = np.array([item.yield_rate for item in instance.items], dtype=float)
+    lot_limit = np.where(loads.completion_possible(n_items), lot_size_limit(instance) / yield_rate[:, None], 0.0)
     zeros = [0.0] * buckets
     demand = np.array([item.demand for item in instance.items], dtype=float)
     safety = np.array([item.safety_stock or zeros for item in instance.items], dtype=float)
     initial = np.array([item.initial_inventory for item in instance.items], dtype=float)
-    yield_rate = np.array([item.yield_rate for item in instance.items], dtype=float)
     allowed = np.array([item.backlog_cost is not None for item in instance.items], dtype=bool)
     capacity = np.array([res.capacity_minutes for res in instance.resources], dtype=float)
     overtime = np.array([res.overtime_cap_minutes or zeros for res in instance.resources], dtype=float)
@@ -108,31 +113,37 @@ def prepare(instance: LotSizingInstance) -> PreparedData:
         minutes_per_unit=minutes,
         setup_minutes=setup_minutes,
         uses=uses,
+        loads=loads,
         capacity=capacity,
         overtime_cap=overtime,
         overtime_cost=np.array([res.overtime_cost_per_minute for res in instance.resources], dtype=float),
-        max_gross=_max_gross_production(demand, safety, yield_rate, allowed, minutes, setup_minutes, uses,
-                                        capacity + overtime),
+        max_gross=np.minimum(_max_gross_production(demand, safety, yield_rate, allowed, loads, capacity + overtime),
+                             lot_limit),
+        lot_limit=lot_limit,
         requirement=cumulative_requirement(demand, safety, initial, allowed),
     )
 
 
 def _max_gross_production(
-    demand: FloatArray, safety: FloatArray, yield_rate: FloatArray, allowed: BoolArray,
-    minutes: FloatArray, setup_minutes: FloatArray, uses: BoolArray, available: FloatArray,
+    demand: FloatArray, safety: FloatArray, yield_rate: FloatArray, allowed: BoolArray, loads: LoadTerms,
+    available: FloatArray,
 ) -> FloatArray:
-    """Big-M per item-bucket: the smaller of what fits into the bucket and what could ever be needed.
+    """Big-M per item-bucket: the smaller of what fits into the buckets the lot loads and what could ever
+    be needed (`prepare` also caps it by the lead-time limit `lot_limit`).
 
     The demand part keeps at least one optimal plan: gross units beyond all remaining demand plus the
     largest safety stock (all demand, when earlier backlog may be caught up) can be removed without
     breaking a constraint or raising cost.
     """
+    n_items, n_buckets = demand.shape
+    loaded = np.maximum(loads.bucket, 0)  # [K, T]
+    room = available[loads.resource[:, None], loaded]  # [K, T] capacity of the bucket each term loads
     with np.errstate(divide="ignore", invalid="ignore"):
-        fits = (available[None, :, :] - setup_minutes[:, :, None]) / minutes[:, :, None]  # [I, R, T]
-    fits = np.where(uses[:, :, None] & (minutes[:, :, None] > 0), fits, INF)
-    setup_too_long = (uses[:, :, None] & (setup_minutes[:, :, None] > available[None, :, :])).any(axis=1)
-    capacity_bound = np.maximum(fits.min(axis=1), 0.0)
-    capacity_bound[setup_too_long] = 0.0
+        fits = (room - loads.setup_minutes[:, None]) / loads.minutes_per_unit[:, None]
+    fits = np.where(loads.minutes_per_unit[:, None] > 0, fits, INF)
+    fits = np.where(loads.setup_minutes[:, None] > room, 0.0, np.maximum(fits, 0.0))
+    capacity_bound = np.full((n_items, n_buckets), INF)
+    np.minimum.at(capacity_bound, loads.item, fits)
     return np.minimum(capacity_bound, uncapacitated_max_gross(demand, safety, yield_rate, allowed))
 
 
@@ -341,19 +352,18 @@ def add_capacity(builder: ModelBuilder, data: PreparedData, variables: LotSizing
     """Hard: processing minutes of gross units plus setup minutes fit into capacity plus overtime.
 
     Returns the [R, T] row indices, whose duals are the capacity shadow prices.
+    With lead-time offsets a lot completing in bucket t loads each resource in the bucket its operation
+    runs in (`LoadTerms.bucket`), so a row (r, s) holds the lots of every bucket whose work on r falls in s.
     """
-    rows = np.zeros((data.n_resources, data.n_buckets), dtype=np.int64)
-    for r in range(data.n_resources):
-        users = np.flatnonzero(data.uses[:, r])
-        extra = [variables.overtime[r][:, None]]
-        if variables.shortfall is not None:
-            extra.append(variables.shortfall[r][:, None])
-        index = np.concatenate([variables.production[users].T, variables.setup[users].T, *extra], axis=1)
-        per_unit = np.broadcast_to(data.minutes_per_unit[users, r], (data.n_buckets, len(users)))
-        per_setup = np.broadcast_to(data.setup_minutes[users, r], (data.n_buckets, len(users)))
-        value = np.concatenate([per_unit, per_setup, -np.ones((data.n_buckets, len(extra)))], axis=1)
-        rows[r] = builder.add_rows(index, value, -INF, data.capacity[r])
-    return rows
+    n_buckets = data.n_buckets
+    row, column, value = data.loads.capacity_entries(variables.production, variables.setup, n_buckets)
+    extras = [variables.overtime] + ([variables.shortfall] if variables.shortfall is not None else [])
+    cells = np.arange(data.n_resources * n_buckets)
+    for extra in extras:
+        row, column = np.concatenate([row, cells]), np.concatenate([column, extra.ravel()])
+        value = np.concatenate([value, -np.ones(cells.size)])
+    rows = builder.add_sparse_rows(row, column, value, -INF, data.capacity.ravel(), cells.size)
+    return rows.reshape(data.n_resources, n_buckets)
 
 
 def add_setup_forcing(builder: ModelBuilder, data: PreparedData, variables: LotSizingVariables,
@@ -361,13 +371,13 @@ def add_setup_forcing(builder: ModelBuilder, data: PreparedData, variables: LotS
     """Hard: an item is produced in a bucket only if it is set up there (gross <= max_gross x setup).
 
     With `fixed_setups` the setup decisions are constants (the pricing LP): production is simply
-    forbidden where there is no setup and left unbounded elsewhere, so that no big-M row can take a
-    share of the capacity duals.
+    forbidden where there is no setup and bounded elsewhere only by the lead-time lot limit (a rule,
+    `lot_limit`), so that no big-M row can take a share of the capacity duals.
     """
     if fixed_setups is not None:
         builder.set_columns("lower", variables.setup, fixed_setups.astype(float))
         builder.set_columns("upper", variables.setup, fixed_setups.astype(float))
-        builder.set_columns("upper", variables.production, np.where(fixed_setups, INF, 0.0))
+        builder.set_columns("upper", variables.production, np.where(fixed_setups, data.lot_limit, 0.0))
         return
     possible = data.max_gross > _EPS
     builder.set_columns("upper", variables.setup[~possible], 0.0)

@@ -21,6 +21,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from planner.status import SolveStatus
 
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+NonNegativeInt = Annotated[int, Field(ge=0)]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 
@@ -36,6 +37,19 @@ class LotSizingOperation(BaseModel):
     setup_minutes: NonNegative = Field(
         0.0, description="Capacity minutes consumed once per bucket in which the item is produced."
     )
+    offset_buckets: NonNegativeInt | list[NonNegativeInt] = Field(
+        0,
+        description="Lead-time offset: a lot that completes in bucket t loads this resource in bucket "
+        "t - offset (the operation runs that many buckets before the lot is done). One value for every "
+        "bucket, or one per completion bucket (calendars differ by day). Where t - offset < 0 no lot can "
+        "complete in t. 0 = the classic single-level model.",
+    )
+
+    def offsets(self, bucket_count: int) -> list[int]:
+        """The offset per completion bucket."""
+        if isinstance(self.offset_buckets, int):
+            return [self.offset_buckets] * bucket_count
+        return list(self.offset_buckets)
 
 
 class LotSizingItem(BaseModel):
@@ -70,6 +84,16 @@ class LotSizingItem(BaseModel):
         description="Good units per gross unit processed: good = gross x yield_rate; capacity is "
         "consumed by gross units.",
     )
+    max_lot: list[NonNegative] | None = Field(
+        None,
+        description="Most good units a lot completing in each bucket may hold, so that it passes through the "
+        "routing within its lead-time offsets (see `planner.lotsizing.lead_times`); None means no limit.",
+    )
+
+    def completion_possible(self, bucket_count: int) -> list[bool]:
+        """Per bucket: whether a lot can complete there (no operation would have to run before bucket 0)."""
+        offsets = [operation.offsets(bucket_count) for operation in self.operations]
+        return [all(t - offset[t] >= 0 for offset in offsets) for t in range(bucket_count)]
 
 
 class LotSizingResource(BaseModel):
@@ -256,7 +280,7 @@ def _cross_field_problems(data: Any) -> list[InitErrorDetails]:
     problems = _duplicates("items", "item_id", [_get(item, "item_id") for item in items])
     problems += _duplicates("resources", "resource_id", known)
     for index, item in enumerate(items):
-        for field in ("demand", "safety_stock"):
+        for field in ("demand", "safety_stock", "max_lot"):
             problems += _length("items", index, field, _get(item, field), buckets)
         for op_index, operation in enumerate(_seq(_get(item, "operations"))):
             resource_id = _get(operation, "resource_id")
@@ -264,17 +288,22 @@ def _cross_field_problems(data: Any) -> list[InitErrorDetails]:
                 loc = ("items", index, "operations", op_index, "resource_id")
                 problems.append(_problem(loc, "unknown_resource", f"unknown resource '{resource_id}'",
                                          resource_id))
+            problems += _length(("items", index, "operations", op_index), None, "offset_buckets",
+                                _get(operation, "offset_buckets"), buckets)
     for index, resource in enumerate(resources):
         for field in ("capacity_minutes", "overtime_cap_minutes"):
             problems += _length("resources", index, field, _get(resource, field), buckets)
     return problems
 
 
-def _length(group: str, index: int, field: str, values: Any, buckets: int | None) -> list[InitErrorDetails]:
+def _length(group: str | tuple[str | int, ...], index: int | None, field: str, values: Any,
+            buckets: int | None) -> list[InitErrorDetails]:
     if buckets is None or not isinstance(values, list | tuple) or len(values) == buckets:
         return []
     message = f"{field} has {len(values)} values but bucket_count is {buckets}"
-    return [_problem((group, index, field), "length_mismatch", message, list(values))]
+    where = group if isinstance(group, tuple) else (group,)
+    loc = (*where, *(() if index is None else (index,)), field)
+    return [_problem(loc, "length_mismatch", message, list(values))]
 
 
 def _duplicates(group: str, field: str, ids: list[Any]) -> list[InitErrorDetails]:

@@ -132,7 +132,7 @@ def _resource_plans(data: PreparedData, model: LotSizingModel, values: FloatArra
                     duals: FloatArray | None) -> list[LotSizingResourcePlan]:
     production = np.where(setups, np.maximum(values[model.variables.production], 0.0), 0.0)
     overtime = np.maximum(values[model.variables.overtime], 0.0)
-    load = data.minutes_per_unit.T @ production + data.setup_minutes.T @ setups.astype(float)  # [R, T]
+    load = data.loads.load(production, setups.astype(float), data.n_resources)  # [R, T], lead-time offsets included
     # HiGHS reports d(cost)/d(rhs) (<= 0 on a binding <= row); planners read "minutes saved cost X".
     prices = None if duals is None else np.maximum(-duals[model.capacity_rows], 0.0)
     return [

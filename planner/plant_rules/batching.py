@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Protocol
 from ortools.sat.python import cp_model
 
 from planner.domain import Machine, PlanRequest
+from planner.plant_rules.oven_rules import LoadNode, min_load_units, recipe_changeovers
 from planner.solution import BatchLoad, ScheduledOperation
 
 if TYPE_CHECKING:
@@ -77,14 +78,24 @@ class LoadSlots:
     used: list[cp_model.IntVar]
     members: list[tuple[TaskVars, list[cp_model.IntVar]]] = field(default_factory=list)
     """Per candidate operation: its variables and one boolean per load (it goes into that load)."""
+    lengths: list[cp_model.IntVar] = field(default_factory=list)
+    """Per load: its length, within the windows of its lots (`planner.plant_rules.oven_rules`)."""
+    ends: list[cp_model.IntVar] = field(default_factory=list)
+    """Per load: its end (start + length)."""
+    runs: list[cp_model.LinearExprT] = field(default_factory=list)
+    """Per load: its length when used, else 0 (the run minutes of BATCH_COST)."""
+    changeover_costs: list[cp_model.LinearExprT] = field(default_factory=list)
+    """Per load: the cost of the recipe changeover into it, in hundredths (`oven_rules.recipe_changeovers`)."""
 
 
 def batch_loads(model: cp_model.CpModel, request: PlanRequest, tasks: Sequence[Sequence[TaskVars]],
                 intervals_by_machine: dict[str, list[cp_model.IntervalVar]], horizon: int) -> list[LoadSlots]:
     """Hard: on a batch machine, operations run in loads: only lots of one recipe share a load, all lots of
-    a load start and end together, a load lasts the recipe's cycle time and holds at most the capacity, and
-    loads (not lots) take turns on the machine. Replaces the machine's operation intervals in
-    `intervals_by_machine` by its load intervals (and those of operations running at plan start).
+    a load start and end together, a load lasts the recipe's cycle time (or a length within all its lots'
+    windows: `oven_rules`) and holds at most the capacity (and at least the minimum fill), and loads (not lots,
+    with the recipe changeover before each: `oven_rules.recipe_changeovers`) take turns on the machine. Replaces
+    the machine's operation intervals in `intervals_by_machine` by its load intervals (and those of operations
+    running at plan start).
 
     Why the plant cares: a T6 furnace cooks every lot inside for the same cycle; a plan that puts lots of
     two recipes in one load, overfills it, or takes a lot out early cannot be run, and one that gives each
@@ -106,14 +117,27 @@ def batch_loads(model: cp_model.CpModel, request: PlanRequest, tasks: Sequence[S
     slots = []
     for machine_id, machine in machines.items():
         intervals = list(fixed[machine_id])
-        for recipe in machine.recipes:
-            members = candidates.get((machine_id, recipe.id), [])
-            if members:
-                slot = _recipe_slots(model, machine, recipe.id, recipe.cycle_minutes, members, horizon)
-                intervals += [model.new_optional_interval_var(start, slot.cycle, start + slot.cycle, used,
-                                                              f"load[{machine_id},{recipe.id},{k}]")
-                              for k, (start, used) in enumerate(zip(slot.starts, slot.used, strict=True))]
-                slots.append(slot)
+        on_machine = [_recipe_slots(model, machine, recipe.id, recipe.cycle_minutes, members, horizon)
+                      for recipe in machine.recipes if (members := candidates.get((machine_id, recipe.id), []))]
+        nodes = [LoadNode(slot.recipe, k, start, length, used) for slot in on_machine
+                 for k, (start, length, used) in enumerate(zip(slot.starts, slot.lengths, slot.used, strict=True))]
+        setups, costs = recipe_changeovers(model, machine, nodes, horizon)
+        position = 0
+        for slot in on_machine:
+            for k, (start, length, used) in enumerate(zip(slot.starts, slot.lengths, slot.used, strict=True)):
+                name, end = f"load[{machine_id},{slot.recipe},{k}]", slot.ends[k]
+                setup = setups[position]
+                slot.changeover_costs.append(costs[position])
+                position += 1
+                if isinstance(setup, int) and not setup:
+                    intervals.append(model.new_optional_interval_var(start, length, end, used, name))
+                    continue
+                begin = model.new_int_var(0, horizon, f"load_setup_start[{name}]")
+                size = model.new_int_var(0, horizon, f"load_occupied[{name}]")
+                model.add(begin == start - setup)
+                model.add(size == length + setup)
+                intervals.append(model.new_optional_interval_var(begin, size, end, used, name))
+            slots.append(slot)
         intervals_by_machine[machine_id] = intervals
     return slots
 
@@ -130,13 +154,21 @@ def _own_interval(model: cp_model.CpModel, variables: TaskVars, machine_id: str)
 
 def _recipe_slots(model: cp_model.CpModel, machine: Machine, recipe: str, cycle: int,
                   members: list[TaskVars], horizon: int) -> LoadSlots:
-    count = max(1, min(len(members), horizon // max(cycle, 1)))
-    name = f"{machine.id},{recipe}"
-    starts = [model.new_int_var(0, max(horizon - cycle, 0), f"load_start[{name},{k}]") for k in range(count)]
-    used = [model.new_bool_var(f"load_used[{name},{k}]") for k in range(count)]
-    slot = LoadSlots(machine.id, recipe, cycle, starts, used)
-    fill: list[list[tuple[int, cp_model.IntVar]]] = [[] for _ in range(count)]
+    windows = []
     for variables in members:
+        alternative = variables.task.alternative(machine.id)
+        assert alternative is not None
+        windows.append(alternative.batch_window or (alternative.duration, alternative.duration))
+    shortest, longest = min(low for low, _ in windows), max(high for _, high in windows)
+    count = max(1, min(len(members), horizon // max(shortest, 1)))
+    name = f"{machine.id},{recipe}"
+    starts = [model.new_int_var(0, max(horizon - shortest, 0), f"load_start[{name},{k}]") for k in range(count)]
+    used = [model.new_bool_var(f"load_used[{name},{k}]") for k in range(count)]
+    lengths = [model.new_int_var(shortest, longest, f"load_length[{name},{k}]") for k in range(count)]
+    ends = [model.new_int_var(shortest, horizon, f"load_end[{name},{k}]") for k in range(count)]
+    slot = LoadSlots(machine.id, recipe, cycle, starts, used, lengths=lengths, ends=ends)
+    fill: list[list[tuple[int, int, cp_model.IntVar]]] = [[] for _ in range(count)]
+    for variables, (low, high) in zip(members, windows, strict=True):
         alternative = variables.task.alternative(machine.id)
         assert alternative is not None
         into = [model.new_bool_var(f"in_load[{variables.task.order_id}/{variables.task.index},{name},{k}]")
@@ -146,16 +178,32 @@ def _recipe_slots(model: cp_model.CpModel, machine: Machine, recipe: str, cycle:
         for k, literal in enumerate(into):
             model.add_implication(literal, used[k])
             model.add(variables.start == starts[k]).only_enforce_if(literal)
-            fill[k].append((load_units(alternative.batch_load), literal))
+            if shortest != longest:  # the lot's window bounds the load, and the lot ends with it
+                model.add(lengths[k] >= low).only_enforce_if(literal)
+                model.add(lengths[k] <= high).only_enforce_if(literal)
+                model.add(variables.end == starts[k] + lengths[k]).only_enforce_if(literal)
+            fill[k].append((load_units(alternative.batch_load), _floor_units(alternative.batch_load), literal))
         slot.members.append((variables, into))
-    capacity = capacity_units(machine.batch_capacity or 0.0)
+    capacity, least = capacity_units(machine.batch_capacity or 0.0), min_load_units(machine)
     for k in range(count):
-        model.add(sum(units * literal for units, literal in fill[k]) <= capacity)
-        model.add_bool_or([literal for _, literal in fill[k]]).only_enforce_if(used[k])
+        model.add(sum(units * literal for units, _, literal in fill[k]) <= capacity)
+        if least:
+            model.add(sum(units * literal for _, units, literal in fill[k]) >= least).only_enforce_if(used[k])
+        model.add_bool_or([literal for _, _, literal in fill[k]]).only_enforce_if(used[k])
+        run = model.new_int_var(0, longest, f"load_run[{name},{k}]")
+        model.add(run == lengths[k]).only_enforce_if(used[k])
+        model.add(run == 0).only_enforce_if(used[k].Not())
+        slot.runs.append(run)
+        model.add(ends[k] == starts[k] + lengths[k])
         if k:  # symmetry: loads are used in order and start one after the other
             model.add_implication(used[k], used[k - 1])
-            model.add(starts[k] >= starts[k - 1] + cycle).only_enforce_if(used[k])
+            model.add(starts[k] >= starts[k - 1] + lengths[k - 1]).only_enforce_if(used[k])
     return slot
+
+
+def _floor_units(load: float) -> int:
+    """A lot's share of a load in model units, rounded down: against the minimum fill (never under it)."""
+    return math.floor(load * CAPACITY_SCALE + 1e-6)
 
 
 def hint_loads(model: cp_model.CpModel, slots: Sequence[LoadSlots], hint: Hint) -> None:

@@ -16,7 +16,8 @@ An operation running at plan start (work in progress) has already taken its mate
 CP-SAT model: one reservoir per stock item (`material_reservoirs`): on-hand stock at minute 0 and receipts as
 fixed positive events, component completions as positive events at the producing order's end, and one negative
 event per (operation, eligible machine), active when that machine is chosen, at the operation's start; the
-level must stay >= 0. The dispatching start keeps the rule with `MaterialTimeline`; the checker re-derives the
+level must stay >= 0. What operations produce (`Operation.produces`, `planner.plant_rules.stock`) are positive events
+at their ends. The dispatching start keeps the rule with `MaterialTimeline`; the checker re-derives the
 stock from the request (`stock_problems`); KPIs and explanations use `material_waits`.
 """
 
@@ -33,6 +34,8 @@ from typing import TYPE_CHECKING
 from ortools.sat.python import cp_model
 
 from planner.domain import Operation, PlanRequest
+from planner.plant_rules.modes import least_mode_uses, uses_of
+from planner.plant_rules.stock import outputs, planned_output, produced_ids, producer_at
 
 if TYPE_CHECKING:
     from planner.plant_rules.batching import Timeline
@@ -64,8 +67,15 @@ def consumption(operation: Operation, processed: int) -> Consumption:
     return tuple((use.material_id, scaled_demand(use.quantity_per_unit * processed)) for use in operation.materials)
 
 
+def production(operation: Operation, good_units: int) -> Consumption:
+    """What the operation puts into stock at its end for `good_units` good units, in thousandths, rounded down
+    (`Operation.produces`, `planner.plant_rules.stock`)."""
+    return tuple((out.material_id, scaled_supply(out.quantity_per_unit * good_units)) for out in operation.produces)
+
+
 def has_materials(request: PlanRequest) -> bool:
-    return any(op.materials for product in request.factory.products for op in product.routing)
+    return any(op.materials or op.produces or any(mode.materials for mode in op.modes)
+               for product in request.factory.products for op in product.routing)
 
 
 def component_ids(request: PlanRequest) -> set[str]:
@@ -106,13 +116,23 @@ def material_reservoirs(model: cp_model.CpModel, request: PlanRequest, tasks: Se
             model.add_max_equality(done, [v.end for v in job_vars])  # its last operation need not be listed last
             events[first.product_id].append((done, scaled_supply(first.quantity), True))
         for variables in job_vars:
+            for stock_id, amount in variables.task.produces:  # an operation's output enters stock at its end
+                if amount > 0:
+                    events[stock_id].append((variables.end, amount, True))
             for alternative in variables.task.alternatives:
-                present = variables.presence[alternative.machine_id]
+                present = variables.presence[alternative.key]
                 for stock_id, amount in alternative.consumes:
                     if amount > 0:
                         events[stock_id].append((variables.start, -amount, present))
     for items in events.values():
         if not any(change < 0 for _, change, _ in items):
+            continue
+        if all(isinstance(time, int) and time == 0 for time, change, _ in items if change > 0):
+            # All supply is there at plan start (no receipts, not a component, no operation produces it: those are
+            # events at a variable end, so never int 0 here): the stock stays >= 0 exactly when the
+            # total taken is at most that supply, a knapsack that propagates far better than the reservoir.
+            model.add(cp_model.LinearExpr.sum([-change * active for _, change, active in items if change < 0])
+                      <= sum(change for _, change, _ in items if change > 0))
             continue
         times, changes, actives = zip(*items, strict=True)
         top = sum(change for change in changes if change > 0)
@@ -142,10 +162,10 @@ def _consumptions(request: PlanRequest, jobs: Sequence[Job],
     taken: dict[str, list[tuple[int, float, str]]] = defaultdict(list)
     for placed in assignments:
         task = tasks.get((placed.order_id, placed.operation_index))
-        alternative = task.alternative(placed.machine_id) if task is not None else None
+        alternative = task.placed_on(placed) if task is not None else None
         if task is None or alternative is None or task.running:
             continue
-        for use in routings[task.product_id][task.index].materials:
+        for use in uses_of(routings[task.product_id][task.index], alternative.mode_id):
             taken[use.material_id].append((placed.start, use.quantity_per_unit * alternative.processed,
                                            f"{placed.order_id}/{placed.operation_index}"))
     return taken
@@ -159,6 +179,8 @@ def stock_problems(request: PlanRequest, jobs: Sequence[Job], assignments: Seque
     supply = fixed_supply(request)
     for product_id, made in _producing_completions(request, jobs, assignments).items():
         supply[product_id] = supply.get(product_id, []) + made
+    for material_id, produced in outputs(request, jobs, assignments).items():  # operations' outputs at their ends
+        supply[material_id] = supply.get(material_id, []) + [(end, quantity) for end, quantity, _, _ in produced]
     problems = []
     for stock_id, taken in sorted(_consumptions(request, jobs, assignments).items()):
         events = sorted([(minute, 0, quantity, "") for minute, quantity in supply.get(stock_id, [])]
@@ -276,6 +298,9 @@ class MaterialWait:
     start: int
     quantity: float
     """What the operation takes, in the material's unit."""
+    producer: tuple[str, str] | None = None
+    """(order id, operation id) of the operation whose output, at its end, made the stock cover it; None when the
+    stock came from on-hand stock, a receipt or a component order (`planner.plant_rules.stock`)."""
 
     @property
     def minutes(self) -> int:
@@ -292,6 +317,10 @@ def material_waits(request: PlanRequest, jobs: Sequence[Job],
     for product_id, made in _producing_completions(request, jobs, assignments).items():
         for minute, quantity in made:
             stock.add(product_id, minute, scaled_supply(quantity))
+    produced = outputs(request, jobs, assignments)
+    for material_id, items in produced.items():
+        for minute, quantity, _, _ in items:
+            stock.add(material_id, minute, scaled_supply(quantity))
     placed = {(a.order_id, a.operation_index): a for a in assignments}
     lots = []
     for job in jobs:
@@ -301,7 +330,7 @@ def material_waits(request: PlanRequest, jobs: Sequence[Job],
             if found is None:
                 break
             ready += task.min_lag
-            alternative = task.alternative(found.machine_id)
+            alternative = task.placed_on(found)
             if alternative is not None and not task.running:
                 lots.append((task, alternative, found, ready))
                 for stock_id, amount in alternative.consumes:
@@ -310,13 +339,15 @@ def material_waits(request: PlanRequest, jobs: Sequence[Job],
     waits = []
     for task, alternative, found, ready in lots:
         routing = request.factory.product(task.product_id).routing[task.index]
-        for use, (stock_id, amount) in zip(routing.materials, alternative.consumes, strict=True):
+        for use, (stock_id, amount) in zip(uses_of(routing, alternative.mode_id), alternative.consumes, strict=True):
             stock.remove(stock_id, found.start, -amount)
             available = stock.earliest(stock_id, ready, amount)
             stock.add(stock_id, found.start, -amount)
             wait = MaterialWait(task.order_id, task.operation_id, task.index, stock_id, ready,
                                 found.start if available is None else available, found.start,
-                                use.quantity_per_unit * alternative.processed)
+                                use.quantity_per_unit * alternative.processed,
+                                producer_at(produced.get(stock_id, []), found.start if available is None
+                                            else available))
             if wait.minutes > 0:
                 waits.append(wait)
     return waits
@@ -347,15 +378,21 @@ def shortages(request: PlanRequest, jobs: Sequence[Job]) -> list[MaterialShortag
     for job in jobs:
         if job.order.product_id in supply and job.order.product_id in component_ids(request) and job.tasks:
             supply[job.order.product_id] += job.order.quantity
+    for material_id, made in planned_output(request, jobs).items():  # what operations produce, whenever they end
+        supply[material_id] = supply.get(material_id, 0.0) + made
     needed: dict[str, float] = defaultdict(float)
     latest: dict[str, int] = {}
     horizon = request.options.horizon_minutes
     for job in jobs:
         for position, task in enumerate(job.tasks):
-            uses = request.factory.product(task.product_id).routing[task.index].materials
-            if task.running or not uses:
+            operation = request.factory.product(task.product_id).routing[task.index]
+            uses = operation.materials
+            if task.running or not (uses or task.has_modes):
                 continue
             tail = sum(t.shortest for t in job.tasks[position:])
+            for material_id, amount in least_mode_uses(operation, task).items():  # the most frugal mode, per material
+                needed[material_id] += amount
+                latest[material_id] = max(latest.get(material_id, 0), max(horizon - tail, 0))
             for use in uses:
                 needed[use.material_id] += use.quantity_per_unit * min(a.processed for a in task.alternatives)
                 latest[use.material_id] = max(latest.get(use.material_id, 0), max(horizon - tail, 0))
@@ -372,6 +409,8 @@ def shortage_reasons(request: PlanRequest, jobs: Sequence[Job]) -> list[str]:
         unit = units.get(found.material_id, " units")
         kind = "Material" if found.material_id in units else "Component"
         supply = "stock and receipts bring" if found.material_id in units else "its orders make"
+        if found.material_id in produced_ids(request):
+            supply = "stock, receipts and the operations that produce it bring"
         arrival = request.options.plan_start + timedelta(
             minutes=found.latest_arrival + request.factory.utc_offset_minutes)
         reasons.append(

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
@@ -74,11 +75,45 @@ def working_minutes(start: int, end: int, stretches: Sequence[Interval]) -> int:
     return sum(max(0, min(b, end) - max(a, start)) for a, b in stretches)
 
 
+@dataclass
+class PauseVars:
+    """The auxiliary variables of one pausing interval, kept so that a start schedule can hint all of them:
+    without their hint CP-SAT must repair half the hint before it has a first solution."""
+
+    stretches: list[Interval]
+    offsets: list[int]
+    starts_in: cp_model.IntVar
+    ends_in: cp_model.IntVar
+    size: cp_model.IntVar
+    values: dict[str, cp_model.IntVar] = field(default_factory=dict)
+
+
+PausingHints = dict[tuple[str, int, str], PauseVars]
+"""(order id, operation index, machine id) -> the variables of its pausing interval on that machine."""
+
+
+def hint_pause(model: cp_model.CpModel, pause: PauseVars, start: int, end: int) -> None:
+    """Hint the stretch indices, the element values and the clock length of a placement [start, end) that
+    respects the rule (as `clock_end` computes it); a placement outside working time gets no hint."""
+    first = next((k for k, (a, b) in enumerate(pause.stretches) if a <= start < b), None)
+    last = next((k for k, (a, b) in enumerate(pause.stretches) if a < end <= b), None)
+    if first is None or last is None:
+        return
+    model.add_hint(pause.starts_in, first)
+    model.add_hint(pause.ends_in, last)
+    model.add_hint(pause.size, end - start)
+    for side, index in (("s", first), ("e", last)):
+        for key, value in (("a", pause.stretches[index][0]), ("b", pause.stretches[index][1]),
+                           ("o", pause.offsets[index])):
+            model.add_hint(pause.values[key + side], value)
+
+
 def pausing_interval(model: cp_model.CpModel, name: str, start: cp_model.IntVar, end: cp_model.IntVar,
                      present: cp_model.IntVar | bool, work: int, setup: int, stretches: Sequence[Interval],
-                     horizon: int) -> cp_model.IntervalVar:
+                     horizon: int, keep: list[PauseVars] | None = None) -> cp_model.IntervalVar:
     """Hard: the operation's interval on one machine when it may pause there (see the module docstring): from a
-    start in working time to the end of its work in working time, its setup inside the first stretch."""
+    start in working time to the end of its work in working time, its setup inside the first stretch. `keep`
+    receives its auxiliary variables, for the hint (`hint_pause`)."""
     usable = [(a, b) for a, b in stretches if b > a and a < horizon]
     if not usable:  # no working time at all: the alternative cannot be chosen
         if isinstance(present, bool):
@@ -97,7 +132,7 @@ def pausing_interval(model: cp_model.CpModel, name: str, start: cp_model.IntVar,
     ends_in = model.new_int_var(0, last, f"pause_last[{name}]")
     low = min(offsets)
     high = max(offsets)
-    values = {}
+    values: dict[str, cp_model.IntVar] = {}
     for side, index in (("s", starts_in), ("e", ends_in)):
         for key, table, lo, hi in (("a", begins, 0, max(begins)), ("b", ends, 0, max(ends)),
                                    ("o", offsets, low, high)):
@@ -117,6 +152,8 @@ def pausing_interval(model: cp_model.CpModel, name: str, start: cp_model.IntVar,
         added = model.add(constraint)
         if not isinstance(present, bool):
             added.only_enforce_if(present)
+    if keep is not None:
+        keep.append(PauseVars(list(usable), offsets, starts_in, ends_in, size, values))
     if isinstance(present, bool):
         return model.new_interval_var(start, size, end, f"run[{name}]")
     return model.new_optional_interval_var(start, size, end, present, f"run[{name}]")

@@ -34,6 +34,7 @@ from ortools.sat.python import cp_model
 
 from planner.calendar import shift_intervals
 from planner.domain import PlanRequest, Resource, ResourceNeed
+from planner.plant_rules.modes import mode_demands
 from planner.tasks import Job, build_jobs
 
 if TYPE_CHECKING:
@@ -47,7 +48,8 @@ Segment = tuple[int, int, int]
 
 
 def has_resources(request: PlanRequest) -> bool:
-    return any(op.resources for product in request.factory.products for op in product.routing)
+    return any(op.resources or any(mode.resources for mode in op.modes)
+               for product in request.factory.products for op in product.routing)
 
 
 def capacity_profile(resource: Resource, request: PlanRequest) -> list[Segment]:
@@ -82,7 +84,8 @@ def held(alternative: Alternative, need: ResourceNeed, start: int) -> tuple[int,
     return start, start + (alternative.setup if need.setup_only else alternative.duration)
 
 
-def secondary_resources(model: cp_model.CpModel, request: PlanRequest, tasks: Sequence[Sequence[TaskVars]]) -> None:
+def secondary_resources(model: cp_model.CpModel, request: PlanRequest, tasks: Sequence[Sequence[TaskVars]],
+                        extra: Mapping[str, Sequence[tuple[cp_model.IntervalVar, int]]] | None = None) -> None:
     """Hard: at no time do the operations hold more units of a resource than it has then (its shift's
     capacity; none off shift), for their whole run or their setup only.
 
@@ -92,8 +95,14 @@ def secondary_resources(model: cp_model.CpModel, request: PlanRequest, tasks: Se
     if not has_resources(request):
         return
     demands: dict[str, list[tuple[cp_model.IntervalVar, int]]] = defaultdict(list)
+    for resource_id, held_extra in (extra or {}).items():  # e.g. setters during die changes (`plant_rules.dies`)
+        demands[resource_id] += held_extra
     for job_vars in tasks:
         for variables in job_vars:
+            if variables.task.has_modes:  # each mode holds its own (`planner.plant_rules.modes`)
+                for resource_id, interval, units in mode_demands(model, variables):
+                    demands[resource_id].append((interval, units))
+                continue
             for need in variables.task.alternatives[0].needs:
                 demands[need.resource_id] += _need_intervals(model, variables, need)
     for resource_id, profile in capacity_profiles(request).items():
@@ -117,7 +126,7 @@ def _need_intervals(model: cp_model.CpModel, variables: TaskVars,
     for alternative in variables.task.alternatives:
         if alternative.setup <= 0:
             continue
-        present = variables.presence[alternative.machine_id]
+        present = variables.presence[alternative.key]
         end = variables.start + alternative.setup
         interval = (model.new_interval_var(variables.start, alternative.setup, end, f"setup_{name}")
                     if present is True else
@@ -264,7 +273,7 @@ def holds_of(request: PlanRequest, assignments: Sequence[ScheduledOperation],
     holds = []
     for placed in assignments:
         task = tasks.get((placed.order_id, placed.operation_index))
-        alternative = task.alternative(placed.machine_id) if task is not None else None
+        alternative = task.placed_on(placed) if task is not None else None
         if alternative is None:
             continue
         for need in alternative.needs:

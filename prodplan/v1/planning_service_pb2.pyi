@@ -34,6 +34,7 @@ class Objective(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     OBJECTIVE_UNSPECIFIED: _ClassVar[Objective]
     OBJECTIVE_WEIGHTED_TARDINESS: _ClassVar[Objective]
     OBJECTIVE_MAKESPAN: _ClassVar[Objective]
+    OBJECTIVE_BATCH_COST: _ClassVar[Objective]
 
 class RiskPolicy(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -65,6 +66,7 @@ PRECEDENCE_RELATION_START_TO_START: PrecedenceRelation
 OBJECTIVE_UNSPECIFIED: Objective
 OBJECTIVE_WEIGHTED_TARDINESS: Objective
 OBJECTIVE_MAKESPAN: Objective
+OBJECTIVE_BATCH_COST: Objective
 RISK_POLICY_UNSPECIFIED: RiskPolicy
 RISK_POLICY_EXPECTED_CAPACITY: RiskPolicy
 RISK_POLICY_CHANCE_RESERVE: RiskPolicy
@@ -78,7 +80,7 @@ PLAN_STATUS_NO_SOLUTION_IN_TIME: PlanStatus
 PLAN_STATUS_ERROR: PlanStatus
 
 class CreatePlanRequest(_message.Message):
-    __slots__ = ("request_id", "factory", "orders", "options", "yields", "machine_risks", "demand_forecasts", "plant_data")
+    __slots__ = ("request_id", "factory", "orders", "options", "yields", "machine_risks", "demand_forecasts", "plant_data", "sequence_rules")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     FACTORY_FIELD_NUMBER: _ClassVar[int]
     ORDERS_FIELD_NUMBER: _ClassVar[int]
@@ -87,6 +89,7 @@ class CreatePlanRequest(_message.Message):
     MACHINE_RISKS_FIELD_NUMBER: _ClassVar[int]
     DEMAND_FORECASTS_FIELD_NUMBER: _ClassVar[int]
     PLANT_DATA_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_RULES_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     factory: Factory
     orders: _containers.RepeatedCompositeFieldContainer[Order]
@@ -95,7 +98,22 @@ class CreatePlanRequest(_message.Message):
     machine_risks: _containers.RepeatedCompositeFieldContainer[MachineRisk]
     demand_forecasts: _containers.RepeatedCompositeFieldContainer[DemandForecast]
     plant_data: PlantData
-    def __init__(self, request_id: _Optional[str] = ..., factory: _Optional[_Union[Factory, _Mapping]] = ..., orders: _Optional[_Iterable[_Union[Order, _Mapping]]] = ..., options: _Optional[_Union[PlanOptions, _Mapping]] = ..., yields: _Optional[_Iterable[_Union[YieldEstimate, _Mapping]]] = ..., machine_risks: _Optional[_Iterable[_Union[MachineRisk, _Mapping]]] = ..., demand_forecasts: _Optional[_Iterable[_Union[DemandForecast, _Mapping]]] = ..., plant_data: _Optional[_Union[PlantData, _Mapping]] = ...) -> None: ...
+    sequence_rules: _containers.RepeatedCompositeFieldContainer[SequenceRule]
+    def __init__(self, request_id: _Optional[str] = ..., factory: _Optional[_Union[Factory, _Mapping]] = ..., orders: _Optional[_Iterable[_Union[Order, _Mapping]]] = ..., options: _Optional[_Union[PlanOptions, _Mapping]] = ..., yields: _Optional[_Iterable[_Union[YieldEstimate, _Mapping]]] = ..., machine_risks: _Optional[_Iterable[_Union[MachineRisk, _Mapping]]] = ..., demand_forecasts: _Optional[_Iterable[_Union[DemandForecast, _Mapping]]] = ..., plant_data: _Optional[_Union[PlantData, _Mapping]] = ..., sequence_rules: _Optional[_Iterable[_Union[SequenceRule, _Mapping]]] = ...) -> None: ...
+
+class SequenceRule(_message.Message):
+    __slots__ = ("machine_id", "before_order_id", "before_operation_id", "after_order_id", "after_operation_id")
+    MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_OPERATION_ID_FIELD_NUMBER: _ClassVar[int]
+    AFTER_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    AFTER_OPERATION_ID_FIELD_NUMBER: _ClassVar[int]
+    machine_id: str
+    before_order_id: str
+    before_operation_id: str
+    after_order_id: str
+    after_operation_id: str
+    def __init__(self, machine_id: _Optional[str] = ..., before_order_id: _Optional[str] = ..., before_operation_id: _Optional[str] = ..., after_order_id: _Optional[str] = ..., after_operation_id: _Optional[str] = ...) -> None: ...
 
 class PlantData(_message.Message):
     __slots__ = ("quality", "telemetry", "demand", "mean_time_to_repair", "plant_id")
@@ -196,19 +214,31 @@ class MaterialUse(_message.Message):
     quantity_per_unit: float
     def __init__(self, material_id: _Optional[str] = ..., quantity_per_unit: _Optional[float] = ...) -> None: ...
 
+class MaterialOutput(_message.Message):
+    __slots__ = ("material_id", "quantity_per_unit")
+    MATERIAL_ID_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_PER_UNIT_FIELD_NUMBER: _ClassVar[int]
+    material_id: str
+    quantity_per_unit: float
+    def __init__(self, material_id: _Optional[str] = ..., quantity_per_unit: _Optional[float] = ...) -> None: ...
+
 class Resource(_message.Message):
-    __slots__ = ("id", "name", "capacity", "calendar_id", "shift_capacities")
+    __slots__ = ("id", "name", "capacity", "calendar_id", "shift_capacities", "skills", "mount_time")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     CAPACITY_FIELD_NUMBER: _ClassVar[int]
     CALENDAR_ID_FIELD_NUMBER: _ClassVar[int]
     SHIFT_CAPACITIES_FIELD_NUMBER: _ClassVar[int]
+    SKILLS_FIELD_NUMBER: _ClassVar[int]
+    MOUNT_TIME_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     capacity: int
     calendar_id: str
     shift_capacities: _containers.RepeatedCompositeFieldContainer[ShiftCapacity]
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., capacity: _Optional[int] = ..., calendar_id: _Optional[str] = ..., shift_capacities: _Optional[_Iterable[_Union[ShiftCapacity, _Mapping]]] = ...) -> None: ...
+    skills: _containers.RepeatedScalarFieldContainer[str]
+    mount_time: _duration_pb2.Duration
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., capacity: _Optional[int] = ..., calendar_id: _Optional[str] = ..., shift_capacities: _Optional[_Iterable[_Union[ShiftCapacity, _Mapping]]] = ..., skills: _Optional[_Iterable[str]] = ..., mount_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class ShiftCapacity(_message.Message):
     __slots__ = ("shift", "capacity")
@@ -219,14 +249,16 @@ class ShiftCapacity(_message.Message):
     def __init__(self, shift: _Optional[str] = ..., capacity: _Optional[int] = ...) -> None: ...
 
 class ResourceNeed(_message.Message):
-    __slots__ = ("resource_id", "quantity", "setup_only")
+    __slots__ = ("resource_id", "quantity", "setup_only", "skill")
     RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
     QUANTITY_FIELD_NUMBER: _ClassVar[int]
     SETUP_ONLY_FIELD_NUMBER: _ClassVar[int]
+    SKILL_FIELD_NUMBER: _ClassVar[int]
     resource_id: str
     quantity: int
     setup_only: bool
-    def __init__(self, resource_id: _Optional[str] = ..., quantity: _Optional[int] = ..., setup_only: _Optional[bool] = ...) -> None: ...
+    skill: str
+    def __init__(self, resource_id: _Optional[str] = ..., quantity: _Optional[int] = ..., setup_only: _Optional[bool] = ..., skill: _Optional[str] = ...) -> None: ...
 
 class FamilyChangeover(_message.Message):
     __slots__ = ("from_family", "to_family", "changeover_time", "machine_id")
@@ -293,7 +325,7 @@ class Shift(_message.Message):
     def __init__(self, name: _Optional[str] = ..., start: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., length: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class Machine(_message.Message):
-    __slots__ = ("id", "name", "work_center", "calendar_id", "maintenance_windows", "batch_capacity", "recipes", "operations_may_pause")
+    __slots__ = ("id", "name", "work_center", "calendar_id", "maintenance_windows", "batch_capacity", "recipes", "operations_may_pause", "mounted_die", "batch_min_load", "recipe_changeovers", "initial_recipe")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     WORK_CENTER_FIELD_NUMBER: _ClassVar[int]
@@ -302,6 +334,10 @@ class Machine(_message.Message):
     BATCH_CAPACITY_FIELD_NUMBER: _ClassVar[int]
     RECIPES_FIELD_NUMBER: _ClassVar[int]
     OPERATIONS_MAY_PAUSE_FIELD_NUMBER: _ClassVar[int]
+    MOUNTED_DIE_FIELD_NUMBER: _ClassVar[int]
+    BATCH_MIN_LOAD_FIELD_NUMBER: _ClassVar[int]
+    RECIPE_CHANGEOVERS_FIELD_NUMBER: _ClassVar[int]
+    INITIAL_RECIPE_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     work_center: str
@@ -310,7 +346,23 @@ class Machine(_message.Message):
     batch_capacity: float
     recipes: _containers.RepeatedCompositeFieldContainer[BatchRecipe]
     operations_may_pause: bool
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., work_center: _Optional[str] = ..., calendar_id: _Optional[str] = ..., maintenance_windows: _Optional[_Iterable[_Union[TimeWindow, _Mapping]]] = ..., batch_capacity: _Optional[float] = ..., recipes: _Optional[_Iterable[_Union[BatchRecipe, _Mapping]]] = ..., operations_may_pause: _Optional[bool] = ...) -> None: ...
+    mounted_die: str
+    batch_min_load: float
+    recipe_changeovers: _containers.RepeatedCompositeFieldContainer[RecipeChangeover]
+    initial_recipe: str
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., work_center: _Optional[str] = ..., calendar_id: _Optional[str] = ..., maintenance_windows: _Optional[_Iterable[_Union[TimeWindow, _Mapping]]] = ..., batch_capacity: _Optional[float] = ..., recipes: _Optional[_Iterable[_Union[BatchRecipe, _Mapping]]] = ..., operations_may_pause: _Optional[bool] = ..., mounted_die: _Optional[str] = ..., batch_min_load: _Optional[float] = ..., recipe_changeovers: _Optional[_Iterable[_Union[RecipeChangeover, _Mapping]]] = ..., initial_recipe: _Optional[str] = ...) -> None: ...
+
+class RecipeChangeover(_message.Message):
+    __slots__ = ("from_recipe", "to_recipe", "setup_time", "cost")
+    FROM_RECIPE_FIELD_NUMBER: _ClassVar[int]
+    TO_RECIPE_FIELD_NUMBER: _ClassVar[int]
+    SETUP_TIME_FIELD_NUMBER: _ClassVar[int]
+    COST_FIELD_NUMBER: _ClassVar[int]
+    from_recipe: str
+    to_recipe: str
+    setup_time: _duration_pb2.Duration
+    cost: float
+    def __init__(self, from_recipe: _Optional[str] = ..., to_recipe: _Optional[str] = ..., setup_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., cost: _Optional[float] = ...) -> None: ...
 
 class BatchRecipe(_message.Message):
     __slots__ = ("id", "name", "cycle_time")
@@ -347,7 +399,7 @@ class Product(_message.Message):
     def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., family: _Optional[str] = ..., routing: _Optional[_Iterable[_Union[Operation, _Mapping]]] = ..., scrap_cost: _Optional[float] = ...) -> None: ...
 
 class Operation(_message.Message):
-    __slots__ = ("id", "name", "eligible_machines", "setup_time", "run_time_per_unit", "min_lag", "max_lag", "transfer_batch_units", "recipe", "batch_load_per_unit", "resources", "predecessors", "materials", "may_pause")
+    __slots__ = ("id", "name", "eligible_machines", "setup_time", "run_time_per_unit", "min_lag", "max_lag", "transfer_batch_units", "recipe", "batch_load_per_unit", "resources", "predecessors", "materials", "may_pause", "modes", "produces", "lot_split", "batch_min_time", "batch_max_time")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     ELIGIBLE_MACHINES_FIELD_NUMBER: _ClassVar[int]
@@ -362,6 +414,11 @@ class Operation(_message.Message):
     PREDECESSORS_FIELD_NUMBER: _ClassVar[int]
     MATERIALS_FIELD_NUMBER: _ClassVar[int]
     MAY_PAUSE_FIELD_NUMBER: _ClassVar[int]
+    MODES_FIELD_NUMBER: _ClassVar[int]
+    PRODUCES_FIELD_NUMBER: _ClassVar[int]
+    LOT_SPLIT_FIELD_NUMBER: _ClassVar[int]
+    BATCH_MIN_TIME_FIELD_NUMBER: _ClassVar[int]
+    BATCH_MAX_TIME_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     eligible_machines: _containers.RepeatedCompositeFieldContainer[EligibleMachine]
@@ -376,7 +433,48 @@ class Operation(_message.Message):
     predecessors: _containers.RepeatedCompositeFieldContainer[Predecessor]
     materials: _containers.RepeatedCompositeFieldContainer[MaterialUse]
     may_pause: bool
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., eligible_machines: _Optional[_Iterable[_Union[EligibleMachine, _Mapping]]] = ..., setup_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., run_time_per_unit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., min_lag: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_lag: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., transfer_batch_units: _Optional[int] = ..., recipe: _Optional[str] = ..., batch_load_per_unit: _Optional[float] = ..., resources: _Optional[_Iterable[_Union[ResourceNeed, _Mapping]]] = ..., predecessors: _Optional[_Iterable[_Union[Predecessor, _Mapping]]] = ..., materials: _Optional[_Iterable[_Union[MaterialUse, _Mapping]]] = ..., may_pause: _Optional[bool] = ...) -> None: ...
+    modes: _containers.RepeatedCompositeFieldContainer[OperationMode]
+    produces: _containers.RepeatedCompositeFieldContainer[MaterialOutput]
+    lot_split: LotSplit
+    batch_min_time: _duration_pb2.Duration
+    batch_max_time: _duration_pb2.Duration
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., eligible_machines: _Optional[_Iterable[_Union[EligibleMachine, _Mapping]]] = ..., setup_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., run_time_per_unit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., min_lag: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_lag: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., transfer_batch_units: _Optional[int] = ..., recipe: _Optional[str] = ..., batch_load_per_unit: _Optional[float] = ..., resources: _Optional[_Iterable[_Union[ResourceNeed, _Mapping]]] = ..., predecessors: _Optional[_Iterable[_Union[Predecessor, _Mapping]]] = ..., materials: _Optional[_Iterable[_Union[MaterialUse, _Mapping]]] = ..., may_pause: _Optional[bool] = ..., modes: _Optional[_Iterable[_Union[OperationMode, _Mapping]]] = ..., produces: _Optional[_Iterable[_Union[MaterialOutput, _Mapping]]] = ..., lot_split: _Optional[_Union[LotSplit, _Mapping]] = ..., batch_min_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., batch_max_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class LotSplit(_message.Message):
+    __slots__ = ("max_sublots", "min_sublot_units")
+    MAX_SUBLOTS_FIELD_NUMBER: _ClassVar[int]
+    MIN_SUBLOT_UNITS_FIELD_NUMBER: _ClassVar[int]
+    max_sublots: int
+    min_sublot_units: int
+    def __init__(self, max_sublots: _Optional[int] = ..., min_sublot_units: _Optional[int] = ...) -> None: ...
+
+class OrderLotSplit(_message.Message):
+    __slots__ = ("operation_id", "max_sublots", "min_sublot_units")
+    OPERATION_ID_FIELD_NUMBER: _ClassVar[int]
+    MAX_SUBLOTS_FIELD_NUMBER: _ClassVar[int]
+    MIN_SUBLOT_UNITS_FIELD_NUMBER: _ClassVar[int]
+    operation_id: str
+    max_sublots: int
+    min_sublot_units: int
+    def __init__(self, operation_id: _Optional[str] = ..., max_sublots: _Optional[int] = ..., min_sublot_units: _Optional[int] = ...) -> None: ...
+
+class OperationMode(_message.Message):
+    __slots__ = ("id", "name", "machine_id", "setup_time", "run_time_per_unit", "resources", "materials")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    SETUP_TIME_FIELD_NUMBER: _ClassVar[int]
+    RUN_TIME_PER_UNIT_FIELD_NUMBER: _ClassVar[int]
+    RESOURCES_FIELD_NUMBER: _ClassVar[int]
+    MATERIALS_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    machine_id: str
+    setup_time: _duration_pb2.Duration
+    run_time_per_unit: _duration_pb2.Duration
+    resources: _containers.RepeatedCompositeFieldContainer[ResourceNeed]
+    materials: _containers.RepeatedCompositeFieldContainer[MaterialUse]
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., machine_id: _Optional[str] = ..., setup_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., run_time_per_unit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., resources: _Optional[_Iterable[_Union[ResourceNeed, _Mapping]]] = ..., materials: _Optional[_Iterable[_Union[MaterialUse, _Mapping]]] = ...) -> None: ...
 
 class Predecessor(_message.Message):
     __slots__ = ("operation_id", "relation", "min_lag", "max_lag")
@@ -401,7 +499,7 @@ class EligibleMachine(_message.Message):
     def __init__(self, machine_id: _Optional[str] = ..., setup_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., run_time_per_unit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class Order(_message.Message):
-    __slots__ = ("id", "product_id", "quantity", "release_time", "due_time", "weight", "customer", "work_in_progress")
+    __slots__ = ("id", "product_id", "quantity", "release_time", "due_time", "weight", "customer", "work_in_progress", "lot_splits")
     ID_FIELD_NUMBER: _ClassVar[int]
     PRODUCT_ID_FIELD_NUMBER: _ClassVar[int]
     QUANTITY_FIELD_NUMBER: _ClassVar[int]
@@ -410,6 +508,7 @@ class Order(_message.Message):
     WEIGHT_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_FIELD_NUMBER: _ClassVar[int]
     WORK_IN_PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    LOT_SPLITS_FIELD_NUMBER: _ClassVar[int]
     id: str
     product_id: str
     quantity: int
@@ -418,7 +517,8 @@ class Order(_message.Message):
     weight: float
     customer: str
     work_in_progress: WorkInProgress
-    def __init__(self, id: _Optional[str] = ..., product_id: _Optional[str] = ..., quantity: _Optional[int] = ..., release_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., weight: _Optional[float] = ..., customer: _Optional[str] = ..., work_in_progress: _Optional[_Union[WorkInProgress, _Mapping]] = ...) -> None: ...
+    lot_splits: _containers.RepeatedCompositeFieldContainer[OrderLotSplit]
+    def __init__(self, id: _Optional[str] = ..., product_id: _Optional[str] = ..., quantity: _Optional[int] = ..., release_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., weight: _Optional[float] = ..., customer: _Optional[str] = ..., work_in_progress: _Optional[_Union[WorkInProgress, _Mapping]] = ..., lot_splits: _Optional[_Iterable[_Union[OrderLotSplit, _Mapping]]] = ...) -> None: ...
 
 class WorkInProgress(_message.Message):
     __slots__ = ("done_operation_ids", "running")
@@ -441,7 +541,7 @@ class RunningOperation(_message.Message):
     def __init__(self, operation_id: _Optional[str] = ..., machine_id: _Optional[str] = ..., started: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., remaining: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class PlanOptions(_message.Message):
-    __slots__ = ("plan_start", "horizon", "objective", "time_limit", "num_workers", "random_seed", "locale", "risk_policy", "risk_alpha", "maintenance_threshold", "maintenance_duration", "risk_penalty_weight", "risk_bucket", "max_expected_defect_rate", "late_cost_per_minute", "skip_prediction_effects", "lot_sizing", "lot_bucket", "service_level", "detailed_lot_buckets", "holding_cost_per_unit", "setup_cost", "verify_fixes_time")
+    __slots__ = ("plan_start", "horizon", "objective", "time_limit", "num_workers", "random_seed", "locale", "risk_policy", "risk_alpha", "maintenance_threshold", "maintenance_duration", "risk_penalty_weight", "risk_bucket", "max_expected_defect_rate", "late_cost_per_minute", "skip_prediction_effects", "lot_sizing", "lot_bucket", "service_level", "detailed_lot_buckets", "holding_cost_per_unit", "setup_cost", "verify_fixes_time", "skip_lot_lead_times", "batch_run_cost_per_minute", "late_order_cost")
     PLAN_START_FIELD_NUMBER: _ClassVar[int]
     HORIZON_FIELD_NUMBER: _ClassVar[int]
     OBJECTIVE_FIELD_NUMBER: _ClassVar[int]
@@ -465,6 +565,9 @@ class PlanOptions(_message.Message):
     HOLDING_COST_PER_UNIT_FIELD_NUMBER: _ClassVar[int]
     SETUP_COST_FIELD_NUMBER: _ClassVar[int]
     VERIFY_FIXES_TIME_FIELD_NUMBER: _ClassVar[int]
+    SKIP_LOT_LEAD_TIMES_FIELD_NUMBER: _ClassVar[int]
+    BATCH_RUN_COST_PER_MINUTE_FIELD_NUMBER: _ClassVar[int]
+    LATE_ORDER_COST_FIELD_NUMBER: _ClassVar[int]
     plan_start: _timestamp_pb2.Timestamp
     horizon: _duration_pb2.Duration
     objective: Objective
@@ -488,10 +591,13 @@ class PlanOptions(_message.Message):
     holding_cost_per_unit: float
     setup_cost: float
     verify_fixes_time: _duration_pb2.Duration
-    def __init__(self, plan_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., horizon: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., objective: _Optional[_Union[Objective, str]] = ..., time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., num_workers: _Optional[int] = ..., random_seed: _Optional[int] = ..., locale: _Optional[str] = ..., risk_policy: _Optional[_Union[RiskPolicy, str]] = ..., risk_alpha: _Optional[float] = ..., maintenance_threshold: _Optional[float] = ..., maintenance_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., risk_penalty_weight: _Optional[float] = ..., risk_bucket: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_expected_defect_rate: _Optional[float] = ..., late_cost_per_minute: _Optional[float] = ..., skip_prediction_effects: _Optional[bool] = ..., lot_sizing: _Optional[bool] = ..., lot_bucket: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., service_level: _Optional[float] = ..., detailed_lot_buckets: _Optional[int] = ..., holding_cost_per_unit: _Optional[float] = ..., setup_cost: _Optional[float] = ..., verify_fixes_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    skip_lot_lead_times: bool
+    batch_run_cost_per_minute: float
+    late_order_cost: float
+    def __init__(self, plan_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., horizon: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., objective: _Optional[_Union[Objective, str]] = ..., time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., num_workers: _Optional[int] = ..., random_seed: _Optional[int] = ..., locale: _Optional[str] = ..., risk_policy: _Optional[_Union[RiskPolicy, str]] = ..., risk_alpha: _Optional[float] = ..., maintenance_threshold: _Optional[float] = ..., maintenance_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., risk_penalty_weight: _Optional[float] = ..., risk_bucket: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_expected_defect_rate: _Optional[float] = ..., late_cost_per_minute: _Optional[float] = ..., skip_prediction_effects: _Optional[bool] = ..., lot_sizing: _Optional[bool] = ..., lot_bucket: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., service_level: _Optional[float] = ..., detailed_lot_buckets: _Optional[int] = ..., holding_cost_per_unit: _Optional[float] = ..., setup_cost: _Optional[float] = ..., verify_fixes_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., skip_lot_lead_times: _Optional[bool] = ..., batch_run_cost_per_minute: _Optional[float] = ..., late_order_cost: _Optional[float] = ...) -> None: ...
 
 class Plan(_message.Message):
-    __slots__ = ("status", "plan_start", "horizon_end", "assignments", "kpis", "statistics", "infeasibility_reasons", "order_results", "maintenance", "late_orders", "policy_actions", "prediction_effects", "lot_plan", "bottlenecks", "predictions_used", "model_versions", "batch_loads", "resource_holds", "material_waits", "material_shortages", "material_wait_total")
+    __slots__ = ("status", "plan_start", "horizon_end", "assignments", "kpis", "statistics", "infeasibility_reasons", "order_results", "maintenance", "late_orders", "policy_actions", "prediction_effects", "lot_plan", "bottlenecks", "predictions_used", "model_versions", "batch_loads", "resource_holds", "material_waits", "material_shortages", "material_wait_total", "die_changes")
     class ModelVersionsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -520,6 +626,7 @@ class Plan(_message.Message):
     MATERIAL_WAITS_FIELD_NUMBER: _ClassVar[int]
     MATERIAL_SHORTAGES_FIELD_NUMBER: _ClassVar[int]
     MATERIAL_WAIT_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    DIE_CHANGES_FIELD_NUMBER: _ClassVar[int]
     status: PlanStatus
     plan_start: _timestamp_pb2.Timestamp
     horizon_end: _timestamp_pb2.Timestamp
@@ -541,7 +648,8 @@ class Plan(_message.Message):
     material_waits: _containers.RepeatedCompositeFieldContainer[MaterialWait]
     material_shortages: _containers.RepeatedCompositeFieldContainer[MaterialShortage]
     material_wait_total: _duration_pb2.Duration
-    def __init__(self, status: _Optional[_Union[PlanStatus, str]] = ..., plan_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., horizon_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., assignments: _Optional[_Iterable[_Union[Assignment, _Mapping]]] = ..., kpis: _Optional[_Union[Kpis, _Mapping]] = ..., statistics: _Optional[_Union[SolveStatistics, _Mapping]] = ..., infeasibility_reasons: _Optional[_Iterable[str]] = ..., order_results: _Optional[_Iterable[_Union[OrderResult, _Mapping]]] = ..., maintenance: _Optional[_Iterable[_Union[ScheduledMaintenance, _Mapping]]] = ..., late_orders: _Optional[_Iterable[_Union[LateOrderExplanation, _Mapping]]] = ..., policy_actions: _Optional[_Iterable[_Union[PolicyAction, _Mapping]]] = ..., prediction_effects: _Optional[_Iterable[_Union[PredictionEffect, _Mapping]]] = ..., lot_plan: _Optional[_Union[LotPlan, _Mapping]] = ..., bottlenecks: _Optional[_Iterable[_Union[Bottleneck, _Mapping]]] = ..., predictions_used: _Optional[_Iterable[_Union[PredictionUsed, _Mapping]]] = ..., model_versions: _Optional[_Mapping[str, str]] = ..., batch_loads: _Optional[_Iterable[_Union[BatchLoad, _Mapping]]] = ..., resource_holds: _Optional[_Iterable[_Union[ResourceHold, _Mapping]]] = ..., material_waits: _Optional[_Iterable[_Union[MaterialWait, _Mapping]]] = ..., material_shortages: _Optional[_Iterable[_Union[MaterialShortage, _Mapping]]] = ..., material_wait_total: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    die_changes: _containers.RepeatedCompositeFieldContainer[DieChange]
+    def __init__(self, status: _Optional[_Union[PlanStatus, str]] = ..., plan_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., horizon_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., assignments: _Optional[_Iterable[_Union[Assignment, _Mapping]]] = ..., kpis: _Optional[_Union[Kpis, _Mapping]] = ..., statistics: _Optional[_Union[SolveStatistics, _Mapping]] = ..., infeasibility_reasons: _Optional[_Iterable[str]] = ..., order_results: _Optional[_Iterable[_Union[OrderResult, _Mapping]]] = ..., maintenance: _Optional[_Iterable[_Union[ScheduledMaintenance, _Mapping]]] = ..., late_orders: _Optional[_Iterable[_Union[LateOrderExplanation, _Mapping]]] = ..., policy_actions: _Optional[_Iterable[_Union[PolicyAction, _Mapping]]] = ..., prediction_effects: _Optional[_Iterable[_Union[PredictionEffect, _Mapping]]] = ..., lot_plan: _Optional[_Union[LotPlan, _Mapping]] = ..., bottlenecks: _Optional[_Iterable[_Union[Bottleneck, _Mapping]]] = ..., predictions_used: _Optional[_Iterable[_Union[PredictionUsed, _Mapping]]] = ..., model_versions: _Optional[_Mapping[str, str]] = ..., batch_loads: _Optional[_Iterable[_Union[BatchLoad, _Mapping]]] = ..., resource_holds: _Optional[_Iterable[_Union[ResourceHold, _Mapping]]] = ..., material_waits: _Optional[_Iterable[_Union[MaterialWait, _Mapping]]] = ..., material_shortages: _Optional[_Iterable[_Union[MaterialShortage, _Mapping]]] = ..., material_wait_total: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., die_changes: _Optional[_Iterable[_Union[DieChange, _Mapping]]] = ...) -> None: ...
 
 class MaterialWait(_message.Message):
     __slots__ = ("order_id", "operation_id", "operation_index", "material_id", "ready", "available", "start", "quantity", "wait")
@@ -616,6 +724,24 @@ class BatchLoad(_message.Message):
     capacity: float
     fill: float
     def __init__(self, machine_id: _Optional[str] = ..., recipe: _Optional[str] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., order_ids: _Optional[_Iterable[str]] = ..., load: _Optional[float] = ..., capacity: _Optional[float] = ..., fill: _Optional[float] = ...) -> None: ...
+
+class DieChange(_message.Message):
+    __slots__ = ("machine_id", "die_id", "start", "end", "order_id", "operation_id", "replaced_die_id")
+    MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    DIE_ID_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    OPERATION_ID_FIELD_NUMBER: _ClassVar[int]
+    REPLACED_DIE_ID_FIELD_NUMBER: _ClassVar[int]
+    machine_id: str
+    die_id: str
+    start: _timestamp_pb2.Timestamp
+    end: _timestamp_pb2.Timestamp
+    order_id: str
+    operation_id: str
+    replaced_die_id: str
+    def __init__(self, machine_id: _Optional[str] = ..., die_id: _Optional[str] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., order_id: _Optional[str] = ..., operation_id: _Optional[str] = ..., replaced_die_id: _Optional[str] = ...) -> None: ...
 
 class PredictionUsed(_message.Message):
     __slots__ = ("kind", "machine_id", "product_id", "value", "source", "became")
@@ -730,7 +856,7 @@ class LateOrderExplanation(_message.Message):
     def __init__(self, order_id: _Optional[str] = ..., lateness: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., reason_code: _Optional[str] = ..., reason: _Optional[str] = ..., machine_id: _Optional[str] = ..., orders_ahead: _Optional[_Iterable[str]] = ..., fix: _Optional[str] = ..., fix_saves: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., fixes: _Optional[_Iterable[_Union[Fix, _Mapping]]] = ..., fixes_dropped: _Optional[int] = ...) -> None: ...
 
 class Fix(_message.Message):
-    __slots__ = ("kind", "text", "changes", "extra_working_time", "moved", "order_lateness_before", "order_lateness_after", "weighted_lateness_before", "weighted_lateness_after", "lateness_pushed", "verified")
+    __slots__ = ("kind", "text", "changes", "extra_working_time", "moved", "order_lateness_before", "order_lateness_after", "weighted_lateness_before", "weighted_lateness_after", "lateness_pushed", "verified", "whole_plan_verified")
     KIND_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
     CHANGES_FIELD_NUMBER: _ClassVar[int]
@@ -742,6 +868,7 @@ class Fix(_message.Message):
     WEIGHTED_LATENESS_AFTER_FIELD_NUMBER: _ClassVar[int]
     LATENESS_PUSHED_FIELD_NUMBER: _ClassVar[int]
     VERIFIED_FIELD_NUMBER: _ClassVar[int]
+    WHOLE_PLAN_VERIFIED_FIELD_NUMBER: _ClassVar[int]
     kind: str
     text: str
     changes: _containers.RepeatedCompositeFieldContainer[ScenarioDelta]
@@ -753,7 +880,8 @@ class Fix(_message.Message):
     weighted_lateness_after: float
     lateness_pushed: float
     verified: bool
-    def __init__(self, kind: _Optional[str] = ..., text: _Optional[str] = ..., changes: _Optional[_Iterable[_Union[ScenarioDelta, _Mapping]]] = ..., extra_working_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., moved: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., order_lateness_before: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., order_lateness_after: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., weighted_lateness_before: _Optional[float] = ..., weighted_lateness_after: _Optional[float] = ..., lateness_pushed: _Optional[float] = ..., verified: _Optional[bool] = ...) -> None: ...
+    whole_plan_verified: bool
+    def __init__(self, kind: _Optional[str] = ..., text: _Optional[str] = ..., changes: _Optional[_Iterable[_Union[ScenarioDelta, _Mapping]]] = ..., extra_working_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., moved: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., order_lateness_before: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., order_lateness_after: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., weighted_lateness_before: _Optional[float] = ..., weighted_lateness_after: _Optional[float] = ..., lateness_pushed: _Optional[float] = ..., verified: _Optional[bool] = ..., whole_plan_verified: _Optional[bool] = ...) -> None: ...
 
 class PolicyAction(_message.Message):
     __slots__ = ("policy", "machine_id", "product_id", "detail")
@@ -782,7 +910,7 @@ class PredictionEffect(_message.Message):
     def __init__(self, ignored: _Optional[str] = ..., kpis_with: _Optional[_Union[Kpis, _Mapping]] = ..., kpis_without: _Optional[_Union[Kpis, _Mapping]] = ..., summary: _Optional[str] = ..., moved_operations: _Optional[int] = ...) -> None: ...
 
 class Assignment(_message.Message):
-    __slots__ = ("order_id", "product_id", "operation_id", "operation_index", "machine_id", "start", "end", "quantity", "setup_time", "processed_quantity", "expected_scrap")
+    __slots__ = ("order_id", "product_id", "operation_id", "operation_index", "machine_id", "start", "end", "quantity", "setup_time", "processed_quantity", "expected_scrap", "mode_id", "people", "sublot_index", "sublot_count")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     PRODUCT_ID_FIELD_NUMBER: _ClassVar[int]
     OPERATION_ID_FIELD_NUMBER: _ClassVar[int]
@@ -794,6 +922,10 @@ class Assignment(_message.Message):
     SETUP_TIME_FIELD_NUMBER: _ClassVar[int]
     PROCESSED_QUANTITY_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_SCRAP_FIELD_NUMBER: _ClassVar[int]
+    MODE_ID_FIELD_NUMBER: _ClassVar[int]
+    PEOPLE_FIELD_NUMBER: _ClassVar[int]
+    SUBLOT_INDEX_FIELD_NUMBER: _ClassVar[int]
+    SUBLOT_COUNT_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     product_id: str
     operation_id: str
@@ -805,7 +937,19 @@ class Assignment(_message.Message):
     setup_time: _duration_pb2.Duration
     processed_quantity: int
     expected_scrap: float
-    def __init__(self, order_id: _Optional[str] = ..., product_id: _Optional[str] = ..., operation_id: _Optional[str] = ..., operation_index: _Optional[int] = ..., machine_id: _Optional[str] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., quantity: _Optional[int] = ..., setup_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., processed_quantity: _Optional[int] = ..., expected_scrap: _Optional[float] = ...) -> None: ...
+    mode_id: str
+    people: _containers.RepeatedCompositeFieldContainer[StaffAssignment]
+    sublot_index: int
+    sublot_count: int
+    def __init__(self, order_id: _Optional[str] = ..., product_id: _Optional[str] = ..., operation_id: _Optional[str] = ..., operation_index: _Optional[int] = ..., machine_id: _Optional[str] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., quantity: _Optional[int] = ..., setup_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., processed_quantity: _Optional[int] = ..., expected_scrap: _Optional[float] = ..., mode_id: _Optional[str] = ..., people: _Optional[_Iterable[_Union[StaffAssignment, _Mapping]]] = ..., sublot_index: _Optional[int] = ..., sublot_count: _Optional[int] = ...) -> None: ...
+
+class StaffAssignment(_message.Message):
+    __slots__ = ("person_id", "skill")
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    SKILL_FIELD_NUMBER: _ClassVar[int]
+    person_id: str
+    skill: str
+    def __init__(self, person_id: _Optional[str] = ..., skill: _Optional[str] = ...) -> None: ...
 
 class OrderResult(_message.Message):
     __slots__ = ("order_id", "completion_time", "due_time", "tardiness", "on_time")
@@ -822,7 +966,7 @@ class OrderResult(_message.Message):
     def __init__(self, order_id: _Optional[str] = ..., completion_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tardiness: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., on_time: _Optional[bool] = ...) -> None: ...
 
 class Kpis(_message.Message):
-    __slots__ = ("on_time_rate", "late_orders", "total_tardiness", "weighted_tardiness_minutes", "makespan", "machine_utilization", "fill_rate", "processed_units", "expected_scrap_units", "expected_defect_rate", "risk_exposure_hours", "changeover_time", "costs", "average_batch_fill")
+    __slots__ = ("on_time_rate", "late_orders", "total_tardiness", "weighted_tardiness_minutes", "makespan", "machine_utilization", "fill_rate", "processed_units", "expected_scrap_units", "expected_defect_rate", "risk_exposure_hours", "changeover_time", "costs", "average_batch_fill", "die_changes", "die_change_time", "split_operations", "sublots")
     ON_TIME_RATE_FIELD_NUMBER: _ClassVar[int]
     LATE_ORDERS_FIELD_NUMBER: _ClassVar[int]
     TOTAL_TARDINESS_FIELD_NUMBER: _ClassVar[int]
@@ -837,6 +981,10 @@ class Kpis(_message.Message):
     CHANGEOVER_TIME_FIELD_NUMBER: _ClassVar[int]
     COSTS_FIELD_NUMBER: _ClassVar[int]
     AVERAGE_BATCH_FILL_FIELD_NUMBER: _ClassVar[int]
+    DIE_CHANGES_FIELD_NUMBER: _ClassVar[int]
+    DIE_CHANGE_TIME_FIELD_NUMBER: _ClassVar[int]
+    SPLIT_OPERATIONS_FIELD_NUMBER: _ClassVar[int]
+    SUBLOTS_FIELD_NUMBER: _ClassVar[int]
     on_time_rate: float
     late_orders: int
     total_tardiness: _duration_pb2.Duration
@@ -851,7 +999,11 @@ class Kpis(_message.Message):
     changeover_time: _duration_pb2.Duration
     costs: CostBreakdown
     average_batch_fill: float
-    def __init__(self, on_time_rate: _Optional[float] = ..., late_orders: _Optional[int] = ..., total_tardiness: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., weighted_tardiness_minutes: _Optional[float] = ..., makespan: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., machine_utilization: _Optional[_Iterable[_Union[MachineUtilization, _Mapping]]] = ..., fill_rate: _Optional[float] = ..., processed_units: _Optional[int] = ..., expected_scrap_units: _Optional[float] = ..., expected_defect_rate: _Optional[float] = ..., risk_exposure_hours: _Optional[float] = ..., changeover_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., costs: _Optional[_Union[CostBreakdown, _Mapping]] = ..., average_batch_fill: _Optional[float] = ...) -> None: ...
+    die_changes: int
+    die_change_time: _duration_pb2.Duration
+    split_operations: int
+    sublots: int
+    def __init__(self, on_time_rate: _Optional[float] = ..., late_orders: _Optional[int] = ..., total_tardiness: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., weighted_tardiness_minutes: _Optional[float] = ..., makespan: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., machine_utilization: _Optional[_Iterable[_Union[MachineUtilization, _Mapping]]] = ..., fill_rate: _Optional[float] = ..., processed_units: _Optional[int] = ..., expected_scrap_units: _Optional[float] = ..., expected_defect_rate: _Optional[float] = ..., risk_exposure_hours: _Optional[float] = ..., changeover_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., costs: _Optional[_Union[CostBreakdown, _Mapping]] = ..., average_batch_fill: _Optional[float] = ..., die_changes: _Optional[int] = ..., die_change_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., split_operations: _Optional[int] = ..., sublots: _Optional[int] = ...) -> None: ...
 
 class CostBreakdown(_message.Message):
     __slots__ = ("lateness", "scrap", "risk_penalty", "total")
@@ -1154,7 +1306,7 @@ class Scenario(_message.Message):
     def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., deltas: _Optional[_Iterable[_Union[ScenarioDelta, _Mapping]]] = ...) -> None: ...
 
 class ScenarioDelta(_message.Message):
-    __slots__ = ("add_order", "cancel_order_id", "change_quantity", "change_due_date", "machine_down", "extra_working_time", "demand_scale", "risk_policy", "yield_override", "change_release", "change_weight", "move_maintenance", "assign_machine")
+    __slots__ = ("add_order", "cancel_order_id", "change_quantity", "change_due_date", "machine_down", "extra_working_time", "demand_scale", "risk_policy", "yield_override", "change_release", "change_weight", "move_maintenance", "assign_machine", "run_before", "split_lot")
     ADD_ORDER_FIELD_NUMBER: _ClassVar[int]
     CANCEL_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     CHANGE_QUANTITY_FIELD_NUMBER: _ClassVar[int]
@@ -1168,6 +1320,8 @@ class ScenarioDelta(_message.Message):
     CHANGE_WEIGHT_FIELD_NUMBER: _ClassVar[int]
     MOVE_MAINTENANCE_FIELD_NUMBER: _ClassVar[int]
     ASSIGN_MACHINE_FIELD_NUMBER: _ClassVar[int]
+    RUN_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    SPLIT_LOT_FIELD_NUMBER: _ClassVar[int]
     add_order: Order
     cancel_order_id: str
     change_quantity: QuantityChange
@@ -1181,7 +1335,21 @@ class ScenarioDelta(_message.Message):
     change_weight: WeightChange
     move_maintenance: MaintenanceMove
     assign_machine: MachineAssignment
-    def __init__(self, add_order: _Optional[_Union[Order, _Mapping]] = ..., cancel_order_id: _Optional[str] = ..., change_quantity: _Optional[_Union[QuantityChange, _Mapping]] = ..., change_due_date: _Optional[_Union[DueDateChange, _Mapping]] = ..., machine_down: _Optional[_Union[MachineDown, _Mapping]] = ..., extra_working_time: _Optional[_Union[ExtraWorkingTime, _Mapping]] = ..., demand_scale: _Optional[_Union[DemandScale, _Mapping]] = ..., risk_policy: _Optional[_Union[RiskPolicy, str]] = ..., yield_override: _Optional[_Union[YieldEstimate, _Mapping]] = ..., change_release: _Optional[_Union[ReleaseChange, _Mapping]] = ..., change_weight: _Optional[_Union[WeightChange, _Mapping]] = ..., move_maintenance: _Optional[_Union[MaintenanceMove, _Mapping]] = ..., assign_machine: _Optional[_Union[MachineAssignment, _Mapping]] = ...) -> None: ...
+    run_before: SequenceRule
+    split_lot: SplitLot
+    def __init__(self, add_order: _Optional[_Union[Order, _Mapping]] = ..., cancel_order_id: _Optional[str] = ..., change_quantity: _Optional[_Union[QuantityChange, _Mapping]] = ..., change_due_date: _Optional[_Union[DueDateChange, _Mapping]] = ..., machine_down: _Optional[_Union[MachineDown, _Mapping]] = ..., extra_working_time: _Optional[_Union[ExtraWorkingTime, _Mapping]] = ..., demand_scale: _Optional[_Union[DemandScale, _Mapping]] = ..., risk_policy: _Optional[_Union[RiskPolicy, str]] = ..., yield_override: _Optional[_Union[YieldEstimate, _Mapping]] = ..., change_release: _Optional[_Union[ReleaseChange, _Mapping]] = ..., change_weight: _Optional[_Union[WeightChange, _Mapping]] = ..., move_maintenance: _Optional[_Union[MaintenanceMove, _Mapping]] = ..., assign_machine: _Optional[_Union[MachineAssignment, _Mapping]] = ..., run_before: _Optional[_Union[SequenceRule, _Mapping]] = ..., split_lot: _Optional[_Union[SplitLot, _Mapping]] = ...) -> None: ...
+
+class SplitLot(_message.Message):
+    __slots__ = ("order_id", "operation_id", "max_sublots", "min_sublot_units")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    OPERATION_ID_FIELD_NUMBER: _ClassVar[int]
+    MAX_SUBLOTS_FIELD_NUMBER: _ClassVar[int]
+    MIN_SUBLOT_UNITS_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    operation_id: str
+    max_sublots: int
+    min_sublot_units: int
+    def __init__(self, order_id: _Optional[str] = ..., operation_id: _Optional[str] = ..., max_sublots: _Optional[int] = ..., min_sublot_units: _Optional[int] = ...) -> None: ...
 
 class MachineAssignment(_message.Message):
     __slots__ = ("order_id", "operation_id", "machine_id")

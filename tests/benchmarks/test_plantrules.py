@@ -145,4 +145,4 @@ def test_the_command_writes_its_summary(tmp_path: Path) -> None:
     assert summary["optimal"] == 1 and summary["mean_gap_to_best_known"] == pytest.approx(0.0)
     assert result["instances"][0]["ours"]["checker_problems"] == 0
     assert result["versions"]["ortools"] and result["parameters"]["time_limit_seconds"] == 5.0
-    assert plantrules.main(["osp", str(J301_1)]) == 2  # no reader yet: says so, solves nothing
+    assert plantrules.main(["osp", str(J301_1)]) == 2  # not an OSP instance: says so, solves nothing

@@ -1,4 +1,4 @@
-"""Secondary resources over a real channel: `examples/plant_resources.json` (two die-casting cells with one die
+"""Secondary resources over a real channel: `examples/plant_setters.json` (two die-casting cells with one die
 per part, two machining centres and a CMM; setters, two on the early shift and one on the late one, for every
 setup; inspectors for the CMM; inverter cases assembled by hand by two assemblers, on no machine) plans a schedule
 that keeps every resource within its shift's capacity, the holds come back in the plan, manual work comes back on no
@@ -25,7 +25,7 @@ from service.mapping import plan_request_to_proto
 
 
 def _message() -> pb.CreatePlanRequest:
-    return example_message("plant_resources.json")
+    return example_message("plant_setters.json")
 
 
 def _domain(message: pb.CreatePlanRequest) -> PlanRequest:

@@ -12,15 +12,20 @@ from hypothesis import strategies as st
 
 from planner.calendar import availability_by_machine
 from planner.checker import check_plan, check_schedule
-from planner.deltas import AssignMachine, ChangeRelease, ChangeWeight, ExtraWorkingTime, MoveMaintenance
-from planner.domain import Machine, MaterialUse, PlanRequest, Shift, ShiftCalendar, TimeWindow, YieldEstimate
+from planner.deltas import AssignMachine, ChangeRelease, ChangeWeight, ExtraWorkingTime, MoveMaintenance, RunBefore
+from planner.domain import Machine, Material, MaterialUse, PlanRequest, Shift, ShiftCalendar, TimeWindow, YieldEstimate
+from planner.fix_candidates import Candidate
+from planner.fix_texts import describe_fix
 from planner.fixes import (
+    Measured,
+    _topped_up,
     attach_fixes,
     candidates,
     hold_rest,
     measure,
     neighbourhood,
     overtime_windows,
+    settle,
     verification_budget,
 )
 from planner.plan import create_plan
@@ -376,3 +381,132 @@ def test_a_machine_assignment_names_an_eligible_machine_of_an_operation_of_the_o
     assert len(again.factory.products) == len(changed.factory.products)  # the order's own copy, changed again
     assert _eligible(again, mine.product_id) == {operation_id: {machine_id}, other: {"M2"}}
     assert again.yield_rate(mine.product_id, "M2") == pytest.approx(0.9)  # the product's estimates come along
+
+
+# --- re-sequencing: a sequence rule a solve from scratch keeps ----------------------------------------------------
+
+def _slack_ahead_plant() -> PlanRequest:
+    """On one machine A (300 min, due far away) and B (100 min, due at 150): the best plan runs B first."""
+    return _with_verification(request(["M1"], [product("P", ("op", ["M1"], 1.0))],
+                                      [order("A", "P", quantity=300, due=2000), order("B", "P", quantity=100, due=150)],
+                                      horizon=2 * DAY, workers=1))
+
+
+@pytest.fixture(scope="module")
+def slack_ahead_case() -> tuple[PlanRequest, PlanResult]:
+    """A plan that runs A first (as a short solve of a large plant may): B waits 300 min behind an order with
+    1,300 min of slack. Made by a scenario rule "A before B", then read as a plan of the base (no rule)."""
+    base = _slack_ahead_plant()
+    ruled = apply_deltas(_no_verification(base), [RunBefore(machine_id="M1", before_order_id="A",
+                                                            before_operation_id="op", after_order_id="B",
+                                                            after_operation_id="op")])
+    plan = create_plan(ruled)
+    assert check_plan(ruled, plan) == [] and check_plan(base, plan) == []
+    return base, plan
+
+
+def test_running_it_ahead_of_the_order_with_slack_is_the_first_fix_and_holds_from_scratch(
+        slack_ahead_case: tuple[PlanRequest, PlanResult]) -> None:
+    base, plan = slack_ahead_case
+    assert _tardiness(plan, "B") == 250
+    kinds = [c.kind for c in candidates(base, plan, _late(plan, "B"))]
+    assert kinds[0] == "SEQUENCE" and kinds.index("SEQUENCE") < kinds.index("PRIORITY")
+    fixed = attach_fixes(base, plan, 4.0)
+    first = _late(fixed, "B").fixes[0]
+    assert first.kind == "SEQUENCE" and first.verified and first.extra_working_minutes == 0
+    assert first.changes == [RunBefore(machine_id="M1", before_order_id="B", before_operation_id="op",
+                                       after_order_id="A", after_operation_id="op")]
+    assert first.order_lateness_after == 0 and first.whole_plan_verified
+    assert "ahead of A on M1" in first.text and "on time" in first.text
+    rescheduled = _from_scratch(base, first)
+    assert _tardiness(rescheduled, "B") == 0 and _tardiness(rescheduled, "A") == 0
+
+
+def test_the_sequence_fix_reaches_compare_scenarios_as_a_rule_of_the_request(
+        slack_ahead_case: tuple[PlanRequest, PlanResult]) -> None:
+    base, plan = slack_ahead_case
+    first = _late(attach_fixes(base, plan, 4.0), "B").fixes[0]
+    changed = apply_deltas(base, first.changes)
+    assert [(r.before_order_id, r.after_order_id) for r in changed.sequence_rules] == [("B", "A")]
+
+
+def test_a_verified_overtime_fix_is_cut_to_the_hours_the_re_solved_plan_used(
+        overtime_case: tuple[PlanRequest, PlanResult]) -> None:
+    """B needs 300 min from minute 400, 220 of them after the shift: the 8 h candidate becomes 4 h."""
+    base, plan = overtime_case
+    late = _late(plan, "B")
+    overtime = next(c for c in candidates(base, plan, late) if c.kind == "OVERTIME")
+    assert overtime.extra_working_minutes == 480
+    hint = {(a.order_id, a.operation_index): (a.machine_id, a.start) for a in plan.assignments}
+    measured = measure(base, plan, "B", overtime, hint, 2.0)
+    assert measured is not None
+    settled = settle(base, "B", overtime, measured)
+    assert settled is not None and settled.extra_working_minutes == 240
+    assert check_schedule(apply_deltas(base, settled.changes), list(measured.assignments)) == []
+    first = late.fixes[0]
+    assert first.kind == "OVERTIME" and first.extra_working_minutes == 240 and first.whole_plan_verified
+
+
+def test_overtime_the_re_solved_plan_did_not_use_is_not_a_fix(overtime_case: tuple[PlanRequest, PlanResult]) -> None:
+    base, plan = overtime_case
+    unused = next(c for c in candidates(base, plan, _late(plan, "B")) if c.kind == "OVERTIME")
+    nobody = [a.model_copy(update={"machine_id": "elsewhere"}) for a in plan.assignments]
+    assert settle(base, "B", unused, Measured(0, 0.0, 0.0, tuple(nobody))) is None
+
+
+def test_a_fix_that_leaves_the_order_late_is_topped_up_with_overtime_and_says_so(
+        overtime_case: tuple[PlanRequest, PlanResult]) -> None:
+    """B still waits on M1 (from its release to the next day) after a change that did not move it: the top-up
+    adds the working time M1 spent on others meanwhile (the whole 8 h shift) right after the shift, and keeps
+    the change."""
+    base, plan = overtime_case
+    release = Candidate("EARLIER_RELEASE", [ChangeRelease(order_id="B", release=0)])
+    still_late = Measured(order_lateness=_tardiness(plan, "B"), weighted_lateness=0.0, pushed=0.0,
+                          assignments=tuple(plan.assignments))
+    topped = _topped_up(base, "B", release, still_late)
+    assert topped is not None and topped.kind == "EARLIER_RELEASE" and topped.changes[0] == release.changes[0]
+    overtime = [d for d in topped.changes if isinstance(d, ExtraWorkingTime)]
+    assert [(d.machine_id, d.window.start, d.window.end) for d in overtime] == [("M1", 480, 960)]
+    assert topped.extra_working_minutes == 480
+    fix = Fix(kind=topped.kind, text="", changes=topped.changes, extra_working_minutes=480,
+              order_lateness_before=1020, order_lateness_after=0, weighted_lateness_before=1020,
+              weighted_lateness_after=0, verified=True)
+    text = describe_fix(base, _late(plan, "B"), fix)
+    assert text.startswith("Release B") and "Add 8 h of overtime on M1" in text and "on time" in text
+
+
+def _split_plant() -> PlanRequest:
+    """A (300 min) runs only on M1 and C (300 min) only on M2, both due far away; B (200 units, 1 min each) runs
+    on either and is due at 180: whole, it is 20 min late at best; split 100 + 100 ahead of A and C, on time."""
+    return _with_verification(request(
+        ["M1", "M2"], [product("P1", ("op", ["M1"], 1.0)), product("P2", ("op", ["M2"], 1.0)),
+                       product("PB", ("op", ["M1", "M2"], 1.0))],
+        [order("A", "P1", quantity=300, due=2000), order("C", "P2", quantity=300, due=2000),
+         order("B", "PB", quantity=200, due=180)], horizon=2 * DAY, workers=1))
+
+
+def test_splitting_the_lot_across_both_machines_is_the_first_fix_and_holds_from_scratch() -> None:
+    base = _split_plant()
+    behind = [RunBefore(machine_id=m, before_order_id=o, before_operation_id="op", after_order_id="B",
+                        after_operation_id="op") for m, o in (("M1", "A"), ("M2", "C"))]
+    plan = create_plan(apply_deltas(_no_verification(base), behind))  # B waits behind A or C, as in a short solve
+    assert check_plan(base, plan) == [] and _tardiness(plan, "B") == 320
+    assert "SPLIT_LOT" in [c.kind for c in candidates(base, plan, _late(plan, "B"))]
+    first = _late(attach_fixes(base, plan, 4.0), "B").fixes[0]
+    assert first.kind == "SPLIT_LOT" and first.verified and first.order_lateness_after == 0
+    assert first.extra_working_minutes == 0 and "sub-lots of at least 50 units across M1, M2" in first.text
+    rescheduled = _from_scratch(base, first)
+    assert _tardiness(rescheduled, "B") == 0 and rescheduled.kpis is not None and rescheduled.kpis.sublots == 2
+
+
+def test_no_split_is_proposed_for_an_operation_the_lot_splitting_rule_does_not_model() -> None:
+    base = _split_plant()
+    routing = [op.model_copy(update={"materials": [MaterialUse(material_id="AL", quantity_per_unit=1.0)]})
+               for op in base.factory.product("PB").routing]
+    products = [p if p.id != "PB" else p.model_copy(update={"routing": routing}) for p in base.factory.products]
+    with_material = base.model_copy(update={"factory": base.factory.model_copy(update={
+        "products": products, "materials": [Material(id="AL", on_hand=1000.0)]})})
+    behind = [RunBefore(machine_id=m, before_order_id=o, before_operation_id="op", after_order_id="B",
+                        after_operation_id="op") for m, o in (("M1", "A"), ("M2", "C"))]
+    plan = create_plan(apply_deltas(_no_verification(with_material), behind))
+    assert "SPLIT_LOT" not in [c.kind for c in candidates(with_material, plan, _late(plan, "B"))]

@@ -11,13 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.scale import scaled_request
-from planner import lns, testing
+from planner import lns, tardiness_search, testing
 from planner.calendar import Interval, availability_by_machine, merge
 from planner.checker import check_schedule
 from planner.dispatching import best_dispatch
 from planner.domain import FamilyChangeover, Objective, Order, PlanRequest, RunningOperation, WorkInProgress
 from planner.kpis import compute_kpis
-from planner.plan import create_plan
+from planner.plan import create_plan, explanation_reserve
 from planner.risk import planning_availability
 from planner.scheduling import Hint
 from planner.search import hint_assignments, makespan_lower_bound
@@ -234,3 +234,50 @@ def test_a_small_makespan_model_is_proved_by_the_plain_model_first() -> None:
     assert check_schedule(shop, plan.assignments) == []
     assert plan.stats.objective == plan.kpis.makespan_minutes if plan.kpis else False
     assert plan.stats.objective >= makespan_lower_bound(build_jobs(shop))
+
+
+def test_the_local_search_takes_turns_with_the_neighbourhoods_and_every_step_is_a_valid_plan() -> None:
+    tardiness_search.warm_up()  # as the solver processes do at start; without it the search is left out
+    assert tardiness_search.ready()
+    request = scaled_request(160, time_limit_seconds=3.0, num_workers=2)
+    jobs, available, start = _start(request)
+    reported: list[float] = []
+    result = lns.improve(request, jobs, available, start, 3.0, lambda cost, _: reported.append(cost))
+    assert result.local_turns >= 1 and result.rounds >= 1  # the local search first, then a round at least
+    assert result.local_gain > 0  # the 160-order start has late orders a single move puts right
+    cost = _cost(request, jobs, result.hint)
+    assert cost <= _cost(request, jobs, start)
+    assert result.cost == pytest.approx(cost, rel=COST_RTOL)
+    assert reported == sorted(reported, reverse=True)
+    assert "local search" in result.notes()
+
+
+def test_time_goes_to_the_method_that_gained_faster_lately_each_keeping_its_minimum() -> None:
+    result = lns.LnsResult(hint={}, cost=1.0, start_cost=1.0)
+    rates = lns._Rates()
+    assert lns._local_turn(result, rates)  # the local search goes first...
+    result.local_turns, result.local_seconds = 1, 2.0
+    assert not lns._local_turn(result, rates)  # ...a neighbourhood round follows
+    result.rounds, result.neighbourhood_seconds = 1, 0.5
+    rates.add(lns.LOCAL_SEARCH, 2.0, 0.0)
+    rates.add(lns.NEIGHBOURHOODS, 0.5, 0.0)
+    assert not lns._local_turn(result, rates)  # neither gained: the local search only gets its minimum share
+    result.neighbourhood_seconds = 2.0 / lns.MIN_METHOD_SHARE
+    assert lns._local_turn(result, rates)
+    rates.add(lns.LOCAL_SEARCH, 2.0, 1000.0)  # the local search gains 250 a second, the rounds nothing
+    result.neighbourhood_seconds = 4.0
+    assert lns._local_turn(result, rates)
+    for _ in range(lns.LOCAL_SEARCH_TURNS):  # its stalls show after a few turns
+        rates.add(lns.LOCAL_SEARCH, 2.0, 0.0)
+    assert rates.rate(lns.LOCAL_SEARCH) == 0.0
+    for _ in range(40):  # a lumpy round's gain counts over RATE_WINDOW seconds of rounds, then drops out
+        rates.add(lns.NEIGHBOURHOODS, 0.5, 0.0)
+    rates.add(lns.NEIGHBOURHOODS, 0.5, 400.0)
+    assert rates.rate(lns.NEIGHBOURHOODS) == pytest.approx(400.0 / lns.RATE_WINDOW, rel=0.1)
+
+
+def test_the_explanation_reserve_follows_the_measured_preparation() -> None:
+    assert explanation_reserve(60.0, 7300) == pytest.approx(0.0008 * 7300)
+    assert explanation_reserve(60.0, 7300, preparation_seconds=1.0) == pytest.approx(3.0)  # a fast machine
+    assert explanation_reserve(60.0, 7300, preparation_seconds=10.0) == pytest.approx(0.0008 * 7300)  # capped
+    assert explanation_reserve(4.0, 7300, preparation_seconds=10.0) == pytest.approx(1.0)  # a quarter of the limit

@@ -10,13 +10,14 @@ from datetime import UTC, datetime
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ortools.sat.python import cp_model
 
 from planner.calendar import availability_by_machine
 from planner.checker import check_plan, check_schedule
 from planner.domain import Machine, PlanRequest, Product, Resource, ResourceNeed, Shift, ShiftCalendar
 from planner.feasibility import infeasibility_reasons
 from planner.plan import create_plan
-from planner.plant_rules.pausing import clock_end, has_pausing, working_minutes
+from planner.plant_rules.pausing import PauseVars, clock_end, has_pausing, hint_pause, pausing_interval, working_minutes
 from planner.replan import kept_operations, replan
 from planner.solution import PlanResult, ScheduledOperation
 from planner.status import SolveStatus
@@ -205,3 +206,37 @@ def test_the_lns_and_the_local_search_stay_off_when_work_may_pause() -> None:
 
     assert decomposable(_request(60, machine_pauses=False))
     assert not decomposable(_request(60, machine_pauses=True))
+
+
+@settings(max_examples=60, deadline=None)
+@given(gaps=st.lists(st.tuples(st.integers(0, 30), st.integers(1, 40)), min_size=1, max_size=6),
+       work=st.integers(1, 120), setup=st.integers(0, 10), offset=st.integers(0, 200))
+def test_a_pausing_placement_hints_every_variable_of_its_interval(
+        gaps: list[tuple[int, int]], work: int, setup: int, offset: int) -> None:
+    """The start schedule's hint covers the interval's auxiliary variables too, and it is a solution: CP-SAT
+    with every variable fixed to its hint finds it feasible (else it would have to repair the hint first)."""
+    stretches, minute = [], 0
+    for pause, length in gaps:
+        stretches.append((minute + pause, minute + pause + length))
+        minute += pause + length
+    start = min(offset, minute - 1)
+    end = clock_end(start, work, setup, stretches)
+    if end is None:
+        return
+    model = cp_model.CpModel()
+    horizon = minute + 1
+    start_var = model.new_int_var(0, horizon, "start")
+    end_var = model.new_int_var(0, horizon, "end")
+    kept: list[PauseVars] = []
+    pausing_interval(model, "op", start_var, end_var, True, work, setup, stretches, horizon, kept)
+    model.add_hint(start_var, start)
+    model.add_hint(end_var, end)
+    hint_pause(model, kept[0], start, end)
+    hinted = {index for index in model.proto.solution_hint.vars}
+    assert hinted == set(range(len(model.proto.variables)))
+    solver = cp_model.CpSolver()
+    solver.parameters.fix_variables_to_their_hinted_value = True
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 5
+    assert solver.solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    assert solver.value(end_var) == end

@@ -64,3 +64,14 @@ def test_time_limit_and_workers_are_capped_by_the_server() -> None:
     message.options.num_workers = 64
     request = plan_request_to_domain(message, Settings(max_time_limit_s=30, max_workers=2))
     assert request.options.time_limit_seconds == 30 and request.options.num_workers == 2
+
+
+@pytest.mark.parametrize("lead_times", [True, False])
+def test_lot_lead_times_round_trip_and_default_on(lead_times: bool) -> None:
+    request = demo_request()
+    request = request.model_copy(update={"options": request.options.model_copy(update={"lot_lead_times": lead_times})})
+    message = plan_request_to_proto(request)
+    assert message.options.skip_lot_lead_times is (not lead_times)
+    assert plan_request_to_domain(message, Settings()).options.lot_lead_times is lead_times
+    message.options.ClearField("skip_lot_lead_times")
+    assert plan_request_to_domain(message, Settings()).options.lot_lead_times is True
