@@ -31,12 +31,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from benchmarks.common import format_table, machine, versions, write_json
-from planner.deltas import AddOrder, DemandScale, ExtraWorkingTime, ScenarioDelta
 from planner.demo_factory import DAY, demo_orders, demo_request
 from planner.domain import Order, PlanRequest
-from planner.fixes import longest_wait, overtime_windows, verification_budget
+from planner.explanations.fixes import longest_wait, overtime_windows, verification_budget
 from planner.plan import create_plan
-from planner.scenarios import apply_deltas
+from planner.replanning.deltas import AddOrder, DemandScale, ExtraWorkingTime, ScenarioDelta
+from planner.replanning.scenarios import apply_deltas
 from planner.solution import Fix, LateOrderExplanation, PlanResult
 
 GENERATED_SEEDS = (11, 12)

@@ -22,10 +22,10 @@ from typing import Any
 from benchmarks.common import format_table, machine, versions, write_json
 from benchmarks.instances import ShopInstance, best_known, read_jobshop, to_plan_request
 from benchmarks.peers import PeerOutcome, Placement, solve_pyjobshop, solve_textbook
-from planner import tabu_kernel
 from planner.checker import check_schedule
 from planner.domain import PlanRequest
 from planner.plan import create_plan
+from planner.scheduling import tabu_kernel
 from planner.solution import ScheduledOperation
 
 Reader = Callable[[str | Path], ShopInstance]

@@ -16,7 +16,7 @@ the CP Optimizer and OptalCP values we compare with): what the dummy source and 
 A `CprProject` becomes one order of one product (`to_plan_request`), as production plans it: each activity manual
 work (no machine) that holds its renewable demands for its whole run (one unit of `free` when it needs none: manual
 work must hold something), consumes its storage resources as `materials` at its start and produces them as
-`produces` (`planner.plant_rules.stock`) at its end; each storage resource a `Material` whose `on_hand` is the
+`produces` (`planner.scheduling.rules.stock`) at its end; each storage resource a `Material` whose `on_hand` is the
 initial stock; the successors end-to-start links of the precedence graph; quantity 1, so per-unit amounts are the
 activity's amounts. Horizon: all durations in a row (a serial schedule in start order of any feasible schedule is
 feasible: each start then sees every earlier output), as the reference model bounds every end.

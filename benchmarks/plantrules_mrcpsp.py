@@ -6,7 +6,7 @@ its first mode's row) with the duration, the renewable demands (R) and the non-r
 RESOURCEAVAILABILITIES with the renewable capacities and the non-renewable budgets for the whole project.
 
 An `MrcpspProject` becomes one order of one product (`to_plan_request`), as production plans it: each activity an
-operation whose `modes` (`planner.plant_rules.modes`) are the activity's modes, each manual work (no machine) that
+operation whose `modes` (`planner.scheduling.rules.modes`) are the activity's modes, each manual work (no machine) that
 holds its renewable demands for its whole run and consumes its non-renewable demands as materials (budget = on-hand
 stock at plan start, no receipts) at its start; the arcs end-to-start links of the precedence graph (lag 0);
 objective makespan. As in `benchmarks.plantrules_readers`, a mode that needs no renewable resource holds one unit of

@@ -1,5 +1,5 @@
 """Reader for the multi-skill project scheduling set (MSPSP, Young, Feydy and Schutt 2017, set 1) and its
-translation into a production `PlanRequest` with operators who have skills (`planner.plant_rules.skills`).
+translation into a production `PlanRequest` with operators who have skills (`planner.scheduling.rules.skills`).
 
 Format (MiniZinc `.dzn`, `../shared/benchmarks/scheduling-plus/mspsp-multiskill/SOURCE.txt`): `nActs` activities
 with durations `dur`; `sreq`, per activity and skill, how many units of the skill it needs; `mastery`, per

@@ -1,5 +1,5 @@
 """Reader for the oven scheduling problem (OSP, Lackner et al., CP 2021; use case 1) and its translation into a
-production `PlanRequest` with batch machines (`planner.plant_rules.batching`, `planner.plant_rules.oven_rules`).
+production `PlanRequest` with batch machines (`scheduling.rules.batching`, `planner.scheduling.rules.oven_rules`).
 
 Format (MiniZinc `.dzn`, `../shared/benchmarks/scheduling-plus/osp-oven-batch/SOURCE.txt`): horizon `l`; `a`
 attributes (recipes); `setup_costs` / `setup_times`, a x a rows (from, to) then a row of zeros the reader drops;
@@ -51,8 +51,8 @@ from planner.domain import (
     TimeWindow,
 )
 from planner.plan import create_plan
-from planner.plant_rules.batching import loads_of
-from planner.plant_rules.oven_rules import cost_of
+from planner.scheduling.rules.batching import loads_of
+from planner.scheduling.rules.oven_rules import cost_of
 
 
 @dataclass

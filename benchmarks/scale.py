@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import format_table, machine, versions, write_json
-from planner import lns, tardiness_search
 from planner.checker import check_schedule
 from planner.demo_factory import CUSTOMERS, DAY, PLAN_START, demo_factory
 from planner.domain import Factory, Order, PlanOptions, PlanRequest
 from planner.plan import create_plan
+from planner.scheduling import lns, tardiness_search
 from planner.timings import total_by_name
 
 DEMO_ORDERS = 80

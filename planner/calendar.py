@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from planner.domain import MINUTES_PER_DAY, Machine, PlanRequest, ShiftCalendar, TimeWindow
-from planner.plant_rules.work_in_progress import running_windows
+from planner.scheduling.rules.work_in_progress import running_windows
 
 Interval = tuple[int, int]
 
@@ -85,7 +85,7 @@ def available_intervals(machine: Machine, request: PlanRequest) -> list[Interval
 
 def availability_by_machine(request: PlanRequest) -> dict[str, list[Interval]]:
     """Working time per machine; a machine running work in progress at plan start works until it ends
-    (the MES reports it running, whatever the calendar says; see `planner.plant_rules.work_in_progress`)."""
+    (the MES reports it running, whatever the calendar says; see `planner.scheduling.rules.work_in_progress`)."""
     running = running_windows(request)
     return {m.id: merge([*available_intervals(m, request), running[m.id]]) if m.id in running
             else available_intervals(m, request) for m in request.factory.machines}

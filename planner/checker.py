@@ -24,21 +24,21 @@ from itertools import pairwise
 from planner.calendar import availability_by_machine
 from planner.domain import NO_MACHINE, BatchRecipe, PlanRequest
 from planner.kpis import compute_kpis, order_results
-from planner.plant_rules.batching import loads_of, lot_load, recipe_of
-from planner.plant_rules.die_mounts import change_holds, die_problems
-from planner.plant_rules.lot_splitting import group_sublots, sublot_problems, whole_lot_problem
-from planner.plant_rules.materials import stock_problems
-from planner.plant_rules.oven_rules import load_window, oven_problems
-from planner.plant_rules.pausing import pause_problem
-from planner.plant_rules.precedence import link_problems
-from planner.plant_rules.resources import holds_of, usage_problems
-from planner.plant_rules.sequence import sequence_problems
-from planner.plant_rules.staffing import staffing_problems
-from planner.plant_rules.transfer_batches import transfer_delay
 from planner.risk import maintenance_requirements, planning_availability
-from planner.rules import changeover_minutes
+from planner.scheduling.rules.batching import loads_of, lot_load, recipe_of
+from planner.scheduling.rules.changeovers import changeover_minutes
+from planner.scheduling.rules.die_mounts import change_holds, die_problems
+from planner.scheduling.rules.lot_splitting import group_sublots, sublot_problems, whole_lot_problem
+from planner.scheduling.rules.materials import stock_problems
+from planner.scheduling.rules.oven_rules import load_window, oven_problems
+from planner.scheduling.rules.pausing import pause_problem
+from planner.scheduling.rules.precedence import link_problems
+from planner.scheduling.rules.resources import holds_of, usage_problems
+from planner.scheduling.rules.sequence import sequence_problems
+from planner.scheduling.rules.staffing import staffing_problems
+from planner.scheduling.rules.transfer_batches import transfer_delay
+from planner.scheduling.tasks import Alternative, Job, Task, build_jobs
 from planner.solution import PlanResult, ScheduledMaintenance, ScheduledOperation, planned_request
-from planner.tasks import Alternative, Job, Task, build_jobs
 
 
 def check_schedule(request: PlanRequest, assignments: list[ScheduledOperation],
@@ -70,7 +70,7 @@ def check_schedule(request: PlanRequest, assignments: list[ScheduledOperation],
             if task.split is None:  # only a lot that may split comes in sub-lots (`plant_rules.lot_splitting`)
                 problems += whole_lot_problem(label, found)
             alternative = task.placed_on(found)
-            if alternative is None and (found.mode_id or task.has_modes):  # `planner.plant_rules.modes`
+            if alternative is None and (found.mode_id or task.has_modes):  # `planner.scheduling.rules.modes`
                 problems.append(f"{label}: mode '{found.mode_id}' on machine '{found.machine_id}' is not a mode of it")
             elif alternative is None:
                 problems.append(f"{label}: machine {found.machine_id} is not eligible")
@@ -80,7 +80,7 @@ def check_schedule(request: PlanRequest, assignments: list[ScheduledOperation],
                 problem = pause_problem(label, found.machine_id, found.start, found.end, alternative.duration,
                                         alternative.setup, available.get(found.machine_id, []))
                 problems += [problem] if problem else []
-            elif task.split is not None:  # each sub-lot on its machine (`planner.plant_rules.lot_splitting`)
+            elif task.split is not None:  # each sub-lot on its machine (`planner.scheduling.rules.lot_splitting`)
                 problems += sublot_problems(label, task, sublots.get((order_id, task.index), []))
             elif alternative.batch_window is not None:  # its load's length, checked with the load (`_batch_problems`)
                 pass
@@ -110,7 +110,7 @@ def check_schedule(request: PlanRequest, assignments: list[ScheduledOperation],
 def _precedence_problems(label: str, task: Task, found: ScheduledOperation, alternative: Alternative | None,
                          before: ScheduledOperation, before_alternative: Alternative | None) -> list[str]:
     """After the previous operation ends, or, taking transfer batches, once its first batch is done and late
-    enough never to wait for a later one (`planner.plant_rules.transfer_batches`)."""
+    enough never to wait for a later one (`planner.scheduling.rules.transfer_batches`)."""
     if task.transfer_batch is not None and alternative is not None and before_alternative is not None:
         earliest = before.start + transfer_delay(before_alternative, alternative, task.transfer_batch)
         if found.start < earliest:
@@ -259,13 +259,13 @@ def _batch_problems(request: PlanRequest, assignments: Sequence[ScheduledOperati
 
 
 def _in_window(request: PlanRequest, lot: ScheduledOperation, recipe: BatchRecipe, length: int) -> bool:
-    """A lot's load lasts within its window: the recipe's cycle, or its own (`planner.plant_rules.oven_rules`)."""
+    """A lot's load lasts within its window: the recipe's cycle, or its own (`planner.scheduling.rules.oven_rules`)."""
     low, high = load_window(request.factory.product(lot.product_id).routing[lot.operation_index], recipe)
     return low <= length <= high
 
 
 def _oven_problems(request: PlanRequest, assignments: Sequence[ScheduledOperation]) -> list[str]:
-    """Minimum fill and recipe changeovers of batch machines (`planner.plant_rules.oven_rules`)."""
+    """Minimum fill and recipe changeovers of batch machines (`planner.scheduling.rules.oven_rules`)."""
     batch = {m.id for m in request.factory.machines if m.is_batch}
     if not batch:
         return []

@@ -4,26 +4,26 @@
 module builds on its machines, products and orders and adds what the shop floor of a Korean
 die-casting and machining plant really runs on:
 
-- Furnaces as batch machines (`planner.plant_rules.batching`): HT-1 holds 3.0 t, HT-2 2.4 t of castings
+- Furnaces as batch machines (`planner.scheduling.rules.batching`): HT-1 holds 3.0 t, HT-2 2.4 t of castings
   a load, both around the clock; recipes T6-A (housings, 7 h / 6.5 h), T6-S (structural trays and nodes,
   8 h / 7.5 h), and T5 (ageing of rotor end plates, 4 h) on HT-2 only; HT-2 is serviced Monday 12:00-20:00.
   A lot's share of a load is its casting weight (1.1 to 21 kg a part).
 - Routings: heat-treated parts are cast, heat-treated within 24 h of casting (before they age
   naturally: a maximum time lag), cooled at least 1 h, machined and inspected; the others are cast,
   cooled at least 2 h before machining (a minimum time lag), machined and inspected. Machining of the
-  7.5-9 min parts may pause overnight (`planner.plant_rules.pausing`).
-- Secondary resources (`planner.plant_rules.resources`): setters on the die-casting calendar (3 on the
+  7.5-9 min parts may pause overnight (`planner.scheduling.rules.pausing`).
+- Secondary resources (`planner.scheduling.rules.resources`): setters on the die-casting calendar (3 on the
   early shift, 2 on the late one) for every die change, fixture change and press set-up (setup only);
   one die per cast part that the cells share (a unit resource held for the whole shot run); inspectors
   on the inspection calendar (2 early, 1 late), one for each lot on the CMM or the leak-test cell.
-- Materials (`planner.plant_rules.materials`): AlSi10MnMg structural-alloy ingot for trays and subframe
+- Materials (`planner.scheduling.rules.materials`): AlSi10MnMg structural-alloy ingot for trays and subframe
   nodes, poured at 1.3 x the casting weight (runners, overflows, biscuit), 4 t on hand and a 6 t truck
   every two working days; bought-in 6207 bearings, 100 on hand and 300 arriving Wednesday 06:00 and the
   next Monday.
-- A subassembly (`planner.plant_rules.bom`): gearbox covers (GBX-C, cast and machined in-house on their
+- A subassembly (`planner.scheduling.rules.bom`): gearbox covers (GBX-C, cast and machined in-house on their
   own work orders) have two bearings pressed in on a new press-fit cell, ASM-1 (GBX-CA); the leak test
-  takes them in racks of 10 (a transfer batch, `planner.plant_rules.transfer_batches`).
-- Work in progress at plan start (`planner.plant_rules.work_in_progress`): a T6-S load running on HT-1
+  takes them in racks of 10 (a transfer batch, `planner.scheduling.rules.transfer_batches`).
+- Work in progress at plan start (`planner.scheduling.rules.work_in_progress`): a T6-S load running on HT-1
   (2.5 h to go), a casting running on DC-2 (2 h to go), lots already cast or machined over the weekend.
 
 Four small stories sit on top of the 80 demo orders, each a situation the planner should see and explain:

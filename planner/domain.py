@@ -60,7 +60,7 @@ class BatchRecipe(_Domain):
 class RecipeChangeover(_Domain):
     """Setup between two loads on a batch machine: from a load of one recipe to the next load of another (or the
     same) recipe, the machine needs this time (cleaning, heating up or cooling down) and it costs this much
-    (`planner.plant_rules.oven_rules`)."""
+    (`planner.scheduling.rules.oven_rules`)."""
 
     from_recipe: str = Field(description="Recipe of the previous load (or the machine's `initial_recipe`).")
     to_recipe: str = Field(description="Recipe of the next load.")
@@ -87,20 +87,20 @@ class Machine(_Domain):
     operations_may_pause: bool = Field(
         default=False, description="Pausing: operations here may pause over breaks, nights and maintenance and resume "
                                    "(machining) unless the operation says otherwise (`Operation.may_pause`); never on "
-                                   "a batch machine (`planner.plant_rules.pausing`).")
+                                   "a batch machine (`planner.scheduling.rules.pausing`).")
     batch_min_load: float = Field(
         default=0.0, description="Batch machine: the least a load may hold (same unit as `batch_capacity`), >= 0 and "
-                                 "at most the capacity; 0 = any fill (`planner.plant_rules.oven_rules`).")
+                                 "at most the capacity; 0 = any fill (`planner.scheduling.rules.oven_rules`).")
     recipe_changeovers: list[RecipeChangeover] = Field(
         default_factory=list, description="Batch machine: sequence-dependent setup times and costs between the "
                                           "recipes of consecutive loads; a pair not listed needs none "
-                                          "(`planner.plant_rules.oven_rules`).")
+                                          "(`planner.scheduling.rules.oven_rules`).")
     initial_recipe: str | None = Field(
         default=None, description="Batch machine: the recipe of its last load before plan start, from which the "
                                   "first load's changeover counts; None = no changeover before the first load.")
     mounted_die: str | None = Field(
         default=None, description="Die (a Resource with mount_minutes > 0) mounted on the machine at plan start; "
-                                  "None = no die (`planner.plant_rules.dies`).")
+                                  "None = no die (`planner.scheduling.rules.dies`).")
 
     @property
     def is_batch(self) -> bool:
@@ -133,7 +133,7 @@ class Resource(_Domain):
     mount_minutes: int = Field(
         default=0, description="Die, mould or fixture: minutes to change it on a machine (mount it where the next "
                                "operation needs it), >= 0; > 0 makes it a die, which is on one machine at a time and "
-                               "stays mounted between its operations there (`planner.plant_rules.dies`).")
+                               "stays mounted between its operations there (`planner.scheduling.rules.dies`).")
 
     @property
     def is_die(self) -> bool:
@@ -142,11 +142,11 @@ class Resource(_Domain):
     skills: list[str] = Field(
         default_factory=list, description="A named person (capacity 1): the skills they master ('welding', "
                                           "'CMM'), so that needs by skill can be given to them "
-                                          "(`planner.plant_rules.skills`); empty = no person with skills.")
+                                          "(`planner.scheduling.rules.skills`); empty = no person with skills.")
 
     @property
     def is_person(self) -> bool:
-        """A named person with skills, whom needs by skill are given to (`planner.plant_rules.skills`)."""
+        """A named person with skills, whom needs by skill are given to (`planner.scheduling.rules.skills`)."""
         return bool(self.skills)
 
 
@@ -157,7 +157,7 @@ class ResourceNeed(_Domain):
     setup_only: bool = Field(default=False, description="Held only during the setup (a setter), not the whole run.")
     skill: str | None = Field(
         default=None, description="A need by skill instead of by resource: `quantity` different people who master "
-                                  "it, chosen by the planner (`planner.plant_rules.skills`); None = by `resource_id`.")
+                                  "it, chosen by the planner (`scheduling.rules.skills`); None = by `resource_id`.")
 
 
 class MaterialReceipt(_Domain):
@@ -179,7 +179,7 @@ class Material(_Domain):
 
 class MaterialUse(_Domain):
     """What one unit an operation processes consumes of a material, or of a component made in-house
-    (a product of the factory: `planner.plant_rules.bom`); consumed when the operation starts."""
+    (a product of the factory: `planner.scheduling.rules.bom`); consumed when the operation starts."""
 
     material_id: str = Field(description="A Material id, or the id of a product made in-house (a component).")
     quantity_per_unit: float = Field(description="Consumed per processed unit, > 0 and finite.")
@@ -187,7 +187,7 @@ class MaterialUse(_Domain):
 
 class MaterialOutput(_Domain):
     """What one good unit of an operation puts into a material's stock when the operation ends: a semi-finished
-    part (a machined blank, a kitted set) that later operations consume (`planner.plant_rules.stock`)."""
+    part (a machined blank, a kitted set) that later operations consume (`planner.scheduling.rules.stock`)."""
 
     material_id: str = Field(description="A Material id (not a product: components made by orders use the BOM).")
     quantity_per_unit: float = Field(description="Put into stock per good unit of the order, > 0 and finite "
@@ -195,7 +195,7 @@ class MaterialOutput(_Domain):
 
 
 class PrecedenceRelation(StrEnum):
-    """What a predecessor link measures its lags from (`planner.plant_rules.precedence`)."""
+    """What a predecessor link measures its lags from (`planner.scheduling.rules.precedence`)."""
 
     END_TO_START = "END_TO_START"
     """From the predecessor's end to this operation's start (cooling, waiting before heat treatment)."""
@@ -223,7 +223,7 @@ class EligibleMachine(_Domain):
 
 
 class OperationMode(_Domain):
-    """One way to run an operation (multi-mode, `planner.plant_rules.modes`): on a machine or by hand, with its own
+    """One way to run an operation (multi-mode, `planner.scheduling.rules.modes`): on a machine or by hand, with its own
     times, secondary resources and materials (a fast mode with two setters, a slow one with one)."""
 
     id: str = Field(description="Mode id, unique within the operation, e.g. 'fast'.")
@@ -245,7 +245,7 @@ class OperationMode(_Domain):
 
 class LotSplit(_Domain):
     """Permission to split an operation's lot into sub-lots that run side by side on its eligible machines
-    (`planner.plant_rules.lot_splitting`): two machining centres each take part of a rush order."""
+    (`planner.scheduling.rules.lot_splitting`): two machining centres each take part of a rush order."""
 
     max_sublots: int = Field(description="At most this many sub-lots, >= 1 (1 = the lot stays whole).")
     min_sublot_units: int = Field(default=1, description="Each sub-lot has at least this many good units, >= 1 and "
@@ -288,7 +288,7 @@ class Operation(_Domain):
     batch_min_minutes: int | None = Field(
         default=None, description="Batch machine: the shortest load this lot may be in (its processing-time window "
                                   "starts here), > 0; None = the recipe's cycle time "
-                                  "(`planner.plant_rules.oven_rules`).")
+                                  "(`planner.scheduling.rules.oven_rules`).")
     batch_max_minutes: int | None = Field(
         default=None, description="Batch machine: the longest load this lot may be in, >= its shortest; None = its "
                                   "shortest. A load lasts between the longest shortest and the shortest longest of "
@@ -299,25 +299,25 @@ class Operation(_Domain):
     predecessors: list[Predecessor] = Field(
         default_factory=list, description="Precedence graph: the operations of the routing this one follows, each with "
                                           "its lags; when no operation of the product names any, the routing is a "
-                                          "chain in list order (`planner.plant_rules.precedence`).")
+                                          "chain in list order (`planner.scheduling.rules.precedence`).")
     materials: list[MaterialUse] = Field(
         default_factory=list, description="Materials and in-house components each processed unit consumes, taken from "
-                                          "stock when the operation starts (`planner.plant_rules.materials`).")
+                                          "stock when the operation starts (`planner.scheduling.rules.materials`).")
     produces: list[MaterialOutput] = Field(
         default_factory=list, description="Materials the operation puts into stock when it ends, per good unit "
-                                          "(`planner.plant_rules.stock`); later operations consume them.")
+                                          "(`planner.scheduling.rules.stock`); later operations consume them.")
     may_pause: bool | None = Field(
         default=None, description="Pausing: True = the work may stop over non-working time and resume (machining), "
                                   "False = it runs in one stretch (a furnace cycle, a casting shot); None = the "
-                                  "machine's `operations_may_pause` (`planner.plant_rules.pausing`).")
+                                  "machine's `operations_may_pause` (`planner.scheduling.rules.pausing`).")
     modes: list[OperationMode] = Field(
         default_factory=list, description="Multi-mode: alternative ways to run the operation, each with its own "
                                           "machine (or none), times, resources and materials; exactly one is chosen. "
-                                          "Empty = the eligible machines (`planner.plant_rules.modes`).")
+                                          "Empty = the eligible machines (`planner.scheduling.rules.modes`).")
     lot_split: LotSplit | None = Field(
         default=None, description="Lot splitting: the lot may be split into sub-lots on the eligible machines, each at "
                                   "least a minimum size; None = the lot stays whole, unless the order says otherwise "
-                                  "(`Order.lot_splits`, `planner.plant_rules.lot_splitting`).")
+                                  "(`Order.lot_splits`, `planner.scheduling.rules.lot_splitting`).")
 
     @property
     def is_manual(self) -> bool:
@@ -387,7 +387,7 @@ class Order(_Domain):
         default=None, description="Operations done or running at plan start; the plan continues from there.")
     lot_splits: list[OrderLotSplit] = Field(
         default_factory=list, description="Lot splitting for this order, per operation id; each wins over the "
-                                          "operation's `lot_split` (`planner.plant_rules.lot_splitting`).")
+                                          "operation's `lot_split` (`planner.scheduling.rules.lot_splitting`).")
 
 
 class Factory(_Domain):
@@ -506,7 +506,7 @@ class Objective(StrEnum):
     MAKESPAN = "MAKESPAN"
     BATCH_COST = "BATCH_COST"
     """Batch machines' run minutes x `batch_run_cost_per_minute` + late orders x `late_order_cost` + recipe
-    changeover costs (`planner.plant_rules.oven_rules`): what an oven shop pays for energy, misses and setups."""
+    changeover costs (`planner.scheduling.rules.oven_rules`): what an oven shop pays for energy, misses and setups."""
 
 
 class PlanOptions(_Domain):
@@ -571,7 +571,7 @@ class SequenceRule(_Domain):
     """On a machine, one order's operation runs before another order's (when both run there).
 
     A precedence the planner agreed with the shop floor ("run SO-1's milling before SO-2's on CNC-2"),
-    and how a re-sequencing fix is written into a request (`planner.plant_rules.sequence`)."""
+    and how a re-sequencing fix is written into a request (`planner.scheduling.rules.sequence`)."""
 
     machine_id: str = Field(description="The machine the rule is about; it binds only when both operations run there.")
     before_order_id: str = Field(description="The order whose operation runs first.")
@@ -594,7 +594,7 @@ class PlanRequest(_Domain):
     )
     sequence_rules: list[SequenceRule] = Field(
         default_factory=list, description="Operations of two orders that run in this order on a machine "
-                                          "(`planner.plant_rules.sequence`)."
+                                          "(`planner.scheduling.rules.sequence`)."
     )
 
     def yield_rate(self, product_id: str, machine_id: str) -> float:

@@ -12,13 +12,14 @@ from itertools import pairwise
 
 from planner.calendar import availability_by_machine
 from planner.domain import NO_MACHINE, PlanRequest
-from planner.plant_rules.batching import average_fill, loads_of
-from planner.plant_rules.die_mounts import die_changes
-from planner.plant_rules.lot_splitting import split_counts
-from planner.plant_rules.materials import has_materials, material_waits
-from planner.plant_rules.pausing import working_minutes
 from planner.risk import penalty_rates, risk_exposure_hours
-from planner.rules import changeover_minutes
+from planner.scheduling.rules.batching import average_fill, loads_of
+from planner.scheduling.rules.changeovers import changeover_minutes
+from planner.scheduling.rules.die_mounts import die_changes
+from planner.scheduling.rules.lot_splitting import split_counts
+from planner.scheduling.rules.materials import has_materials, material_waits
+from planner.scheduling.rules.pausing import working_minutes
+from planner.scheduling.tasks import build_jobs, processed_quantity
 from planner.solution import (
     CostBreakdown,
     Kpis,
@@ -27,7 +28,6 @@ from planner.solution import (
     ScheduledMaintenance,
     ScheduledOperation,
 )
-from planner.tasks import build_jobs, processed_quantity
 
 
 def order_results(request: PlanRequest, assignments: Sequence[ScheduledOperation]) -> list[OrderResult]:

@@ -40,7 +40,7 @@ from planner.lotsizing import (
     solve_lot_sizing,
 )
 from planner.lotsizing.lead_times import LotLeadTime, RoutingLeadTimes
-from planner.plant_rules.pausing import may_pause
+from planner.scheduling.rules.pausing import may_pause
 from planner.solution import Bottleneck, LotPlan, ProductLots, ScheduledOperation
 
 LOT_PREFIX = "LOT"

@@ -10,21 +10,21 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 
-from planner import lns
 from planner.calendar import Interval, availability_by_machine
-from planner.dispatching import best_dispatch
 from planner.domain import PlanRequest, RiskPolicy
-from planner.effects import policy_actions, prediction_effects, predictions_used
-from planner.explain import explain_late_orders
-from planner.feasibility import infeasibility_reasons, solver_infeasible_reason
-from planner.fixes import MAX_VERIFY_SHARE, attach_fixes, verification_budget
+from planner.explanations.effects import policy_actions, prediction_effects, predictions_used
+from planner.explanations.fixes import MAX_VERIFY_SHARE, attach_fixes, verification_budget
+from planner.explanations.late_orders import explain_late_orders
 from planner.kpis import compute_kpis, order_results
 from planner.lots import bottlenecks, lot_orders, lot_plan, realisation_problems, solve_lots, uses_lot_sizing
 from planner.risk import planning_availability
-from planner.scheduling import Hint, ModelExtension, solve_schedule
+from planner.scheduling import lns
+from planner.scheduling.dispatching import best_dispatch
+from planner.scheduling.feasibility import infeasibility_reasons, solver_infeasible_reason
+from planner.scheduling.model import Hint, ModelExtension, solve_schedule
+from planner.scheduling.tasks import build_jobs
 from planner.solution import OrderResult, PlanResult, SolveStats
 from planner.status import SolveStatus
-from planner.tasks import build_jobs
 from planner.timings import PhaseClock
 from planner.validation import ensure_valid
 
@@ -52,7 +52,7 @@ MAX_EXPLAINED_ORDERS = 100
 explanations took 3 s and their fixes 23 s on their own, and no planner reads past the first hundred. The
 KPIs and order results count every order."""
 MAX_FIXED_ORDERS = 25
-"""Late orders given fixes (`planner.fixes`), the latest first: 0.05-0.1 s each at 2,000 orders, where the
+"""Late orders given fixes (`planner.explanations.fixes`), the latest first: 0.05-0.1 s each at 2,000 orders, where the
 fixes re-derive the whole plan's lateness once per order."""
 MIN_SOLVE_SECONDS = 0.05
 """The solver gets at least this long, even when the work before it used up the limit."""
@@ -69,7 +69,7 @@ def create_plan(
     and the counterfactuals. When the request carries predictions and `explain_predictions` is on, part
     of the time limit goes to counterfactual plans that ignore them, to report what the predictions
     changed. With `verify_fixes_seconds`, part of the main plan's share goes to re-solving with each late
-    order's candidate fixes applied (`planner.fixes`). `PlanResult.phases` says where the time went."""
+    order's candidate fixes applied (`planner.explanations.fixes`). `PlanResult.phases` says where the time went."""
     started = time.perf_counter()
     clock = PhaseClock()
     with clock.phase("validation"):
@@ -102,7 +102,7 @@ def create_plan(
 
 def _with_fixes(request: PlanRequest, plan: PlanResult, verify: float,
                 should_stop: Callable[[], bool] | None) -> PlanResult:
-    """Fixes (`planner.fixes`) for the MAX_FIXED_ORDERS latest orders; the later explanations keep none."""
+    """Fixes (`planner.explanations.fixes`) for the MAX_FIXED_ORDERS latest orders; the later explanations keep none."""
     fixed = attach_fixes(request, plan.model_copy(update={"late_orders": plan.late_orders[:MAX_FIXED_ORDERS]}),
                          verify, should_stop)
     return fixed.model_copy(update={"late_orders": [*fixed.late_orders, *plan.late_orders[MAX_FIXED_ORDERS:]]})

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from planner.deltas import ExtraWorkingTime, ScenarioDelta
 from planner.domain import Order, PlanRequest
+from planner.replanning.deltas import ExtraWorkingTime, ScenarioDelta
 from planner.status import SolveStatus
 from planner.timings import PhaseTiming
 
@@ -18,7 +18,7 @@ class _Result(BaseModel):
 
 
 class StaffAssignment(_Result):
-    """A person the plan gives to an operation for one unit of a need by skill (`planner.plant_rules.skills`)."""
+    """A person the plan gives to an operation for one unit of a need by skill (`planner.scheduling.rules.skills`)."""
 
     person_id: str = Field(description="Resource id of the person.")
     skill: str = Field(description="The skill they cover on the operation (one per person and operation).")
@@ -41,7 +41,7 @@ class ScheduledOperation(_Result):
         default_factory=list, description="Who covers its needs by skill, one person per unit (for the run, or the "
                                           "setup only, as the need says); empty without such needs.")
     sublot_index: int = Field(
-        default=0, description="Split lot (`planner.plant_rules.lot_splitting`): which sub-lot of the operation this "
+        default=0, description="Split lot (`scheduling.rules.lot_splitting`): which sub-lot of the operation this "
                                "is, from 0; `quantity` is then the sub-lot's good units. 0 for a whole lot.")
     sublot_count: int = Field(default=1, description="Sub-lots the operation's lot was split into; 1 = a whole lot.")
 
@@ -124,12 +124,12 @@ class Kpis(_Result):
         default=0.0, description="Mean fill of the batch machines' loads (furnace fill), 0 to 1; 0 without loads.")
     split_operations: int = Field(
         default=0, description="Operations whose lot was split into several sub-lots "
-                               "(`planner.plant_rules.lot_splitting`).")
+                               "(`planner.scheduling.rules.lot_splitting`).")
     sublots: int = Field(default=0, description="Sub-lots of those split operations, in all.")
     material_wait_minutes: int = Field(
         default=0, description="Minutes operations waited for materials or in-house components after they were "
-                               "ready, summed over operations (`planner.plant_rules.materials.material_waits`).")
-    die_changes: int = Field(default=0, description="Die changes the plan needs (`planner.plant_rules.dies`).")
+                               "ready, summed over operations (`planner.scheduling.rules.materials.material_waits`).")
+    die_changes: int = Field(default=0, description="Die changes the plan needs (`planner.scheduling.rules.dies`).")
     die_change_minutes: int = Field(default=0, description="Machine time spent changing dies, minutes.")
 
     @property
@@ -157,7 +157,7 @@ class Fix(_Result):
 
     kind: str = Field(description="SEQUENCE, MACHINE, SPLIT_LOT, EARLIER_RELEASE, MOVE_MAINTENANCE, OVERTIME, "
                                   "PRIORITY or DUE_DATE, in the order they are tried "
-                                  "(`planner.fix_candidates.TIERS`).")
+                                  "(`planner.explanations.fix_candidates.TIERS`).")
     text: str = Field(description="The fix and its measured effect in a sentence, in the request's language.")
     changes: list[ScenarioDelta] = Field(description="The deltas that make the fix (overtime: one per day).")
     extra_working_minutes: int = Field(default=0, description="Working time added on top of the calendars.")

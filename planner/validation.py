@@ -13,22 +13,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from planner.domain import MINUTES_PER_DAY, NO_MACHINE, Factory, Machine, Operation, Order, PlanOptions, PlanRequest
-from planner.plant_rules.bom import bom_violations
-from planner.plant_rules.die_mounts import die_violations
-from planner.plant_rules.lot_splitting import lot_split_violations
-from planner.plant_rules.materials import material_violations
-from planner.plant_rules.modes import mode_violations
-from planner.plant_rules.oven_rules import oven_violations
-from planner.plant_rules.pausing import pausing_violations
-from planner.plant_rules.precedence import graph_violations, is_graph
-from planner.plant_rules.sequence import sequence_violations
-from planner.plant_rules.staffing import skill_violations
-from planner.plant_rules.stock import production_violations
+from planner.scheduling.rules.bom import bom_violations
+from planner.scheduling.rules.die_mounts import die_violations
+from planner.scheduling.rules.lot_splitting import lot_split_violations
+from planner.scheduling.rules.materials import material_violations
+from planner.scheduling.rules.modes import mode_violations
+from planner.scheduling.rules.oven_rules import oven_violations
+from planner.scheduling.rules.pausing import pausing_violations
+from planner.scheduling.rules.precedence import graph_violations, is_graph
+from planner.scheduling.rules.sequence import sequence_violations
+from planner.scheduling.rules.staffing import skill_violations
+from planner.scheduling.rules.stock import production_violations
 
 MAX_ID_LENGTH = 64
 SUPPORTED_LOCALES = ("en", "ko")
 MAX_BATCH_CAPACITY = 1e9
-"""Largest batch capacity: the model counts it in thousandths in 64-bit integers (`planner.plant_rules.batching`)."""
+"""Largest batch capacity: the model counts it in thousandths in 64-bit integers (`scheduling.rules.batching`)."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def find_violations(request: PlanRequest) -> list[Violation]:
 
 
 def _precedence_violations(request: PlanRequest) -> list[Violation]:
-    """The precedence graphs (`planner.plant_rules.precedence.graph_violations`), and work in progress that
+    """The precedence graphs (`planner.scheduling.rules.precedence.graph_violations`), and work in progress that
     reports an operation done or running while one of its predecessors is not done."""
     found = [Violation(field, reason) for p_index, product in enumerate(request.factory.products)
              for field, reason in graph_violations(product, f"factory.products[{p_index}]")]
@@ -410,7 +410,7 @@ def _changeover_violations(factory: Factory, machine_ids: set[str]) -> list[Viol
 
 
 def _batch_violations(request: PlanRequest) -> list[Violation]:
-    """Batch machines (`planner.plant_rules.batching`): capacities, recipes, and lots that fit a load."""
+    """Batch machines (`planner.scheduling.rules.batching`): capacities, recipes, and lots that fit a load."""
     factory = request.factory
     found = []
     for m_index, machine in enumerate(factory.machines):
@@ -444,7 +444,7 @@ def _batch_violations(request: PlanRequest) -> list[Violation]:
 
 
 def _resource_violations(factory: Factory) -> list[Violation]:
-    """Secondary resources (`planner.plant_rules.resources`): capacities, calendars, shifts, and the needs."""
+    """Secondary resources (`planner.scheduling.rules.resources`): capacities, calendars, shifts, and the needs."""
     found = _id_violations([r.id for r in factory.resources], "factory.resources")
     calendars = {c.id: c for c in factory.calendars}
     peaks: dict[str, int] = {}

@@ -15,14 +15,14 @@ from datetime import UTC, datetime, timedelta
 from google.protobuf import duration_pb2, timestamp_pb2
 
 from planner import domain
-from planner.deltas import ScenarioDelta
-from planner.plant_rules.batching import loads_of
-from planner.plant_rules.die_mounts import die_changes
-from planner.plant_rules.materials import has_materials, material_waits, shortages
-from planner.plant_rules.resources import holds_of
+from planner.replanning.deltas import ScenarioDelta
+from planner.scheduling.rules.batching import loads_of
+from planner.scheduling.rules.die_mounts import die_changes
+from planner.scheduling.rules.materials import has_materials, material_waits, shortages
+from planner.scheduling.rules.resources import holds_of
+from planner.scheduling.tasks import build_jobs
 from planner.solution import Fix, Kpis, LotPlan, PlanResult
 from planner.status import SolveStatus
-from planner.tasks import build_jobs
 from planner.timings import PhaseTiming
 from planner.validation import InvalidPlanRequest, Violation, find_violations
 from prodplan.v1 import planning_service_pb2 as pb
@@ -424,7 +424,7 @@ def _product(message: pb.Product, path: str, problems: list[FieldViolation]) -> 
 
 
 def _mode(message: pb.OperationMode) -> domain.OperationMode:
-    """An operation mode (`planner.plant_rules.modes`); an unset quantity of a need is 1, as on operations."""
+    """An operation mode (`planner.scheduling.rules.modes`); an unset quantity of a need is 1, as on operations."""
     return domain.OperationMode(
         id=message.id, name=message.name, machine_id=message.machine_id, setup_minutes=minutes(message.setup_time),
         run_minutes_per_unit=fractional_minutes(message.run_time_per_unit),
@@ -447,7 +447,7 @@ def _mode_to_proto(mode: domain.OperationMode) -> pb.OperationMode:
 
 
 def _lot_split(message: pb.LotSplit | pb.OrderLotSplit) -> domain.LotSplit:
-    """A lot-split permission (`planner.plant_rules.lot_splitting`); an unset (0) minimum sub-lot is 1."""
+    """A lot-split permission (`planner.scheduling.rules.lot_splitting`); an unset (0) minimum sub-lot is 1."""
     return domain.LotSplit(max_sublots=message.max_sublots, min_sublot_units=message.min_sublot_units or 1)
 
 

@@ -2,7 +2,7 @@
 
 Like `service.mapping`, every problem is collected before anything is solved and raised as one
 `InvalidArgumentError` with the API's field paths (`scenarios[1].deltas[0].machine_down.machine_id`).
-The rules themselves live in `planner.scenarios` and `planner.replan`; this module only reads what
+The rules themselves live in `planner.replanning.scenarios` and `planner.replanning.replan`; this module only reads what
 only the API can get wrong (an unset oneof, a missing timestamp, too many scenarios, duplicate names)
 and converts timestamps to plan minutes (rounded down, like every timestamp of the API).
 """
@@ -19,7 +19,7 @@ from google.protobuf import timestamp_pb2
 from planner import domain
 from planner.demo_factory import demo_machine_risks, demo_request
 from planner.kpis import compute_kpis, order_results
-from planner.replan import (
+from planner.replanning.replan import (
     Disruption,
     DueDateChange,
     MachineBreakdown,
@@ -29,7 +29,7 @@ from planner.replan import (
     apply_disruptions,
     disruption_violations,
 )
-from planner.scenarios import (
+from planner.replanning.scenarios import (
     AddOrder,
     AssignMachine,
     CancelOrder,

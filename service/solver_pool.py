@@ -119,10 +119,10 @@ def _start_worker(owner_pid: int, niceness: int = 0) -> None:
     if niceness:
         os.nice(niceness)
     import planner.plan  # noqa: F401
-    from planner import tabu_kernel, tardiness_search
+    from planner.scheduling import tabu_kernel, tardiness_search
 
     tabu_kernel.warm_up()
-    tardiness_search.warm_up()  # the plant-scale local search (planner.lns), compiled alike
+    tardiness_search.warm_up()  # the plant-scale local search (planner.scheduling.lns), compiled alike
 
 
 def _ready() -> bool:

@@ -23,7 +23,7 @@ def test_ortools_and_highspy_import_in_either_order(first: str, second: str) -> 
 
 
 def test_planner_and_forecaster_do_not_import_grpc() -> None:
-    code = ("import sys, planner.plan, planner.dispatching, planner.gantt\n"
+    code = ("import sys, planner.plan, planner.scheduling.dispatching, planner.gantt\n"
             "import importlib.util\n"
             "if importlib.util.find_spec('forecaster'): import forecaster\n"
             "bad = [m for m in sys.modules if m.split('.')[0] in ('grpc', 'prodplan', 'service')]\n"
@@ -35,6 +35,6 @@ def test_planner_and_forecaster_do_not_import_grpc() -> None:
 
 
 def test_planner_does_not_import_torch() -> None:
-    code = "import sys, planner.plan, planner.dispatching\nassert 'torch' not in sys.modules\nprint('ok')"
+    code = "import sys, planner.plan, planner.scheduling.dispatching\nassert 'torch' not in sys.modules\nprint('ok')"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr

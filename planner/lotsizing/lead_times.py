@@ -9,9 +9,9 @@ with the plant's own flow time instead of a fixed period per level):
 - each operation ends by the latest start of the operations that follow it, minus their minimum time
   lags (start-to-start links bound its start instead), and by the end of bucket t;
 - it runs on the eligible machine that lets it start latest: inside one working stretch, or, where it
-  may pause (`planner.plant_rules.pausing`), over several stretches with its setup in the first;
+  may pause (`planner.scheduling.rules.pausing`), over several stretches with its setup in the first;
   manual work needs no machine; a furnace load lasts its recipe's cycle, whatever the lot;
-- durations come from `planner.tasks.build_jobs` for a lot of that size, so yield (processed units),
+- durations come from `planner.scheduling.tasks.build_jobs` for a lot of that size, so yield (processed units),
   batch recipes and per-machine run times count exactly as the detailed schedule counts them.
 
 The bucket each operation starts in gives its offset (t minus that bucket); the lot is released at the
@@ -35,8 +35,8 @@ from dataclasses import dataclass, field
 
 from planner.calendar import Interval
 from planner.domain import NO_MACHINE, Order, PlanRequest
-from planner.plant_rules.pausing import clock_end
-from planner.tasks import Alternative, Task, build_jobs
+from planner.scheduling.rules.pausing import clock_end
+from planner.scheduling.tasks import Alternative, Task, build_jobs
 
 UNREACHABLE = None
 """`LotLeadTime.release` of a bucket no lot can complete in."""
@@ -165,7 +165,7 @@ def latest_fitting_start(duration: int, end: int, stretches: Sequence[Interval])
 
 def latest_pausing_start(work: int, setup: int, end: int, stretches: Sequence[Interval]) -> int | None:
     """Latest start of work that may pause: `work` working minutes before `end`, its setup inside the stretch
-    it starts in (checked against `planner.plant_rules.pausing.clock_end`)."""
+    it starts in (checked against `planner.scheduling.rules.pausing.clock_end`)."""
     remaining = work
     last = bisect.bisect_left(stretches, (end, end))
     for a, b in reversed(stretches[:last]):

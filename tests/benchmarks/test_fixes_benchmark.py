@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from benchmarks import fixes as bench
-from planner.deltas import ChangeWeight
 from planner.domain import PlanRequest
+from planner.replanning.deltas import ChangeWeight
 from planner.solution import PlanResult
 from planner.status import SolveStatus
 

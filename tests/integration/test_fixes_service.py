@@ -6,7 +6,8 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from planner.deltas import (
+from planner.domain import Machine, PlanRequest, Shift, ShiftCalendar, TimeWindow
+from planner.replanning.deltas import (
     AssignMachine,
     ChangeDueDate,
     ChangeRelease,
@@ -16,8 +17,7 @@ from planner.deltas import (
     MoveMaintenance,
     ScenarioDelta,
 )
-from planner.domain import Machine, PlanRequest, Shift, ShiftCalendar, TimeWindow
-from planner.scenarios import apply_deltas
+from planner.replanning.scenarios import apply_deltas
 from planner.testing import order, product, request
 from prodplan.v1 import planning_service_pb2 as pb
 from prodplan.v1 import planning_service_pb2_grpc as pb_grpc

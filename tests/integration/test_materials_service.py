@@ -17,8 +17,8 @@ from plant_examples import EXAMPLES, SOLVED, as_domain, example_message
 
 from planner.checker import check_schedule
 from planner.domain import PlanRequest
-from planner.plant_rules.materials import material_waits
-from planner.tasks import build_jobs
+from planner.scheduling.rules.materials import material_waits
+from planner.scheduling.tasks import build_jobs
 from prodplan.v1 import planning_service_pb2 as pb
 from prodplan.v1 import planning_service_pb2_grpc as pb_grpc
 from service.demo import assignments_from_proto

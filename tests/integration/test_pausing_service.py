@@ -13,7 +13,7 @@ import pytest
 from planner.calendar import availability_by_machine
 from planner.checker import check_schedule
 from planner.domain import Machine, PlanRequest, Product, Shift, ShiftCalendar
-from planner.plant_rules.pausing import working_minutes
+from planner.scheduling.rules.pausing import working_minutes
 from planner.testing import operation, order, request
 from prodplan.v1 import planning_service_pb2 as pb
 from prodplan.v1 import planning_service_pb2_grpc as pb_grpc

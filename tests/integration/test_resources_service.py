@@ -16,7 +16,7 @@ from plant_examples import SOLVED, as_domain, example_message
 
 from planner.checker import check_schedule
 from planner.domain import PlanRequest
-from planner.plant_rules.resources import holds_of
+from planner.scheduling.rules.resources import holds_of
 from prodplan.v1 import planning_service_pb2 as pb
 from prodplan.v1 import planning_service_pb2_grpc as pb_grpc
 from service.demo import assignments_from_proto

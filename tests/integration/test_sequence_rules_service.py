@@ -6,7 +6,7 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from planner.deltas import RunBefore
+from planner.replanning.deltas import RunBefore
 from planner.testing import order, product, request
 from prodplan.v1 import planning_service_pb2 as pb
 from prodplan.v1 import planning_service_pb2_grpc as pb_grpc

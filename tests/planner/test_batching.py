@@ -9,16 +9,16 @@ from hypothesis import strategies as st
 
 from planner.calendar import availability_by_machine
 from planner.checker import check_plan, check_schedule
-from planner.dispatching import MAKESPAN_RULES, TARDINESS_RULES, dispatch
 from planner.domain import BatchRecipe, FamilyChangeover, Machine, Objective, Operation, PlanRequest, Product
-from planner.explain import explain_late_orders
+from planner.explanations.late_orders import explain_late_orders
 from planner.kpis import compute_kpis, order_results
 from planner.plan import create_plan
-from planner.plant_rules.batching import loads_of
-from planner.search import hint_assignments
+from planner.scheduling.dispatching import MAKESPAN_RULES, TARDINESS_RULES, dispatch
+from planner.scheduling.rules.batching import loads_of
+from planner.scheduling.search import hint_assignments
+from planner.scheduling.tasks import build_jobs
 from planner.solution import PlanResult, ScheduledOperation
 from planner.status import SolveStatus
-from planner.tasks import build_jobs
 from planner.testing import operation, order, request
 from planner.validation import find_violations
 

@@ -24,15 +24,15 @@ from planner.demo_plant import (
     plant_grade_request,
 )
 from planner.domain import PlanRequest
-from planner.explain import explain_late_orders
+from planner.explanations.late_orders import explain_late_orders
 from planner.kpis import order_results
 from planner.plan import create_plan
-from planner.plant_rules.batching import loads_of
-from planner.plant_rules.materials import component_ids, material_waits
-from planner.plant_rules.resources import holds_of
 from planner.risk import planning_availability
+from planner.scheduling.rules.batching import loads_of
+from planner.scheduling.rules.materials import component_ids, material_waits
+from planner.scheduling.rules.resources import holds_of
+from planner.scheduling.tasks import build_jobs
 from planner.solution import PlanResult, ScheduledOperation
-from planner.tasks import build_jobs
 from planner.validation import find_violations
 from prodplan.v1 import planning_service_pb2 as pb
 from service.demo_report import plant_rules_summary

@@ -1,4 +1,4 @@
-"""Dies mounted on machines: changing the die is a setup (`planner.plant_rules.dies`).
+"""Dies mounted on machines: changing the die is a setup (`planner.scheduling.rules.dies`).
 
 The rule binds when lots of different dies share a machine or one die is wanted on two machines, and costs
 nothing when every lot finds its die mounted; a die change needs the machine's working time and the setter the
@@ -15,10 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner import lns
 from planner.calendar import availability_by_machine
 from planner.checker import check_plan, check_schedule
-from planner.dispatching import best_dispatch
 from planner.domain import (
     Machine,
     Objective,
@@ -34,11 +32,13 @@ from planner.domain import (
     WorkInProgress,
 )
 from planner.plan import create_plan
-from planner.plant_rules.die_mounts import die_changes, die_problems
-from planner.search import hint_assignments
+from planner.scheduling import lns
+from planner.scheduling.dispatching import best_dispatch
+from planner.scheduling.rules.die_mounts import die_changes, die_problems
+from planner.scheduling.search import hint_assignments
+from planner.scheduling.tasks import build_jobs
 from planner.solution import PlanResult, ScheduledOperation
 from planner.status import SolveStatus
-from planner.tasks import build_jobs
 from planner.testing import operation, order, request
 from planner.validation import find_violations
 from prodplan.v1 import planning_service_pb2 as pb

@@ -10,10 +10,10 @@ from strategies import plan_requests
 from planner.calendar import availability_by_machine
 from planner.checker import check_schedule
 from planner.demo_factory import demo_request
-from planner.dispatching import best_dispatch, hint_objective
 from planner.domain import PlanRequest
+from planner.scheduling.dispatching import best_dispatch, hint_objective
+from planner.scheduling.tasks import build_jobs
 from planner.solution import ScheduledOperation
-from planner.tasks import build_jobs
 
 
 def _as_schedule(req: PlanRequest, hint: dict[tuple[str, int], tuple[str, int]]) -> list[ScheduledOperation]:

@@ -12,11 +12,10 @@ from hypothesis import strategies as st
 
 from planner.calendar import availability_by_machine
 from planner.checker import check_plan, check_schedule
-from planner.deltas import AssignMachine, ChangeRelease, ChangeWeight, ExtraWorkingTime, MoveMaintenance, RunBefore
 from planner.domain import Machine, Material, MaterialUse, PlanRequest, Shift, ShiftCalendar, TimeWindow, YieldEstimate
-from planner.fix_candidates import Candidate
-from planner.fix_texts import describe_fix
-from planner.fixes import (
+from planner.explanations.fix_candidates import Candidate
+from planner.explanations.fix_texts import describe_fix
+from planner.explanations.fixes import (
     Measured,
     _topped_up,
     attach_fixes,
@@ -29,11 +28,19 @@ from planner.fixes import (
     verification_budget,
 )
 from planner.plan import create_plan
+from planner.replanning.deltas import (
+    AssignMachine,
+    ChangeRelease,
+    ChangeWeight,
+    ExtraWorkingTime,
+    MoveMaintenance,
+    RunBefore,
+)
+from planner.replanning.scenarios import apply_deltas
 from planner.risk import planning_availability
-from planner.scenarios import apply_deltas
-from planner.scheduling import solve_schedule
+from planner.scheduling.model import solve_schedule
+from planner.scheduling.tasks import build_jobs
 from planner.solution import Fix, LateOrderExplanation, PlanResult
-from planner.tasks import build_jobs
 from planner.testing import order, product, request
 from planner.validation import InvalidPlanRequest
 

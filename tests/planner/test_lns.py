@@ -1,4 +1,4 @@
-"""Large-neighbourhood search (`planner.lns`): valid plans, never worse than the start, plant rules kept."""
+"""Large-neighbourhood search (`planner.scheduling.lns`): valid plans, never worse than the start, plant rules kept."""
 
 from __future__ import annotations
 
@@ -11,18 +11,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.scale import scaled_request
-from planner import lns, tardiness_search, testing
+from planner import testing
 from planner.calendar import Interval, availability_by_machine, merge
 from planner.checker import check_schedule
-from planner.dispatching import best_dispatch
 from planner.domain import FamilyChangeover, Objective, Order, PlanRequest, RunningOperation, WorkInProgress
 from planner.kpis import compute_kpis
 from planner.plan import create_plan, explanation_reserve
 from planner.risk import planning_availability
-from planner.scheduling import Hint
-from planner.search import hint_assignments, makespan_lower_bound
+from planner.scheduling import lns, tardiness_search
+from planner.scheduling.dispatching import best_dispatch
+from planner.scheduling.model import Hint
+from planner.scheduling.search import hint_assignments, makespan_lower_bound
+from planner.scheduling.tasks import Job, build_jobs
 from planner.status import SolveStatus
-from planner.tasks import Job, build_jobs
 from planner.timings import PhaseClock, total_by_name
 from planner.validation import ensure_valid
 

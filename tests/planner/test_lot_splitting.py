@@ -14,8 +14,6 @@ from hypothesis import strategies as st
 
 from planner.calendar import availability_by_machine
 from planner.checker import check_plan, check_schedule
-from planner.deltas import SplitLot
-from planner.dispatching import best_dispatch
 from planner.domain import (
     FamilyChangeover,
     LotSplit,
@@ -31,13 +29,15 @@ from planner.domain import (
 )
 from planner.kpis import compute_kpis
 from planner.plan import create_plan
-from planner.plant_rules.lot_splitting import has_lot_splitting
-from planner.replan import replan
+from planner.replanning.deltas import SplitLot
+from planner.replanning.replan import replan
+from planner.replanning.scenarios import apply_deltas
 from planner.risk import planning_availability
-from planner.scenarios import apply_deltas
-from planner.search import hint_assignments
+from planner.scheduling.dispatching import best_dispatch
+from planner.scheduling.rules.lot_splitting import has_lot_splitting
+from planner.scheduling.search import hint_assignments
+from planner.scheduling.tasks import build_jobs
 from planner.solution import PlanResult, ScheduledOperation
-from planner.tasks import build_jobs
 from planner.testing import operation, order, request
 from planner.validation import InvalidPlanRequest, find_violations
 from prodplan.v1 import planning_service_pb2 as pb

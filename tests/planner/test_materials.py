@@ -15,10 +15,8 @@ from collections.abc import Sequence
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner import lns
 from planner.calendar import availability_by_machine
 from planner.checker import check_plan, check_schedule
-from planner.dispatching import best_dispatch
 from planner.domain import (
     Material,
     MaterialReceipt,
@@ -32,13 +30,15 @@ from planner.domain import (
     YieldEstimate,
 )
 from planner.plan import create_plan
-from planner.plant_rules.bom import bom_cycle
-from planner.plant_rules.materials import STOCK_SCALE, MaterialStock, material_waits, shortages, stock_problems
-from planner.replan import MachineBreakdown, replan
-from planner.search import hint_assignments
+from planner.replanning.replan import MachineBreakdown, replan
+from planner.scheduling import lns
+from planner.scheduling.dispatching import best_dispatch
+from planner.scheduling.rules.bom import bom_cycle
+from planner.scheduling.rules.materials import STOCK_SCALE, MaterialStock, material_waits, shortages, stock_problems
+from planner.scheduling.search import hint_assignments
+from planner.scheduling.tasks import build_jobs
 from planner.solution import PlanResult, ScheduledOperation
 from planner.status import SolveStatus
-from planner.tasks import build_jobs
 from planner.testing import operation, order, request
 from planner.validation import find_violations
 

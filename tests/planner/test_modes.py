@@ -9,10 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner import lns
 from planner.calendar import availability_by_machine
 from planner.checker import check_plan, check_schedule
-from planner.dispatching import best_dispatch
 from planner.domain import (
     NO_MACHINE,
     EligibleMachine,
@@ -28,11 +26,13 @@ from planner.domain import (
     ResourceNeed,
 )
 from planner.plan import create_plan
-from planner.replan import replan
-from planner.search import hint_assignments
+from planner.replanning.replan import replan
+from planner.scheduling import lns
+from planner.scheduling.dispatching import best_dispatch
+from planner.scheduling.search import hint_assignments
+from planner.scheduling.tasks import build_jobs
 from planner.solution import PlanResult, ScheduledOperation
 from planner.status import SolveStatus
-from planner.tasks import build_jobs
 from planner.testing import order, request
 from planner.validation import find_violations
 from service.errors import InvalidArgumentError

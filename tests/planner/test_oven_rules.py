@@ -1,4 +1,4 @@
-"""Oven rules of batch machines (`planner.plant_rules.oven_rules`): load-length windows, a minimum fill, recipe
+"""Oven rules of batch machines (`planner.scheduling.rules.oven_rules`): load-length windows, a minimum fill, recipe
 changeovers with the initial recipe (inside working time), the BATCH_COST objective; binding / non-binding pairs,
 checker tests on broken plans, a hypothesis property of the checker, and bad input."""
 
@@ -20,8 +20,8 @@ from planner.domain import (
     TimeWindow,
 )
 from planner.plan import create_plan
-from planner.plant_rules.batching import loads_of
-from planner.plant_rules.oven_rules import cost_of
+from planner.scheduling.rules.batching import loads_of
+from planner.scheduling.rules.oven_rules import cost_of
 from planner.solution import PlanResult
 from planner.status import SolveStatus
 from planner.testing import operation, order, request

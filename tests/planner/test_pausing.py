@@ -15,13 +15,20 @@ from ortools.sat.python import cp_model
 from planner.calendar import availability_by_machine
 from planner.checker import check_plan, check_schedule
 from planner.domain import Machine, PlanRequest, Product, Resource, ResourceNeed, Shift, ShiftCalendar
-from planner.feasibility import infeasibility_reasons
 from planner.plan import create_plan
-from planner.plant_rules.pausing import PauseVars, clock_end, has_pausing, hint_pause, pausing_interval, working_minutes
-from planner.replan import kept_operations, replan
+from planner.replanning.replan import kept_operations, replan
+from planner.scheduling.feasibility import infeasibility_reasons
+from planner.scheduling.rules.pausing import (
+    PauseVars,
+    clock_end,
+    has_pausing,
+    hint_pause,
+    pausing_interval,
+    working_minutes,
+)
+from planner.scheduling.tasks import build_jobs
 from planner.solution import PlanResult, ScheduledOperation
 from planner.status import SolveStatus
-from planner.tasks import build_jobs
 from planner.testing import operation, order, request
 from planner.validation import find_violations
 
@@ -202,7 +209,7 @@ def test_a_re_plan_keeps_a_pausing_lot_in_the_frozen_window() -> None:
 
 
 def test_the_lns_and_the_local_search_stay_off_when_work_may_pause() -> None:
-    from planner.lns import decomposable
+    from planner.scheduling.lns import decomposable
 
     assert decomposable(_request(60, machine_pauses=False))
     assert not decomposable(_request(60, machine_pauses=True))

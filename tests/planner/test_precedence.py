@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from planner.calendar import availability_by_machine
 from planner.checker import check_plan, check_schedule
-from planner.dispatching import best_dispatch
 from planner.domain import (
     Objective,
     Operation,
@@ -24,14 +23,15 @@ from planner.domain import (
     RunningOperation,
     WorkInProgress,
 )
-from planner.lns import decomposable
 from planner.plan import create_plan
-from planner.plant_rules.precedence import find_cycle, topological_order
-from planner.replan import MachineBreakdown, replan
-from planner.search import hint_assignments
+from planner.replanning.replan import MachineBreakdown, replan
+from planner.scheduling.dispatching import best_dispatch
+from planner.scheduling.lns import decomposable
+from planner.scheduling.rules.precedence import find_cycle, topological_order
+from planner.scheduling.search import hint_assignments
+from planner.scheduling.tasks import build_jobs
 from planner.solution import PlanResult, ScheduledOperation
 from planner.status import SolveStatus
-from planner.tasks import build_jobs
 from planner.testing import operation, order, request
 from planner.validation import find_violations
 

@@ -10,7 +10,7 @@ from planner.checker import check_plan
 from planner.demo_factory import demo_request
 from planner.domain import MachineRisk, Objective, PlanRequest, RiskPoint, RiskPolicy
 from planner.plan import create_plan
-from planner.replan import (
+from planner.replanning.replan import (
     TEXT,
     DueDateChange,
     MachineBreakdown,

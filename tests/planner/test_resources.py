@@ -7,10 +7,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner import lns
 from planner.calendar import availability_by_machine
 from planner.checker import check_plan, check_schedule
-from planner.dispatching import MAKESPAN_RULES, TARDINESS_RULES, dispatch
 from planner.domain import (
     NO_MACHINE,
     EligibleMachine,
@@ -28,10 +26,12 @@ from planner.domain import (
     ShiftCapacity,
     WorkInProgress,
 )
-from planner.explain import explain_late_orders
+from planner.explanations.late_orders import explain_late_orders
 from planner.kpis import order_results
 from planner.plan import create_plan
-from planner.plant_rules.resources import (
+from planner.scheduling import lns
+from planner.scheduling.dispatching import MAKESPAN_RULES, TARDINESS_RULES, dispatch
+from planner.scheduling.rules.resources import (
     FOREVER,
     ResourceUse,
     capacity_at,
@@ -39,10 +39,10 @@ from planner.plant_rules.resources import (
     capacity_profiles,
     usage_problems,
 )
-from planner.search import hint_assignments
+from planner.scheduling.search import hint_assignments
+from planner.scheduling.tasks import build_jobs
 from planner.solution import PlanResult, ScheduledOperation
 from planner.status import SolveStatus
-from planner.tasks import build_jobs
 from planner.testing import operation, order, request
 from planner.validation import find_violations
 

@@ -24,7 +24,7 @@ from planner.domain import (
     YieldEstimate,
 )
 from planner.plan import create_plan
-from planner.scenarios import (
+from planner.replanning.scenarios import (
     AddOrder,
     CancelOrder,
     ChangeDueDate,
@@ -210,7 +210,7 @@ def test_an_infeasible_scenario_carries_its_reasons_and_no_changes() -> None:
 def test_lots_that_move_between_buckets_are_reported() -> None:
     from planner.domain import DemandForecast, QuantileValue
     from planner.plan import create_plan
-    from planner.scenarios import DemandScale, apply_deltas, compare
+    from planner.replanning.scenarios import DemandScale, apply_deltas, compare
     from planner.testing import order, product, request
 
     day = 1440

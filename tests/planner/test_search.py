@@ -1,4 +1,4 @@
-"""The makespan solve strategy (`planner.search`): when the tabu search runs, and that what it hands
+"""The makespan solve strategy (`planner.scheduling.search`): when the tabu search runs, and that what it hands
 CP-SAT is a feasible schedule no longer than the dispatching start."""
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from ortools.sat.python import cp_model
 from benchmarks.instances import ShopInstance, to_plan_request
 from planner.calendar import availability_by_machine
 from planner.checker import check_plan, check_schedule
-from planner.dispatching import best_dispatch
 from planner.domain import MachineRisk, Objective, PlanRequest, RiskPoint, RiskPolicy, TimeWindow
 from planner.plan import create_plan
 from planner.risk import planning_availability
-from planner.search import (
+from planner.scheduling.dispatching import best_dispatch
+from planner.scheduling.search import (
     SEARCH_MAX_SECONDS,
     SEARCH_SECONDS_PER_OPERATION,
     SEARCH_SHARE,
@@ -25,8 +25,8 @@ from planner.search import (
     local_search_budget,
     makespan_lower_bound,
 )
+from planner.scheduling.tasks import build_jobs
 from planner.status import SolveStatus
-from planner.tasks import build_jobs
 from planner.testing import order, product
 from planner.testing import request as small_request
 

@@ -10,16 +10,16 @@ from hypothesis import strategies as st
 
 from planner.calendar import availability_by_machine
 from planner.checker import check_plan, check_schedule
-from planner.deltas import CancelOrder, RunBefore
-from planner.dispatching import best_dispatch
 from planner.domain import PlanRequest, RunningOperation, SequenceRule, WorkInProgress
 from planner.plan import create_plan
+from planner.replanning.deltas import CancelOrder, RunBefore
+from planner.replanning.scenarios import apply_deltas
 from planner.risk import planning_availability
-from planner.scenarios import apply_deltas
-from planner.search import hint_assignments
+from planner.scheduling.dispatching import best_dispatch
+from planner.scheduling.search import hint_assignments
+from planner.scheduling.tasks import build_jobs
 from planner.solution import PlanResult
 from planner.status import SolveStatus
-from planner.tasks import build_jobs
 from planner.testing import order, product, request
 from planner.validation import InvalidPlanRequest, find_violations
 

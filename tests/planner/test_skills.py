@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from planner.calendar import availability_by_machine
 from planner.checker import check_plan, check_schedule
-from planner.dispatching import best_dispatch
 from planner.domain import (
     Objective,
     Operation,
@@ -22,11 +21,12 @@ from planner.domain import (
     ShiftCalendar,
 )
 from planner.plan import create_plan
-from planner.plant_rules.staffing import staff_schedule
-from planner.search import hint_assignments
+from planner.scheduling.dispatching import best_dispatch
+from planner.scheduling.rules.staffing import staff_schedule
+from planner.scheduling.search import hint_assignments
+from planner.scheduling.tasks import build_jobs
 from planner.solution import PlanResult, ScheduledOperation, StaffAssignment
 from planner.status import SolveStatus
-from planner.tasks import build_jobs
 from planner.testing import operation, order, request
 from planner.validation import find_violations
 from prodplan.v1 import planning_service_pb2 as pb

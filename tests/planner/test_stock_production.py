@@ -14,10 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner import lns
 from planner.calendar import availability_by_machine
 from planner.checker import check_plan, check_schedule
-from planner.dispatching import best_dispatch
 from planner.domain import (
     Material,
     MaterialOutput,
@@ -30,12 +28,14 @@ from planner.domain import (
     WorkInProgress,
 )
 from planner.plan import create_plan
-from planner.plant_rules.materials import material_waits, shortages, stock_problems
-from planner.plant_rules.stock import production_violations
-from planner.search import hint_assignments
+from planner.scheduling import lns
+from planner.scheduling.dispatching import best_dispatch
+from planner.scheduling.rules.materials import material_waits, shortages, stock_problems
+from planner.scheduling.rules.stock import production_violations
+from planner.scheduling.search import hint_assignments
+from planner.scheduling.tasks import build_jobs
 from planner.solution import PlanResult, ScheduledOperation
 from planner.status import SolveStatus
-from planner.tasks import build_jobs
 from planner.testing import operation, order, request
 from planner.validation import find_violations
 from service.errors import InvalidArgumentError

@@ -1,4 +1,4 @@
-"""The compiled makespan tabu search (`planner.tabu_kernel`): its decoder agrees with the exact Python
+"""The compiled makespan tabu search (`planner.scheduling.tabu_kernel`): its decoder agrees with the exact Python
 decoder (with and without machine breaks), it finds cycles, its trajectory does not depend on how the
 caller slices it into calls, and what `tabu_search` hands back is a checked schedule shorter than its
 start."""
@@ -15,13 +15,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.instances import ShopInstance, to_plan_request
-from planner import search, tabu_kernel
 from planner.calendar import availability_by_machine
 from planner.checker import check_schedule
-from planner.dispatching import best_dispatch
 from planner.domain import TimeWindow
 from planner.risk import planning_availability
-from planner.tasks import build_jobs
+from planner.scheduling import search, tabu_kernel
+from planner.scheduling.dispatching import best_dispatch
+from planner.scheduling.tasks import build_jobs
 
 FT06 = ShopInstance("ft06", 6, tuple(tuple(((m, d),) for m, d in job) for job in (
     ((2, 1), (0, 3), (1, 6), (3, 7), (5, 3), (4, 6)),
@@ -177,7 +177,7 @@ def test_the_kernel_imports_and_runs_where_numba_finds_no_place_for_its_cache() 
     script = (
         "from numba.core import caching\n"
         "caching.CacheImpl._locator_classes = []  # numba internals: every place refused\n"
-        "from planner import tabu_kernel\n"
+        "from planner.scheduling import tabu_kernel\n"
         "tabu_kernel.warm_up()\n"
         "print(tabu_kernel.search._cache.__class__.__name__)\n"
     )

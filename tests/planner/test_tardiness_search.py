@@ -1,4 +1,4 @@
-"""The compiled weighted-tardiness local search (`planner.tardiness_search`): valid plans, never worse than the
+"""The compiled weighted-tardiness local search (`scheduling.tardiness_search`): valid plans, never worse than the
 start, its incremental re-timing equal to a full decode, and it stays out of what it does not model."""
 
 from __future__ import annotations
@@ -9,16 +9,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from benchmarks.scale import scaled_request
-from planner import tardiness_kernel, tardiness_search
 from planner.calendar import Interval, availability_by_machine
 from planner.checker import check_schedule
-from planner.dispatching import best_dispatch
 from planner.domain import Objective, PlanRequest, RunningOperation, WorkInProgress
 from planner.kpis import compute_kpis
 from planner.risk import planning_availability
-from planner.scheduling import Hint
-from planner.search import hint_assignments
-from planner.tasks import Job, build_jobs
+from planner.scheduling import tardiness_kernel, tardiness_search
+from planner.scheduling.dispatching import best_dispatch
+from planner.scheduling.model import Hint
+from planner.scheduling.search import hint_assignments
+from planner.scheduling.tasks import Job, build_jobs
 from tests.strategies import plan_requests
 
 COST_RTOL = 1e-9

@@ -11,7 +11,6 @@ from strategies import back_to_back
 
 from planner.calendar import availability_by_machine
 from planner.checker import check_plan, check_schedule
-from planner.dispatching import MAKESPAN_RULES, TARDINESS_RULES, dispatch
 from planner.domain import (
     Machine,
     Objective,
@@ -24,11 +23,12 @@ from planner.domain import (
     WorkInProgress,
 )
 from planner.plan import create_plan
-from planner.replan import MachineBreakdown, replan
-from planner.search import hint_assignments
+from planner.replanning.replan import MachineBreakdown, replan
+from planner.scheduling.dispatching import MAKESPAN_RULES, TARDINESS_RULES, dispatch
+from planner.scheduling.search import hint_assignments
+from planner.scheduling.tasks import build_jobs
 from planner.solution import PlanResult, ScheduledOperation
 from planner.status import SolveStatus
-from planner.tasks import build_jobs
 from planner.testing import operation, order, request
 from planner.validation import find_violations
 

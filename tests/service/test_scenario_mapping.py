@@ -10,8 +10,8 @@ from google.protobuf import duration_pb2, json_format
 
 from planner.domain import PlanRequest, RiskPolicy, TimeWindow
 from planner.plan import create_plan
-from planner.replan import MachineBreakdown, replan
-from planner.scenarios import MachineDown, apply_deltas
+from planner.replanning.replan import MachineBreakdown, replan
+from planner.replanning.scenarios import MachineDown, apply_deltas
 from planner.solution import PlanResult
 from planner.testing import order, product, request
 from prodplan.v1 import planning_service_pb2 as pb
@@ -187,7 +187,7 @@ def test_a_replan_maps_out_with_every_change() -> None:
 
 
 def test_maintenance_changes_map_out_with_unset_times_where_there_are_none() -> None:
-    from planner.replan import MaintenanceChange
+    from planner.replanning.replan import MaintenanceChange
 
     stored = plan_request_to_domain(plan_request_to_proto(_small()), Settings())
     released = released_plan_from_proto(plan_to_proto(stored, _solved(stored)), stored)
