@@ -22,7 +22,7 @@ from ortools import __version__ as ortools_version  # type: ignore[attr-defined]
 
 from forecaster import ForecastModels
 from planner.domain import PlanRequest
-from planner.replan import replan
+from planner.replanning.replan import replan
 from planner.solution import PlanResult
 from planner.timings import PhaseClock
 from prodplan.v1 import planning_service_pb2 as pb
@@ -327,16 +327,10 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
     async def _save(self, plan_id: str, message: pb.CreatePlanRequest, request: PlanRequest,
                     result: PlanResult, model_versions: dict[str, str]) -> pb.CreatePlanResponse:
         clock = PhaseClock()
-        with span("mapping.reply"), clock.phase("mapping"):
-            response = pb.CreatePlanResponse(plan_id=plan_id, plan=plan_to_proto(request, result))
-        response.plan.statistics.phases.extend(phases_to_proto(clock.phases))
-        response.plan.model_versions.update(model_versions)
-        record = PlanRecord(plan_id=plan_id, kind="plan", status=pb.PlanStatus.Name(response.plan.status),
-                            request_id=message.request_id, request=message.SerializeToString(deterministic=True),
-                            response=response.SerializeToString(),
-                            summary={**plan_summary(request, result), FINGERPRINT: _fingerprint(message)},
-                            model_versions=model_versions, solver_parameters=solver_parameters(request),
-                            tenant=_tenant())
+        # Off the event loop: mapping a plan of thousands of operations takes tens of milliseconds, which
+        # forecast calls and health checks arriving meanwhile would otherwise wait for in one block.
+        record = await asyncio.to_thread(_plan_record, plan_id, message, request, result, model_versions, clock,
+                                         _tenant())
         with clock.phase("storing"):
             stored = await self._save_once(record)
         # The reply is the stored record (GetPlan returns the same), so its phases end with mapping the reply;
@@ -362,6 +356,20 @@ class PlanningServicer(pb_grpc.PlanningServiceServicer):
 
 FINGERPRINT = "request_sha256"
 """Summary key of the hash of the request a record answers, for idempotency checks."""
+
+
+def _plan_record(plan_id: str, message: pb.CreatePlanRequest, request: PlanRequest, result: PlanResult,
+                 model_versions: dict[str, str], clock: PhaseClock, tenant: str) -> PlanRecord:
+    """The reply (mapped, with its phases and model versions) as the record the store keeps."""
+    with span("mapping.reply"), clock.phase("mapping"):
+        response = pb.CreatePlanResponse(plan_id=plan_id, plan=plan_to_proto(request, result))
+    response.plan.statistics.phases.extend(phases_to_proto(clock.phases))
+    response.plan.model_versions.update(model_versions)
+    return PlanRecord(plan_id=plan_id, kind="plan", status=pb.PlanStatus.Name(response.plan.status),
+                      request_id=message.request_id, request=message.SerializeToString(deterministic=True),
+                      response=response.SerializeToString(),
+                      summary={**plan_summary(request, result), FINGERPRINT: _fingerprint(message)},
+                      model_versions=model_versions, solver_parameters=solver_parameters(request), tenant=tenant)
 
 
 def _fingerprint(message: Message) -> str:
