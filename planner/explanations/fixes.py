@@ -152,16 +152,28 @@ def _unverified(request: PlanRequest, plan: PlanResult, explanation: LateOrderEx
 def _verified(request: PlanRequest, plan: PlanResult, explanation: LateOrderExplanation, hint: Hint,
               deadline: float, before: float) -> LateOrderExplanation:
     """Verify candidates in `TIERS` order until one that puts the order on time, or MAX_VERIFIED that help, are
-    kept or `deadline` (monotonic clock) comes. When every fix kept leaves the order late, the cheapest is also
-    tried topped up with overtime for what is left (`_topped_up`). A new date is tried only when every candidate
-    was tried and none helped; candidates there was no time for stay, unverified, after the verified ones.
-    `before`: the plan's weighted lateness."""
+    kept or `deadline` (monotonic clock) comes. The first fix that leaves the order late is also tried at once
+    topped up with overtime for what is left (`_topped_up`), before the budget goes on other kinds. A new date
+    is tried only when every candidate was tried and none helped; candidates there was no time for stay,
+    unverified, after the verified ones. `before`: the plan's weighted lateness."""
     tried = candidates(request, plan, explanation)
     kept: list[Fix] = []
     measured: list[tuple[Candidate, Measured]] = []
     dropped = 0
     skipped: set[int] = set()
     last = -1
+    topped_tried = False
+
+    def top_up(partial: tuple[Candidate, Measured], share: float) -> None:
+        """The partial fix topped up with overtime for what is left, kept when it removes more."""
+        topped = _topped_up(request, explanation.order_id, *partial)
+        left = deadline - time.monotonic()
+        seconds = min(max(left * share, MIN_SOLVE_SECONDS), left)
+        found = _verify(request, plan, explanation, topped, hint, seconds, before) if (
+            topped is not None and seconds >= MIN_SOLVE_SECONDS) else None
+        if found is not None and found[1].order_lateness < partial[1].order_lateness:
+            kept.append(_fix(request, explanation, *found, before))
+            measured.append(found)
     for position, candidate in enumerate(tried):
         left = deadline - time.monotonic()
         if left < MIN_SOLVE_SECONDS or len(kept) >= MAX_KEPT or any(f.order_lateness_after <= 0 for f in kept):
@@ -175,17 +187,14 @@ def _verified(request: PlanRequest, plan: PlanResult, explanation: LateOrderExpl
         found = _verify(request, plan, explanation, candidate, hint, seconds, before)
         if found is None:
             dropped += 1
-        else:
-            kept.append(_fix(request, explanation, *found, before))
-            measured.append(found)
-    if measured and all(m.order_lateness > 0 for _, m in measured):
-        cheapest = measured[min(range(len(kept)), key=lambda i: _rank(kept[i]))]
-        topped = _topped_up(request, explanation.order_id, *cheapest)
-        seconds = deadline - time.monotonic()
-        found = _verify(request, plan, explanation, topped, hint, seconds, before) if (
-            topped is not None and seconds >= MIN_SOLVE_SECONDS) else None
-        if found is not None and found[1].order_lateness < cheapest[1].order_lateness:
-            kept.append(_fix(request, explanation, *found, before))
+            continue
+        kept.append(_fix(request, explanation, *found, before))
+        measured.append(found)
+        if found[1].order_lateness > 0 and not topped_tried:  # the first partial fix, made whole with overtime
+            topped_tried = True  # right away, before the budget goes on other kinds
+            top_up(found, 0.5)
+    if measured and all(m.order_lateness > 0 for _, m in measured) and not topped_tried:
+        top_up(measured[min(range(len(kept)), key=lambda i: _rank(kept[i]))], 1.0)
     done = len(kept) >= MAX_VERIFIED or any(f.order_lateness_after <= 0 for f in kept)
     untried = [] if done else [c for i, c in enumerate(tried) if i > last and i not in skipped]
     if not kept and not untried:
