@@ -53,6 +53,8 @@ _API_NAMES = {
     "remaining_minutes": "remaining",
     "cycle_minutes": "cycle_time",
     "mount_minutes": "mount_time",
+    "batch_min_minutes": "batch_min_time",
+    "batch_max_minutes": "batch_max_time",
 }
 DEFAULT_REPAIR = timedelta(hours=4)
 _RISK_POLICY = {
@@ -288,7 +290,7 @@ def _factory(message: pb.Factory, start: datetime, problems: list[FieldViolation
                 mounted_die=m.mounted_die or None,
                 batch_min_load=m.batch_min_load,
                 recipe_changeovers=[domain.RecipeChangeover(from_recipe=c.from_recipe, to_recipe=c.to_recipe,
-                                                            minutes=minutes(c.setup_time), cost=c.cost)
+                                                            minutes=minutes(c.changeover_time), cost=c.cost)
                                     for c in m.recipe_changeovers],
                 initial_recipe=m.initial_recipe or None,
             )
@@ -719,7 +721,7 @@ def plan_request_to_proto(request: domain.PlanRequest) -> pb.CreatePlanRequest:
                     mounted_die=m.mounted_die or "",
                     batch_min_load=m.batch_min_load,
                     recipe_changeovers=[pb.RecipeChangeover(from_recipe=c.from_recipe, to_recipe=c.to_recipe,
-                                                            setup_time=to_duration(c.minutes), cost=c.cost)
+                                                            changeover_time=to_duration(c.minutes), cost=c.cost)
                                         for c in m.recipe_changeovers],
                     initial_recipe=m.initial_recipe or "",
                 )

@@ -353,16 +353,16 @@ class Machine(_message.Message):
     def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., work_center: _Optional[str] = ..., calendar_id: _Optional[str] = ..., maintenance_windows: _Optional[_Iterable[_Union[TimeWindow, _Mapping]]] = ..., batch_capacity: _Optional[float] = ..., recipes: _Optional[_Iterable[_Union[BatchRecipe, _Mapping]]] = ..., operations_may_pause: _Optional[bool] = ..., mounted_die: _Optional[str] = ..., batch_min_load: _Optional[float] = ..., recipe_changeovers: _Optional[_Iterable[_Union[RecipeChangeover, _Mapping]]] = ..., initial_recipe: _Optional[str] = ...) -> None: ...
 
 class RecipeChangeover(_message.Message):
-    __slots__ = ("from_recipe", "to_recipe", "setup_time", "cost")
+    __slots__ = ("from_recipe", "to_recipe", "changeover_time", "cost")
     FROM_RECIPE_FIELD_NUMBER: _ClassVar[int]
     TO_RECIPE_FIELD_NUMBER: _ClassVar[int]
-    SETUP_TIME_FIELD_NUMBER: _ClassVar[int]
+    CHANGEOVER_TIME_FIELD_NUMBER: _ClassVar[int]
     COST_FIELD_NUMBER: _ClassVar[int]
     from_recipe: str
     to_recipe: str
-    setup_time: _duration_pb2.Duration
+    changeover_time: _duration_pb2.Duration
     cost: float
-    def __init__(self, from_recipe: _Optional[str] = ..., to_recipe: _Optional[str] = ..., setup_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., cost: _Optional[float] = ...) -> None: ...
+    def __init__(self, from_recipe: _Optional[str] = ..., to_recipe: _Optional[str] = ..., changeover_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., cost: _Optional[float] = ...) -> None: ...
 
 class BatchRecipe(_message.Message):
     __slots__ = ("id", "name", "cycle_time")

@@ -4,6 +4,7 @@ checker tests on broken plans, a hypothesis property of the checker, and bad inp
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,6 +28,7 @@ from planner.status import SolveStatus
 from planner.testing import operation, order, request
 from planner.validation import find_violations
 from prodplan.v1 import planning_service_pb2 as pb
+from service.errors import InvalidArgumentError
 from service.mapping import plan_request_to_domain, plan_request_to_proto
 from service.settings import Settings
 
@@ -201,7 +203,26 @@ def test_the_oven_fields_and_the_batch_cost_objective_round_trip_through_the_api
     req = req.model_copy(update={"options": req.options.model_copy(update={"batch_run_cost_per_minute": 2.5})})
     message = plan_request_to_proto(req)
     assert message.options.objective == pb.OBJECTIVE_BATCH_COST
-    assert [c.setup_time.seconds for c in message.factory.machines[0].recipe_changeovers] == [600, 600]
+    assert [c.changeover_time.seconds for c in message.factory.machines[0].recipe_changeovers] == [600, 600]
     assert plan_request_to_domain(message, Settings()) == req
     message.options.ClearField("batch_run_cost_per_minute")
     assert plan_request_to_domain(message, Settings()).options.batch_run_cost_per_minute == 1.0
+
+
+
+def test_bad_oven_fields_over_the_api_are_named_by_their_api_paths() -> None:
+    req = _request(_oven(recipe_changeovers=SWITCH, initial_recipe="R2"), [_bake("P", "R1", window=(5, 30))],
+                   [order("A", "P", 2)], Objective.BATCH_COST)
+    message = plan_request_to_proto(req)
+    machine = message.factory.machines[0]
+    machine.recipe_changeovers[0].changeover_time.seconds = -600
+    machine.recipe_changeovers[1].to_recipe = "NOPE"
+    machine.initial_recipe = "X"
+    message.factory.products[0].routing[0].batch_max_time.seconds = 60
+    message.options.batch_run_cost_per_minute = -1.0
+    with pytest.raises(InvalidArgumentError) as refused:
+        plan_request_to_domain(message, Settings())
+    fields = {v.field for v in refused.value.violations}
+    assert fields == {"factory.machines[0].recipe_changeovers[0].changeover_time",
+                      "factory.machines[0].recipe_changeovers[1].to_recipe", "factory.machines[0].initial_recipe",
+                      "factory.products[0].routing[0].batch_max_time", "options.batch_run_cost_per_minute"}
