@@ -46,7 +46,7 @@ from numba import njit
 Ints = npt.NDArray[np.int64]
 
 
-def _compiled(function: Callable[..., Any]) -> Any:
+def compiled(function: Callable[..., Any]) -> Any:
     """numba-compiled, releasing the GIL, cached on disk where numba finds a writable place (beside this
     file, or the user's cache folder). Where it finds none (a read-only install and home), numba refuses
     to cache; then each process compiles for itself instead of failing to import."""
@@ -63,7 +63,7 @@ STATE_SIZE = 6
 TABU_RING = 16
 
 
-@_compiled
+@compiled
 def _links(sequences: Ints, lengths: Ints, machine_prev: Ints, machine_next: Ints) -> None:
     machine_prev[:] = -1
     machine_next[:] = -1
@@ -75,8 +75,8 @@ def _links(sequences: Ints, lengths: Ints, machine_prev: Ints, machine_next: Int
             machine_next[before] = after
 
 
-@_compiled
-def _fit(windows: Ints, window_counts: Ints, m: int, earliest: int, duration: int) -> int:
+@compiled
+def fit_in_stretch(windows: Ints, window_counts: Ints, m: int, earliest: int, duration: int) -> int:
     """The earliest start >= earliest at which the operation fits into one working stretch of machine m
     (`windows[0, m]` their starts, `windows[1, m]` their ends); -1 when none is left."""
     count = window_counts[m]
@@ -93,7 +93,7 @@ def _fit(windows: Ints, window_counts: Ints, m: int, earliest: int, duration: in
     return -1
 
 
-@_compiled
+@compiled
 def _heads(duration: Ints, job_prev: Ints, job_next: Ints, release: Ints, machine: Ints, windows: Ints,
            window_counts: Ints, machine_prev: Ints, machine_next: Ints, heads: Ints, order: Ints,
            indegree: Ints) -> int:
@@ -123,7 +123,7 @@ def _heads(duration: Ints, job_prev: Ints, job_next: Ints, release: Ints, machin
         pred = machine_prev[op]
         if pred >= 0 and heads[pred] + duration[pred] > head:
             head = heads[pred] + duration[pred]
-        head = _fit(windows, window_counts, machine[op], head, duration[op])
+        head = fit_in_stretch(windows, window_counts, machine[op], head, duration[op])
         if head < 0:
             return -1
         heads[op] = head
@@ -140,7 +140,7 @@ def _heads(duration: Ints, job_prev: Ints, job_next: Ints, release: Ints, machin
     return makespan
 
 
-@_compiled
+@compiled
 def _tails(duration: Ints, job_next: Ints, machine_next: Ints, order: Ints, tails: Ints) -> None:
     for k in range(order.shape[0] - 1, -1, -1):
         op = order[k]
@@ -151,7 +151,7 @@ def _tails(duration: Ints, job_next: Ints, machine_next: Ints, order: Ints, tail
         tails[op] = tail
 
 
-@_compiled
+@compiled
 def _critical_path(duration: Ints, job_prev: Ints, machine_prev: Ints, heads: Ints, path: Ints) -> int:
     """One critical path, stored from its last operation back to its first; its length."""
     count = duration.shape[0]
@@ -176,7 +176,7 @@ def _critical_path(duration: Ints, job_prev: Ints, machine_prev: Ints, heads: In
     return length
 
 
-@_compiled
+@compiled
 def _critical_moves(machine: Ints, machine_prev: Ints, path: Ints, length: int, firsts: Ints, seconds: Ints,
                     every_pair: bool) -> int:
     """N5 swaps on the critical path `path[:length]` (from `_critical_path`): the first two and last two
@@ -204,7 +204,7 @@ def _critical_moves(machine: Ints, machine_prev: Ints, path: Ints, length: int, 
     return moves
 
 
-@_compiled
+@compiled
 def _insertions(machine: Ints, machine_prev: Ints, position: Ints, job_prev: Ints, job_next: Ints, duration: Ints,
                 heads: Ints, tails: Ints, path: Ints, length: int, ops: Ints, places: Ints) -> int:
     """N6-style insertions on the critical path `path[:length]`: in each block of three or more operations,
@@ -242,7 +242,7 @@ def _insertions(machine: Ints, machine_prev: Ints, position: Ints, job_prev: Int
     return moves
 
 
-@_compiled
+@compiled
 def _insertion_estimate(sequences: Ints, lengths: Ints, position: Ints, duration: Ints, job_prev: Ints,
                         job_next: Ints, release: Ints, heads: Ints, tails: Ints, m: int, op: int, place: int,
                         block_heads: Ints) -> int:
@@ -279,7 +279,7 @@ def _insertion_estimate(sequences: Ints, lengths: Ints, position: Ints, duration
     return estimate
 
 
-@_compiled
+@compiled
 def _reordered(sequences: Ints, m: int, low: int, high: int, forwards: bool, i: int) -> int:
     """The i-th operation of machine m's places low..high after moving the first of them behind the last
     (`forwards`) or the last of them in front of the first."""
@@ -288,7 +288,7 @@ def _reordered(sequences: Ints, m: int, low: int, high: int, forwards: bool, i: 
     return sequences[m, high] if i == 0 else sequences[m, low + i - 1]
 
 
-@_compiled
+@compiled
 def _insertion_is_tabu(position: Ints, machine: Ints, ring_first: Ints, ring_second: Ints, ring_until: Ints,
                        op: int, place: int, iteration: int) -> bool:
     """An insertion is tabu while it would restore an order a recent move reversed: `op` in front of one
@@ -309,7 +309,7 @@ def _insertion_is_tabu(position: Ints, machine: Ints, ring_first: Ints, ring_sec
     return False
 
 
-@_compiled
+@compiled
 def _reassignments(duration: Ints, job_prev: Ints, job_next: Ints, release: Ints, machine: Ints, sequences: Ints,
                    lengths: Ints, heads: Ints, tails: Ints, path: Ints, length: int, alt_start: Ints,
                    alt_machine: Ints, alt_duration: Ints, ops: Ints, machines: Ints, places: Ints,
@@ -351,7 +351,7 @@ def _reassignments(duration: Ints, job_prev: Ints, job_next: Ints, release: Ints
     return moves
 
 
-@_compiled
+@compiled
 def _move(sequences: Ints, lengths: Ints, position: Ints, machine: Ints, duration: Ints, op: int, target: int,
           place: int, new_duration: int) -> None:
     """Take `op` out of its machine's sequence and insert it at `place` of machine `target`'s."""
@@ -371,7 +371,7 @@ def _move(sequences: Ints, lengths: Ints, position: Ints, machine: Ints, duratio
     duration[op] = new_duration
 
 
-@_compiled
+@compiled
 def _estimate(duration: Ints, job_prev: Ints, job_next: Ints, release: Ints, machine_prev: Ints, machine_next: Ints,
               heads: Ints, tails: Ints, first: int, second: int) -> int:
     """Taillard's estimate of the longest path through `first`, `second` after swapping them."""
@@ -397,7 +397,7 @@ def _estimate(duration: Ints, job_prev: Ints, job_next: Ints, release: Ints, mac
     return max(head_second + duration[second] + tail_second, head_first + duration[first] + tail_first)
 
 
-@_compiled
+@compiled
 def _swap(sequences: Ints, position: Ints, machine: Ints, first: int, second: int) -> None:
     m = machine[first]
     i = position[first]
@@ -408,7 +408,7 @@ def _swap(sequences: Ints, position: Ints, machine: Ints, first: int, second: in
     position[second] = i
 
 
-@_compiled
+@compiled
 def _is_tabu(ring_first: Ints, ring_second: Ints, ring_until: Ints, first: int, second: int, iteration: int) -> bool:
     """A swap is tabu while the opposite swap of the same pair is in its tenure."""
     for k in range(ring_first.shape[0]):
@@ -417,7 +417,7 @@ def _is_tabu(ring_first: Ints, ring_second: Ints, ring_until: Ints, first: int, 
     return False
 
 
-@_compiled
+@compiled
 def _choose(count: int, estimates: Ints, tabu: Ints, best: int) -> int:
     """The move to make among `count` candidates: the best estimate among those that are not tabu
     (`tabu[k]` 0) or would beat the best makespan (aspiration); when every one left is tabu (1), the best
@@ -435,7 +435,7 @@ def _choose(count: int, estimates: Ints, tabu: Ints, best: int) -> int:
     return chosen if chosen >= 0 else fallback
 
 
-@_compiled
+@compiled
 def _restore_best(sequences: Ints, lengths: Ints, position: Ints, machine: Ints, duration: Ints,
                   best_sequences: Ints, best_assignment: Ints) -> None:
     sequences[:, :] = best_sequences
@@ -449,7 +449,7 @@ def _restore_best(sequences: Ints, lengths: Ints, position: Ints, machine: Ints,
         lengths[m] = length
 
 
-@_compiled
+@compiled
 def search(duration: Ints, job_prev: Ints, job_next: Ints, release: Ints, machine: Ints, windows: Ints,
            window_counts: Ints, alt_start: Ints, alt_machine: Ints, alt_duration: Ints, sequences: Ints,
            lengths: Ints, position: Ints, best_sequences: Ints, best_assignment: Ints, state: Ints, ring: Ints,

@@ -32,24 +32,13 @@ counters between calls; `cost[0]` is the current cost, `cost[1]` the best. The f
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import numpy as np
 import numpy.typing as npt
-from numba import njit
+
+from planner.scheduling.tabu_kernel import compiled, fit_in_stretch
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
-
-
-def _compiled(function: Callable[..., Any]) -> Any:
-    """numba-compiled, releasing the GIL, cached on disk where numba can (see `planner.scheduling.tabu_kernel`)."""
-    try:
-        return njit(cache=True, nogil=True)(function)
-    except RuntimeError:
-        return njit(nogil=True)(function)
-
 
 ITERATION, ACCEPTED, IMPROVED, SEEDED, SEED, RECOMPUTED, TRIED = range(7)
 STATE_SIZE = 7
@@ -58,25 +47,7 @@ WAY_LIMIT = 64
 """Operations in the way (ahead on the machine, ending after the waiting one could start) looked at, at most."""
 
 
-@_compiled
-def _fit(windows: Ints, window_counts: Ints, m: int, earliest: int, duration: int) -> int:
-    """The earliest start >= earliest at which the operation fits into one working stretch of machine m; -1
-    when none is left."""
-    count = window_counts[m]
-    k = int(np.searchsorted(windows[0, m, :count], earliest, side="right")) - 1
-    if k < 0:
-        k = 0
-    while k < count:
-        begin = int(windows[0, m, k])
-        if begin < earliest:
-            begin = earliest
-        if begin + duration <= windows[1, m, k]:
-            return begin
-        k += 1
-    return -1
-
-
-@_compiled
+@compiled
 def decode(duration: Ints, job_prev: Ints, job_next: Ints, release: Ints, min_lag: Ints, machine: Ints,
            windows: Ints, window_counts: Ints, sequences: Ints, lengths: Ints, start: Ints) -> bool:
     """The semi-active schedule of the sequences into `start`, in topological order; False on a cycle or
@@ -101,7 +72,7 @@ def decode(duration: Ints, job_prev: Ints, job_next: Ints, release: Ints, min_la
         op = order[done]
         done += 1
         earliest = _earliest(op, start, duration, job_prev, release, min_lag, machine_prev[op])
-        begin = _fit(windows, window_counts, machine[op], earliest, duration[op])
+        begin = fit_in_stretch(windows, window_counts, machine[op], earliest, duration[op])
         if begin < 0:
             return False
         start[op] = begin
@@ -114,7 +85,7 @@ def decode(duration: Ints, job_prev: Ints, job_next: Ints, release: Ints, min_la
     return queued == count
 
 
-@_compiled
+@compiled
 def _earliest(op: int, start: Ints, duration: Ints, job_prev: Ints, release: Ints, min_lag: Ints,
               before: int) -> int:
     """The earliest start the operation's release, job predecessor (with its lag) and machine predecessor
@@ -128,7 +99,7 @@ def _earliest(op: int, start: Ints, duration: Ints, job_prev: Ints, release: Int
     return earliest
 
 
-@_compiled
+@compiled
 def _heap_push(keys: Ints, values: Ints, size: int, key: int, value: int) -> int:
     k = size
     keys[k] = key
@@ -143,7 +114,7 @@ def _heap_push(keys: Ints, values: Ints, size: int, key: int, value: int) -> int
     return size + 1
 
 
-@_compiled
+@compiled
 def _heap_pop(keys: Ints, values: Ints, size: int) -> int:
     """Removes the smallest entry (its value is `values[size - 1]` afterwards); returns the new size."""
     size -= 1
@@ -164,7 +135,7 @@ def _heap_pop(keys: Ints, values: Ints, size: int) -> int:
     return size
 
 
-@_compiled
+@compiled
 def _propagate(seeds: Ints, duration: Ints, job_prev: Ints, job_next: Ints, release: Ints, min_lag: Ints,
                machine: Ints, windows: Ints, window_counts: Ints, sequences: Ints, lengths: Ints, position: Ints,
                start: Ints, changed: int, changed_duration: int, heap_keys: Ints, heap_values: Ints, queued: Ints,
@@ -199,8 +170,8 @@ def _propagate(seeds: Ints, duration: Ints, job_prev: Ints, job_next: Ints, rele
             return -logs - 1
         m = machine[op]
         before = sequences[m, position[op] - 1] if position[op] > 0 else -1
-        begin = _fit(windows, window_counts, m, _earliest(op, start, duration, job_prev, release, min_lag, before),
-                     duration[op])
+        earliest = _earliest(op, start, duration, job_prev, release, min_lag, before)
+        begin = fit_in_stretch(windows, window_counts, m, earliest, duration[op])
         if begin < 0:
             return -logs - 1
         old_end = start[op] + (changed_duration if op == changed and pops_of_changed == 0 else duration[op])
@@ -223,13 +194,13 @@ def _propagate(seeds: Ints, duration: Ints, job_prev: Ints, job_next: Ints, rele
     return logs
 
 
-@_compiled
+@compiled
 def _undo_starts(start: Ints, log_op: Ints, log_start: Ints, logs: int) -> None:
     for k in range(logs):
         start[log_op[k]] = log_start[k]
 
 
-@_compiled
+@compiled
 def _tardiness_change(log_op: Ints, log_start: Ints, logs: int, start: Ints, duration: Ints, is_last: Ints,
                       job_of: Ints, due: Ints, late_weight: Floats, changed: int, changed_duration: int) -> float:
     """The weighted tardiness change of the jobs whose last operation's end moved (from the undo log)."""
@@ -244,12 +215,12 @@ def _tardiness_change(log_op: Ints, log_start: Ints, logs: int, start: Ints, dur
     return delta
 
 
-@_compiled
+@compiled
 def _late(end: int, due: int, late_weight: float) -> float:
     return late_weight * (end - due) if end > due else 0.0
 
 
-@_compiled
+@compiled
 def _remove(sequences: Ints, lengths: Ints, position: Ints, m: int, place: int) -> int:
     """Takes the operation at `place` out of machine m's order; returns it."""
     op = sequences[m, place]
@@ -261,7 +232,7 @@ def _remove(sequences: Ints, lengths: Ints, position: Ints, m: int, place: int) 
     return op
 
 
-@_compiled
+@compiled
 def _insert(sequences: Ints, lengths: Ints, position: Ints, m: int, place: int, op: int) -> None:
     """Puts `op` into machine m's order at `place`."""
     for k in range(lengths[m], place, -1):
@@ -272,7 +243,7 @@ def _insert(sequences: Ints, lengths: Ints, position: Ints, m: int, place: int, 
     lengths[m] += 1
 
 
-@_compiled
+@compiled
 def _first_ending_after(sequences: Ints, lengths: Ints, start: Ints, duration: Ints, m: int, moment: int) -> int:
     """The first place on machine m whose operation ends after `moment` (ends grow along a machine's order)."""
     low, high = 0, lengths[m]
@@ -286,7 +257,7 @@ def _first_ending_after(sequences: Ints, lengths: Ints, start: Ints, duration: I
     return low
 
 
-@_compiled
+@compiled
 def _late_job(job_first: Ints, start: Ints, duration: Ints, due: Ints, late_weight: Floats) -> int:
     """A late job, the costlier of two drawn (each by up to 16 draws among all jobs); -1 when none was found."""
     jobs = job_first.shape[0] - 1
@@ -304,7 +275,7 @@ def _late_job(job_first: Ints, start: Ints, duration: Ints, due: Ints, late_weig
     return chosen
 
 
-@_compiled
+@compiled
 def _waiting_operation(job: int, job_first: Ints, start: Ints, duration: Ints, job_prev: Ints, release: Ints,
                        min_lag: Ints, machine: Ints, windows: Ints, window_counts: Ints) -> int:
     """One of the job's operations that waits for its machine (starts after the first moment its job and the
@@ -312,7 +283,7 @@ def _waiting_operation(job: int, job_first: Ints, start: Ints, duration: Ints, j
     count = 0
     chosen = -1
     for op in range(job_first[job], job_first[job + 1]):
-        ready = _fit(windows, window_counts, machine[op],
+        ready = fit_in_stretch(windows, window_counts, machine[op],
                      _earliest(op, start, duration, job_prev, release, min_lag, -1), duration[op])
         if start[op] > ready >= 0:
             count += 1
@@ -321,7 +292,7 @@ def _waiting_operation(job: int, job_first: Ints, start: Ints, duration: Ints, j
     return chosen
 
 
-@_compiled
+@compiled
 def search(job_prev: Ints, job_next: Ints, release: Ints, min_lag: Ints, job_of: Ints, job_first: Ints,
            is_last: Ints, due: Ints, late_weight: Floats, windows: Ints, window_counts: Ints, alt_start: Ints,
            alt_machine: Ints, alt_duration: Ints, alt_cost: Floats, machine: Ints, duration: Ints, choice: Ints,
@@ -351,8 +322,8 @@ def search(job_prev: Ints, job_next: Ints, release: Ints, min_lag: Ints, job_of:
         m = machine[op]
         place = position[op]
         ready = _earliest(op, start, duration, job_prev, release, min_lag, -1)
-        way = _first_ending_after(sequences, lengths, start, duration, m, _fit(windows, window_counts, m, ready,
-                                                                               duration[op]))
+        fits = fit_in_stretch(windows, window_counts, m, ready, duration[op])
+        way = _first_ending_after(sequences, lengths, start, duration, m, fits)
         if way < place - WAY_LIMIT:
             way = place - WAY_LIMIT
         if way >= place:
@@ -391,7 +362,7 @@ def search(job_prev: Ints, job_next: Ints, release: Ints, min_lag: Ints, job_of:
             if target_machine == m:
                 continue
             new_duration = alt_duration[alternative]
-            ready_there = _fit(windows, window_counts, target_machine, ready, new_duration)
+            ready_there = fit_in_stretch(windows, window_counts, target_machine, ready, new_duration)
             if ready_there < 0:
                 continue
             low = _first_ending_after(sequences, lengths, start, duration, target_machine, ready_there)
@@ -450,7 +421,7 @@ def search(job_prev: Ints, job_next: Ints, release: Ints, min_lag: Ints, job_of:
             _insert(sequences, lengths, position, undo_machine, moved_from, moved)
 
 
-@_compiled
+@compiled
 def restore_best(alt_start: Ints, alt_duration: Ints, best: Ints, machine: Ints, duration: Ints, choice: Ints,
                  sequences: Ints, lengths: Ints, position: Ints) -> None:
     """Puts the best solution's machines, choices and machine orders back (its starts: `decode`)."""
