@@ -117,7 +117,8 @@ async def create_server(address: str | None = None, settings: Settings | None = 
             await health_servicer.set(name, status)
 
     pool = SolverPool(settings.solver_processes, settings.max_queued_solves, settings.deadline_margin_s,
-                      on_serving=planning_serves, metrics=metrics, niceness=settings.solver_niceness)
+                      on_serving=planning_serves, metrics=metrics, niceness=settings.solver_niceness,
+                      scheduling=settings.solver_scheduling)
     store = open_store(settings.db)
     logger.info("plan store: %s", redacted(settings.db))
     registry = ModelRegistry(Path(settings.model_dir))

@@ -111,18 +111,31 @@ def _running(pid: int) -> bool:
     return True
 
 
-def _start_worker(owner_pid: int, niceness: int = 0) -> None:
+def _start_worker(owner_pid: int, niceness: int = 0, scheduling: str = "normal") -> None:
     """Initializer of every solver process, replacements included: exit with the server (exit_with), lower
-    its scheduling priority by `niceness` (Settings.solver_niceness), then import the solver stack and
-    compile (or load from numba's cache) the makespan tabu search, before the first request needs them."""
+    its scheduling priority by `niceness` (Settings.solver_niceness) or move it to the idle class
+    (Settings.solver_scheduling), then import the solver stack and compile (or load from numba's cache) the
+    makespan tabu search, before the first request needs them."""
     exit_with(owner_pid)
     if niceness:
         os.nice(niceness)
+    if scheduling == "idle":
+        set_idle_class()
     import planner.plan  # noqa: F401
     from planner.scheduling import tabu_kernel, tardiness_search
 
     tabu_kernel.warm_up()
     tardiness_search.warm_up()  # the plant-scale local search (planner.scheduling.lns), compiled alike
+
+
+def set_idle_class() -> None:
+    """Move this process to Linux's SCHED_IDLE class (lowering one's own class needs no privilege); where the
+    platform has no such class, log it and keep the niceness."""
+    idle = getattr(os, "SCHED_IDLE", None)
+    if idle is None or not hasattr(os, "sched_setscheduler"):
+        logger.warning("solver_scheduling=idle: this platform has no SCHED_IDLE; the solver keeps its niceness")
+        return
+    os.sched_setscheduler(0, idle, os.sched_param(0))
 
 
 def _ready() -> bool:
@@ -143,9 +156,10 @@ class SolverPool:
 
     def __init__(self, processes: int, max_queued: int, deadline_margin_s: float,
                  on_serving: ServingChange | None = None, metrics: ServiceMetrics | None = None,
-                 niceness: int = 0) -> None:
+                 niceness: int = 0, scheduling: str = "normal") -> None:
         self._processes = processes
         self._niceness = niceness
+        self._scheduling = scheduling
         self._capacity = processes + max_queued
         self._margin = deadline_margin_s
         self._in_flight = 0
@@ -158,7 +172,7 @@ class SolverPool:
     def _new_pool(self) -> ProcessPool:
         # forkserver: workers do not inherit the event loop or grpc's threads from the server process.
         return ProcessPool(max_workers=self._processes, initializer=_start_worker,
-                           initargs=(os.getpid(), self._niceness),
+                           initargs=(os.getpid(), self._niceness, self._scheduling),
                            context=multiprocessing.get_context("forkserver"))
 
     @property

@@ -226,3 +226,35 @@ def test_solver_processes_run_at_the_configured_niceness_and_the_server_does_not
         process.terminate()
         process.wait(30)
         kill(marked_processes(mark))
+
+
+def _policy(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[38])
+
+
+@pytest.mark.skipif(not proc_available() or not hasattr(os, "SCHED_IDLE"),
+                    reason="needs Linux /proc and SCHED_IDLE to read the processes' scheduling class")
+def test_solver_processes_run_in_the_idle_class_when_told_and_still_plan(tmp_path: Path) -> None:
+    mark = f"idle-{uuid.uuid4().hex}"
+    process, address = start_server(tmp_path / "plans.db",
+                                    extra_env={MARK: mark, "PRODPLAN_SOLVER_SCHEDULING": "idle"})
+    try:
+        with grpc.insecure_channel(address) as channel:
+            wait_until_serving(channel)
+            deadline = time.monotonic() + 30
+            policies: dict[int, int] = {}
+            while time.monotonic() < deadline:  # the workers switch class while the pool warms up
+                policies = {p.pid: _policy(p.pid) for p in marked_processes(mark)}
+                if os.SCHED_IDLE in policies.values():
+                    break
+                time.sleep(0.2)
+            assert _policy(process.pid) == os.SCHED_OTHER, "the server keeps the normal class"
+            assert os.SCHED_IDLE in policies.values(), f"no solver process in SCHED_IDLE: {policies}"
+            stub = pb_grpc.PlanningServiceStub(channel)
+            request = plan_request_to_proto(demo_request(time_limit_seconds=2.0, num_workers=1))
+            reply = stub.CreatePlan(request, timeout=60)
+            assert reply.plan.status in (pb.PLAN_STATUS_OPTIMAL, pb.PLAN_STATUS_FEASIBLE)
+    finally:
+        process.terminate()
+        process.wait(30)
+        kill(marked_processes(mark))
