@@ -135,7 +135,10 @@ def set_idle_class() -> None:
     if idle is None or not hasattr(os, "sched_setscheduler"):
         logger.warning("solver_scheduling=idle: this platform has no SCHED_IDLE; the solver keeps its niceness")
         return
-    os.sched_setscheduler(0, idle, os.sched_param(0))
+    try:
+        os.sched_setscheduler(0, idle, os.sched_param(0))
+    except OSError as error:  # a sandbox that forbids it: solve at the niceness instead
+        logger.warning("solver_scheduling=idle: SCHED_IDLE refused (%s); the solver keeps its niceness", error)
 
 
 def _ready() -> bool:
