@@ -16,7 +16,8 @@ unit (`size`) and the window; objective BATCH_COST with the instance's weights (
 `mult_factor_total_setupcosts` x its cost + `mult_factor_total_setuptimes` x its minutes). PyJobShop has no batch
 resource (its issue #314): no peer.
 
-`python -m benchmarks.plantrules_osp --time-limit S --workers W --json OUT FILE...` solves through `create_plan`,
+`python -m benchmarks.plantrules_osp --time-limit S --workers W --json OUT FILE...` solves through `create_plan`
+(which gives such oven shops the constructive start and window search of `planner.scheduling.oven_lns`),
 checks each plan with the solver-independent checker, and reports the normalised cost, its gap to the best
 published cost (`results/DERIVED_best_known.csv`), feasible count and mean gap.
 """

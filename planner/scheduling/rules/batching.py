@@ -22,7 +22,10 @@ stays small for the tens of lots a furnace sees in a plan; the alternative opera
 
 An operation running at plan start on a batch machine (work in progress) keeps its own fixed interval.
 The dispatching start builds loads greedily (`LoadTimeline`): a lot joins the earliest load of its recipe
-that starts once it is ready and has room, or opens a load in the machine's first free stretch.
+that starts once it is ready and has room, or opens a load in the machine's first free stretch (with recipe
+changeovers: after the machine's last load, its changeover right before it in the same stretch).
+Requests whose every order is one lot for batch machines (oven shops) get their own constructive start and
+window search instead (`planner.scheduling.oven_start`, `planner.scheduling.oven_lns`).
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from typing import TYPE_CHECKING, Protocol
 from ortools.sat.python import cp_model
 
 from planner.domain import Machine, PlanRequest
-from planner.scheduling.rules.oven_rules import LoadNode, min_load_units, recipe_changeovers
+from planner.scheduling.rules.oven_rules import LoadNode, min_load_units, recipe_changeovers, setup_minutes
 from planner.solution import BatchLoad, ScheduledOperation
 
 if TYPE_CHECKING:
@@ -182,7 +185,7 @@ def _recipe_slots(model: cp_model.CpModel, machine: Machine, recipe: str, cycle:
                 model.add(lengths[k] >= low).only_enforce_if(literal)
                 model.add(lengths[k] <= high).only_enforce_if(literal)
                 model.add(variables.end == starts[k] + lengths[k]).only_enforce_if(literal)
-            fill[k].append((load_units(alternative.batch_load), _floor_units(alternative.batch_load), literal))
+            fill[k].append((load_units(alternative.batch_load), floor_units(alternative.batch_load), literal))
         slot.members.append((variables, into))
     capacity, least = capacity_units(machine.batch_capacity or 0.0), min_load_units(machine)
     for k in range(count):
@@ -201,7 +204,7 @@ def _recipe_slots(model: cp_model.CpModel, machine: Machine, recipe: str, cycle:
     return slot
 
 
-def _floor_units(load: float) -> int:
+def floor_units(load: float) -> int:
     """A lot's share of a load in model units, rounded down: against the minimum fill (never under it)."""
     return math.floor(load * CAPACITY_SCALE + 1e-6)
 
@@ -284,12 +287,35 @@ class _OpenLoad:
 class LoadTimeline:
     """A batch machine in the dispatching start: a lot joins the earliest load of its recipe that starts
     once the lot is ready and still has room, or opens a load in the first free stretch of the machine
-    (`loads`: the plain timeline the loads take turns on), whichever starts first (joining on a tie)."""
+    (`loads`: the plain timeline the loads take turns on), whichever starts first (joining on a tie).
 
-    def __init__(self, loads: Timeline, capacity: float) -> None:
+    On a machine with recipe changeovers (`machine`, `planner.scheduling.rules.oven_rules`) a new load opens only
+    after the machine's last load, the changeover from that load's recipe (or the initial recipe) right before it
+    and in the same free stretch, so that no later load's changeover changes; lots still join any load."""
+
+    def __init__(self, loads: Timeline, capacity: float, machine: Machine | None = None) -> None:
         self.loads = loads
         self.capacity = capacity_units(capacity)
         self.open: dict[int, _OpenLoad] = {}
+        self.machine = machine if machine is not None and machine.recipe_changeovers else None
+        self.setups: dict[int, int] = {}
+        """Load start -> the changeover minutes reserved right before it."""
+
+    def _setup(self, recipe: str | None) -> tuple[int, int]:
+        """With changeovers: the end of the last load and the changeover minutes from its recipe to `recipe`."""
+        if self.machine is None or recipe is None:
+            return 0, 0
+        free = max((start + load.duration for start, load in self.open.items()), default=0)
+        recipes = [(start, load.recipe) for start, load in self.open.items() if load.recipe is not None]
+        before = max(recipes)[1] if recipes else self.machine.initial_recipe
+        return free, setup_minutes(self.machine, before, recipe)
+
+    def _opening(self, ready: int, duration: int, recipe: str | None) -> int | None:
+        if self.machine is None or recipe is None:
+            return self.loads.earliest_start(ready, duration)
+        free, setup = self._setup(recipe)
+        begin = self.loads.earliest_start(max(ready - setup, free), setup + duration)
+        return begin + setup if begin is not None else None
 
     def _joinable(self, ready: int, duration: int, lot: Alternative) -> int | None:
         units = load_units(lot.batch_load)
@@ -299,7 +325,7 @@ class LoadTimeline:
 
     def earliest_start(self, ready: int, duration: int, lot: Alternative | None = None) -> int | None:
         join = self._joinable(ready, duration, lot) if lot is not None and lot.recipe is not None else None
-        opened = self.loads.earliest_start(ready, duration)
+        opened = self._opening(ready, duration, lot.recipe if lot is not None else None)
         if join is not None and (opened is None or join <= opened):
             return join
         return opened
@@ -311,8 +337,13 @@ class LoadTimeline:
             existing.units += units
             existing.lots += 1
             return
-        self.loads.reserve(start, duration)
-        self.open[start] = _OpenLoad(lot.recipe if lot is not None else None, duration, units, 1)
+        recipe = lot.recipe if lot is not None else None
+        free, setup = self._setup(recipe)
+        if start < free + setup:  # not opened by `_opening` (work in progress at plan start): no changeover
+            setup = 0
+        self.loads.reserve(start - setup, duration + setup)
+        self.setups[start] = setup
+        self.open[start] = _OpenLoad(recipe, duration, units, 1)
 
     def release(self, start: int, duration: int, lot: Alternative | None = None) -> None:
         existing = self.open[start]
@@ -320,4 +351,5 @@ class LoadTimeline:
         existing.lots -= 1
         if not existing.lots:
             del self.open[start]
-            self.loads.release(start, duration)
+            setup = self.setups.pop(start, 0)
+            self.loads.release(start - setup, duration + setup)

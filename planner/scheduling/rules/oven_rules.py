@@ -12,8 +12,10 @@ shop pays for oven minutes, late orders and setups.
 CP-SAT: each potential load has a length variable bounded by the windows of the lots assigned to it; the loads of a
 machine with changeovers are ordered by one circuit (node 0 = plan start, from the initial recipe); the arc into a
 load fixes the setup it needs, and the load's machine interval starts that much before the load, so the setup lies
-in working time and never overlaps the previous load. The dispatching start knows none of this: requests that use
-changeovers or a minimum fill start CP-SAT without it (`needs_model_start`).
+in working time and never overlaps the previous load. The dispatching start keeps the changeovers (a new load opens
+after the machine's last one, its changeover before it: `batching.LoadTimeline`) but not a minimum fill: such
+requests start CP-SAT without it (`needs_model_start`), unless they are oven shops, which get a constructive start
+that keeps every oven rule (`planner.scheduling.oven_start`, improved by `planner.scheduling.oven_lns`).
 """
 
 from __future__ import annotations
@@ -62,8 +64,9 @@ def setup_cost(machine: Machine, before: str | None, after: str) -> float:
 
 
 def needs_model_start(request: PlanRequest) -> bool:
-    """True when a batch machine has recipe changeovers or a minimum fill, which the dispatching start ignores."""
-    return any(m.is_batch and (m.recipe_changeovers or m.batch_min_load > 0) for m in request.factory.machines)
+    """True when a batch machine has a minimum fill, which the dispatching start ignores (it knows recipe
+    changeovers: `planner.scheduling.rules.batching.LoadTimeline`; oven shops get `planner.scheduling.oven_start`)."""
+    return any(m.is_batch and m.batch_min_load > 0 for m in request.factory.machines)
 
 
 def min_load_units(machine: Machine) -> int:
