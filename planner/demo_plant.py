@@ -14,7 +14,9 @@ die-casting and machining plant really runs on:
   7.5-9 min parts may pause overnight (`planner.scheduling.rules.pausing`).
 - Secondary resources (`planner.scheduling.rules.resources`): setters on the die-casting calendar (3 on the
   early shift, 2 on the late one) for every die change, fixture change and press set-up (setup only);
-  one die per cast part that the cells share (a unit resource held for the whole shot run); inspectors
+  one die per cast part that the cells share, mounted on one cell at a time: changing it takes 45 min of the
+  cell and a setter, only when the cell's next casting needs another die (`planner.scheduling.rules.dies`;
+  DC-1, DC-2 and DC-3 start with the gearbox-cover, rotor-end-plate and large-tray dies mounted); inspectors
   on the inspection calendar (2 early, 1 late), one for each lot on the CMM or the leak-test cell.
 - Materials (`planner.scheduling.rules.materials`): AlSi10MnMg structural-alloy ingot for trays and subframe
   nodes, poured at 1.3 x the casting weight (runners, overflows, biscuit), 4 t on hand and a 6 t truck
@@ -98,6 +100,17 @@ LONG_MACHINING = ("INV-H", "GBX-H", "SUB-F")
 """Parts machined on the 5-axis centres for 7.5-9 min each: a lot left on the machine at 22:00 goes on the next
 morning (pausing); shorter lots run in one stretch, as the cell leader plans them."""
 
+DIE_MOUNT_MINUTES = 45
+"""Changing a die on a 2,500-4,000 t cell with quick-die-change clamps and preheated dies: unclamp, swap and clamp,
+couple the cooling lines (`Resource.mount_time`; 30-60 min with quick-die-change, 2-4 h without). Only when the
+cell's next casting needs another die (`planner.scheduling.rules.dies`)."""
+CAST_SETUP_MINUTES = 15
+"""A casting lot's own setup once its die is mounted: the die brought to temperature with warm-up shots, which are
+scrapped. The demo factory's 60 min a lot (`planner.demo_factory`) counted a die change on every lot; here the
+change is DIE_MOUNT_MINUTES on its own, when the die changes, and a lot with its die mounted takes 15 min."""
+MOUNTED_AT_START = {"DC-1": "GBX-C", "DC-2": "REP", "DC-3": "BT-L"}
+"""The die on each casting cell at plan start (`Machine.mounted_die`): DC-2 is casting rotor end plates now."""
+
 PRESS = Machine(id="ASM-1", name="Bearing press-fit cell", work_center="assembly", calendar_id="two-shift-5d")
 
 
@@ -110,6 +123,8 @@ def plant_grade_machines() -> list[Machine]:
             machine = machine.model_copy(update={"batch_capacity": capacity, "recipes": recipes, "calendar_id": None,
                                                  "maintenance_windows": [*machine.maintenance_windows,
                                                                          *FURNACE_SERVICE.get(machine.id, [])]})
+        if machine.id in MOUNTED_AT_START:
+            machine = machine.model_copy(update={"mounted_die": _die(MOUNTED_AT_START[machine.id])})
         machines.append(machine)
     return [*machines, PRESS]
 
@@ -122,7 +137,8 @@ def plant_grade_resources() -> list[Resource]:
         Resource(id=INSPECTOR, name="CMM and leak-test inspectors", capacity=1, calendar_id="two-shift-5d",
                  shift_capacities=[ShiftCapacity(shift="early", capacity=2)]),
     ]
-    dies = [Resource(id=_die(product), name=f"Die-casting die {product}") for product in CASTING_KG]
+    dies = [Resource(id=_die(product), name=f"Die-casting die {product}", mount_minutes=DIE_MOUNT_MINUTES)
+            for product in CASTING_KG]
     return [*people, *dies]
 
 
@@ -151,7 +167,7 @@ def _plant_grade_routing(product: Product) -> list[Operation]:
     ingot = ([MaterialUse(material_id=INGOT, quantity_per_unit=CASTING_KG[product.id] * POUR_FACTOR)]
              if product.id in STRUCTURAL else [])
     routing = [cast.model_copy(update={"resources": [setter, ResourceNeed(resource_id=_die(product.id))],
-                                       "materials": ingot})]
+                                       "materials": ingot, "setup_minutes": CAST_SETUP_MINUTES})]
     recipe = RECIPE_OF.get(product.id)
     if recipe is not None:
         furnaces = [m for m, (_, recipes) in FURNACES.items() if any(r.id == recipe for r in recipes)]
