@@ -31,6 +31,8 @@ time as `duration`; its end on the clock depends on its start (`planner.scheduli
 
 Operation modes (`Operation.modes`, `planner.scheduling.rules.modes`): one alternative per mode, on its machine or on
 `NO_MACHINE`, with the mode's times, resources and materials and its `mode_id`; alternatives are told apart by `key`.
+A mode on a machine may pause like an operation there (`planner.scheduling.rules.pausing.mode_may_pause`); a running
+operation with modes runs in its one mode on the reported machine, holding that mode's resources.
 
 Lot splitting (`Operation.lot_split`, `Order.lot_splits`, `scheduling.rules.lot_splitting`): a task whose lot may
 be split into two or more sub-lots carries its `split` rule; its alternatives stay the whole lot on each machine.
@@ -60,9 +62,9 @@ from planner.domain import (
 )
 from planner.scheduling.rules.lot_splitting import SplitRule, split_rule
 from planner.scheduling.rules.materials import Consumption, consumption, production, scaled_demand
-from planner.scheduling.rules.modes import alternative_key
+from planner.scheduling.rules.modes import alternative_key, running_mode
 from planner.scheduling.rules.oven_rules import load_window
-from planner.scheduling.rules.pausing import may_pause
+from planner.scheduling.rules.pausing import may_pause, mode_may_pause
 from planner.scheduling.rules.precedence import Link, is_graph, links_of, longest_path, topological_order
 from planner.scheduling.rules.skills import by_resource, by_skill
 from planner.scheduling.rules.transfer_batches import transfer_delay
@@ -207,11 +209,13 @@ def _manual(op: Operation, quantity: int) -> Alternative:
                        consumes=consumption(op, quantity), skill_needs=by_skill(op.resources))
 
 
-def _mode(mode: OperationMode, quantity: int, yield_rate: float) -> Alternative:
-    """One operation mode (`scheduling.rules.modes`): its machine (or none), its times, resources and materials."""
+def _mode(mode: OperationMode, quantity: int, yield_rate: float, pauses: bool = False) -> Alternative:
+    """One operation mode (`scheduling.rules.modes`): its machine (or none), its times, resources and materials; it
+    pauses over its machine's non-working time where `pauses` (`scheduling.rules.pausing.mode_may_pause`)."""
     processed = processed_quantity(quantity, yield_rate)
     return Alternative(mode.machine_id, mode.processing_minutes(processed), mode.setup_minutes, processed=processed,
-                       yield_rate=yield_rate, needs=tuple(mode.resources), mode_id=mode.id,
+                       yield_rate=yield_rate, needs=by_resource(mode.resources), skill_needs=by_skill(mode.resources),
+                       mode_id=mode.id, may_pause=pauses,
                        consumes=tuple((use.material_id, scaled_demand(use.quantity_per_unit * processed))
                                       for use in mode.materials))
 
@@ -243,11 +247,14 @@ def _open_tasks(request: PlanRequest, order: Order, product: Product,
             processed = processed_quantity(order.quantity, rate)
             machine = machines.get(running.machine_id)  # None: manual work, on no machine
             load = processed * op.batch_load_per_unit if machine is not None and machine.is_batch else 0.0
+            mode = running_mode(op, running.machine_id)  # with modes, the one on its machine holds its resources
+            needs = mode.resources if mode is not None else op.resources
             alternatives = (Alternative(running.machine_id, running.remaining_minutes, 0, processed, rate, load,
-                                        needs=by_resource(op.resources), skill_needs=by_skill(op.resources)),)
+                                        needs=by_resource(needs), skill_needs=by_skill(needs),
+                                        mode_id=mode.id if mode is not None else ""),)
         elif op.modes:
-            alternatives = tuple(_mode(mode, order.quantity, request.yield_rate(product.id, mode.machine_id))
-                                 for mode in op.modes)
+            alternatives = tuple(_mode(mode, order.quantity, request.yield_rate(product.id, mode.machine_id),
+                                       mode_may_pause(op, mode, machines.get(mode.machine_id))) for mode in op.modes)
         elif op.is_manual:
             alternatives = (_manual(op, order.quantity),)
         else:

@@ -23,21 +23,34 @@ request (`planner.checker`, `holds_of`, `stock_problems`). The dispatching start
 and takes the one that ends first with its resources and materials there; the local search and the LNS are off
 with modes (`planner.scheduling.lns.decomposable`, `planner.scheduling.model._sequencing_rules_only`).
 
+With the other rules: family changeovers hold between consecutive lots on a machine whatever modes put them there
+(`planner.scheduling.rules.changeovers` groups a task's modes by machine; a manual mode takes none), and transfer
+batches hand units on into and out of an operation with modes, the delay worked out for each pair of modes
+(`planner.scheduling.rules.transfer_batches`, keyed by `Alternative.key`); the checker re-derives both from the
+chosen modes' times. A mode on a machine pauses over its non-working time where the operation may pause there
+(`planner.scheduling.rules.pausing.mode_may_pause`: the operation's `may_pause`, else the machine's default; never a
+manual mode or one holding a resource for its whole run), each mode its own pausing interval. An operation reported
+running runs in its one mode on the reported machine (`running_mode`), holding that mode's resources for its remaining
+minutes; a machine with several of its modes is refused, as the MES report names no mode. A mode may need people by
+skill (`planner.scheduling.rules.skills`): its people are chosen only when the mode is, over its run or its own setup;
+the dispatching start and the checker read the chosen mode's `skill_needs` as any operation's.
+
 Not supported with modes (INVALID_ARGUMENT, `mode_violations`): eligible machines, resources or materials on the
-operation itself (they go in its modes), recipes and batch machines, pausing, transfer batches, a mode that consumes
-an in-house component, needs by skill, family changeovers, lot sizing, and a mode operation reported running.
+operation itself (they go in its modes), recipes and batch machines, a mode that consumes an in-house component, lot
+sizing, and an operation reported running on a machine with several of its modes.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
-from planner.domain import NO_MACHINE, MaterialUse, Operation, OperationMode, PlanRequest
+from planner.domain import NO_MACHINE, MaterialUse, Operation, OperationMode, PlanRequest, ResourceNeed
+from planner.scheduling.rules.pausing import mode_may_pause
 
 if TYPE_CHECKING:
     from planner.scheduling.rules.base import TaskVars
@@ -55,6 +68,25 @@ def alternative_key(machine_id: str, mode_id: str = "") -> str:
 
 def has_modes(request: PlanRequest) -> bool:
     return any(op.modes for product in request.factory.products for op in product.routing)
+
+
+def running_mode(operation: Operation, machine_id: str) -> OperationMode | None:
+    """The mode an operation the MES reports running on `machine_id` runs in: its one mode on that machine (empty: its
+    one manual mode). None without modes, or when no mode or several modes run there (`running_mode_problem`)."""
+    found = [mode for mode in operation.modes if mode.machine_id == machine_id]
+    return found[0] if len(found) == 1 else None
+
+
+def running_mode_problem(operation: Operation, machine_id: str) -> str | None:
+    """Why the MES report "running on `machine_id`" names no mode of an operation with modes (None: it names one)."""
+    found = [mode.id for mode in operation.modes if mode.machine_id == machine_id]
+    where = f"machine '{machine_id}'" if machine_id != NO_MACHINE else "no machine (manual work)"
+    if not found:
+        return f"operation '{operation.id}' has no mode on {where}"
+    if len(found) > 1:
+        return (f"operation '{operation.id}' has {len(found)} modes on {where} ({', '.join(found)}): which one runs "
+                "is not known (not supported yet)")
+    return None
 
 
 def uses_of(operation: Operation, mode_id: str) -> list[MaterialUse]:
@@ -127,27 +159,28 @@ def mode_violations(request: PlanRequest) -> list[tuple[str, str]]:
     peaks = {r.id: max([0, r.capacity, *(s.capacity for s in r.shift_capacities)]) for r in factory.resources}
     materials = {m.id for m in factory.materials}
     products = {p.id for p in factory.products}
+    holders: dict[str, set[str]] = defaultdict(set)  # skill -> the people who master it
+    for resource in factory.resources:
+        for skill in resource.skills:
+            holders[skill].add(resource.id)
     modal = False
     for p_index, product in enumerate(factory.products):
         for o_index, operation in enumerate(product.routing):
             path = f"factory.products[{p_index}].routing[{o_index}]"
-            following = product.routing[o_index + 1] if o_index + 1 < len(product.routing) else None
-            if following is not None and following.transfer_batch_units is not None and operation.modes:
-                found.append((f"factory.products[{p_index}].routing[{o_index + 1}].transfer_batch_units",
-                              "transfer batches do not apply out of an operation with modes (not supported yet)"))
             if not operation.modes:
                 continue
             modal = True
-            found += _operation_with_modes(operation, path)
+            found += _operation_with_modes(operation, path, machines)
             for m_index, mode in enumerate(operation.modes):
-                found += _mode_problems(mode, f"{path}.modes[{m_index}]", machines, peaks, materials, products)
+                found += _mode_problems(mode, f"{path}.modes[{m_index}]", machines, peaks, materials, products,
+                                        holders)
             found += _duplicate_ids([m.id for m in operation.modes], f"{path}.modes")
     if modal:
         found += _request_with_modes(request)
     return found
 
 
-def _operation_with_modes(operation: Operation, path: str) -> list[tuple[str, str]]:
+def _operation_with_modes(operation: Operation, path: str, machines: dict) -> list[tuple[str, str]]:
     """What an operation with modes must leave to its modes, and the rules modes do not combine with yet."""
     found = []
     if operation.eligible_machines:
@@ -159,16 +192,15 @@ def _operation_with_modes(operation: Operation, path: str) -> list[tuple[str, st
         found.append((f"{path}.materials", "with modes, each mode lists the materials it consumes"))
     if operation.recipe is not None:
         found.append((f"{path}.recipe", "operations with modes do not run in batch-machine loads (not supported yet)"))
-    if operation.may_pause:
-        found.append((f"{path}.may_pause", "operations with modes do not pause (not supported yet)"))
-    if operation.transfer_batch_units is not None:
-        found.append((f"{path}.transfer_batch_units", "operations with modes take no transfer batches (not supported "
-                                                      "yet)"))
+    if operation.may_pause and not any(mode_may_pause(operation, mode, machines.get(mode.machine_id))
+                                       for mode in operation.modes):
+        found.append((f"{path}.may_pause", "no mode of it can pause: each is manual work, on a batch machine or "
+                                           "holds a resource for its whole run"))
     return found
 
 
 def _mode_problems(mode: OperationMode, path: str, machines: dict, peaks: dict[str, int], materials: set[str],
-                   products: set[str]) -> list[tuple[str, str]]:
+                   products: set[str], holders: dict[str, set[str]]) -> list[tuple[str, str]]:
     found = []
     machine = machines.get(mode.machine_id) if mode.machine_id != NO_MACHINE else None
     if mode.machine_id != NO_MACHINE and machine is None:
@@ -185,8 +217,8 @@ def _mode_problems(mode: OperationMode, path: str, machines: dict, peaks: dict[s
                                            "whole run"))
     for n_index, need in enumerate(mode.resources):
         n_path = f"{path}.resources[{n_index}]"
-        if getattr(need, "skill", None) is not None:
-            found.append((f"{n_path}.skill", "needs by skill are not supported in modes yet: name the resource"))
+        if need.skill is not None:
+            found += _skill_need_problems(need, n_path, mode.resources[:n_index], holders)
         elif need.resource_id not in peaks:
             found.append((f"{n_path}.resource_id", f"unknown resource '{need.resource_id}'"))
         if need.quantity <= 0:
@@ -210,6 +242,34 @@ def _mode_problems(mode: OperationMode, path: str, machines: dict, peaks: dict[s
     return found
 
 
+def _skill_need_problems(need: ResourceNeed, path: str, before: Sequence[ResourceNeed],
+                         holders: Mapping[str, set[str]]) -> list[tuple[str, str]]:
+    """A mode's need by skill (`planner.scheduling.rules.skills`): a skill someone has, for no more people than have
+    it, once per mode; and with the mode's needs by skill before it, no more different people than master one of
+    their skills (the whole set: the people that cover them are all different)."""
+    assert need.skill is not None
+    skill = need.skill
+    if need.resource_id:
+        return [(f"{path}.skill", "a need names a resource or a skill, not both")]
+    if not skill.strip():
+        return [(f"{path}.skill", "must not be empty")]
+    if any(other.skill == skill for other in before):
+        return [(f"{path}.skill", f"skill '{skill}' is needed twice by the mode")]
+    if not holders.get(skill):
+        return [(f"{path}.skill", f"nobody has skill '{skill}'")]
+    if need.quantity > len(holders[skill]):
+        return [(f"{path}.quantity", f"needs {need.quantity} people with skill '{skill}', but only "
+                                     f"{len(holders[skill])} have it")]
+    group = [other for other in before if other.skill is not None] + [need]
+    crew = set().union(*(holders.get(str(other.skill), set()) for other in group))
+    wanted = sum(other.quantity for other in group)
+    if len(group) > 1 and wanted > len(crew):
+        return [(f"{path}.quantity", f"with the mode's needs before it, needs {wanted} different people with skills "
+                                     f"{', '.join(sorted(str(o.skill) for o in group))}, but only {len(crew)} have "
+                                     "one of them")]
+    return []
+
+
 def _duplicate_ids(ids: list[str], path: str) -> list[tuple[str, str]]:
     found = []
     for index, value in enumerate(ids):
@@ -225,18 +285,7 @@ def _duplicate_ids(ids: list[str], path: str) -> list[tuple[str, str]]:
 def _request_with_modes(request: PlanRequest) -> list[tuple[str, str]]:
     """Rules of the request that do not combine with modes yet."""
     found = []
-    if request.factory.changeovers:
-        found.append(("factory.changeovers", "family changeovers are not supported together with operation modes "
-                                             "yet"))
     if request.options.lot_sizing or request.demand_forecasts:
         found.append(("options.lot_sizing", "operation modes are not supported with lot sizing (options.lot_sizing "
                                             "or demand_forecasts) yet"))
-    routings = {p.id: p.routing for p in request.factory.products}
-    for index, order in enumerate(request.orders):
-        running = order.work_in_progress.running if order.work_in_progress is not None else None
-        operation = next((op for op in routings.get(order.product_id, []) if running is not None
-                          and op.id == running.operation_id), None)
-        if operation is not None and operation.modes:
-            found.append((f"orders[{index}].work_in_progress.running", f"operation '{operation.id}' has modes: "
-                                                                      "reporting it running is not supported yet"))
     return found

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from planner.calendar import Interval
-from planner.domain import Machine, Operation, PlanRequest
+from planner.domain import Machine, Operation, OperationMode, PlanRequest
 from planner.solution import ScheduledOperation
 
 
@@ -47,11 +47,21 @@ def may_pause(operation: Operation, machine: Machine) -> bool:
     return operation.may_pause if operation.may_pause is not None else machine.operations_may_pause
 
 
+def mode_may_pause(operation: Operation, mode: OperationMode, machine: Machine | None) -> bool:
+    """Whether the operation may pause in this mode (`planner.scheduling.rules.modes`): as `may_pause` on the mode's
+    machine, with the mode's resources in place of the operation's; a manual mode (no machine) never pauses."""
+    if machine is None or machine.is_batch or any(not need.setup_only for need in mode.resources):
+        return False
+    return operation.may_pause if operation.may_pause is not None else machine.operations_may_pause
+
+
 def has_pausing(request: PlanRequest) -> bool:
-    """True when some operation may pause on some eligible machine."""
+    """True when some operation may pause on some eligible machine, or in some mode."""
     machines = {m.id: m for m in request.factory.machines}
     return any(may_pause(op, machines[e.machine_id]) for p in request.factory.products for op in p.routing
-               for e in op.eligible_machines if e.machine_id in machines)
+               for e in op.eligible_machines if e.machine_id in machines) or any(
+        mode_may_pause(op, mode, machines.get(mode.machine_id)) for p in request.factory.products for op in p.routing
+        for mode in op.modes)
 
 
 def clock_end(start: int, work: int, setup: int, stretches: Sequence[Interval]) -> int | None:
@@ -89,7 +99,8 @@ class PauseVars:
 
 
 PausingHints = dict[tuple[str, int, str], PauseVars]
-"""(order id, operation index, machine id) -> the variables of its pausing interval on that machine."""
+"""(order id, operation index, alternative key) -> the variables of its pausing interval there (the key is the machine
+id, with the mode where the operation has modes: `planner.scheduling.tasks.Alternative.key`)."""
 
 
 def hint_pause(model: cp_model.CpModel, pause: PauseVars, start: int, end: int) -> None:
@@ -185,7 +196,8 @@ def pausing_violations(request: PlanRequest) -> list[tuple[str, str]]:
 
     def pauses(operation: Operation) -> bool:
         return any(may_pause(operation, machines[e.machine_id]) for e in operation.eligible_machines
-                   if e.machine_id in machines)
+                   if e.machine_id in machines) or any(mode_may_pause(operation, mode, machines.get(mode.machine_id))
+                                                       for mode in operation.modes)
 
     for p_index, product in enumerate(request.factory.products):
         for o_index, operation in enumerate(product.routing):
@@ -217,11 +229,16 @@ def pausing_start_holds(request: PlanRequest, placed: ScheduledOperation, stretc
     if machine is None or product is None or placed.operation_index >= len(product.routing):
         return None
     operation = product.routing[placed.operation_index]
-    option = next((e for e in operation.eligible_machines if e.machine_id == machine.id), None)
-    if option is None or not may_pause(operation, machine):
-        return None
     # An older stored plan may lack the processed units: from the good ones and the yield, as `scheduling.tasks` does.
     processed = placed.processed_quantity or math.ceil(
         placed.quantity / request.yield_rate(product.id, machine.id) - 1e-9)
+    mode = operation.mode(placed.mode_id) if placed.mode_id else None
+    if mode is not None:  # in its mode (`planner.scheduling.rules.modes`)
+        if mode.machine_id != machine.id or not mode_may_pause(operation, mode, machine):
+            return None
+        return clock_end(placed.start, mode.processing_minutes(processed), mode.setup_minutes, stretches) is not None
+    option = next((e for e in operation.eligible_machines if e.machine_id == machine.id), None)
+    if option is None or not may_pause(operation, machine):
+        return None
     work = operation.processing_minutes(option, processed)
     return clock_end(placed.start, work, operation.setup_on(option), stretches) is not None

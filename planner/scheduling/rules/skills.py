@@ -59,7 +59,8 @@ def by_skill(needs: Iterable[ResourceNeed]) -> tuple[ResourceNeed, ...]:
 
 
 def has_skills(request: PlanRequest) -> bool:
-    return any(n.skill is not None for p in request.factory.products for op in p.routing for n in op.resources)
+    return any(n.skill is not None for p in request.factory.products for op in p.routing
+               for n in [*op.resources, *(need for mode in op.modes for need in mode.resources)])
 
 
 def people(request: PlanRequest) -> dict[str, Resource]:
@@ -105,7 +106,7 @@ def _span_intervals(model: cp_model.CpModel, variables: TaskVars, horizon: int,
         setup: cp_model.IntVar | int = next(iter(setups))
     else:
         setup = model.new_int_var(min(setups), max(setups), f"setup_size[{name}]")
-        model.add(setup == sum(a.setup * variables.presence[a.machine_id] for a in alternatives))
+        model.add(setup == sum(a.setup * variables.presence[a.key] for a in alternatives))
     setup_end = model.new_int_var(0, horizon, f"setup_end[{name}]")
     model.add(setup_end == variables.start + setup)
     return {False: (variables.start, run_size, variables.end), True: (variables.start, setup, setup_end)}
@@ -140,6 +141,9 @@ def _staff_task(model: cp_model.CpModel, request: PlanRequest, variables: TaskVa
                 staffing: Staffing, by_person: dict[str, list[cp_model.IntervalVar]],
                 demands: list[tuple[dict[str, int], cp_model.IntervalVar]]) -> None:
     """The assignment variables and person intervals of one task."""
+    if variables.task.has_modes:  # each mode needs its own people (`planner.scheduling.rules.modes`)
+        _staff_modes(model, request, variables, horizon, staffing, by_person, demands)
+        return
     first = variables.task.alternatives[0]
     persons = people(request)
     direct = [n for n in first.needs if n.resource_id in persons]
@@ -179,9 +183,65 @@ def _staff_task(model: cp_model.CpModel, request: PlanRequest, variables: TaskVa
                                                                     f"works[{person_id}@{name}]"))
 
 
+def _staff_modes(model: cp_model.CpModel, request: PlanRequest, variables: TaskVars, horizon: int,
+                 staffing: Staffing, by_person: dict[str, list[cp_model.IntervalVar]],
+                 demands: list[tuple[dict[str, int], cp_model.IntervalVar]]) -> None:
+    """As `_staff_task`, for a task with modes: each mode's needs are covered only when the mode is chosen (a need's
+    literals sum to its quantity times the mode's literal), over the run or the mode's own setup."""
+    task, persons = variables.task, people(request)
+    if not any(a.skill_needs or any(n.resource_id in persons for n in a.needs) for a in task.alternatives):
+        return
+    key = (task.order_id, task.index)
+    name = f"{key[0]}/{key[1]}"
+    run_size = model.new_int_var(0, horizon, f"run_size[{name}]")
+    model.add(run_size == variables.end - variables.start)
+    choices = staffing.choices.setdefault(key, [])
+    for alternative in task.alternatives:
+        present = variables.presence[alternative.key]
+        where = f"{name}@{alternative.key}"
+
+        def span(setup_only: bool, label: str, literal: cp_model.IntVar | bool = present,
+                 setup: int = alternative.setup) -> cp_model.IntervalVar | None:
+            """The run, or the setup in this mode, present with `literal` (None: a setup of no time)."""
+            if setup_only and setup <= 0:
+                return None
+            size: cp_model.LinearExprT = setup if setup_only else run_size
+            end: cp_model.LinearExprT = variables.start + setup if setup_only else variables.end
+            if literal is True:
+                return model.new_interval_var(variables.start, size, end, label)
+            return model.new_optional_interval_var(variables.start, size, end, literal, label)
+
+        taken = {n.resource_id for n in alternative.needs if n.resource_id in persons}
+        for need in alternative.needs:
+            if need.resource_id in persons and (held := span(need.setup_only, f"holds[{need.resource_id}@{where}]")):
+                by_person[need.resource_id].append(held)
+        works: dict[tuple[str, bool], list[cp_model.IntVar]] = defaultdict(list)
+        for need in alternative.skill_needs:
+            assert need.skill is not None
+            literals = []
+            for person_id in masters(request, need.skill):
+                if person_id not in taken:
+                    literal = model.new_bool_var(f"staff[{where},{need.skill},{person_id}]")
+                    literals.append(literal)
+                    choices.append((person_id, need.skill, literal))
+                    works[(person_id, need.setup_only)].append(literal)
+            model.add(sum(literals) == need.quantity * present)
+            if (needed := span(need.setup_only, f"need[{where},{need.skill}]")) is not None:
+                demands.append(({need.skill: need.quantity}, needed))
+        for person_id in {p for p, _ in works}:
+            model.add_at_most_one(works[(person_id, False)] + works[(person_id, True)])
+        for (person_id, setup_only), literals in works.items():
+            on = literals[0] if len(literals) == 1 else model.new_bool_var(f"on[{where},{person_id}]")
+            if len(literals) > 1:
+                model.add(on == sum(literals))
+            if (worked := span(setup_only, f"works[{person_id}@{where}]", on)) is not None:
+                by_person[person_id].append(worked)
+
+
 def _skill_sets(request: PlanRequest) -> list[frozenset[str]]:
     """The sets of skills that get a redundant cumulative (see the module)."""
-    skills = sorted({n.skill for p in request.factory.products for op in p.routing for n in op.resources
+    skills = sorted({n.skill for p in request.factory.products for op in p.routing
+                     for n in [*op.resources, *(need for mode in op.modes for need in mode.resources)]
                      if n.skill is not None})
     if 2 ** len(skills) - 1 <= MAX_SKILL_SUBSETS:
         return [frozenset(c) for size in range(1, len(skills) + 1) for c in itertools.combinations(skills, size)]

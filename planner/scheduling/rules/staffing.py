@@ -155,7 +155,7 @@ def staff_schedule(request: PlanRequest, jobs: Sequence[Job],
     work = []
     for op in placed:
         task = tasks.get((op.order_id, op.operation_index))
-        alternative = task.alternative(op.machine_id) if task is not None else None
+        alternative = task.placed_on(op) if task is not None else None
         if alternative is not None and alternative.skill_needs:
             units = units_of(request, alternative)
             work.append((op, units, _spans(units, alternative, op.start, op.end)))
@@ -230,7 +230,7 @@ def staffing_problems(request: PlanRequest, assignments: Sequence[ScheduledOpera
     works: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
     for op in assignments:
         task = tasks.get((op.order_id, op.operation_index))
-        alternative = task.alternative(op.machine_id) if task is not None else None
+        alternative = task.placed_on(op) if task is not None else None
         if task is None or alternative is None:
             continue
         label = f"{op.order_id}/{op.operation_index} ({op.operation_id})"

@@ -67,8 +67,8 @@ def transfer_batches(model: cp_model.CpModel, tasks: Sequence[Sequence[TaskVars]
                 for second in after.task.alternatives:
                     delay = transfer_delay(first, second, batch)
                     delays.append(delay)
-                    literals = [literal for literal in (before.presence[first.machine_id],
-                                                        after.presence[second.machine_id]) if literal is not True]
+                    literals = [literal for literal in (before.presence[first.key],
+                                                        after.presence[second.key]) if literal is not True]
                     constraint = model.add(after.start >= before.start + delay)
                     if literals:
                         constraint.only_enforce_if(literals)
