@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import logging
 import math
+import os
 import statistics
 import sys
 import time
@@ -175,6 +176,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
              if args.set == "mrcpsp" else cpr_best_known(_root(paths[0])) if args.set == "cpr"
              else read_best_known(args.set, _root(paths[0])))
     records = []
+    load_before = os.getloadavg()
     for path in paths:
         key = _key(args.set, path)
         best, proven = known.get(key, (None, False))
@@ -196,6 +198,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                        "peers": args.peers, "files": len(paths)},
         "versions": versions(("pyjobshop", "psplib")),
         "machine": machine(),
+        # The machine is shared: the 1/5/15-min load averages before the first and after the last instance.
+        "load_average": {"start": [round(x, 2) for x in load_before], "end": [round(x, 2) for x in os.getloadavg()]},
         "summary": summary,
         "instances": records,
     }
@@ -212,7 +216,7 @@ def _print(result: dict[str, Any]) -> None:
         print(solver, result["summary"][solver])
     if "common" in result["summary"]:
         print("mean gap on instances both solved:", result["summary"]["common"])
-    print("versions:", result["versions"], "parameters:", result["parameters"])
+    print("versions:", result["versions"], "parameters:", result["parameters"], "load:", result["load_average"])
 
 
 def main(argv: list[str] | None = None) -> int:
