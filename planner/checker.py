@@ -69,6 +69,8 @@ def check_schedule(request: PlanRequest, assignments: list[ScheduledOperation],
                 continue
             if task.split is None:  # only a lot that may split comes in sub-lots (`plant_rules.lot_splitting`)
                 problems += whole_lot_problem(label, found)
+                if found.quantity != task.quantity:
+                    problems.append(f"{label}: hands on {found.quantity} units, the lot is {task.quantity}")
             alternative = task.placed_on(found)
             if alternative is None and (found.mode_id or task.has_modes):  # `planner.scheduling.rules.modes`
                 problems.append(f"{label}: mode '{found.mode_id}' on machine '{found.machine_id}' is not a mode of it")

@@ -120,6 +120,9 @@ def material_reservoirs(model: cp_model.CpModel, request: PlanRequest, tasks: Se
                 if amount > 0:
                     events[stock_id].append((variables.end, amount, True))
             for alternative in variables.task.alternatives:
+                if not alternative.consumes:
+                    continue  # nothing to take (a lot that may split, which consumes nothing, keeps its presence
+                    # literals on its sub-lots, not here)
                 present = variables.presence[alternative.key]
                 for stock_id, amount in alternative.consumes:
                     if amount > 0:
