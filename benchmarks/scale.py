@@ -1,16 +1,20 @@
 """Plant-scale benchmark: the demo plant copied k times, a month of orders, CreatePlan's time limit kept.
 
-    python -m benchmarks.scale                       # 240, 720, 2,000 orders; 1 s and 60 s limits
+    python -m benchmarks.scale                       # the plant-grade plant: 240, 720, 2,000 orders; 1 s and 60 s
+    python -m benchmarks.scale --plant simple        # the simple demo plant, as before the plant rules
     python -m benchmarks.scale --sizes 240 --time-limit 10 --json out/scale.json --markdown out/SCALE.md
 
-Each size is a request built like the demo's (`planner.demo_factory`), only bigger: the demo plant (11
-machines) is copied `ceil(orders / 80)` times, at most 9 (99 machines), each copy with its own
-products (eligible only on its own machines), and orders drawn like the demo's at the demo's load per
-machine (80 orders a copy over the demo's 21-day horizon); where a copy gets more than 80 orders, its
-release days, due dates and horizon stretch by orders / 80. Every plan goes through `create_plan` (the
-CreatePlan path), is judged by the solver-independent checker, and is measured for wall time against
-its limit, the first complete plan (the progress callback's first report), weighted tardiness and the
-time per phase (`PlanResult.phases`).
+With `--plant grade` (the default) each size is `planner.demo_plant_scaled.scaled_plant_request`: the plant-grade
+demo (`planner.demo_plant`: furnace loads, setters, inspectors and dies, ingot and bearings with receipts, cooling
+lags, pausing, the subassembly, work in progress) copied `ceil(orders / 89)` times, at most 9, each copy with its
+own products, resources, materials and stories, orders drawn at the demo's load. With `--plant simple` each size is
+a request built like the demo's (`planner.demo_factory`), only bigger: the demo plant (11 machines) is copied
+`ceil(orders / 80)` times, at most 9 (99 machines), each copy with its own products (eligible only on its own
+machines), and orders drawn like the demo's at the demo's load per machine (80 orders a copy over the demo's 21-day
+horizon); where a copy gets more than 80 orders, its release days, due dates and horizon stretch by orders / 80.
+Every plan goes through `create_plan` (the CreatePlan path), is judged by the solver-independent checker, and is
+measured for wall time against its limit, the first complete plan (the progress callback's first report), weighted
+tardiness and the time per phase (`PlanResult.phases`).
 """
 
 from __future__ import annotations
@@ -26,9 +30,10 @@ from typing import Any
 from benchmarks.common import format_table, machine, versions, write_json
 from planner.checker import check_schedule
 from planner.demo_factory import CUSTOMERS, DAY, PLAN_START, demo_factory
+from planner.demo_plant_scaled import scaled_plant_request
 from planner.domain import Factory, Order, PlanOptions, PlanRequest
 from planner.plan import create_plan
-from planner.scheduling import lns, tardiness_search
+from planner.scheduling import lns, lns_plant, tardiness_search
 from planner.timings import total_by_name
 
 DEMO_ORDERS = 80
@@ -103,9 +108,19 @@ def scaled_request(orders: int, time_limit_seconds: float = 60.0, num_workers: i
     )
 
 
-def run_one(orders: int, time_limit: float, workers: int, seed: int) -> dict[str, Any]:
+PLANTS = ("grade", "simple")
+"""`grade`: the plant-grade demo plant scaled (the default); `simple`: the simple demo plant scaled."""
+
+
+def request_for(plant: str, orders: int, time_limit: float, workers: int, seed: int) -> PlanRequest:
+    if plant == "grade":
+        return scaled_plant_request(orders, time_limit, workers, seed)
+    return scaled_request(orders, time_limit, workers, seed)
+
+
+def run_one(orders: int, time_limit: float, workers: int, seed: int, plant: str = "grade") -> dict[str, Any]:
     """One CreatePlan-path solve of the size's request, measured and checked."""
-    request = scaled_request(orders, time_limit, workers, seed)
+    request = request_for(plant, orders, time_limit, workers, seed)
     first: list[float] = []
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
@@ -136,21 +151,23 @@ def run_one(orders: int, time_limit: float, workers: int, seed: int) -> dict[str
     }
 
 
-def run(sizes: tuple[int, ...], short_limit: float, long_limit: float, workers: int, seed: int) -> dict[str, Any]:
+def run(sizes: tuple[int, ...], short_limit: float, long_limit: float, workers: int, seed: int,
+        plant: str = "grade") -> dict[str, Any]:
     """Every size at the short and the long limit, with the long plan's gain over the short one."""
     tardiness_search.warm_up()  # compiled once, as the service's solver pool does at start, not inside a limit
     rows = []
     for orders in sizes:
-        short = run_one(orders, short_limit, workers, seed)
-        long = run_one(orders, long_limit, workers, seed)
+        short = run_one(orders, short_limit, workers, seed, plant)
+        long = run_one(orders, long_limit, workers, seed, plant)
         gain = None
         if short["weighted_tardiness"] and long["weighted_tardiness"] is not None:
             gain = 1.0 - long["weighted_tardiness"] / short["weighted_tardiness"]
         rows.append({"orders": orders, "short": short, "long": long, "gain_long_over_short": gain})
     return {
         "benchmark": "scale",
-        "parameters": {"sizes": list(sizes), "short_limit_seconds": short_limit, "long_limit_seconds": long_limit,
-                       "workers": workers, "seed": seed, "lns_min_operations": lns.MIN_OPERATIONS},
+        "parameters": {"plant": plant, "sizes": list(sizes), "short_limit_seconds": short_limit,
+                       "long_limit_seconds": long_limit, "workers": workers, "seed": seed,
+                       "lns_min_operations": lns.MIN_OPERATIONS, "plant_lns_min_operations": lns_plant.MIN_OPERATIONS},
         "versions": versions(),
         "machine": machine(),
         "results": rows,
@@ -161,7 +178,8 @@ def markdown(result: dict[str, Any]) -> str:
     """The results as the generated section of docs/SCALE.md."""
     parameters = result["parameters"]
     lines = [
-        f"Measured {time.strftime('%Y-%m-%d', time.gmtime())} with `python -m benchmarks.scale` "
+        f"Measured {time.strftime('%Y-%m-%d', time.gmtime())} with `python -m benchmarks.scale "
+        f"--plant {parameters.get('plant', 'simple')}` "
         f"(limits {parameters['short_limit_seconds']:g} s and {parameters['long_limit_seconds']:g} s, "
         f"{parameters['workers']} workers, seed {parameters['seed']}; ortools {result['versions'].get('ortools')}, "
         f"python {result['versions'].get('python')}; {result['machine']['cpu_count']} CPUs).",
@@ -199,17 +217,19 @@ def _percent(value: float | None) -> str:
 
 
 BEGIN, END = "<!-- scale:begin -->", "<!-- scale:end -->"
+MARKERS = {"simple": (BEGIN, END), "grade": ("<!-- scale-plant:begin -->", "<!-- scale-plant:end -->")}
+"""Where each plant's generated section goes in the markdown file."""
 
 
-def write_markdown(path: Path, section: str) -> None:
+def write_markdown(path: Path, section: str, begin: str = BEGIN, end: str = END) -> None:
     """Replace the generated section between the markers of `path` (or write the section alone)."""
-    text = path.read_text(encoding="utf-8") if path.exists() else f"{BEGIN}\n{END}\n"
-    if BEGIN not in text or END not in text:
-        text += f"\n{BEGIN}\n{END}\n"
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
+    text = path.read_text(encoding="utf-8") if path.exists() else f"{begin}\n{end}\n"
+    if begin not in text or end not in text:
+        text += f"\n{begin}\n{end}\n"
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"{head}{BEGIN}\n{section}{END}{tail}", encoding="utf-8")
+    path.write_text(f"{head}{begin}\n{section}{end}{tail}", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -219,14 +239,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--short-limit", type=float, default=DEFAULT_LIMITS[0], help="the short limit, seconds")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--json", default="docs/results/scale.json")
+    parser.add_argument("--plant", choices=PLANTS, default="grade", help="the plant-grade or the simple demo plant")
+    parser.add_argument("--json", default=None, help="default docs/results/scale_plant.json (grade), scale.json")
     parser.add_argument("--markdown", default="docs/SCALE.md")
     args = parser.parse_args(argv)
     sizes = tuple(int(size) for size in args.sizes.split(","))
-    result = run(sizes, args.short_limit, args.time_limit, args.workers, args.seed)
-    write_json(args.json, result)
+    result = run(sizes, args.short_limit, args.time_limit, args.workers, args.seed, args.plant)
+    write_json(args.json or ("docs/results/scale_plant.json" if args.plant == "grade" else "docs/results/scale.json"),
+               result)
     section = markdown(result)
-    write_markdown(Path(args.markdown), section)
+    write_markdown(Path(args.markdown), section, *MARKERS[args.plant])
     print(section)
     for row in result["results"]:
         print(format_table(["orders", "limit", "wall", "weighted tardiness"], [
