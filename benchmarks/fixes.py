@@ -3,9 +3,10 @@
 Usage:
     python -m benchmarks.fixes [--time-limit 16] [--verify 8] [--orders 3] [--out docs/results/fixes.json]
 
-Plants: the demo plant, two of its what-if scenarios (order quantities +15 %, a rush order) and
-generated plants (the demo factory with other random order books). For each plant the plan is made
-with `verify_fixes_seconds`; then, for the latest late orders whose first fix was verified, the fix is
+Plants: the demo plant, two of its what-if scenarios (order quantities +15 %, a rush order),
+generated plants (the demo factory with other random order books) and the plant-grade demo
+(`planner/demo_plant.py`: furnace loads, dies, setters and inspectors by shift, materials). For each plant the
+plan is made with `verify_fixes_seconds`; then, for the latest late orders whose first fix was verified, the fix is
 applied through the scenario engine and the plan is solved again from scratch (no hint, no
 verification) with the same time limit and seed. Recorded: whether that made the order less late
 (against its original due time, also for a new agreed date), the minutes it removed, the extra working
@@ -32,6 +33,7 @@ from typing import Any
 
 from benchmarks.common import format_table, machine, versions, write_json
 from planner.demo_factory import DAY, demo_orders, demo_request
+from planner.demo_plant import plant_grade_request
 from planner.domain import Order, PlanRequest
 from planner.explanations.fixes import longest_wait, overtime_windows, verification_budget
 from planner.plan import create_plan
@@ -44,8 +46,8 @@ GENERATED_ORDERS = 70
 
 
 def plants(time_limit: float, verify: float) -> list[tuple[str, PlanRequest]]:
-    """The demo, two what-ifs of it, and generated order books on the demo factory; each with the time limit
-    plus the verification budget, so that its main solve gets `time_limit` as a re-solve does."""
+    """The demo, two what-ifs of it, generated order books on the demo factory and the plant-grade demo; each with
+    the time limit plus the verification budget, so that its main solve gets `time_limit` as a re-solve does."""
     base = demo_request(time_limit_seconds=time_limit + verify, num_workers=1)
     base = base.model_copy(update={"options": base.options.model_copy(update={"verify_fixes_seconds": verify})})
     rush = Order(id="SO-99001", product_id="MH-800", quantity=60, release=DAY, due=3 * DAY + 16 * 60, weight=3.0,
@@ -55,6 +57,9 @@ def plants(time_limit: float, verify: float) -> list[tuple[str, PlanRequest]]:
     for seed in GENERATED_SEEDS:
         found.append((f"generated (seed {seed}, {GENERATED_ORDERS} orders)",
                       base.model_copy(update={"orders": demo_orders(count=GENERATED_ORDERS, seed=seed)})))
+    grade = plant_grade_request(time_limit_seconds=time_limit + verify, num_workers=1)
+    found.append(("plant-grade demo", grade.model_copy(update={"options": grade.options.model_copy(
+        update={"verify_fixes_seconds": verify})})))
     return found
 
 
@@ -172,12 +177,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verify", type=float, default=8.0,
                         help="verify_fixes_seconds, on top of the main solve of the plan made")
     parser.add_argument("--orders", type=int, default=3, help="late orders re-solved per plant (latest first)")
-    parser.add_argument("--plants", type=int, default=5, help="how many of the plants to run")
+    parser.add_argument("--plants", type=int, default=6, help="how many of the plants to run")
+    parser.add_argument("--select", default="", help="only the plants whose name contains this text")
     parser.add_argument("--out", default=None, help="JSON result file")
     args = parser.parse_args(argv)
     load = os.getloadavg()
     results = []
-    for name, request in plants(args.time_limit, args.verify)[:args.plants]:
+    chosen = [(name, request) for name, request in plants(args.time_limit, args.verify)[:args.plants]
+              if args.select in name]
+    for name, request in chosen:
         results.append(measure_plant(name, request, args.orders))
         print(f"{name}: {results[-1]['late_orders']} late orders, {len(results[-1]['fixes'])} first fixes "
               f"re-solved in {results[-1]['seconds']:.0f} s", flush=True)

@@ -155,7 +155,8 @@ class SolveStats(_Result):
 class Fix(_Result):
     """One change that helps a late order, as scenario deltas a client can apply, with its cost and effect."""
 
-    kind: str = Field(description="SEQUENCE, MACHINE, SPLIT_LOT, EARLIER_RELEASE, MOVE_MAINTENANCE, OVERTIME, "
+    kind: str = Field(description="SEQUENCE, MACHINE, SPLIT_LOT, EARLIER_RELEASE, MOVE_MAINTENANCE, RESOURCE_CAPACITY, "
+                                  "OVERTIME, "
                                   "PRIORITY or DUE_DATE, in the order they are tried "
                                   "(`planner.explanations.fix_candidates.TIERS`).")
     text: str = Field(description="The fix and its measured effect in a sentence, in the request's language.")

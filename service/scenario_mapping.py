@@ -41,6 +41,7 @@ from planner.replanning.scenarios import (
     ExtraWorkingTime,
     MachineDown,
     MoveMaintenance,
+    ResourceCapacityChange,
     RunBefore,
     ScenarioDelta,
     SetRiskPolicy,
@@ -228,6 +229,12 @@ def _machine_or_option_delta(message: pb.ScenarioDelta, kind: str, base: domain.
         if kind == "machine_down":
             return MachineDown(machine_id=change.machine_id, window=window)
         return ExtraWorkingTime(machine_id=change.machine_id, window=window)
+    if kind == "extra_resource_capacity":
+        more = message.extra_resource_capacity
+        window = _window(more.window, base, f"{path}.window", problems)
+        if window is None:
+            return None
+        return ResourceCapacityChange(resource_id=more.resource_id, window=window, extra_units=more.extra_units)
     if kind == "demand_scale":
         return DemandScale(product_id=message.demand_scale.product_id or None, factor=message.demand_scale.factor)
     if kind == "risk_policy":
@@ -272,6 +279,9 @@ def delta_to_proto(delta: ScenarioDelta, request: domain.PlanRequest) -> pb.Scen
         case ExtraWorkingTime():
             return pb.ScenarioDelta(extra_working_time=pb.ExtraWorkingTime(
                 machine_id=delta.machine_id, window=window(delta.window)))
+        case ResourceCapacityChange():
+            return pb.ScenarioDelta(extra_resource_capacity=pb.ResourceCapacityChange(
+                resource_id=delta.resource_id, window=window(delta.window), extra_units=delta.extra_units))
         case MachineDown():
             return pb.ScenarioDelta(machine_down=pb.MachineDown(machine_id=delta.machine_id,
                                                                 window=window(delta.window)))

@@ -9,7 +9,7 @@ const DELTA_KINDS = ["rush_order", "machine_down", "overtime", "demand_change", 
 
 // A request cannot hold extra working time on given days (calendars are weekly patterns): a scenario with it stays a
 // stored comparison. Every other change, an operation pinned to a machine included, can be kept as a new plan.
-const NOT_KEEPABLE = ["extraWorkingTime"];
+const NOT_KEEPABLE = ["extraWorkingTime", "extraResourceCapacity"];
 
 function deltaForm(ctx, kind) {
   const {factory, request, offsetMs} = ctx;

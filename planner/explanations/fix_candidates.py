@@ -11,16 +11,20 @@ working time and nothing moved outside the plan first, overtime last but the pre
    plan still decides whether splitting pays), where the lot-splitting rule can model it;
 4. EARLIER_RELEASE: release it earlier by its lateness (only when the release binds);
 5. MOVE_MAINTENANCE: move a maintenance window it waited for to after its operation;
-6. OVERTIME: extra working time after the shifts on the machine where it waited, the whole working time
+6. RESOURCE_CAPACITY: where the order waited for a resource pool (setters, inspectors: RESOURCE_SHORTAGE), that
+   many more units of it from when the pool was short, for as long as the operation holds them
+   (`ResourceCapacityChange`; its cost is the staff time added);
+7. OVERTIME: extra working time after the shifts on the machine where it waited, the whole working time
    that machine spent on others meanwhile (at most its lateness); once verified it is cut to what the
    re-solved plan used, in whole hours (`planner.explanations.fixes.settle`), never a whole night more than needed;
-7. PRIORITY: a higher weight (a preference the solver may trade away: tried late);
-8. DUE_DATE: a date agreed with the customer, only when nothing else helped.
+8. PRIORITY: a higher weight (a preference the solver may trade away: tried late);
+9. DUE_DATE: a date agreed with the customer, only when nothing else helped.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -33,17 +37,22 @@ from planner.replanning.deltas import (
     ChangeWeight,
     ExtraWorkingTime,
     MoveMaintenance,
+    ResourceCapacityChange,
     RunBefore,
     ScenarioDelta,
     SplitLot,
 )
 from planner.scheduling.rules.lot_splitting import may_split
+from planner.scheduling.rules.resources import shortage
+from planner.scheduling.rules.skills import by_resource
 from planner.solution import LateOrderExplanation, PlanResult, ScheduledOperation
 
-TIERS = ["SEQUENCE", "MACHINE", "SPLIT_LOT", "EARLIER_RELEASE", "MOVE_MAINTENANCE", "OVERTIME", "PRIORITY", "DUE_DATE"]
+TIERS = ["SEQUENCE", "MACHINE", "SPLIT_LOT", "EARLIER_RELEASE", "MOVE_MAINTENANCE", "RESOURCE_CAPACITY", "OVERTIME",
+         "PRIORITY", "DUE_DATE"]
 """Kinds in the order they are tried and offered: cheapest first (no working time added, nothing moved outside
 the plan), then what moves material or maintenance, then overtime, then the preference and the new date."""
 MAX_OVERTIME_PER_DAY = 8 * 60
+DAY_MINUTES = 24 * 60
 PRIORITY_FACTOR = 20.0
 """The raised weight: this many times the highest weight of any order, so that it goes first, also in the
 dispatching-rule start of a solve from scratch (a factor of 4 often left the order where it was there)."""
@@ -84,6 +93,8 @@ def candidates(request: PlanRequest, plan: PlanResult, explanation: LateOrderExp
         earlier = max(0, order.release - explanation.minutes_late)
         found.append(Candidate("EARLIER_RELEASE", [ChangeRelease(order_id=order.id, release=earlier)],
                                moved_minutes=order.release - earlier))
+    if waited is not None and explanation.reason_code == "RESOURCE_SHORTAGE":
+        found += resource_candidates(request, plan.assignments, waited)
     if waited is not None and waited[0].machine_id != NO_MACHINE:  # manual work: no machine to give time
         operation, ready = waited
         found += _maintenance_moves(request, operation, ready)
@@ -191,6 +202,38 @@ def split_candidates(request: PlanRequest, waited: tuple[ScheduledOperation, int
                       from_machine=operation.machine_id)]
 
 
+def resource_candidates(request: PlanRequest, assignments: Sequence[ScheduledOperation],
+                        waited: tuple[ScheduledOperation, int]) -> list[Candidate]:
+    """More of a resource pool the operation that waited needs (setters, inspectors), where the pool had no room
+    for it: as many units as it needs, from the first minute it was short (`shortage`) for as long as the operation
+    holds them (its setup, or its run), in whole hours; then, where longer, until the operation's planned start.
+    None for a die or a named person (each exists once) or where the pool was never short."""
+    operation, ready = waited
+    routings = {p.id: p.routing for p in request.factory.products}
+    routed = routings[operation.product_id][operation.operation_index]
+    found: list[Candidate] = []
+    for need in by_resource(routed.resources):
+        resource = next((r for r in request.factory.resources if r.id == need.resource_id), None)
+        if resource is None or resource.is_die or resource.is_person:
+            continue
+        others = [(a.start, a.start + a.setup_minutes if n.setup_only else a.end, n.quantity) for a in assignments
+                  if a.order_id != operation.order_id
+                  for n in routings[a.product_id][a.operation_index].resources if n.resource_id == resource.id]
+        _, first = shortage(request, resource.id, need.quantity, others, ready, operation.start)
+        if first is None:
+            continue
+        hold = operation.setup_minutes if need.setup_only else operation.end - operation.start
+        start = first // 60 * 60
+        ends = sorted({math.ceil((first + max(hold, 1)) / 60) * 60,
+                       math.ceil(max(operation.start, first + max(hold, 1)) / 60) * 60})
+        for end in ends:
+            window = TimeWindow(start=start, end=end, reason=f"one more {resource.id} (fix)")
+            found.append(Candidate("RESOURCE_CAPACITY", [ResourceCapacityChange(
+                resource_id=resource.id, window=window, extra_units=need.quantity)],
+                extra_working_minutes=(end - start) * need.quantity))
+    return found
+
+
 def overtime_needed(request: PlanRequest, operation: ScheduledOperation, ready: int, minutes_late: int) -> int:
     """Working time the machine spent on others while the operation waited (never more than the order's
     lateness), in whole hours: the most overtime that can be worth trying there."""
@@ -215,14 +258,22 @@ def due_date_candidate(request: PlanRequest, plan: PlanResult, explanation: Late
 def longest_wait(request: PlanRequest, assignments: Sequence[ScheduledOperation],
                  order_id: str) -> tuple[ScheduledOperation, int] | None:
     """The order's operation that waited longest between becoming ready and starting, and when it became ready."""
+    found = waits(request, assignments, order_id)
+    return found[0] if found else None
+
+
+def waits(request: PlanRequest, assignments: Sequence[ScheduledOperation],
+          order_id: str) -> list[tuple[ScheduledOperation, int]]:
+    """The order's operations that waited between becoming ready and starting, each with when it became ready, the
+    longest wait first (the earlier operation first among equal waits)."""
     order = next(o for o in request.orders if o.id == order_id)
     ready = max(order.release, 0)
-    worst: tuple[ScheduledOperation, int] | None = None
+    found: list[tuple[ScheduledOperation, int]] = []
     for placed in sorted((a for a in assignments if a.order_id == order_id), key=lambda a: a.operation_index):
-        if placed.start > ready and (worst is None or placed.start - ready > worst[0].start - worst[1]):
-            worst = (placed, ready)
+        if placed.start > ready:
+            found.append((placed, ready))
         ready = max(ready, placed.end)
-    return worst
+    return sorted(found, key=lambda w: -(w[0].start - w[1]))
 
 
 def _maintenance_moves(request: PlanRequest, operation: ScheduledOperation, ready: int) -> list[Candidate]:
@@ -240,19 +291,51 @@ def _maintenance_moves(request: PlanRequest, operation: ScheduledOperation, read
     return moves
 
 
-def overtime_windows(request: PlanRequest, machine_id: str, since: int, minutes: int) -> list[TimeWindow]:
+def overtime_windows(request: PlanRequest, machine_id: str, since: int, minutes: int,
+                     extra_shifts: bool = False) -> list[TimeWindow]:
     """`minutes` of extra working time on the machine right after its shifts end, from `since` on, at most
-    8 h a day, in whole hours per day; empty when the machine has no off-shift time to add (24/7)."""
+    8 h a day with the extra working time the machine has there already (a fix topped up again), in whole hours
+    per day; empty when the machine has no off-shift time to add (24/7). With `extra_shifts` (a top-up), a day
+    off inside the time off (a Saturday) may also get an extra shift at the hour the machine's shifts start, up
+    to 8 h, and where `since` falls after a shift ended, that night's overtime runs `minutes` past `since`."""
     machine = request.factory.machine(machine_id)
     off_shift = [w for w in unavailable_intervals(machine, request) if w.reason == "off shift" and w.end > since
                  and w.start > 0]
+    clock = _shift_start_clock(request, machine_id) if extra_shifts else None
     windows: list[TimeWindow] = []
     left = minutes
     for gap in off_shift:
         if left <= 0:
             break
-        length = min(left, MAX_OVERTIME_PER_DAY, (gap.end - gap.start) // 60 * 60)
-        if length >= 60:
+        allowed = MAX_OVERTIME_PER_DAY - _extra_before(machine.extra_working_windows, gap.start)
+        late_start = max(0, since - gap.start) if clock is not None else 0  # ready after the shift ended
+        length = min(left + late_start, allowed, (gap.end - gap.start) // 60 * 60)
+        length = min(math.ceil(length / 60) * 60, allowed, (gap.end - gap.start) // 60 * 60)
+        if length >= 60 and (clock is None or gap.start + length > since):
             windows.append(TimeWindow(start=gap.start, end=gap.start + length, reason="overtime (fix)"))
+            left -= length - late_start
+        if clock is None:
+            continue
+        day = gap.start + max(length, 0) + (clock - gap.start - max(length, 0)) % DAY_MINUTES
+        while left > 0 and day + 60 <= gap.end:
+            length = min(math.ceil(left / 60) * 60, MAX_OVERTIME_PER_DAY, (gap.end - day) // 60 * 60)
+            windows.append(TimeWindow(start=day, end=day + length, reason="extra shift (fix)"))
             left -= length
+            day += DAY_MINUTES
     return windows
+
+
+def _shift_start_clock(request: PlanRequest, machine_id: str) -> int | None:
+    """The minute of the day (plan time, modulo a day) the machine's working time most often starts at."""
+    starts = Counter(start % DAY_MINUTES for start, _ in available_intervals(request.factory.machine(machine_id),
+                                                                            request) if start > 0)
+    return starts.most_common(1)[0][0] if starts else None
+
+
+def _extra_before(extra: Sequence[TimeWindow], minute: int) -> int:
+    """Minutes of extra working time that run without a break up to `minute` (overtime added there already)."""
+    total = 0
+    while (window := next((w for w in extra if w.end == minute and w.start < minute), None)) is not None:
+        total += window.end - window.start
+        minute = window.start
+    return total

@@ -16,6 +16,7 @@ from planner.replanning.deltas import (
     ChangeWeight,
     ExtraWorkingTime,
     MoveMaintenance,
+    ResourceCapacityChange,
     RunBefore,
     SplitLot,
 )
@@ -34,6 +35,7 @@ TEXT = {
         "EARLIER_RELEASE": "Release {order} {moved} earlier, at {time} (material or upstream parts ready by then).",
         "MOVE_MAINTENANCE": "Move the {what} on {machine} from {old} to {time}.",
         "OVERTIME": "Add {extra} of overtime on {machine}: {windows}.",
+        "RESOURCE_CAPACITY": "Add {units} more {resource} from {start} to {end} ({extra} of extra staff time).",
         "DUE_DATE": "Agree {time} with {customer}: the plan finishes {order} by then.",
         "customer": "the customer",
         "measured": "Re-solved with this change, {order} is {after_text} instead of {before} late, and the plan's "
@@ -43,7 +45,7 @@ TEXT = {
         "pushed": " (other orders take {pushed:,.0f} weighted min more)",
         "not_verified": "(Not verified by re-solving.)",
         "none_helped": "None of the {tried} fixes tried (sequence, other machine, split lot, earlier release, "
-                       "maintenance, overtime, priority) made the "
+                       "maintenance, more staff, overtime, priority) made the "
                        "order less late without making the plan worse when the plan was re-solved.",
     },
     "ko": {
@@ -59,6 +61,8 @@ TEXT = {
         "EARLIER_RELEASE": "{order}을(를) {moved} 일찍, {time}에 투입하십시오(그때까지 자재 또는 선행 부품 확보).",
         "MOVE_MAINTENANCE": "{machine}의 {what}을(를) {old}에서 {time}(으)로 옮기십시오.",
         "OVERTIME": "{machine}에 잔업 {extra}을(를) 추가하십시오: {windows}.",
+        "RESOURCE_CAPACITY": "{start}부터 {end}까지 {resource}을(를) {units}명(개) 추가하십시오(추가 인원 작업시간 "
+                             "{extra}).",
         "DUE_DATE": "{customer}와(과) 납기를 {time}(으)로 조정하십시오: 계획상 {order}은(는) 그때까지 완료됩니다.",
         "customer": "고객",
         "measured": "이 변경을 적용해 다시 풀면 {order}은(는) {before} 지연 대신 {after_text}이며, 계획의 가중 지연은 "
@@ -67,8 +71,8 @@ TEXT = {
         "late": "{after} 지연",
         "pushed": "(다른 주문의 가중 지연 {pushed:,.0f}분 증가)",
         "not_verified": "(다시 풀어 검증하지 않았습니다.)",
-        "none_helped": "시도한 {tried}개 개선안(순서 변경, 다른 설비, 로트 분할, 조기 투입, 정비 이동, 잔업, "
-                       "우선순위) 중 다시 풀었을 때 "
+        "none_helped": "시도한 {tried}개 개선안(순서 변경, 다른 설비, 로트 분할, 조기 투입, 정비 이동, 인원 추가, "
+                       "잔업, 우선순위) 중 다시 풀었을 때 "
                        "계획을 악화시키지 않고 주문의 지연을 줄인 것이 없습니다.",
     },
 }
@@ -104,11 +108,15 @@ def describe_fix(request: PlanRequest, explanation: LateOrderExplanation, fix: F
     """The fix's sentence: what to change (a fix topped up with overtime names the overtime too), then what
     re-solving measured (or that it was not verified); `from_machine`: where the plan ran the operation a
     MACHINE fix moves."""
-    change = describe(request, fix.kind, **_change_values(request, explanation, fix, from_machine))
     overtime = [d for d in fix.changes if isinstance(d, ExtraWorkingTime)]
-    if overtime and fix.kind != "OVERTIME":
-        change += " " + describe(request, "OVERTIME", machine=overtime[0].machine_id, windows=_windows(
-            request, overtime), extra=sum(d.window.end - d.window.start for d in overtime))
+    by_machine = {m: sorted((d for d in overtime if d.machine_id == m), key=lambda d: d.window.start)
+                  for m in dict.fromkeys(d.machine_id for d in overtime)}
+    sentences = [describe(request, "OVERTIME", machine=machine_id, windows=_windows(request, windows),
+                          extra=sum(d.window.end - d.window.start for d in windows))
+                 for machine_id, windows in by_machine.items()]  # one per machine a top-up added time on
+    if fix.kind != "OVERTIME":
+        sentences.insert(0, describe(request, fix.kind, **_change_values(request, explanation, fix, from_machine)))
+    change = " ".join(sentences)
     return change + " " + (
         describe(request, "measured", order=explanation.order_id, before=fix.order_lateness_before,
                  after=fix.order_lateness_after, weighted_before=fix.weighted_lateness_before,
@@ -150,6 +158,9 @@ def _change_values(request: PlanRequest, explanation: LateOrderExplanation, fix:
     elif isinstance(first, ExtraWorkingTime):
         values.update(machine=first.machine_id, windows=_windows(
             request, [d for d in fix.changes if isinstance(d, ExtraWorkingTime)]))
+    elif isinstance(first, ResourceCapacityChange):
+        values.update(units=first.extra_units, resource=first.resource_id,
+                      start=local_time(request, first.window.start), end=local_time(request, first.window.end))
     elif isinstance(first, ChangeDueDate):
         values.update(time=local_time(request, first.due))
     return values

@@ -49,6 +49,7 @@ from planner.explanations.fix_candidates import (
     longest_wait,
     overtime_needed,
     overtime_windows,
+    waits,
 )
 from planner.explanations.fix_texts import describe, describe_fix
 from planner.kpis import order_results
@@ -57,6 +58,7 @@ from planner.replanning.deltas import (
     ChangeDueDate,
     ExtraWorkingTime,
     MoveMaintenance,
+    ResourceCapacityChange,
     RunBefore,
     ScenarioDelta,
 )
@@ -86,6 +88,15 @@ MAX_VERIFIED = 2
 only while no fix kept puts the order on time (a split lot may, where a sequence rule left it partly late)."""
 MAX_KEPT = 4
 """Verified fixes per late order, at most."""
+TOP_UP_SECONDS = 3.0
+"""An order whose first fix helps only in part may take this long from the whole budget (beyond its even share):
+the top-up's rounds on the dispatching start, its re-solve, and the re-solve of the fix it tops up."""
+MAX_TOP_UPS = 4
+"""Rounds of overtime a partial fix is topped up with, at most (each on one machine the order then still waited for)."""
+MAX_TOP_UP_SHARE = 1.0
+"""Working time a topped-up fix adds in all (the fix's own and its top-up's), at most, as a share of the order's
+lateness in the plan (in whole hours): never more hours than the order is late, where today's fix rounds up to
+whole nights."""
 MIN_GAIN_SHARE = 0.1
 """A fix must remove at least this share of the order's lateness (and at least a minute) when re-solved: a smaller
 gain is within what a short search from scratch moves an order either way."""
@@ -128,7 +139,7 @@ def attach_fixes(request: PlanRequest, plan: PlanResult, budget_seconds: float,
         share = min(max(left / (len(plan.late_orders) - position), MIN_ORDER_SECONDS), left)
         stopped = should_stop is not None and should_stop()
         if budget_seconds > 0 and share >= MIN_SOLVE_SECONDS and not stopped:
-            explained.append(_verified(planned, plan, explanation, hint, time.monotonic() + share, before))
+            explained.append(_verified(planned, plan, explanation, hint, time.monotonic() + share, before, deadline))
         else:
             explained.append(_unverified(planned, plan, explanation, before))
     marked = [b.model_copy(update={"extra_hour": extra_hour(request, b)}) for b in plan.bottlenecks]
@@ -150,12 +161,14 @@ def _unverified(request: PlanRequest, plan: PlanResult, explanation: LateOrderEx
 
 
 def _verified(request: PlanRequest, plan: PlanResult, explanation: LateOrderExplanation, hint: Hint,
-              deadline: float, before: float) -> LateOrderExplanation:
+              deadline: float, before: float, overall: float | None = None) -> LateOrderExplanation:
     """Verify candidates in `TIERS` order until one that puts the order on time, or MAX_VERIFIED that help, are
     kept or `deadline` (monotonic clock) comes. The first fix that leaves the order late is also tried at once
     topped up with overtime for what is left (`_topped_up`), before the budget goes on other kinds. A new date
     is tried only when every candidate was tried and none helped; candidates there was no time for stay,
-    unverified, after the verified ones. `before`: the plan's weighted lateness."""
+    unverified, after the verified ones. `before`: the plan's weighted lateness. An order whose first fix helps
+    only in part may take up to TOP_UP_SECONDS from the whole budget (`overall`, the monotonic deadline of all
+    orders; later orders get less), so that the top-up is verified and the fix it tops up is not lost to it."""
     tried = candidates(request, plan, explanation)
     kept: list[Fix] = []
     measured: list[tuple[Candidate, Measured]] = []
@@ -163,10 +176,11 @@ def _verified(request: PlanRequest, plan: PlanResult, explanation: LateOrderExpl
     skipped: set[int] = set()
     last = -1
     topped_tried = False
+    topped_fixes: list[Fix] = []
 
     def top_up(partial: tuple[Candidate, Measured], share: float) -> None:
         """The partial fix topped up with overtime for what is left, kept when it removes more."""
-        topped = _topped_up(request, explanation.order_id, *partial)
+        topped = _topped_up(request, plan, explanation.order_id, *partial)
         left = deadline - time.monotonic()
         seconds = min(max(left * share, MIN_SOLVE_SECONDS), left)
         found = _verify(request, plan, explanation, topped, hint, seconds, before) if (
@@ -174,6 +188,7 @@ def _verified(request: PlanRequest, plan: PlanResult, explanation: LateOrderExpl
         if found is not None and found[1].order_lateness < partial[1].order_lateness:
             kept.append(_fix(request, explanation, *found, before))
             measured.append(found)
+            topped_fixes.append(kept[-1])
     for position, candidate in enumerate(tried):
         left = deadline - time.monotonic()
         if left < MIN_SOLVE_SECONDS or len(kept) >= MAX_KEPT or any(f.order_lateness_after <= 0 for f in kept):
@@ -182,6 +197,18 @@ def _verified(request: PlanRequest, plan: PlanResult, explanation: LateOrderExpl
         if len(kept) >= MAX_VERIFIED and candidate.kind in {f.kind for f in kept}:
             skipped.add(position)  # a kind already kept: only another kind may still put the order on time
             continue
+        if not topped_tried:  # the first candidate that its start shows to help in part: topped up, verified first
+            start = measure(request, plan, explanation.order_id, candidate, None, left, start_only=True)
+            if start is not None and 0 < start.order_lateness < explanation.minutes_late:
+                topped_tried = True
+                if overall is not None:  # the top-up and the fix it tops up are each worth a re-solve
+                    deadline = max(deadline, min(overall, time.monotonic() + TOP_UP_SECONDS))
+                top_up((candidate, start), 0.5)
+                if overall is not None:
+                    deadline = max(deadline, min(overall, time.monotonic() + 1.5 * MIN_SOLVE_SECONDS))
+                left = deadline - time.monotonic()
+                if left < MIN_SOLVE_SECONDS:
+                    break
         slots = max(min(len(tried) - position, MAX_VERIFIED - len(kept)), 1)
         seconds = min(max(left / slots, MIN_SOLVE_SECONDS), left)
         found = _verify(request, plan, explanation, candidate, hint, seconds, before)
@@ -204,7 +231,7 @@ def _verified(request: PlanRequest, plan: PlanResult, explanation: LateOrderExpl
             found = _verify(request, plan, explanation, agreed, hint, seconds, before)
             if found is not None:
                 kept.append(_fix(request, explanation, *found, before))
-    kept.sort(key=_rank)
+    kept.sort(key=lambda fix: _rank(fix, any(fix is t for t in topped_fixes)))
     waiting = [_fix(request, explanation, c, None, before) for c in untried]
     update: dict[str, object] = {"fixes": kept + waiting, "fixes_dropped": dropped}
     if kept:  # the first verified fix also fills the older text fields
@@ -247,25 +274,78 @@ def _verify(request: PlanRequest, plan: PlanResult, explanation: LateOrderExplan
     return (candidate, measured) if _helps(explanation, measured, before) else None
 
 
-def _topped_up(request: PlanRequest, order_id: str, partial: Candidate, measured: Measured) -> Candidate | None:
-    """A fix that left the order late, plus overtime for what is left: on the machine where the order still
-    waited longest in the fix's re-solved plan, the working time that machine spent on others meanwhile (at
-    most the lateness left), after its shifts. None where there is no such machine or off-shift time."""
+def _topped_up(request: PlanRequest, plan: PlanResult, order_id: str, partial: Candidate,
+               measured: Measured) -> Candidate | None:
+    """A fix that left the order late, topped up with overtime until the order is on time or no more helps.
+
+    Each round tries the machines the order still waited for in the last schedule (the fix's re-solved plan, then
+    the dispatching-rule start of the changed request), longest wait first, with the working time that machine
+    spent on others meanwhile (at least the operation's run, at most the lateness left): after its shifts, or an
+    extra shift on a day off (`_overtime_for_rest`); the first that makes the order less late on the start where
+    a solve from scratch begins (milliseconds) is taken, else the one that leaves it least late. At most
+    MAX_TOP_UPS rounds and, with the fix's own working time, MAX_TOP_UP_SHARE of the order's lateness in hours; a
+    round that did not make the order less late is taken out again where the order does as well without it.
+    None where no round made the order less late than the partial fix; the caller verifies what is returned by
+    re-solving, like any candidate."""
     try:
         changed = apply_deltas(request, partial.changes)
     except InvalidPlanRequest:
         return None
-    waited = longest_wait(changed, measured.assignments, order_id)
-    if waited is None or waited[0].machine_id == NO_MACHINE:
-        return None
-    operation, ready = waited
-    needed = overtime_needed(changed, operation, ready, measured.order_lateness)
-    windows = overtime_windows(changed, operation.machine_id, ready, needed)
-    if not windows:
-        return None
-    extra = [ExtraWorkingTime(machine_id=operation.machine_id, window=w) for w in windows]
-    return replace(partial, changes=[*partial.changes, *extra],
-                   extra_working_minutes=partial.extra_working_minutes + sum(w.end - w.start for w in windows))
+    order_late = next((e.minutes_late for e in plan.late_orders if e.order_id == order_id), measured.order_lateness)
+    cap = max(partial.extra_working_minutes, math.ceil(order_late * MAX_TOP_UP_SHARE / 60) * 60)
+    chain, at = partial, measured
+    rounds: list[tuple[list[ScenarioDelta], bool]] = []
+    for _ in range(MAX_TOP_UPS):
+        tried: list[tuple[list[ScenarioDelta], Candidate, Measured]] = []
+        for extra in _overtime_for_rest(changed, order_id, at, cap - chain.extra_working_minutes):
+            longer = _with_overtime(chain, [*chain.changes, *extra])
+            start = measure(request, plan, order_id, longer, None, MIN_SOLVE_SECONDS, start_only=True)
+            if start is not None:
+                tried.append((extra, longer, start))
+                if start.order_lateness < at.order_lateness:
+                    break  # the first machine whose overtime helps the order, longest wait first
+        if not tried:
+            break
+        extra, chain, start = min(tried, key=lambda t: t[2].order_lateness)
+        rounds.append((extra, start.order_lateness < at.order_lateness))
+        at = start
+        changed = apply_deltas(request, chain.changes)
+        if at.order_lateness <= 0:
+            break
+    for extra, gained in rounds:
+        if gained:
+            continue
+        without = _with_overtime(chain, [d for d in chain.changes if d not in extra])
+        start = measure(request, plan, order_id, without, None, MIN_SOLVE_SECONDS, start_only=True)
+        if start is not None and start.order_lateness <= at.order_lateness:
+            chain, at = without, start
+    return chain if chain is not partial and at.order_lateness < measured.order_lateness else None
+
+
+def _overtime_for_rest(changed: PlanRequest, order_id: str, at: Measured, most: int) -> list[list[ScenarioDelta]]:
+    """Overtime for the lateness left in the schedule `at` of the `changed` request (at most `most` minutes), one
+    option per machine the order waited for there, the longest wait first: after the machine's shifts, or an
+    extra shift on a day off; [] where there is none to add."""
+    if most < 60:
+        return []
+    options: list[list[ScenarioDelta]] = []
+    for operation, ready in waits(changed, at.assignments, order_id):
+        if operation.machine_id == NO_MACHINE or any(
+                d.machine_id == operation.machine_id for o in options for d in o if isinstance(d, ExtraWorkingTime)):
+            continue
+        needed = max(overtime_needed(changed, operation, ready, at.order_lateness),  # at least its own run
+                     math.ceil((operation.end - operation.start) / 60) * 60)
+        needed = min(needed, most // 60 * 60)
+        windows = overtime_windows(changed, operation.machine_id, ready, needed, extra_shifts=True)
+        if windows:
+            options.append([ExtraWorkingTime(machine_id=operation.machine_id, window=w) for w in windows])
+    return options
+
+
+def _with_overtime(candidate: Candidate, changes: list[ScenarioDelta]) -> Candidate:
+    """The candidate with these changes, its extra working time counted from them."""
+    return replace(candidate, changes=changes, extra_working_minutes=sum(
+        d.window.end - d.window.start for d in changes if isinstance(d, ExtraWorkingTime)))
 
 
 def _from_scratch(request: PlanRequest, plan: PlanResult, order_id: str, candidate: Candidate,
@@ -276,11 +356,12 @@ def _from_scratch(request: PlanRequest, plan: PlanResult, order_id: str, candida
     return replace(confirmed, whole_plan=True) if confirmed is not None else None
 
 
-def _rank(fix: Fix) -> tuple[bool, int, int, float, int]:
-    """Fixes that put the order on time first, then by kind (`TIERS`: cheapest first), then within a kind:
+def _rank(fix: Fix, topped: bool = False) -> tuple[bool, int, bool, int, float, int]:
+    """Fixes that put the order on time first, then by kind (`TIERS`: cheapest first), then within a kind: a
+    partial fix topped up with overtime (`topped`: it removes more than the fix it tops up, which follows it),
     working time added, lateness pushed onto others, how far things move."""
-    return (fix.order_lateness_after > 0, TIERS.index(fix.kind), fix.extra_working_minutes, fix.lateness_pushed,
-            fix.moved_minutes)
+    return (fix.order_lateness_after > 0, TIERS.index(fix.kind), not topped, fix.extra_working_minutes,
+            fix.lateness_pushed, fix.moved_minutes)
 
 
 def _helps(explanation: LateOrderExplanation, measured: Measured, weighted_before: float) -> bool:
@@ -425,7 +506,7 @@ def neighbourhood(request: PlanRequest, assignments: Sequence[ScheduledOperation
 
 
 def _change_end(request: PlanRequest, delta: ScenarioDelta) -> int:
-    if isinstance(delta, ExtraWorkingTime):
+    if isinstance(delta, ExtraWorkingTime | ResourceCapacityChange):
         return delta.window.end
     if isinstance(delta, MoveMaintenance):
         window = next(w for w in request.factory.machine(delta.machine_id).maintenance_windows

@@ -324,7 +324,7 @@ def _waiting(request: PlanRequest, job: Job, placed: dict[tuple[str, int], Sched
                          if (before := placed.get((job.order.id, link.before))) is not None)])
         if task.transfer_batch is not None and position:  # ready at its first transfer batch
             before = placed[(job.order.id, job.tasks[position - 1].index)]
-            first, second = job.tasks[position - 1].alternative(before.machine_id), task.alternative(op.machine_id)
+            first, second = job.tasks[position - 1].placed_on(before), task.placed_on(op)  # machine and mode
             if first is not None and second is not None:
                 ready = before.start + transfer_delay(first, second, task.transfer_batch)
         if worst is None or op.start - ready > worst[0]:

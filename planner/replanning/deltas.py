@@ -127,6 +127,16 @@ class SplitLot(_Delta):
     min_sublot_units: int = Field(default=1, description="Each sub-lot at least this many good units, >= 1.")
 
 
+class ResourceCapacityChange(_Delta):
+    """More units of a secondary resource (setters, inspectors) inside a window: one more setter on Wednesday's
+    late shift. Added to `Resource.extra_capacity`, on top of what its calendar gives there, also off shift."""
+
+    kind: Literal["extra_resource_capacity"] = "extra_resource_capacity"
+    resource_id: str = Field(description="A pool of the factory's secondary resources (not a die or a person).")
+    window: TimeWindow
+    extra_units: int = Field(description="Units added inside the window, > 0.")
+
+
 class DemandScale(_Delta):
     kind: Literal["demand_scale"] = "demand_scale"
     product_id: str | None = Field(default=None, description="Only this product's orders; None = every order.")
@@ -147,6 +157,6 @@ class YieldOverride(_Delta):
 ScenarioDelta = Annotated[
     AddOrder | CancelOrder | ChangeQuantity | ChangeDueDate | MachineDown | ExtraWorkingTime | DemandScale
     | SetRiskPolicy | YieldOverride | ChangeRelease | ChangeWeight | MoveMaintenance | AssignMachine | RunBefore
-    | SplitLot,
+    | SplitLot | ResourceCapacityChange,
     Field(discriminator="kind"),
 ]

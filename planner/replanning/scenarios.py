@@ -21,6 +21,8 @@ Semantics a planner relies on:
   operation that is done or runs on another machine;
 - "split the lot of operation k of order X" replaces or adds the order's lot-split permission for k
   (`planner.scheduling.rules.lot_splitting`); the plan still chooses whether and how to split;
+- "one more setter from ... to ..." adds units of a resource pool inside a window on top of its calendar
+  (`Resource.extra_capacity`), also off shift; refused for a die or a named person, who exist once;
 - "run X before Y on machine M" adds a sequence rule to the request (`planner.scheduling.rules.sequence`): hard,
   it binds where both operations run on M; cancelling an order drops the rules that name it.
 
@@ -35,7 +37,7 @@ from collections.abc import Callable, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from planner.domain import Machine, OrderLotSplit, PlanRequest, TimeWindow
+from planner.domain import Machine, OrderLotSplit, PlanRequest, ResourceCapacityWindow, TimeWindow
 from planner.replanning.deltas import (
     AddOrder,
     AssignMachine,
@@ -48,6 +50,7 @@ from planner.replanning.deltas import (
     ExtraWorkingTime,
     MachineDown,
     MoveMaintenance,
+    ResourceCapacityChange,
     RunBefore,
     ScenarioDelta,
     SetRiskPolicy,
@@ -62,7 +65,8 @@ from planner.validation import InvalidPlanRequest, Violation, find_violations
 __all__ = [
     "AddOrder", "AssignMachine", "CancelOrder", "ChangeDueDate", "ChangeQuantity", "ChangeRelease", "ChangeWeight",
     "DemandScale",
-    "ExtraWorkingTime", "MachineDown", "MoveMaintenance", "RunBefore", "ScenarioDelta", "SetRiskPolicy", "SplitLot",
+    "ExtraWorkingTime", "MachineDown", "MoveMaintenance", "ResourceCapacityChange", "RunBefore", "ScenarioDelta",
+    "SetRiskPolicy", "SplitLot",
     "YieldOverride",
     "apply_deltas", "compare", "compare_all", "variant_product_id",
 ]
@@ -343,6 +347,29 @@ def _split_lot(request: PlanRequest, delta: SplitLot, path: str) -> _Applied:
     return _replace_order(request, order.id, lot_splits=[*kept, permission]), []
 
 
+def _extra_resource_capacity(request: PlanRequest, delta: ResourceCapacityChange, path: str) -> _Applied:
+    """More units of a resource pool inside the window (`Resource.extra_capacity`), on top of its calendar there.
+    Refused for an unknown resource, units that are not positive, an empty window, and a die or a named person
+    (each exists once: a second one is not more capacity of the same)."""
+    resource = next((r for r in request.factory.resources if r.id == delta.resource_id), None)
+    problems = [] if resource is not None else [
+        Violation(f"{path}.resource_id", f"unknown resource '{delta.resource_id}'")]
+    if resource is not None and (resource.is_die or resource.is_person):
+        problems.append(Violation(f"{path}.resource_id", f"'{delta.resource_id}' is a "
+                                  f"{'die' if resource.is_die else 'named person'}: it exists once"))
+    if delta.extra_units <= 0:
+        problems.append(Violation(f"{path}.extra_units", f"must be greater than 0 (got {delta.extra_units})"))
+    problems += _window_violations(delta.window, f"{path}.window")
+    if problems or resource is None:
+        return request, problems
+    window = delta.window if delta.window.reason else delta.window.model_copy(
+        update={"reason": "extra resource capacity"})
+    extra = ResourceCapacityWindow(window=window, units=delta.extra_units)
+    resources = [r.model_copy(update={"extra_capacity": [*r.extra_capacity, extra]}) if r is resource else r
+                 for r in request.factory.resources]
+    return request.model_copy(update={"factory": request.factory.model_copy(update={"resources": resources})}), []
+
+
 def scaled_quantity(quantity: int, factor: float) -> int:
     """quantity x factor rounded up (a tolerance keeps 100 x 1.2 at 120), at least 1."""
     return max(1, math.ceil(quantity * factor - 1e-9))
@@ -395,6 +422,7 @@ _APPLY: dict[type, Callable[..., _Applied]] = {
     AssignMachine: _assign_machine,
     RunBefore: _run_before,
     SplitLot: _split_lot,
+    ResourceCapacityChange: _extra_resource_capacity,
 }
 
 

@@ -1306,7 +1306,7 @@ class Scenario(_message.Message):
     def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., deltas: _Optional[_Iterable[_Union[ScenarioDelta, _Mapping]]] = ...) -> None: ...
 
 class ScenarioDelta(_message.Message):
-    __slots__ = ("add_order", "cancel_order_id", "change_quantity", "change_due_date", "machine_down", "extra_working_time", "demand_scale", "risk_policy", "yield_override", "change_release", "change_weight", "move_maintenance", "assign_machine", "run_before", "split_lot")
+    __slots__ = ("add_order", "cancel_order_id", "change_quantity", "change_due_date", "machine_down", "extra_working_time", "demand_scale", "risk_policy", "yield_override", "change_release", "change_weight", "move_maintenance", "assign_machine", "run_before", "split_lot", "extra_resource_capacity")
     ADD_ORDER_FIELD_NUMBER: _ClassVar[int]
     CANCEL_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     CHANGE_QUANTITY_FIELD_NUMBER: _ClassVar[int]
@@ -1322,6 +1322,7 @@ class ScenarioDelta(_message.Message):
     ASSIGN_MACHINE_FIELD_NUMBER: _ClassVar[int]
     RUN_BEFORE_FIELD_NUMBER: _ClassVar[int]
     SPLIT_LOT_FIELD_NUMBER: _ClassVar[int]
+    EXTRA_RESOURCE_CAPACITY_FIELD_NUMBER: _ClassVar[int]
     add_order: Order
     cancel_order_id: str
     change_quantity: QuantityChange
@@ -1337,7 +1338,18 @@ class ScenarioDelta(_message.Message):
     assign_machine: MachineAssignment
     run_before: SequenceRule
     split_lot: SplitLot
-    def __init__(self, add_order: _Optional[_Union[Order, _Mapping]] = ..., cancel_order_id: _Optional[str] = ..., change_quantity: _Optional[_Union[QuantityChange, _Mapping]] = ..., change_due_date: _Optional[_Union[DueDateChange, _Mapping]] = ..., machine_down: _Optional[_Union[MachineDown, _Mapping]] = ..., extra_working_time: _Optional[_Union[ExtraWorkingTime, _Mapping]] = ..., demand_scale: _Optional[_Union[DemandScale, _Mapping]] = ..., risk_policy: _Optional[_Union[RiskPolicy, str]] = ..., yield_override: _Optional[_Union[YieldEstimate, _Mapping]] = ..., change_release: _Optional[_Union[ReleaseChange, _Mapping]] = ..., change_weight: _Optional[_Union[WeightChange, _Mapping]] = ..., move_maintenance: _Optional[_Union[MaintenanceMove, _Mapping]] = ..., assign_machine: _Optional[_Union[MachineAssignment, _Mapping]] = ..., run_before: _Optional[_Union[SequenceRule, _Mapping]] = ..., split_lot: _Optional[_Union[SplitLot, _Mapping]] = ...) -> None: ...
+    extra_resource_capacity: ResourceCapacityChange
+    def __init__(self, add_order: _Optional[_Union[Order, _Mapping]] = ..., cancel_order_id: _Optional[str] = ..., change_quantity: _Optional[_Union[QuantityChange, _Mapping]] = ..., change_due_date: _Optional[_Union[DueDateChange, _Mapping]] = ..., machine_down: _Optional[_Union[MachineDown, _Mapping]] = ..., extra_working_time: _Optional[_Union[ExtraWorkingTime, _Mapping]] = ..., demand_scale: _Optional[_Union[DemandScale, _Mapping]] = ..., risk_policy: _Optional[_Union[RiskPolicy, str]] = ..., yield_override: _Optional[_Union[YieldEstimate, _Mapping]] = ..., change_release: _Optional[_Union[ReleaseChange, _Mapping]] = ..., change_weight: _Optional[_Union[WeightChange, _Mapping]] = ..., move_maintenance: _Optional[_Union[MaintenanceMove, _Mapping]] = ..., assign_machine: _Optional[_Union[MachineAssignment, _Mapping]] = ..., run_before: _Optional[_Union[SequenceRule, _Mapping]] = ..., split_lot: _Optional[_Union[SplitLot, _Mapping]] = ..., extra_resource_capacity: _Optional[_Union[ResourceCapacityChange, _Mapping]] = ...) -> None: ...
+
+class ResourceCapacityChange(_message.Message):
+    __slots__ = ("resource_id", "window", "extra_units")
+    RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_FIELD_NUMBER: _ClassVar[int]
+    EXTRA_UNITS_FIELD_NUMBER: _ClassVar[int]
+    resource_id: str
+    window: TimeWindow
+    extra_units: int
+    def __init__(self, resource_id: _Optional[str] = ..., window: _Optional[_Union[TimeWindow, _Mapping]] = ..., extra_units: _Optional[int] = ...) -> None: ...
 
 class SplitLot(_message.Message):
     __slots__ = ("order_id", "operation_id", "max_sublots", "min_sublot_units")

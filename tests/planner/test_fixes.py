@@ -470,7 +470,7 @@ def test_a_fix_that_leaves_the_order_late_is_topped_up_with_overtime_and_says_so
     release = Candidate("EARLIER_RELEASE", [ChangeRelease(order_id="B", release=0)])
     still_late = Measured(order_lateness=_tardiness(plan, "B"), weighted_lateness=0.0, pushed=0.0,
                           assignments=tuple(plan.assignments))
-    topped = _topped_up(base, "B", release, still_late)
+    topped = _topped_up(base, plan, "B", release, still_late)
     assert topped is not None and topped.kind == "EARLIER_RELEASE" and topped.changes[0] == release.changes[0]
     overtime = [d for d in topped.changes if isinstance(d, ExtraWorkingTime)]
     assert [(d.machine_id, d.window.start, d.window.end) for d in overtime] == [("M1", 480, 960)]
