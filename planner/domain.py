@@ -117,6 +117,14 @@ class ShiftCapacity(_Domain):
     capacity: int = Field(description="Units available during that shift, >= 0.")
 
 
+class ResourceCapacityWindow(_Domain):
+    """More units of a resource inside a window than its calendar gives: one more setter on Wednesday's late shift
+    (a scenario's `extra_resource_capacity`); inside the window they come on top, also off shift."""
+
+    window: TimeWindow
+    units: int = Field(description="Units added inside the window, > 0.")
+
+
 class Resource(_Domain):
     """A secondary resource an operation needs besides its machine: a pool of people (setters, inspectors)
     whose number may vary by shift, or a unit resource that exists once (a die, mould or fixture)."""
@@ -130,6 +138,9 @@ class Resource(_Domain):
                                   "the clock.")
     shift_capacities: list[ShiftCapacity] = Field(
         default_factory=list, description="Capacity per shift of the calendar, where it differs from `capacity`.")
+    extra_capacity: list[ResourceCapacityWindow] = Field(
+        default_factory=list, description="Units added inside windows on top of the calendar (a scenario's extra "
+                                          "resource capacity: one more setter on a shift).")
     mount_minutes: int = Field(
         default=0, description="Die, mould or fixture: minutes to change it on a machine (mount it where the next "
                                "operation needs it), >= 0; > 0 makes it a die, which is on one machine at a time and "

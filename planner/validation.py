@@ -17,7 +17,7 @@ from planner.scheduling.rules.bom import bom_violations
 from planner.scheduling.rules.die_mounts import die_violations
 from planner.scheduling.rules.lot_splitting import lot_split_violations
 from planner.scheduling.rules.materials import material_violations
-from planner.scheduling.rules.modes import mode_violations
+from planner.scheduling.rules.modes import mode_violations, running_mode_problem
 from planner.scheduling.rules.oven_rules import oven_violations
 from planner.scheduling.rules.pausing import pausing_violations
 from planner.scheduling.rules.precedence import graph_violations, is_graph
@@ -251,7 +251,11 @@ def _running_violations(request: PlanRequest, order: Order, routing: list[Operat
         found.append(Violation(f"{path}.operation_id", f"unknown operation '{running.operation_id}' in the routing"))
     elif done >= len(routing) or routing[done].id != running.operation_id:
         found.append(Violation(f"{path}.operation_id", "must be the first operation that is not done"))
-    if operation is not None and operation.is_manual:
+    if operation is not None and operation.modes:  # it runs in its mode on that machine (`scheduling.rules.modes`)
+        problem = running_mode_problem(operation, running.machine_id)
+        if problem is not None:
+            found.append(Violation(f"{path}.machine_id", problem))
+    elif operation is not None and operation.is_manual:
         if running.machine_id != NO_MACHINE:
             found.append(Violation(f"{path}.machine_id", f"operation '{operation.id}' is manual work, which runs on "
                                                          "no machine: leave machine_id empty"))
@@ -462,7 +466,13 @@ def _resource_violations(factory: Factory) -> list[Violation]:
             if shift.shift not in shifts:
                 found.append(Violation(f"{path}.shift_capacities[{s_index}].shift",
                                        f"no shift '{shift.shift}' in the resource's calendar"))
-        peaks[resource.id] = max([0, resource.capacity, *(s.capacity for s in resource.shift_capacities)])
+        for e_index, extra in enumerate(resource.extra_capacity):
+            if extra.units <= 0:
+                found.append(Violation(f"{path}.extra_capacity[{e_index}].units", "must be positive"))
+            if extra.window.end <= extra.window.start:
+                found.append(Violation(f"{path}.extra_capacity[{e_index}].window", "end must be after start"))
+        peaks[resource.id] = max([0, resource.capacity, *(s.capacity for s in resource.shift_capacities)]) + sum(
+            max(0, extra.units) for extra in resource.extra_capacity)
     for p_index, product in enumerate(factory.products):
         for o_index, operation in enumerate(product.routing):
             for n_index, need in enumerate(operation.resources):

@@ -40,7 +40,7 @@ from planner.kpis import compute_kpis
 from planner.risk import maintenance_requirements, penalty_rates
 from planner.scheduling.rules.base import COST_SCALE, TaskVars, cost_coefficient
 from planner.scheduling.rules.batching import LoadSlots, batch_loads, has_batching, hint_loads
-from planner.scheduling.rules.changeovers import family_changeovers
+from planner.scheduling.rules.changeovers import ChangeoverArcs, family_changeovers
 from planner.scheduling.rules.dies import DieModel, die_mounting, setup_demands
 from planner.scheduling.rules.lot_splitting import SplitModel, has_lot_splitting, lot_splitting, split_cost
 from planner.scheduling.rules.materials import has_materials, material_reservoirs
@@ -62,7 +62,12 @@ from planner.scheduling.rules.predictions import (
     risk_penalty,
     scrap_cost,
 )
-from planner.scheduling.rules.resources import has_resources, secondary_resources
+from planner.scheduling.rules.resources import (
+    energy_lower_bound,
+    has_resources,
+    manual_work_only,
+    secondary_resources,
+)
 from planner.scheduling.rules.sequence import has_sequence_rules, sequence_rules
 from planner.scheduling.rules.skills import Staffing, has_skills, hint_people, read_people, skill_assignment
 from planner.scheduling.rules.staffing import staff_schedule
@@ -142,6 +147,8 @@ class _Model:
     """The auxiliary variables of the pausing intervals, for the hint (`planner.scheduling.rules.pausing`)."""
     batch_cost: cp_model.LinearExprT | None = None
     """Objective BATCH_COST in hundredths (`planner.scheduling.rules.oven_rules.batch_cost`)."""
+    changeovers: ChangeoverArcs = field(default_factory=ChangeoverArcs)
+    """The family-changeover circuits' arcs, for the hint (`planner.scheduling.rules.changeovers`)."""
 
 
 Hint = dict[tuple[str, int], tuple[str, int]]
@@ -196,10 +203,17 @@ def solve_schedule(
             notes += f"; {start} start with makespan {makespan_cap}, used as upper bound"
     with clock.phase("model building"):
         built = _build_model(request, jobs, available, makespan_cap, extensions)
+        capped = False
         if hint:
+            capped = _cap_by_start(built, request, jobs, hint, extensions)
+        if capped and manual_work_only(jobs):  # a small project proves faster from scratch
+            notes = "the start's makespan as upper bound, no hint"
+        elif hint:
             _add_hint(built, hint)
             if built.dies.uses and (placed := hint_assignments(jobs, hint)) is not None:
                 built.dies.hint(built.model, request, placed)
+            if built.changeovers.circuits and (placed := hint_assignments(jobs, hint)) is not None:
+                built.changeovers.hint(built.model, placed)  # the machines' sequences of the start
             _hint_staffing(built, request, jobs, hint)
         primary, scale = _objective(built, options.objective)
         built.model.minimize(primary)
@@ -208,7 +222,8 @@ def solve_schedule(
     with clock.phase("solving"), _StopWatch(solver, should_stop):
         code = solver.solve(built.model, callback)
     status = _STATUS.get(code, SolveStatus.ERROR)
-    if hint and not status.has_solution and (makespan_cap is not None or status == SolveStatus.NO_SOLUTION_IN_TIME):
+    if hint and not status.has_solution and (makespan_cap is not None or capped
+                                             or status == SolveStatus.NO_SOLUTION_IN_TIME):
         fallback = _start_outcome(request, jobs, hint, makespan_cap is not None, started, notes, available)
         if fallback is not None:
             return fallback
@@ -266,6 +281,34 @@ def _plain_first(request: PlanRequest, jobs: list[Job], available: dict[str, lis
         notes="plain model proved the optimum" if status == SolveStatus.OPTIMAL else "plain model",
     )
     return ScheduleOutcome(status=status, assignments=_read(built, solver), stats=stats)
+
+
+def _cap_by_start(built: _Model, request: PlanRequest, jobs: list[Job], hint: Hint,
+                  extensions: Sequence[ModelExtension]) -> bool:
+    """A makespan model of at most PLAIN_FIRST_MAX_OPERATIONS operations whose start is a complete plan by the
+    solver-independent checker: the start's makespan bounds the makespan (and is its hint), so that presolve
+    already works in the start's time windows (on a project, the precedence windows give the resources compulsory
+    parts from the root). True when the bound was added; the caller then falls back on the start if CP-SAT finds
+    nothing (the model and the checker agree on the start, so it never proves the bound infeasible).
+
+    A project of manual work only (`manual_work_only`) then gets no hint: CP-SAT proved the near-limit PSPLIB j30
+    instances in about half the time without it (j3041_6: 1.6 s against 2.9-3.3 s, three runs each; j3041_10
+    1.3-1.8 s against 1.8-2.8 s), with the same makespans on j60 (docs/PLANT-RULES.md, j30)."""
+    if (request.options.objective != Objective.MAKESPAN or extensions or built.extension_costs
+            or sum(len(job.tasks) for job in jobs) > PLAIN_FIRST_MAX_OPERATIONS or maintenance_requirements(request)):
+        return False
+    placed = hint_assignments(jobs, hint)
+    if placed is None:
+        return False
+    placed = _with_pauses(jobs, placed, built.available)
+    if check_schedule(request, placed):
+        return False
+    ends = {(a.order_id, a.operation_index): a.end for a in placed}
+    cap = max((ends[(v.task.order_id, v.task.index)] for job_vars in built.tasks for v in sinks(job_vars)), default=0)
+    built.model.add(built.makespan <= cap)
+    if not manual_work_only(jobs):
+        built.model.add_hint(built.makespan, cap)
+    return True
 
 
 def _ends(assignments: Sequence[ScheduledOperation]) -> float:
@@ -385,12 +428,13 @@ def _build_model(
     sequence_rules(model, request, all_tasks)
     maintenance = preventive_maintenance(model, maintenance_requirements(request), horizon, intervals_by_machine)
     on_machines = [[v for v in job_vars if NO_MACHINE not in v.presence] for job_vars in all_tasks]  # not manual work
-    family_changeovers(model, request, [*on_machines, *splits.task_vars()])  # a sub-lot is a lot on its machine
+    changeovers = family_changeovers(model, request, [*on_machines, *splits.task_vars()])  # a sub-lot: a lot there
     defect_rate_cap(model, request, all_tasks)
     _machine_no_overlap(model, intervals_by_machine, available, horizon, pausing_by_machine)
     makespan = model.new_int_var(0, horizon, "makespan")
     model.add_max_equality(makespan, [last.end for job_vars in all_tasks for last in sinks(job_vars)])
     model.add(makespan >= makespan_lower_bound(jobs))
+    model.add(makespan >= energy_lower_bound(request, jobs))  # `planner.scheduling.rules.resources`
     costs = scrap_cost(request, all_tasks) + risk_penalty(request, jobs, all_tasks, penalty_rates(request))
     costs += split_cost(splits)
     scale = _weight_scale(request, jobs, has_costs=bool(costs) or bool(extensions))
@@ -404,7 +448,8 @@ def _build_model(
                                [run for slot in batches for run in slot.runs],
                                [cost for slot in batches for cost in slot.changeover_costs])
     return _Model(model, all_tasks, makespan, objective, scale, maintenance, extension_costs, batches, available,
-                  staffing=staffing, dies=dies, splits=splits, pauses=pauses, batch_cost=oven_cost)
+                  staffing=staffing, dies=dies, splits=splits, pauses=pauses, batch_cost=oven_cost,
+                  changeovers=changeovers)
 
 
 def _objective(built: _Model, objective: Objective) -> tuple[cp_model.LinearExprT, int]:
@@ -448,7 +493,7 @@ def _task_variables(
             pausing_by_machine[only.machine_id].append(pausing_interval(
                 model, f"{name}@{only.machine_id}", start, end, True, only.duration, only.setup,
                 available[only.machine_id], horizon, kept))
-            pauses[(task.order_id, task.index, only.machine_id)] = kept[0]
+            pauses[(task.order_id, task.index, only.key)] = kept[0]
         else:
             intervals_by_machine[only.machine_id].append(
                 model.new_interval_var(start, _run_length(model, only, name), end, f"run[{name}@{only.machine_id}]")
@@ -465,7 +510,7 @@ def _task_variables(
             pausing_by_machine[alternative.machine_id].append(pausing_interval(
                 model, f"{name}@{alternative.machine_id}", start, end, present, alternative.duration,
                 alternative.setup, available[alternative.machine_id], horizon, kept))
-            pauses[(task.order_id, task.index, alternative.machine_id)] = kept[0]
+            pauses[(task.order_id, task.index, alternative.key)] = kept[0]  # two modes may share a machine
         else:
             intervals_by_machine[alternative.machine_id].append(model.new_optional_interval_var(
                 start, _run_length(model, alternative, name), end, present, f"run[{name}@{alternative.machine_id}]"))
@@ -549,7 +594,7 @@ def _add_hint(built: _Model, hint: Hint) -> None:
                 continue
             built.model.add_hint(variables.start, start)
             built.model.add_hint(variables.end, end)
-            pause = built.pauses.get((variables.task.order_id, variables.task.index, alternative.machine_id))
+            pause = built.pauses.get((variables.task.order_id, variables.task.index, alternative.key))
             if pause is not None:
                 hint_pause(built.model, pause, start, end)
             for other, literal in variables.presence.items():
@@ -607,6 +652,8 @@ def _second_phase(
         hint_people(model, built.staffing, {(a.order_id, a.operation_index): a.people for a in _read(built, first)})
     if built.dies.uses:
         built.dies.hint(model, request, _read(built, first))
+    if built.changeovers.circuits:
+        built.changeovers.hint(model, _read(built, first))
     if built.splits.sublots:
         built.splits.hint_placed(model, _read(built, first))
     model.add(built.weighted_tardiness <= best)
@@ -717,3 +764,5 @@ class _ProgressCallback(cp_model.CpSolverSolutionCallback):
 build_model = _build_model
 add_hint = _add_hint
 read_assignments = _read
+with_pauses = _with_pauses
+BuiltModel = _Model

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 from ortools.sat.python import cp_model
 
 from planner.calendar import shift_intervals
-from planner.domain import PlanRequest, Resource, ResourceNeed
+from planner.domain import NO_MACHINE, PlanRequest, Resource, ResourceNeed
 from planner.scheduling.rules.modes import mode_demands
 from planner.scheduling.tasks import Job, build_jobs
 
@@ -58,7 +58,7 @@ def capacity_profile(resource: Resource, request: PlanRequest) -> list[Segment]:
     horizon = request.options.horizon_minutes
     calendar = next((c for c in request.factory.calendars if c.id == resource.calendar_id), None)
     if calendar is None:
-        return [(0, horizon, resource.capacity)]
+        return _with_extra([(0, horizon, resource.capacity)], resource, horizon)
     by_shift = {s.shift: s.capacity for s in resource.shift_capacities}
     worked: list[Segment] = []
     for shift in calendar.shifts:
@@ -72,7 +72,24 @@ def capacity_profile(resource: Resource, request: PlanRequest) -> list[Segment]:
             segments[-1] = (segments[-1][0], end, capacity)
         else:
             segments.append((start, end, capacity))
-    return segments
+    return _with_extra(segments, resource, horizon)
+
+
+def _with_extra(segments: list[Segment], resource: Resource, horizon: int) -> list[Segment]:
+    """The profile with the resource's extra units added inside their windows (`Resource.extra_capacity`)."""
+    if not resource.extra_capacity:
+        return segments
+    windows = [(max(w.window.start, 0), min(w.window.end, horizon), w.units) for w in resource.extra_capacity]
+    points = sorted({0, horizon, *(p for s, e, _ in segments for p in (s, e)),
+                     *(p for s, e, _ in windows for p in (s, e) if 0 <= p <= horizon)})
+    result: list[Segment] = []
+    for start, end in pairwise(points):
+        capacity = capacity_at(segments, start) + sum(u for s, e, u in windows if s <= start and end <= e)
+        if result and result[-1][2] == capacity:
+            result[-1] = (result[-1][0], end, capacity)
+        else:
+            result.append((start, end, capacity))
+    return result
 
 
 def capacity_profiles(request: PlanRequest) -> dict[str, list[Segment]]:
@@ -113,6 +130,55 @@ def secondary_resources(model: cp_model.CpModel, request: PlanRequest, tasks: Se
                    for s, e, c in profile if c < peak]
         intervals, heights = zip(*(demands[resource_id] + blocked), strict=True)
         model.add_cumulative(list(intervals), list(heights), peak)
+
+
+def energy_lower_bound(request: PlanRequest, jobs: Sequence[Job]) -> int:
+    """Redundant: no plan ends before the work that holds a resource fits under its largest capacity from plan start,
+    for each resource the ceiling of sum(minutes held x units) / peak units (each operation on its cheapest
+    alternative or mode). Only operations that surely end by the makespan count: those of orders whose every
+    operation is followed by another one's start after its end (a chain without transfer batches, a graph of
+    end-to-start links), since a start-to-start link lets a predecessor end after the order's last operation.
+
+    Why: CP-SAT's root bound on a project is the longest path (40 where the optimum of PSPLIB j3013_1 is 58); the
+    energy says 48 at once, and the reported gap and an early proof follow it (docs/PLANT-RULES.md, j30)."""
+    if not has_resources(request):
+        return 0
+    peaks = {resource_id: max((c for _, _, c in profile), default=0)
+             for resource_id, profile in capacity_profiles(request).items()}
+    energy: dict[str, int] = defaultdict(int)
+    for job in jobs:
+        if not _ends_by_makespan(job):
+            continue
+        for task in job.tasks:
+            if task.split is not None or task.recipe is not None:  # sub-lots and loads hold by their own rules
+                continue
+            cheapest: dict[str, int] | None = None
+            for alternative in task.alternatives:
+                held_by: dict[str, int] = defaultdict(int)
+                # as `secondary_resources` holds them: a mode its own needs, else the operation's on any machine
+                for need in alternative.needs if task.has_modes else task.alternatives[0].needs:
+                    held_by[need.resource_id] += (alternative.setup if need.setup_only
+                                                  else alternative.duration) * need.quantity
+                cheapest = dict(held_by) if cheapest is None else {
+                    r: min(units, held_by.get(r, 0)) for r, units in cheapest.items()}
+            for resource_id, units in (cheapest or {}).items():
+                energy[resource_id] += units
+    return max((-(-units // peaks[r]) for r, units in energy.items() if peaks.get(r, 0) > 0), default=0)
+
+
+def manual_work_only(jobs: Sequence[Job]) -> bool:
+    """Whether every operation is manual work (on `NO_MACHINE`, only its resources decide when it runs): a project
+    in the sense of PSPLIB, whose small instances CP-SAT proves faster without the dispatching start as its hint
+    (`planner.scheduling.model._cap_by_start`)."""
+    return all(a.machine_id == NO_MACHINE for job in jobs for task in job.tasks for a in task.alternatives)
+
+
+def _ends_by_makespan(job: Job) -> bool:
+    """Whether each of the job's operations ends before another one starts or is one of its last (`sinks`)."""
+    if job.tasks and job.tasks[0].predecessors is not None:
+        return all(not link.start_to_start and link.min_lag >= 0
+                   for task in job.tasks for link in task.predecessors or ())
+    return all(task.transfer_batch is None and task.min_lag >= 0 for task in job.tasks)
 
 
 def _need_intervals(model: cp_model.CpModel, variables: TaskVars,
