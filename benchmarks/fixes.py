@@ -183,8 +183,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     load = os.getloadavg()
     results = []
-    chosen = [(name, request) for name, request in plants(args.time_limit, args.verify)[:args.plants]
-              if args.select in name]
+    every = plants(args.time_limit, args.verify)[:args.plants]
+    chosen = [(name, request) for name, request in every if args.select in name]
+    if not chosen:
+        parser.error(f"--select {args.select!r} matches none of the plants: {', '.join(name for name, _ in every)}")
     for name, request in chosen:
         results.append(measure_plant(name, request, args.orders))
         print(f"{name}: {results[-1]['late_orders']} late orders, {len(results[-1]['fixes'])} first fixes "

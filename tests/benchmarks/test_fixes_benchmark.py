@@ -43,3 +43,10 @@ def test_the_summary_counts_improved_first_fixes_and_compares_with_today() -> No
     assert summary["ours_removed_min_on_compared"] == 60 and summary["today_removed_min"] == 90
     assert summary["ours_extra_hours_on_compared"] == pytest.approx(3.0) and summary["today_extra_hours"] == 16.0
     assert summary["dropped_share"] == pytest.approx(0.75)
+
+
+def test_a_selection_that_matches_no_plant_is_refused_by_name(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as refused:
+        bench.main(["--select", "no such plant"])
+    assert refused.value.code == 2
+    assert "plant-grade demo" in capsys.readouterr().err  # the message lists the plants there are
