@@ -11,8 +11,9 @@ keeps the generator honest: a rule asked for is in the request.
 Found here (see the report of issue #25's property tests):
 - a lot that may split beside any operation that consumes a material made `create_plan` raise KeyError (fixed in
   `planner/scheduling/rules/materials.py`; `test_a_split_lot_plans_beside_an_operation_that_consumes_a_material`);
-- with a minimum fill on a batch machine (`Machine.batch_min_load > 0`) the dispatching start is skipped
-  (`oven_rules.needs_model_start`) and a 4-order plant with a precedence graph of two furnace loads, two ingot
+- with a minimum fill on a batch machine (`Machine.batch_min_load > 0`) the dispatching start was skipped
+  (`oven_rules.needs_model_start`; now only where the fill binds: a lot below it alone, a split lot, or modes)
+  and a 4-order plant with a precedence graph of two furnace loads, two ingot
   receipts and a component gets NO_SOLUTION_IN_TIME even after 10 s on one worker (with no minimum fill: OPTIMAL
   in under 2 s). The properties accept NO_SOLUTION_IN_TIME only there.
 """
@@ -97,8 +98,9 @@ def _plans_or_says_why(request: PlanRequest) -> None:
     if plan.status.has_solution:
         assert check_plan(request, plan) == []
     elif plan.status == SolveStatus.NO_SOLUTION_IN_TIME:
-        # Known limit (see the module docstring): with a minimum fill on a batch machine the dispatching start is
-        # skipped and CP-SAT alone, on one worker, may find nothing in 2 s; every other small plant gets a plan.
+        # Known limit (see the module docstring): with a binding minimum fill on a batch machine the dispatching
+        # start is skipped and CP-SAT alone, on one worker, may find nothing in 2 s; every other small plant gets a
+        # plan.
         assert needs_model_start(request), "no plan in time, although the dispatching start applies"
     else:  # a small plant: the solver decides it in the time limit
         assert plan.status == SolveStatus.INFEASIBLE, plan.status

@@ -20,7 +20,8 @@ Rules of the re-plan (one function each below):
 - every other operation is free but pays `move_cost` when its start changes and
   `machine_change_cost` when its machine changes, in the unit of the objective (weighted minutes
   late, or minutes of makespan), so the solver moves work only where the objective gains more; the
-  released plan is the hint;
+  hint is a complete schedule the plant dispatcher builds around the kept work (`replan_start`), and the
+  re-plan is never worse than it;
 - preventive-maintenance tasks follow the operations' rule: one that started before the re-plan
   time or starts in the frozen window stays where it is, unless a breakdown takes its machine then;
   any other starts at or after the re-plan time, before its deadline (the risk threshold) as in the
@@ -42,9 +43,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from planner.calendar import availability_by_machine
 from planner.domain import Objective, Order, PlanRequest, TimeWindow
 from planner.explanations.late_orders import local_time
-from planner.plan import create_plan
+from planner.replanning.replan_start import keep_placement, solve_from_start
 from planner.risk import MaintenanceRequirement, maintenance_requirements, planning_availability
-from planner.scheduling.model import Hint, ModelExtension
+from planner.scheduling.model import ModelExtension
 from planner.scheduling.rules.base import TaskVars, cost_coefficient
 from planner.scheduling.rules.modes import alternative_key
 from planner.scheduling.rules.pausing import pausing_start_holds
@@ -236,10 +237,12 @@ def replan(request: PlanRequest, released: PlanResult, disruptions: Sequence[Dis
     overdue = soft_maintenance_deadlines(maintenance_requirements(new_request), kept_pm, broken_down, replan_at)
     stability = plan_stability(new_request, kept, kept_pm, overdue, previous, replan_at, move_cost,
                                machine_change_cost)
-    hint: Hint = {key: placement for key, placement in previous.items() if key not in reasons}
     solve_request = new_request.model_copy(update={"options": new_request.options.model_copy(
         update={"explain_predictions": False})})
-    plan = create_plan(solve_request, hint=hint, extensions=[stability])
+    redo = set(reasons) | {(a.order_id, a.operation_index) for a in released.assignments
+                           if _breakdown_hitting(a, breakdowns) is not None}
+    plan = solve_from_start(solve_request, stability, kept, previous, (set(reasons), redo), replan_at, move_cost,
+                             machine_change_cost)
     if not plan.status.has_solution:
         summary = _text(new_request, "no_replan", status=plan.status.value.lower(),
                         reasons="; ".join(plan.infeasibility_reasons))
@@ -531,14 +534,6 @@ def split_lots_to_keep(released: PlanResult, replan_at: int, frozen_minutes: int
     return [Violation("plan_id", f"split lots have started or lie in the frozen window ({named}); re-planning "
                                  "them is not supported yet: re-plan from before they start or with a shorter "
                                  "frozen window")]
-
-
-def keep_placement(model: cp_model.CpModel, variables: TaskVars, machine_id: str, start: int) -> None:
-    """Hard: an operation that started (or is frozen) runs where and when it was released."""
-    model.add(variables.start == start)
-    literal = variables.presence[machine_id]
-    if literal is not True:
-        model.add(literal == 1)
 
 
 def stability_costs(model: cp_model.CpModel, variables: TaskVars, placement: Placement, move: int,

@@ -94,7 +94,7 @@ def test_the_start_is_checker_clean_with_changeovers_min_fill_windows_and_downti
 
 def test_an_oven_shop_with_changeovers_and_min_fill_gets_the_oven_start_and_a_plan() -> None:
     lots = [(n % 3, 3, 10 + n % 4, 5, 10 * n, 60, (0, 1) if n % 2 else (n % 2,)) for n in range(12)]
-    req = _shop(lots, [15, 0, 25], 2.0, (100, 160))
+    req = _shop(lots, [15, 0, 25], 4.0, (100, 160))  # lots of 3: the fill binds (two of them hold it)
     jobs = build_jobs(req)
     available = planning_availability(req, availability_by_machine(req))
     assert needs_model_start(req)
