@@ -4,14 +4,18 @@ Usage:
     python -m benchmarks.fixes [--time-limit 16] [--verify 8] [--orders 3] [--out docs/results/fixes.json]
 
 Plants: the demo plant, two of its what-if scenarios (order quantities +15 %, a rush order),
-generated plants (the demo factory with other random order books) and the plant-grade demo
-(`planner/demo_plant.py`: furnace loads, dies, setters and inspectors by shift, materials). For each plant the
+generated plants (the demo factory with other random order books), the plant-grade demo
+(`planner/demo_plant.py`: furnace loads, dies, setters and inspectors by shift, materials) and generated
+plant-grade plants (its factory and stories with other random order books; `--select plant-grade` runs the three
+plant-grade plans). For each plant the
 plan is made with `verify_fixes_seconds`; then, for the latest late orders whose first fix was verified, the fix is
 applied through the scenario engine and the plan is solved again from scratch (no hint, no
 verification) with the same time limit and seed. Recorded: whether that made the order less late
 (against its original due time, also for a new agreed date), the minutes it removed, the extra working
 hours, the plan's weighted lateness (original weights) before and after, and the share of candidate
-fixes that verification dropped.
+fixes that verification dropped. An order that verification reached (it tried candidates) without a verified
+first fix is counted too, as not helped (`reached_without_fix`, `improved_share_of_reached`), beside the first
+fixes that a new agreed date (DUE_DATE) is, which remove no lateness.
 The plan "before" and the from-scratch "after" get the same main solve time: the plan is made with the time
 limit plus the verification budget (`--time-limit` + `--verify`), of which the verification takes `--verify`,
 and every re-solve has `--time-limit` with verification off.
@@ -33,7 +37,7 @@ from typing import Any
 
 from benchmarks.common import format_table, machine, versions, write_json
 from planner.demo_factory import DAY, demo_orders, demo_request
-from planner.demo_plant import plant_grade_request
+from planner.demo_plant import plant_grade_request, story_orders
 from planner.domain import Order, PlanRequest
 from planner.explanations.fixes import longest_wait, overtime_windows, verification_budget
 from planner.plan import create_plan
@@ -43,6 +47,8 @@ from planner.solution import Fix, LateOrderExplanation, PlanResult
 
 GENERATED_SEEDS = (11, 12)
 GENERATED_ORDERS = 70
+PLANT_GRADE_SEEDS = (21, 22)
+"""Order books of the generated plant-grade plans: the demo's 80 orders drawn again with these seeds."""
 
 
 def plants(time_limit: float, verify: float) -> list[tuple[str, PlanRequest]]:
@@ -58,8 +64,11 @@ def plants(time_limit: float, verify: float) -> list[tuple[str, PlanRequest]]:
         found.append((f"generated (seed {seed}, {GENERATED_ORDERS} orders)",
                       base.model_copy(update={"orders": demo_orders(count=GENERATED_ORDERS, seed=seed)})))
     grade = plant_grade_request(time_limit_seconds=time_limit + verify, num_workers=1)
-    found.append(("plant-grade demo", grade.model_copy(update={"options": grade.options.model_copy(
-        update={"verify_fixes_seconds": verify})})))
+    grade = grade.model_copy(update={"options": grade.options.model_copy(update={"verify_fixes_seconds": verify})})
+    found.append(("plant-grade demo", grade))
+    for seed in PLANT_GRADE_SEEDS:
+        found.append((f"plant-grade generated (seed {seed})", grade.model_copy(update={
+            "request_id": f"plant-grade-{seed}", "orders": [*demo_orders(seed=seed), *story_orders()]})))
     return found
 
 
@@ -101,12 +110,15 @@ def measure_plant(name: str, request: PlanRequest, max_orders: int) -> dict[str,
     started = time.monotonic()
     plan = create_plan(request)
     rows: list[dict[str, Any]] = []
+    unfixed: list[str] = []  # reached by verification (candidates tried), no verified first fix
     for late in plan.late_orders:
-        first: Fix | None = late.fixes[0] if late.fixes and late.fixes[0].verified else None
-        if first is None:
-            continue
         if len(rows) >= max_orders:
             break
+        first: Fix | None = late.fixes[0] if late.fixes and late.fixes[0].verified else None
+        if first is None:
+            if late.fixes_dropped:
+                unfixed.append(late.order_id)
+            continue
         fixed = resolve(request, first.changes)
         ours = tardiness(request, fixed, late.order_id)
         today = todays_fix(request, plan, late)
@@ -129,7 +141,7 @@ def measure_plant(name: str, request: PlanRequest, max_orders: int) -> dict[str,
         })
     verified_orders = sum(1 for e in plan.late_orders if any(f.verified for f in e.fixes) or e.fixes_dropped)
     return {"plant": name, "orders": len(request.orders), "late_orders": len(plan.late_orders),
-            "orders_verified": verified_orders,
+            "orders_verified": verified_orders, "reached_without_fix": unfixed,
             "dropped": sum(e.fixes_dropped for e in plan.late_orders),
             "offered_verified": sum(sum(f.verified for f in e.fixes) for e in plan.late_orders),
             "weighted_lateness": plan.kpis.weighted_tardiness_minutes if plan.kpis else None,
@@ -145,9 +157,12 @@ def summary(results: list[dict[str, Any]]) -> dict[str, Any]:
     compared = [r for r in rows if r["today_extra_hours"] is not None]
     dropped = sum(p["dropped"] for p in results)
     tried = dropped + sum(p["offered_verified"] for p in results)
+    reached = len(rows) + sum(len(p.get("reached_without_fix", [])) for p in results)
     return {
         "first_fixes": len(rows),
         "improved_share": sum(r["improved"] for r in rows) / len(rows) if rows else None,
+        "orders_reached": reached,
+        "improved_share_of_reached": sum(r["improved"] for r in rows) / reached if reached else None,
         "removed_min": sum(r["removed_min"] for r in rows),
         "extra_hours": sum(r["extra_hours"] for r in rows),
         "first_fix_kinds": dict(kinds),
@@ -177,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verify", type=float, default=8.0,
                         help="verify_fixes_seconds, on top of the main solve of the plan made")
     parser.add_argument("--orders", type=int, default=3, help="late orders re-solved per plant (latest first)")
-    parser.add_argument("--plants", type=int, default=6, help="how many of the plants to run")
+    parser.add_argument("--plants", type=int, default=None, help="how many of the plants to run (default: all)")
     parser.add_argument("--select", default="", help="only the plants whose name contains this text")
     parser.add_argument("--out", default=None, help="JSON result file")
     args = parser.parse_args(argv)

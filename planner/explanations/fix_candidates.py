@@ -3,7 +3,9 @@
 Kinds, in the order they are tried and offered (`TIERS`, cheapest first as the planner counts cost: no
 working time and nothing moved outside the plan first, overtime last but the preferences):
 1. SEQUENCE: run the order's operation that waited longest ahead of an order with slack that ran on that
-   machine while it waited (`RunBefore`: a sequence rule, hard, so a solve from scratch keeps it);
+   machine while it waited (`RunBefore`: a sequence rule, hard, so a solve from scratch keeps it); for an order
+   that waited for a furnace load to fill (BATCH_LOAD), its lot ahead of the lots that load waited for, so that it
+   goes into an earlier load (`load_candidates`);
 2. MACHINE: run that operation on another of its eligible machines, the least busy during the wait first
    (`AssignMachine`); once verified it gets a sequence rule ahead of the operation that followed it there
    in the re-solved plan (`planner.explanations.fixes.settle`), so its place holds too, not only its machine;
@@ -15,8 +17,10 @@ working time and nothing moved outside the plan first, overtime last but the pre
    many more units of it from when the pool was short, for as long as the operation holds them
    (`ResourceCapacityChange`; its cost is the staff time added);
 7. OVERTIME: extra working time after the shifts on the machine where it waited, the whole working time
-   that machine spent on others meanwhile (at most its lateness); once verified it is cut to what the
-   re-solved plan used, in whole hours (`planner.explanations.fixes.settle`), never a whole night more than needed;
+   that machine spent on others meanwhile (at most its lateness), with the crew the operation needs in those
+   hours where its pool has none then (`overtime_crew`: an inspector for a CMM's overtime); once verified it is
+   cut to what the re-solved plan used, in whole hours (`planner.explanations.fixes.settle`), never a whole night
+   more than needed;
 8. PRIORITY: a higher weight (a preference the solver may trade away: tried late);
 9. DUE_DATE: a date agreed with the customer, only when nothing else helped.
 """
@@ -43,7 +47,7 @@ from planner.replanning.deltas import (
     SplitLot,
 )
 from planner.scheduling.rules.lot_splitting import may_split
-from planner.scheduling.rules.resources import shortage
+from planner.scheduling.rules.resources import capacity_profile, shortage
 from planner.scheduling.rules.skills import by_resource
 from planner.solution import LateOrderExplanation, PlanResult, ScheduledOperation
 
@@ -64,6 +68,8 @@ MAX_AHEAD = 3
 """Orders a SEQUENCE fix runs the late order ahead of, at most (each one sequence rule)."""
 MAX_SUBLOTS = 3
 """Sub-lots a SPLIT_LOT fix allows, at most (and never more than the operation's eligible machines)."""
+CREW_REASON = "crew for overtime (fix)"
+"""The reason on a crew's window (`overtime_crew`): staff that comes with a machine's overtime."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,8 @@ def candidates(request: PlanRequest, plan: PlanResult, explanation: LateOrderExp
     highest = max(o.weight for o in request.orders)
     waited = longest_wait(request, plan.assignments, order.id)
     found: list[Candidate] = []
+    if explanation.reason_code == "BATCH_LOAD":
+        found += load_candidates(request, plan.assignments, explanation)
     if waited is not None:
         found += sequence_candidates(request, plan, waited)
         found += machine_candidates(request, plan.assignments, waited)
@@ -101,9 +109,8 @@ def candidates(request: PlanRequest, plan: PlanResult, explanation: LateOrderExp
         needed = overtime_needed(request, operation, ready, explanation.minutes_late)
         overtime = overtime_windows(request, operation.machine_id, ready, needed)
         if overtime:
-            found.append(Candidate("OVERTIME", [ExtraWorkingTime(machine_id=operation.machine_id, window=w)
-                                                for w in overtime],
-                                   extra_working_minutes=sum(w.end - w.start for w in overtime)))
+            changes = with_crew(request, operation, overtime)
+            found.append(Candidate("OVERTIME", changes, extra_working_minutes=working_minutes(changes)))
     found.append(Candidate("PRIORITY", [ChangeWeight(order_id=order.id, weight=highest * PRIORITY_FACTOR)]))
     return found
 
@@ -142,6 +149,28 @@ def sequence_candidates(request: PlanRequest, plan: PlanResult,
     if len(following) > 1:
         found.append(_sequence(operation, following))
     return found
+
+
+def load_candidates(request: PlanRequest, assignments: Sequence[ScheduledOperation],
+                    explanation: LateOrderExplanation) -> list[Candidate]:
+    """An order that waited for a batch machine's load to fill (BATCH_LOAD): its lot run ahead of the other lots
+    of that load that became ready after it (at most MAX_AHEAD, sequence rules), so that it goes into an earlier
+    load, without them, where it is ready; the lots it no longer waits for go into a later one (verification
+    says whether the plan is worse off). None where no lot of its load became ready after it."""
+    mine = next((a for a in assignments if a.order_id == explanation.order_id
+                 and a.machine_id == explanation.machine_id), None)
+    if mine is None:
+        return []
+    ready = {(a.order_id, a.operation_index): a.end for a in assignments}
+    orders = {o.id: o for o in request.orders}
+
+    def became_ready(lot: ScheduledOperation) -> int:
+        return max(ready.get((lot.order_id, lot.operation_index - 1), 0), orders[lot.order_id].release)
+
+    later = sorted((a for a in assignments if a.machine_id == mine.machine_id and a.start == mine.start
+                    and a.order_id != mine.order_id and became_ready(a) > became_ready(mine)
+                    and not _runs_already(orders[a.order_id], a.operation_id)), key=became_ready, reverse=True)
+    return [_sequence(mine, later[:MAX_AHEAD])] if later else []
 
 
 def _sequence(operation: ScheduledOperation, others: Sequence[ScheduledOperation]) -> Candidate:
@@ -232,6 +261,51 @@ def resource_candidates(request: PlanRequest, assignments: Sequence[ScheduledOpe
                 resource_id=resource.id, window=window, extra_units=need.quantity)],
                 extra_working_minutes=(end - start) * need.quantity))
     return found
+
+
+def with_crew(request: PlanRequest, operation: ScheduledOperation,
+              windows: Sequence[TimeWindow]) -> list[ScenarioDelta]:
+    """Overtime on the operation's machine in `windows`, each followed by the crew it needs there
+    (`overtime_crew`)."""
+    changes: list[ScenarioDelta] = []
+    for window in windows:
+        changes.append(ExtraWorkingTime(machine_id=operation.machine_id, window=window))
+        changes += overtime_crew(request, operation, window)
+    return changes
+
+
+def overtime_crew(request: PlanRequest, operation: ScheduledOperation,
+                  window: TimeWindow) -> list[ResourceCapacityChange]:
+    """The staff the operation needs to run in an overtime window of its machine, where its pools (setters for
+    the setup, inspectors for the run; not a die or a named person) have fewer units somewhere in the window
+    than it needs: off shift they have none, so overtime on a CMM without an inspector adds time nobody can use
+    (the plant-grade demo's Friday-night inspections stayed as late with it). As many units as it needs less
+    what the pool has at its thinnest there, for the whole window, or for a resource held during the setup only
+    (setters) its first hours, as long as the operation's setup (`settle` cuts them with the machine's hours)."""
+    routings = {p.id: p.routing for p in request.factory.products}
+    routing = routings.get(operation.product_id, [])
+    if operation.operation_index >= len(routing):
+        return []
+    crew: list[ResourceCapacityChange] = []
+    for need in by_resource(routing[operation.operation_index].resources):
+        resource = next((r for r in request.factory.resources if r.id == need.resource_id), None)
+        if resource is None or resource.is_die or resource.is_person:
+            continue
+        # a setter is held for the setup only: the window's first hours, as long as the operation's setup
+        end = min(window.end, window.start + max(math.ceil(operation.setup_minutes / 60), 1) * 60
+                  ) if need.setup_only else window.end
+        thinnest = min((units for start, stop, units in capacity_profile(resource, request)
+                        if start < end and stop > window.start), default=0)
+        if thinnest < need.quantity:
+            crew.append(ResourceCapacityChange(resource_id=resource.id, extra_units=need.quantity - thinnest,
+                                               window=window.model_copy(update={"end": end, "reason": CREW_REASON})))
+    return crew
+
+
+def working_minutes(changes: Sequence[ScenarioDelta]) -> int:
+    """Working time the changes add: machine overtime and staff time (units x window)."""
+    return sum(d.window.end - d.window.start for d in changes if isinstance(d, ExtraWorkingTime)) + sum(
+        (d.window.end - d.window.start) * d.extra_units for d in changes if isinstance(d, ResourceCapacityChange))
 
 
 def overtime_needed(request: PlanRequest, operation: ScheduledOperation, ready: int, minutes_late: int) -> int:

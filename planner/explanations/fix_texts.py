@@ -7,7 +7,10 @@ other orders when there was any. An unverified candidate says that it was not ve
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from planner.domain import PlanRequest
+from planner.explanations.fix_candidates import CREW_REASON
 from planner.explanations.late_orders import local_time
 from planner.replanning.deltas import (
     AssignMachine,
@@ -36,8 +39,11 @@ TEXT = {
         "MOVE_MAINTENANCE": "Move the {what} on {machine} from {old} to {time}.",
         "OVERTIME": "Add {extra} of overtime on {machine}: {windows}.",
         "RESOURCE_CAPACITY": "Add {units} more {resource} from {start} to {end} ({extra} of extra staff time).",
+        "CREW": "Add {units} {resource} for those hours ({extra} of extra staff time): {windows}.",
         "DUE_DATE": "Agree {time} with {customer}: the plan finishes {order} by then.",
         "customer": "the customer",
+        "material_not_ours": "The order waits for {materials}: an earlier receipt would help, but the date is the "
+                             "supplier's, not the plan's to change.",
         "measured": "Re-solved with this change, {order} is {after_text} instead of {before} late, and the plan's "
                     "weighted lateness goes from {weighted_before:,.0f} to {weighted_after:,.0f} min{pushed_text}.",
         "on_time": "on time",
@@ -63,8 +69,11 @@ TEXT = {
         "OVERTIME": "{machine}에 잔업 {extra}을(를) 추가하십시오: {windows}.",
         "RESOURCE_CAPACITY": "{start}부터 {end}까지 {resource}을(를) {units}명(개) 추가하십시오(추가 인원 작업시간 "
                              "{extra}).",
+        "CREW": "그 시간에 {resource} {units}명(개)을 추가하십시오(추가 인원 작업시간 {extra}): {windows}.",
         "DUE_DATE": "{customer}와(과) 납기를 {time}(으)로 조정하십시오: 계획상 {order}은(는) 그때까지 완료됩니다.",
         "customer": "고객",
+        "material_not_ours": "이 주문은 {materials} 입고를 기다립니다: 더 이른 입고가 도움이 되지만, 입고일은 "
+                             "계획이 아니라 공급사가 정합니다.",
         "measured": "이 변경을 적용해 다시 풀면 {order}은(는) {before} 지연 대신 {after_text}이며, 계획의 가중 지연은 "
                     "{weighted_before:,.0f}분에서 {weighted_after:,.0f}분이 됩니다{pushed_text}.",
         "on_time": "납기 준수",
@@ -114,8 +123,11 @@ def describe_fix(request: PlanRequest, explanation: LateOrderExplanation, fix: F
     sentences = [describe(request, "OVERTIME", machine=machine_id, windows=_windows(request, windows),
                           extra=sum(d.window.end - d.window.start for d in windows))
                  for machine_id, windows in by_machine.items()]  # one per machine a top-up added time on
+    sentences += _crew_sentences(request, fix)
     if fix.kind != "OVERTIME":
         sentences.insert(0, describe(request, fix.kind, **_change_values(request, explanation, fix, from_machine)))
+    if fix.kind == "DUE_DATE" and (bought := bought_materials(request, explanation)):
+        sentences.append(describe(request, "material_not_ours", materials=", ".join(bought)))
     change = " ".join(sentences)
     return change + " " + (
         describe(request, "measured", order=explanation.order_id, before=fix.order_lateness_before,
@@ -124,7 +136,30 @@ def describe_fix(request: PlanRequest, explanation: LateOrderExplanation, fix: F
         if fix.verified else describe(request, "not_verified"))
 
 
-def _windows(request: PlanRequest, overtime: list[ExtraWorkingTime]) -> str:
+def bought_materials(request: PlanRequest, explanation: LateOrderExplanation) -> list[str]:
+    """The bought-in materials of an order late for a material (MATERIAL_WAIT) that its routing takes: their
+    receipts are the suppliers' dates, which no fix of the plan moves; [] for any other reason."""
+    if explanation.reason_code != "MATERIAL_WAIT":
+        return []
+    order = next(o for o in request.orders if o.id == explanation.order_id)
+    bought = {m.id for m in request.factory.materials}
+    routing = request.factory.product(order.product_id).routing
+    return list(dict.fromkeys(use.material_id for op in routing for use in op.materials if use.material_id in bought))
+
+
+def _crew_sentences(request: PlanRequest, fix: Fix) -> list[str]:
+    """One sentence per resource whose staff comes with the overtime (`fix_candidates.overtime_crew`)."""
+    crew = [d for d in fix.changes if isinstance(d, ResourceCapacityChange) and d.window.reason == CREW_REASON]
+    sentences = []
+    for resource_id in dict.fromkeys(d.resource_id for d in crew):
+        windows = sorted((d for d in crew if d.resource_id == resource_id), key=lambda d: d.window.start)
+        sentences.append(describe(request, "CREW", resource=resource_id, units=max(d.extra_units for d in windows),
+                                  windows=_windows(request, windows),
+                                  extra=sum((d.window.end - d.window.start) * d.extra_units for d in windows)))
+    return sentences
+
+
+def _windows(request: PlanRequest, overtime: Sequence[ExtraWorkingTime | ResourceCapacityChange]) -> str:
     return ", ".join(f"{local_time(request, d.window.start)}-{local_time(request, d.window.end)[-5:]}"
                      for d in overtime)
 
