@@ -18,8 +18,9 @@ from planner.scheduling.rules.changeovers import changeover_minutes
 from planner.scheduling.rules.die_mounts import die_changes
 from planner.scheduling.rules.lot_splitting import split_counts
 from planner.scheduling.rules.materials import has_materials, material_waits
+from planner.scheduling.rules.oven_rules import with_changeovers
 from planner.scheduling.rules.pausing import working_minutes
-from planner.scheduling.tasks import build_jobs, processed_quantity
+from planner.scheduling.tasks import Job, build_jobs, processed_quantity
 from planner.solution import (
     CostBreakdown,
     Kpis,
@@ -44,7 +45,9 @@ def order_results(request: PlanRequest, assignments: Sequence[ScheduledOperation
 
 
 def compute_kpis(request: PlanRequest, assignments: Sequence[ScheduledOperation],
-                 maintenance: Sequence[ScheduledMaintenance] = ()) -> Kpis:
+                 maintenance: Sequence[ScheduledMaintenance] = (), jobs: Sequence[Job] | None = None) -> Kpis:
+    """The plan's KPIs; with the plan's `jobs` the request's jobs are not built again (twice: 0.3 s of 0.65 s at
+    2,000 plant-grade orders)."""
     results = order_results(request, assignments)
     orders = {o.id: o for o in request.orders}
     makespan = max((a.end for a in assignments), default=0)
@@ -52,6 +55,7 @@ def compute_kpis(request: PlanRequest, assignments: Sequence[ScheduledOperation]
     weighted = sum(orders[r.order_id].weight * r.tardiness for r in results)
     processed, scrap = _yield_totals(request, assignments)
     ordered = sum(o.quantity for o in request.orders)
+    loads = with_changeovers(request, loads_of(request, assignments))
     return Kpis(
         on_time_rate=(len(results) - len(late)) / len(results) if results else 1.0,
         late_orders=len(late),
@@ -65,11 +69,13 @@ def compute_kpis(request: PlanRequest, assignments: Sequence[ScheduledOperation]
         risk_exposure_hours=risk_exposure_hours(request, _busy(assignments),
                                                 {m.machine_id: m.end for m in maintenance}),
         changeover_minutes=_changeovers(request, assignments),
-        average_batch_fill=average_fill(loads_of(request, assignments)),
+        average_batch_fill=average_fill(loads),
+        recipe_changeover_minutes=sum(load.changeover_minutes for load in loads),
+        recipe_changeovers=sum(1 for load in loads if load.changeover_from is not None),
         split_operations=split_counts(assignments)[0],
         sublots=split_counts(assignments)[1],
-        material_wait_minutes=_material_wait_minutes(request, assignments),
-        die_changes=len(changes := die_changes(request, assignments)),
+        material_wait_minutes=_material_wait_minutes(request, assignments, jobs),
+        die_changes=len(changes := die_changes(request, assignments, jobs)),
         die_change_minutes=sum(c.end - c.start for c in changes),
         costs=CostBreakdown(
             lateness=request.options.late_cost_per_minute * weighted,
@@ -79,12 +85,13 @@ def compute_kpis(request: PlanRequest, assignments: Sequence[ScheduledOperation]
     )
 
 
-def _material_wait_minutes(request: PlanRequest, assignments: Sequence[ScheduledOperation]) -> int:
+def _material_wait_minutes(request: PlanRequest, assignments: Sequence[ScheduledOperation],
+                           jobs: Sequence[Job] | None = None) -> int:
     """Per operation, the longest it waited for one of its materials, summed."""
     if not has_materials(request):
         return 0
     longest: dict[tuple[str, int], int] = {}
-    for wait in material_waits(request, build_jobs(request), assignments):
+    for wait in material_waits(request, jobs if jobs is not None else build_jobs(request), assignments):
         key = (wait.order_id, wait.operation_index)
         longest[key] = max(longest.get(key, 0), wait.minutes)
     return sum(longest.values())

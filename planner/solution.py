@@ -56,6 +56,13 @@ class BatchLoad(_Result):
     order_ids: list[str] = Field(description="The lots in the load, by order id.")
     load: float = Field(description="Capacity used: processed units x load per unit, summed over the lots.")
     capacity: float = Field(description="The machine's batch capacity.")
+    changeover_from: str | None = Field(
+        default=None, description="Recipe the machine changes over from right before this load (the previous load's "
+                                  "on the machine, or its `initial_recipe` before its first load); None: no "
+                                  "changeover precedes the load (`oven_rules.with_changeovers` fills it).")
+    changeover_minutes: int = Field(default=0, description="The changeover's length: it runs from start - these "
+                                                           "minutes to start, in the machine's working time.")
+    changeover_cost: float = Field(default=0.0, description="The changeover's `RecipeChangeover.cost`.")
 
     @property
     def fill(self) -> float:
@@ -131,6 +138,10 @@ class Kpis(_Result):
                                "ready, summed over operations (`planner.scheduling.rules.materials.material_waits`).")
     die_changes: int = Field(default=0, description="Die changes the plan needs (`planner.scheduling.rules.dies`).")
     die_change_minutes: int = Field(default=0, description="Machine time spent changing dies, minutes.")
+    recipe_changeover_minutes: int = Field(
+        default=0, description="Batch machines' time spent changing recipes between loads (and from their initial "
+                               "recipe), minutes (`BatchLoad.changeover_minutes`, summed).")
+    recipe_changeovers: int = Field(default=0, description="Recipe changeovers the plan's loads need.")
 
     @property
     def expected_defect_rate(self) -> float:
@@ -185,8 +196,8 @@ class LateOrderExplanation(_Result):
     order_id: str
     minutes_late: int
     reason_code: str = Field(description="DUE_DATE_INFEASIBLE, RELEASE_TOO_LATE, WORK_IN_PROGRESS, TIME_LAG, "
-                                         "MAINTENANCE_OR_RISK, BATCH_LOAD, RESOURCE_SHORTAGE, DIE_IN_USE, "
-                                         "MATERIAL_WAIT, SKILL_SHORTAGE, BOTTLENECK_CONTENTION")
+                                         "MAINTENANCE_OR_RISK, BATCH_LOAD, RECIPE_CHANGEOVER, RESOURCE_SHORTAGE, "
+                                         "DIE_IN_USE, MATERIAL_WAIT, SKILL_SHORTAGE, BOTTLENECK_CONTENTION")
     reason: str = Field(description="The reason as a sentence for a shop-floor planner.")
     machine_id: str = Field(default="", description="The machine where the order lost the most time.")
     orders_ahead: list[str] = Field(default_factory=list, description="Orders run on that machine while it waited.")

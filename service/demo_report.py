@@ -16,9 +16,10 @@ SHOWN_LATE_ORDERS = 5
 SHOWN_CHANGES = 8
 SHOWN_LOADS = 8
 SHOWN_WAITS = 6
-PLANT_RULE_REASONS = ("BATCH_LOAD", "RESOURCE_SHORTAGE", "MATERIAL_WAIT", "DIE_IN_USE", "SKILL_SHORTAGE", "TIME_LAG",
-                      "WORK_IN_PROGRESS")
-"""Lateness reasons that name a plant rule (a furnace load, a resource, a material, a lag, work in progress)."""
+PLANT_RULE_REASONS = ("BATCH_LOAD", "RECIPE_CHANGEOVER", "RESOURCE_SHORTAGE", "MATERIAL_WAIT", "DIE_IN_USE",
+                      "SKILL_SHORTAGE", "TIME_LAG", "WORK_IN_PROGRESS")
+"""Lateness reasons that name a plant rule (a furnace load or its changeover, a resource, a material, a lag, work in
+progress)."""
 
 
 def _hours(span: object) -> float:
@@ -142,8 +143,8 @@ def replan_summary(response: pb.ReplanResponse, request: PlanRequest) -> str:
 
 
 def plant_rules_summary(plan: pb.Plan, request: PlanRequest) -> str:
-    """What the plant rules did in the plan: furnace loads, resource use, material waits, work in progress, and
-    the late orders whose reason is one of them."""
+    """What the plant rules did in the plan: furnace loads with their recipe changeovers, die changes, resource use,
+    material waits, work in progress, and the late orders whose reason is one of them."""
     loads = sorted(plan.batch_loads, key=lambda load: (load.start.ToDatetime(), load.machine_id))
     average = sum(load.fill for load in loads) / len(loads) if loads else 0.0
     lines = [f"Furnace loads ({len(loads)}, average fill {average:.0%}; the first {min(SHOWN_LOADS, len(loads))}):"]
@@ -151,6 +152,7 @@ def plant_rules_summary(plan: pb.Plan, request: PlanRequest) -> str:
         lines.append(f"  {load.machine_id:<5} {load.recipe:<5} {_when(request, load.start)} - "
                      f"{_when(request, load.end)}  {load.load:6,.0f} of {load.capacity:,.0f}  fill {load.fill:4.0%}  "
                      f"{', '.join(load.order_ids)}")
+    lines += _changeovers(plan, request, loads)
     lines += ["", "Resource use (holds, hours held; setup-only holds are set-ups):"]
     lines += [f"  {line}" for line in _resource_use(plan)] or ["  none"]
     total = plan.material_wait_total.ToTimedelta().total_seconds() / 3600
@@ -168,6 +170,23 @@ def plant_rules_summary(plan: pb.Plan, request: PlanRequest) -> str:
     for late in named:
         lines += [f"  {late.order_id} [{late.reason_code}] {late.reason}", f"      fix: {late.fix}"]
     return "\n".join(lines)
+
+
+def _changeovers(plan: pb.Plan, request: PlanRequest, loads: list[pb.BatchLoad]) -> list[str]:
+    """The furnaces' recipe changeovers (only when the plan has any) and the casting cells' die changes."""
+    kpis, lines = plan.kpis, []
+    changed = [load for load in loads if load.changeover_from_recipe]
+    if changed:
+        lines.append(f"  recipe changeovers {kpis.recipe_changeovers}, {_hours(kpis.recipe_changeover_time):.1f} h "
+                     f"in all:")
+        for load in changed[:SHOWN_LOADS]:
+            minutes = load.changeover_time.ToTimedelta().total_seconds() / 60
+            cost = f", cost {load.changeover_cost:,.0f}" if load.changeover_cost else ""
+            lines.append(f"    {load.machine_id:<5} {load.changeover_from_recipe} -> {load.recipe} {minutes:.0f} min "
+                         f"before the load at {_when(request, load.start)}{cost}")
+    if kpis.die_changes:
+        lines.append(f"Die changes: {kpis.die_changes}, {_hours(kpis.die_change_time):.1f} h of casting-cell time")
+    return lines
 
 
 def _resource_use(plan: pb.Plan) -> list[str]:

@@ -19,6 +19,7 @@ from planner.replanning.deltas import ScenarioDelta
 from planner.scheduling.rules.batching import loads_of
 from planner.scheduling.rules.die_mounts import die_changes
 from planner.scheduling.rules.materials import has_materials, material_waits, shortages
+from planner.scheduling.rules.oven_rules import with_changeovers
 from planner.scheduling.rules.resources import holds_of
 from planner.scheduling.tasks import build_jobs
 from planner.solution import Fix, Kpis, LotPlan, PlanResult
@@ -558,10 +559,12 @@ def plan_to_proto(request: domain.PlanRequest, result: PlanResult) -> pb.Plan:
                                           utilization=b.utilization, sentence=b.sentence)
         if b.extra_hour is not None:
             bottleneck.extra_hour.CopyFrom(_fixes_delta(request, b.extra_hour))
-    for load in loads_of(request, result.assignments):
+    for load in with_changeovers(request, loads_of(request, result.assignments)):
         plan.batch_loads.add(machine_id=load.machine_id, recipe=load.recipe, start=stamp(load.start),
                              end=stamp(load.end), order_ids=load.order_ids, load=load.load, capacity=load.capacity,
-                             fill=load.fill)
+                             fill=load.fill, changeover_from_recipe=load.changeover_from or "",
+                             changeover_time=to_duration(load.changeover_minutes),
+                             changeover_cost=load.changeover_cost)
     for hold in holds_of(request, result.assignments):
         plan.resource_holds.add(resource_id=hold.resource_id, order_id=hold.order_id, operation_id=hold.operation_id,
                                 start=stamp(hold.start), end=stamp(hold.end), quantity=hold.quantity,
@@ -651,6 +654,8 @@ def kpis_to_proto(kpis: Kpis) -> pb.Kpis:
         die_change_time=to_duration(kpis.die_change_minutes),
         split_operations=kpis.split_operations,
         sublots=kpis.sublots,
+        recipe_changeover_time=to_duration(kpis.recipe_changeover_minutes),
+        recipe_changeovers=kpis.recipe_changeovers,
     )
 
 

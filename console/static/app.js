@@ -373,7 +373,8 @@ function ganttBlock(ctx, plan) {
       resources: factory.resources || [], resourceHolds: plan.resourceHolds || [], materialWaits: waitsOnMachines(plan, factory),
       t: {gantt: T("gantt"), shift: T("shift"), customer: T("customer"), late_by: T("late_by"), policy_marked: T("policy_marked"),
           batch_load: T("batch_load"), resource: T("resource"), resource_held: T("resource_held"), resource_full: T("resource_full"),
-          resource_off: T("resource_off"), material_wait: T("material_wait")}});
+          resource_off: T("resource_off"), material_wait: T("material_wait"), recipe_changeover: T("recipe_changeover"),
+          recipe_changeover_cost: T("recipe_changeover_cost")}});
   };
   select.addEventListener("change", draw);
   setTimeout(draw, 0);
@@ -404,6 +405,10 @@ function ganttLegend(plan, factory) {
     (factory.calendars || []).length ? item("shift", "legend_shift") : null,
     hasMaintenance ? item("maintenance", "maintenance") : null,
     (plan.batchLoads || []).length ? item("batch-load", "batch_load") : null,
+    (plan.batchLoads || []).some((load) => load.changeoverFromRecipe) ? h("span", {class: "legend-item"},
+      h("span", {class: "swatch recipe-changeover",
+                 style: "background: repeating-linear-gradient(-45deg, #efe9f7 0 3px, #5b3f8c 3px 4px)"}),
+      T("recipe_changeover")) : null,
     (plan.materialWaits || []).length ? item("material-wait", "material_wait") : null,
     (plan.resourceHolds || []).length ? [item("resource-used", "legend_resource_used"), item("resource-full", "resource_full"),
                                          item("resource-off", "resource_off")] : null);

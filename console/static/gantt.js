@@ -1,6 +1,6 @@
 // Gantt chart by machine as SVG: zoom (wheel, buttons) and pan (drag), colour by order, customer or lateness;
-// shifts shaded, maintenance hatched, machines with a policy action marked, furnace loads framed, material waits on
-// the machine rows and one row per secondary resource (held against capacity; red where it is short). Plain DOM.
+// shifts shaded, maintenance hatched, machines with a policy action marked, furnace loads framed with the recipe
+// changeover before each hatched in the frame's colour, material waits on the machine rows and one row per secondary resource (held against capacity; red where it is short). Plain DOM.
 "use strict";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -154,6 +154,10 @@ class Gantt {
                                    patternTransform: "rotate(45)"}, defs);
     svgEl("rect", {width: 6, height: 6, fill: "#d9d9d9"}, hatch);
     svgEl("line", {x1: 0, y1: 0, x2: 0, y2: 6, stroke: "#7f7f7f", "stroke-width": 2}, hatch);
+    const changing = svgEl("pattern", {id: "changeover-hatch", width: 5, height: 5, patternUnits: "userSpaceOnUse",
+                                      patternTransform: "rotate(-45)"}, defs);
+    svgEl("rect", {width: 5, height: 5, fill: "#efe9f7"}, changing);
+    svgEl("line", {x1: 0, y1: 0, x2: 0, y2: 5, stroke: "#5b3f8c", "stroke-width": 1.5}, changing);
     const clip = svgEl("clipPath", {id: "plot"}, defs);
     svgEl("rect", {x: LABEL_W, y: 0, width: w - LABEL_W, height}, clip);
     this.renderAxis(svg, w, height);
@@ -185,6 +189,7 @@ class Gantt {
                                   class: "batch-load"}, plot);
       svgEl("title", {}, rect).textContent = `${o.t.batch_load} ${load.recipe}: ${(load.orderIds || []).join(", ")} ` +
         `(${Math.round((load.fill || 0) * 100)} %) ${o.format(s)} – ${o.format(e)}`;
+      this.renderChangeover(plot, load, y, s);
     }
     this.renderResources(svg, plot, w);
     this.renderMaterialWaits(plot, row);
@@ -234,6 +239,20 @@ class Gantt {
             `${o.format(seg.start)} – ${o.format(seg.end)}${full ? `\n${o.t.resource_full}` : ""}`;
       }
     });
+  }
+
+  // The recipe changeover right before a furnace load (BatchLoad.changeoverFromRecipe): the furnace heats up, cools
+  // down or is purged then, hatched in the load frame's colour.
+  renderChangeover(plot, load, y, loadStart) {
+    const o = this.options, minutes = seconds(load.changeoverTime) / 60;
+    if (!load.changeoverFromRecipe || !minutes) return;
+    const s = loadStart - minutes * 60000;
+    const rect = svgEl("rect", {x: this.x(s), y: y + 2, width: Math.max(2, this.x(loadStart) - this.x(s)), height: ROW_H - 4,
+                                fill: "url(#changeover-hatch)", stroke: "#5b3f8c", "stroke-width": 1,
+                                class: "recipe-changeover", "data-machine": load.machineId}, plot);
+    svgEl("title", {}, rect).textContent = `${o.t.recipe_changeover} ${load.changeoverFromRecipe} → ${load.recipe}: ` +
+      `${Math.round(minutes)} min ${o.format(s)} – ${o.format(loadStart)}` +
+      (load.changeoverCost ? ` (${o.t.recipe_changeover_cost} ${load.changeoverCost})` : "");
   }
 
   // Operations that were ready before their material was in stock: the wait drawn on the operation's machine row.

@@ -23,6 +23,8 @@ For a late order, in this order of precedence:
    date it would have to arrive, and how much, for the order to be on time); DIE_IN_USE when its machine was free
    but the die it runs with was held on another machine for most of the wait (fix: a second die, or the other lots
    later).
+   Before BATCH_LOAD, RECIPE_CHANGEOVER: the batch machine changed recipe right before the lot's load for most
+   of the wait (fix: fewer changeovers, or that one done before plan start).
 Overtime is proposed up to a night shift (8 h) a day; more lost time becomes a night shift over
 several days. Estimated effects are upper bounds on the lateness a fix can remove: they are not
 re-solved. `planner.explanations.fixes` adds typed fixes (scenario deltas) to each explanation and, with
@@ -44,6 +46,7 @@ from planner.scheduling.dispatching import dispatch, hint_objective
 from planner.scheduling.rules.batching import loads_of
 from planner.scheduling.rules.die_mounts import die_waits
 from planner.scheduling.rules.materials import MaterialWait, component_ids, material_waits
+from planner.scheduling.rules.oven_rules import with_changeovers
 from planner.scheduling.rules.resources import shortage
 from planner.scheduling.rules.skills import by_resource
 from planner.scheduling.rules.staffing import skill_shortage
@@ -87,6 +90,13 @@ TEXT = {
                  "with {others} ({fill} full).",
         "batch_fix": "Start a {recipe} load on {machine} when the lot is ready ({ready}) without waiting for {others}: "
                      "the order could finish up to {saves} earlier, at a lower furnace fill.",
+        "changeover": "Order {order} waited {wait} for the {previous} -> {recipe} changeover on {machine}: the "
+                      "furnace changed recipe for {minutes} before its {recipe} load at {start}.",
+        "changeover_fix": "Run the {recipe} lots on {machine} next to its other {recipe} loads (or this load before "
+                          "the {previous} one), so that the furnace changes recipe less often: the order could "
+                          "finish up to {saves} earlier.",
+        "changeover_initial_fix": "Have {machine} changed over from {previous} to {recipe} before plan start: the "
+                                  "order could finish up to {saves} earlier.",
         "resource": "Order {order} waited {wait} before {operation} on {machine} for {resource}: all of it was busy "
                     "from {from_} ({ahead}).",
         "resource_fix": "One more {resource} from {from_} to {to} would let {operation} start up to {saves} earlier.",
@@ -147,6 +157,12 @@ TEXT = {
                  "{others} 주문과 함께 시작했습니다(적재율 {fill}).",
         "batch_fix": "{ready}에 {machine}에서 {others}을(를) 기다리지 않고 {recipe} 장입을 시작하면 최대 {saves} 빨리 "
                      "완료할 수 있습니다(적재율은 낮아집니다).",
+        "changeover": "주문 {order}은(는) {machine}의 {previous} -> {recipe} 레시피 전환을 {wait} 기다렸습니다. "
+                      "설비가 {start}의 {recipe} 장입 전에 {minutes} 동안 레시피를 전환했습니다.",
+        "changeover_fix": "{machine}의 {recipe} 작업을 다른 {recipe} 장입과 묶거나 이 장입을 {previous} 장입보다 먼저 "
+                          "하여 레시피 전환을 줄이면 최대 {saves} 빨리 완료할 수 있습니다.",
+        "changeover_initial_fix": "계획 시작 전에 {machine}을(를) {previous}에서 {recipe}(으)로 전환해 두면 최대 "
+                                  "{saves} 빨리 완료할 수 있습니다.",
         "resource": "주문 {order}은(는) {machine}의 {operation} 전에 {resource}을(를) {wait} 기다렸습니다. {from_}부터 "
                     "모두 사용 중이었습니다({ahead}).",
         "resource_fix": "{from_}부터 {to}까지 {resource} 1명(개)을 추가하면 {operation}을(를) 최대 {saves} 일찍 "
@@ -217,7 +233,7 @@ def explain_late_orders(
             or _time_lags_too_long(request, job, result)
             or _due_date_infeasible(request, job, available, result)
             or _release_too_late(request, job, result)
-            or _waiting(request, job, placed, assignments, maintenance, result, waits)
+            or _waiting(request, job, placed, assignments, maintenance, result, waits, jobs)
         )
     return explanations
 
@@ -313,7 +329,8 @@ def _release_too_late(request: PlanRequest, job: Job, result: OrderResult) -> La
 def _waiting(request: PlanRequest, job: Job, placed: dict[tuple[str, int], ScheduledOperation],
              assignments: Sequence[ScheduledOperation], maintenance: Sequence[ScheduledMaintenance],
              result: OrderResult,
-             material_waits_by_operation: dict[tuple[str, int], MaterialWait] | None = None) -> LateOrderExplanation:
+             material_waits_by_operation: dict[tuple[str, int], MaterialWait] | None = None,
+             jobs: Sequence[Job] | None = None) -> LateOrderExplanation:
     ready = max(job.order.release, 0)
     worst: tuple[int, ScheduledOperation, int] | None = None
     for position, task in enumerate(job.tasks):
@@ -340,6 +357,9 @@ def _waiting(request: PlanRequest, job: Job, placed: dict[tuple[str, int], Sched
         downtime = _overlap(blocked, became_ready, op.start)
         if downtime and downtime[0][1] * 2 >= max(wait, 1):
             return _maintenance_explanation(request, job, op, wait, downtime, result)
+        changing = _waited_for_changeover(request, op, wait, became_ready, assignments, result)
+        if changing is not None:
+            return changing
         filling = _waited_for_load(request, op, wait, became_ready, assignments, result)
         if filling is not None:
             return filling
@@ -349,7 +369,7 @@ def _waiting(request: PlanRequest, job: Job, placed: dict[tuple[str, int], Sched
     short = _waited_for_skill(request, op, wait, became_ready, assignments, result)
     if short is not None:
         return short
-    short = _waited_for_die(request, op, wait, became_ready, assignments, result)
+    short = _waited_for_die(request, op, wait, became_ready, assignments, result, jobs)
     if short is not None:
         return short
     short = _waited_for_resource(request, op, wait, became_ready, assignments, result)
@@ -415,6 +435,46 @@ def _waited_for_load(request: PlanRequest, op: ScheduledOperation, wait: int, be
     )
 
 
+def _waited_for_changeover(request: PlanRequest, op: ScheduledOperation, wait: int, became_ready: int,
+                           assignments: Sequence[ScheduledOperation],
+                           result: OrderResult) -> LateOrderExplanation | None:
+    """RECIPE_CHANGEOVER: for most of the wait, the batch machine changed recipe right before the lot's load
+    (`oven_rules.with_changeovers`): the furnace heated up, cooled down or was purged while the lot stood ready.
+    Only when the changeover began as soon as both the lot and the machine (after its previous load) were ready:
+    a changeover that began later sat in a wait with another cause (a load filling up) and held nothing back."""
+    if wait <= 0 or not request.factory.machine(op.machine_id).recipe_changeovers:
+        return None
+    loads = [load for load in with_changeovers(request, loads_of(request, assignments))
+             if load.machine_id == op.machine_id]
+    own = next((load for load in loads if load.start == op.start), None)
+    if own is None or own.changeover_from is None:
+        return None
+    earlier = [load for load in loads if load.start < own.start]
+    machine_free = earlier[-1].end if earlier else 0
+    changing_from = own.start - own.changeover_minutes
+    during = op.start - max(changing_from, became_ready)
+    if changing_from > max(machine_free, became_ready) or during * 2 < wait:
+        return None
+    locale = request.options.locale
+    saves = min(during, result.tardiness)
+    values = {"order": op.order_id, "wait": _short(during, locale), "previous": own.changeover_from,
+              "recipe": own.recipe, "machine": op.machine_id, "minutes": _short(own.changeover_minutes, locale),
+              "start": local_time(request, own.start), "saves": _short(saves, locale)}
+    return LateOrderExplanation(
+        order_id=op.order_id, minutes_late=result.tardiness, reason_code="RECIPE_CHANGEOVER",
+        reason=_format(request, "changeover", **values), machine_id=op.machine_id,
+        fix=_format(request, "changeover_fix" if earlier else "changeover_initial_fix", **values),
+        fix_saves_minutes=saves,
+    )
+
+
+def _short(minutes: int, locale: str) -> str:
+    """A changeover's minutes as a planner says them: '40 min' under two hours, else in hours."""
+    if minutes >= 120:
+        return _hours(minutes, locale)
+    return f"{minutes}분" if locale == "ko" else f"{minutes} min"
+
+
 def _waited_for_material(request: PlanRequest, op: ScheduledOperation, wait: int, result: OrderResult,
                          waits: dict[tuple[str, int], MaterialWait]) -> LateOrderExplanation | None:
     """MATERIAL_WAIT: for most of the wait, the stock of a material (or in-house component) the operation takes
@@ -447,14 +507,15 @@ def _waited_for_material(request: PlanRequest, op: ScheduledOperation, wait: int
 
 
 def _waited_for_die(request: PlanRequest, op: ScheduledOperation, wait: int, became_ready: int,
-                    assignments: Sequence[ScheduledOperation], result: OrderResult) -> LateOrderExplanation | None:
+                    assignments: Sequence[ScheduledOperation], result: OrderResult,
+                    jobs: Sequence[Job] | None = None) -> LateOrderExplanation | None:
     """DIE_IN_USE: for most of the wait its machine was free but the die it runs with was held (mounted, being
     changed or running) on another machine (`planner.scheduling.rules.dies`)."""
     if wait <= 0 or op.machine_id == NO_MACHINE:
         return None
     machine_busy = sum(max(0, min(a.end, op.start) - max(a.start, became_ready)) for a in assignments
                        if a.machine_id == op.machine_id and a.order_id != op.order_id)
-    held = die_waits(request, op, assignments, became_ready) if machine_busy * 2 < wait else None
+    held = die_waits(request, op, assignments, became_ready, jobs) if machine_busy * 2 < wait else None
     if held is None or held[2] * 2 < wait:
         return None
     die, holder, minutes_held = held

@@ -706,7 +706,7 @@ class ResourceHold(_message.Message):
     def __init__(self, resource_id: _Optional[str] = ..., order_id: _Optional[str] = ..., operation_id: _Optional[str] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., quantity: _Optional[int] = ..., setup_only: _Optional[bool] = ...) -> None: ...
 
 class BatchLoad(_message.Message):
-    __slots__ = ("machine_id", "recipe", "start", "end", "order_ids", "load", "capacity", "fill")
+    __slots__ = ("machine_id", "recipe", "start", "end", "order_ids", "load", "capacity", "fill", "changeover_from_recipe", "changeover_time", "changeover_cost")
     MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
     RECIPE_FIELD_NUMBER: _ClassVar[int]
     START_FIELD_NUMBER: _ClassVar[int]
@@ -715,6 +715,9 @@ class BatchLoad(_message.Message):
     LOAD_FIELD_NUMBER: _ClassVar[int]
     CAPACITY_FIELD_NUMBER: _ClassVar[int]
     FILL_FIELD_NUMBER: _ClassVar[int]
+    CHANGEOVER_FROM_RECIPE_FIELD_NUMBER: _ClassVar[int]
+    CHANGEOVER_TIME_FIELD_NUMBER: _ClassVar[int]
+    CHANGEOVER_COST_FIELD_NUMBER: _ClassVar[int]
     machine_id: str
     recipe: str
     start: _timestamp_pb2.Timestamp
@@ -723,7 +726,10 @@ class BatchLoad(_message.Message):
     load: float
     capacity: float
     fill: float
-    def __init__(self, machine_id: _Optional[str] = ..., recipe: _Optional[str] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., order_ids: _Optional[_Iterable[str]] = ..., load: _Optional[float] = ..., capacity: _Optional[float] = ..., fill: _Optional[float] = ...) -> None: ...
+    changeover_from_recipe: str
+    changeover_time: _duration_pb2.Duration
+    changeover_cost: float
+    def __init__(self, machine_id: _Optional[str] = ..., recipe: _Optional[str] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., order_ids: _Optional[_Iterable[str]] = ..., load: _Optional[float] = ..., capacity: _Optional[float] = ..., fill: _Optional[float] = ..., changeover_from_recipe: _Optional[str] = ..., changeover_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., changeover_cost: _Optional[float] = ...) -> None: ...
 
 class DieChange(_message.Message):
     __slots__ = ("machine_id", "die_id", "start", "end", "order_id", "operation_id", "replaced_die_id")
@@ -966,7 +972,7 @@ class OrderResult(_message.Message):
     def __init__(self, order_id: _Optional[str] = ..., completion_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tardiness: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., on_time: _Optional[bool] = ...) -> None: ...
 
 class Kpis(_message.Message):
-    __slots__ = ("on_time_rate", "late_orders", "total_tardiness", "weighted_tardiness_minutes", "makespan", "machine_utilization", "fill_rate", "processed_units", "expected_scrap_units", "expected_defect_rate", "risk_exposure_hours", "changeover_time", "costs", "average_batch_fill", "die_changes", "die_change_time", "split_operations", "sublots")
+    __slots__ = ("on_time_rate", "late_orders", "total_tardiness", "weighted_tardiness_minutes", "makespan", "machine_utilization", "fill_rate", "processed_units", "expected_scrap_units", "expected_defect_rate", "risk_exposure_hours", "changeover_time", "costs", "average_batch_fill", "die_changes", "die_change_time", "split_operations", "sublots", "recipe_changeover_time", "recipe_changeovers")
     ON_TIME_RATE_FIELD_NUMBER: _ClassVar[int]
     LATE_ORDERS_FIELD_NUMBER: _ClassVar[int]
     TOTAL_TARDINESS_FIELD_NUMBER: _ClassVar[int]
@@ -985,6 +991,8 @@ class Kpis(_message.Message):
     DIE_CHANGE_TIME_FIELD_NUMBER: _ClassVar[int]
     SPLIT_OPERATIONS_FIELD_NUMBER: _ClassVar[int]
     SUBLOTS_FIELD_NUMBER: _ClassVar[int]
+    RECIPE_CHANGEOVER_TIME_FIELD_NUMBER: _ClassVar[int]
+    RECIPE_CHANGEOVERS_FIELD_NUMBER: _ClassVar[int]
     on_time_rate: float
     late_orders: int
     total_tardiness: _duration_pb2.Duration
@@ -1003,7 +1011,9 @@ class Kpis(_message.Message):
     die_change_time: _duration_pb2.Duration
     split_operations: int
     sublots: int
-    def __init__(self, on_time_rate: _Optional[float] = ..., late_orders: _Optional[int] = ..., total_tardiness: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., weighted_tardiness_minutes: _Optional[float] = ..., makespan: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., machine_utilization: _Optional[_Iterable[_Union[MachineUtilization, _Mapping]]] = ..., fill_rate: _Optional[float] = ..., processed_units: _Optional[int] = ..., expected_scrap_units: _Optional[float] = ..., expected_defect_rate: _Optional[float] = ..., risk_exposure_hours: _Optional[float] = ..., changeover_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., costs: _Optional[_Union[CostBreakdown, _Mapping]] = ..., average_batch_fill: _Optional[float] = ..., die_changes: _Optional[int] = ..., die_change_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., split_operations: _Optional[int] = ..., sublots: _Optional[int] = ...) -> None: ...
+    recipe_changeover_time: _duration_pb2.Duration
+    recipe_changeovers: int
+    def __init__(self, on_time_rate: _Optional[float] = ..., late_orders: _Optional[int] = ..., total_tardiness: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., weighted_tardiness_minutes: _Optional[float] = ..., makespan: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., machine_utilization: _Optional[_Iterable[_Union[MachineUtilization, _Mapping]]] = ..., fill_rate: _Optional[float] = ..., processed_units: _Optional[int] = ..., expected_scrap_units: _Optional[float] = ..., expected_defect_rate: _Optional[float] = ..., risk_exposure_hours: _Optional[float] = ..., changeover_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., costs: _Optional[_Union[CostBreakdown, _Mapping]] = ..., average_batch_fill: _Optional[float] = ..., die_changes: _Optional[int] = ..., die_change_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., split_operations: _Optional[int] = ..., sublots: _Optional[int] = ..., recipe_changeover_time: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., recipe_changeovers: _Optional[int] = ...) -> None: ...
 
 class CostBreakdown(_message.Message):
     __slots__ = ("lateness", "scrap", "risk_penalty", "total")

@@ -190,21 +190,22 @@ _last_changes: tuple[PlanRequest, Sequence[ScheduledOperation], list[tuple[_DieR
 them builds every job of the request (at 720 plant-grade orders 8.6 of the 12 s of explaining)."""
 
 
-def _plan_changes(request: PlanRequest,
-                  assignments: Sequence[ScheduledOperation]) -> list[tuple[_DieRun, DieChange | None]]:
+def _plan_changes(request: PlanRequest, assignments: Sequence[ScheduledOperation],
+                  jobs: Sequence[Job] | None = None) -> list[tuple[_DieRun, DieChange | None]]:
     """`_changes` of the plan, kept for the next call on the same request and assignments (the same objects: the
     cache holds them, so their ids cannot be reused meanwhile)."""
     global _last_changes
     if _last_changes is None or _last_changes[0] is not request or _last_changes[1] is not assignments:
-        _last_changes = (request, assignments, _changes(request, _die_runs(request, assignments, None)))
+        _last_changes = (request, assignments, _changes(request, _die_runs(request, assignments, jobs)))
     return _last_changes[2]
 
 
 def die_waits(request: PlanRequest, op: ScheduledOperation, assignments: Sequence[ScheduledOperation],
-              became_ready: int) -> tuple[str, str, int] | None:
+              became_ready: int, jobs: Sequence[Job] | None = None) -> tuple[str, str, int] | None:
     """While `op` waited (from `became_ready` to its start), how long its die was held on other machines, and on
-    which one for the longest: (die, machine, minutes); None when the operation needs no die or it never was."""
-    runs = _plan_changes(request, assignments)
+    which one for the longest: (die, machine, minutes); None when the operation needs no die or it never was. With
+    the plan's `jobs` the request's jobs are not built again (0.15-0.3 s at 2,000 plant-grade orders)."""
+    runs = _plan_changes(request, assignments, jobs)
     own = next((run for run, _ in runs if (run.placed.order_id, run.placed.operation_index)
                 == (op.order_id, op.operation_index)), None)
     if own is None:

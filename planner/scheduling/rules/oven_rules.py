@@ -287,7 +287,7 @@ def oven_violations(request: PlanRequest) -> list[tuple[str, str]]:
 
 
 def with_changeovers(request: PlanRequest, loads: Sequence[BatchLoad]) -> list[BatchLoad]:
-    """The loads (from `batching.loads_of`, in its order) with the recipe changeover before each: from the previous
+    """The loads (from `batching.loads_of`), sorted by start, with the recipe changeover before each: from the previous
     load's recipe on the machine, or from its `initial_recipe` before its first load. A pair the machine lists
     with no time and no cost is no changeover. Derived from the loads alone, like `oven_problems` and `cost_of`, so
     the plan's output, the KPIs and the explanations name the changeovers the checker holds the plan to."""
