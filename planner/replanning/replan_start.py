@@ -38,14 +38,20 @@ from planner.checker import check_schedule
 from planner.domain import Objective, PlanRequest
 from planner.plan import create_plan
 from planner.risk import planning_availability
-from planner.scheduling.dispatching import MAKESPAN_RULES, TARDINESS_RULES, Priority, dispatch, hint_objective
+from planner.scheduling.dispatching import (
+    MAKESPAN_RULES,
+    TARDINESS_RULES,
+    Priority,
+    clock_ends,
+    dispatch,
+    hint_objective,
+)
 from planner.scheduling.model import Hint, ModelExtension
 from planner.scheduling.rules.base import TaskVars
 from planner.scheduling.rules.die_mounts import has_dies
 from planner.scheduling.rules.materials import component_ids, fixed_supply, has_materials
 from planner.scheduling.rules.modes import alternative_key
 from planner.scheduling.rules.oven_rules import needs_model_start
-from planner.scheduling.rules.pausing import clock_end
 from planner.scheduling.rules.predictions import MaintenanceVars
 from planner.scheduling.rules.resources import capacity_profiles, has_resources
 from planner.scheduling.rules.skills import has_skills
@@ -81,7 +87,7 @@ def replan_start(request: PlanRequest, jobs: list[Job], available: dict[str, lis
     one that is), which may go to any machine in every pass."""
     if needs_model_start(request):  # a minimum fill: the dispatcher's loads ignore it
         return None
-    end = _clock_end(available)
+    end = clock_ends(available)
     modes: tuple[Mode, ...] = ("insert", "hold", "machines", "free")
     passes = list(itertools.product(_rules(request, previous), modes, (True, False) if has_dies(request)
                                     else (True,)))
@@ -170,16 +176,6 @@ def _follow_ups(jobs: list[Job], kept: Mapping[OperationKey, Placement]) -> set[
     """The open operations right after a kept one of their job."""
     return {(after.order_id, after.index) for job in jobs for before, after in itertools.pairwise(job.tasks)
             if (before.order_id, before.index) in kept and (after.order_id, after.index) not in kept}
-
-
-def _clock_end(available: dict[str, list[Interval]]) -> Callable[[Alternative, int], int]:
-    """Where an operation started on an alternative ends (later than its work time when it pauses)."""
-    def end(alternative: Alternative, start: int) -> int:
-        if not alternative.may_pause:
-            return start + alternative.duration
-        finished = clock_end(start, alternative.duration, alternative.setup, available.get(alternative.machine_id, []))
-        return finished if finished is not None else start + alternative.duration
-    return end
 
 
 Mode = Literal["insert", "hold", "machines", "free"]
@@ -281,7 +277,7 @@ def start_assignments(jobs: list[Job], hint: Hint,
     if placed is None:
         return None
     tasks = {(t.order_id, t.index): t for job in jobs for t in job.tasks}
-    end = _clock_end(available)
+    end = clock_ends(available)
     fixed = []
     for op in placed:
         alternative = tasks[(op.order_id, op.operation_index)].placed_on(op)

@@ -21,7 +21,7 @@ neighbourhood, the full model (`planner.scheduling.model.build_model`, every rul
    plan start, receipts before the window, what the rest took or made before it) becomes the sub-model's stock at
    plan start. The neighbourhood's events stay in the window, so every level after it is as before;
 4. dies: whether a casting needs a die change depends on what its cell ran before, which a window does not see;
-   die operations therefore never move here (`_Dies`), so every change stays where the start put it, and a
+   die operations therefore never move here (`WindowDies`), so every change stays where the start put it, and a
    sub-model holds each change in its window as a fixed job of its own;
 5. CP-SAT solves the sub-model for SUB_SECONDS, hinted with the incumbent; the result is kept when the
    neighbourhood's cost (late cost x weighted tardiness + scrap cost + risk penalty) went down.
@@ -39,7 +39,7 @@ import math
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from ortools import __version__ as ortools_version  # type: ignore[attr-defined]
 from ortools.sat.python import cp_model
@@ -48,7 +48,8 @@ from planner.calendar import Interval
 from planner.domain import Material, MaterialReceipt, Objective, PlanRequest
 from planner.risk import maintenance_requirements, penalty_rates
 from planner.scheduling import lns
-from planner.scheduling.dispatching import best_dispatch
+from planner.scheduling.dispatching import Pass, PlantDispatcher, best_pass
+from planner.scheduling.lns_plant_dies import CHANGE_MARK, Placed, WindowDies
 from planner.scheduling.model import (
     BuiltModel,
     Hint,
@@ -59,7 +60,7 @@ from planner.scheduling.model import (
     read_assignments,
     with_pauses,
 )
-from planner.scheduling.rules.die_mounts import die_changes, die_needed, dies_of, has_dies
+from planner.scheduling.redispatch import RedispatchResult, redispatch
 from planner.scheduling.rules.lot_splitting import has_lot_splitting
 from planner.scheduling.rules.materials import STOCK_SCALE, component_ids, fixed_supply, scaled_supply
 from planner.scheduling.rules.modes import has_modes
@@ -68,7 +69,7 @@ from planner.scheduling.rules.skills import has_skills
 from planner.scheduling.rules.stock import has_production
 from planner.scheduling.search import configure_solver, hint_assignments
 from planner.scheduling.tasks import Job
-from planner.solution import ScheduledOperation, SolveStats
+from planner.solution import SolveStats
 from planner.status import SolveStatus, relative_gap
 
 MIN_OPERATIONS = lns.MIN_OPERATIONS
@@ -84,12 +85,15 @@ that did: at 2,000 orders and load 8, 67 of 84 windows found nothing in 0.5 s.""
 MAX_SUB_SECONDS = 2.0
 MIN_SUB_SECONDS = 0.1
 """Below this much time left, no sub-model is started."""
-CHANGE_MARK = "~die-change@"
-"""Joins an operation's order id and index into the id of its die change's job in a sub-model (`_Dies`)."""
 MORE_PASSES_MIN_SECONDS = 20.0
 MORE_PASSES_SHARE = 0.2
-"""With a limit of at least MORE_PASSES_MIN_SECONDS, the dispatching passes the first plan had no time for (die
-campaigns first) may take this share of it after that plan is out (`solve_by_lns`)."""
+"""With a limit of at least MORE_PASSES_MIN_SECONDS, the dispatching passes the first plan had no time for (the
+other rules first, then die campaigns) may take this share of it after that plan is out (`solve_by_lns`)."""
+REDISPATCH_SHARE = 0.75
+"""... and re-dispatching the best pass (`planner.scheduling.redispatch`) this share of the time left after them;
+the time-window search gets the rest. Re-dispatching took far more off in less time (20 s each, load 4-5: 240
+orders 39,304 -> 18,373, 720 orders 90,395 -> 62,458) than the time-window search in 57 s (39,304 -> 34,254, 90,395
+-> 89,206); the windows still move the furnace, machining and inspection within days (docs/SCALE.md)."""
 SUB_PRESOLVE = {"cp_model_probing_level": 0, "symmetry_level": 0}
 """CP-SAT parameters of the sub-models: a light presolve (see `_solve`). Not `max_presolve_iterations` 1: with it
 CP-SAT 9.15 crashed (segmentation fault, every time) on a window of the 240-order plant, saved and replayed."""
@@ -100,8 +104,6 @@ most of the plant: at 2,000 orders 114-144 context orders a window, 0.7 s to bui
 their time (load 12)."""
 """Minutes before the first and after the last operation of a neighbourhood its orders may move to."""
 
-Placed = dict[tuple[str, int], ScheduledOperation]
-"""The incumbent: every operation as scheduled, by (order id, operation index)."""
 
 
 @dataclass
@@ -220,11 +222,11 @@ def improve(request: PlanRequest, jobs: list[Job], available: dict[str, list[Int
     began = time.perf_counter()
     deadline = began + seconds
     costs = _Costs(request, jobs)
-    links = _Links.of(request, jobs)
     placed = dict(start)
-    dies = _Dies.of(request, jobs, placed)
     job_cost = [costs.of(j, placed) for j in range(len(jobs))]
     result = PlantLnsResult(placed=placed, cost=sum(job_cost), start_cost=sum(job_cost))
+    links = _Links.of(request, jobs)
+    dies = WindowDies.of(request, jobs, placed)
     rng = random.Random(request.options.random_seed)
     sizes = dict.fromkeys(KINDS, START_SIZE)
     built_in = 0.0
@@ -295,7 +297,7 @@ def _window(jobs: list[Job], chosen: list[int], placed: Placed) -> tuple[int, in
 
 
 def _context(jobs: list[Job], chosen: list[int], links: _Links, placed: Placed, window: tuple[int, int],
-             dies: _Dies) -> list[int]:
+             dies: WindowDies) -> list[int]:
     """The other orders linked to the chosen ones with an operation (or its die change) in the window, touching its
     ends included, so that everything left out happens strictly before or after it."""
     low, high = window
@@ -303,67 +305,6 @@ def _context(jobs: list[Job], chosen: list[int], links: _Links, placed: Placed, 
     return sorted(j for j in links.linked(chosen) - free if any(
         dies.busy_from(key := (task.order_id, task.index), op := placed[key]) <= high and op.end >= low
         for task in jobs[j].tasks))
-
-
-@dataclass
-class _Dies:
-    """The incumbent's die changes (`planner.scheduling.rules.dies`). Die operations never move in this search, so
-    the die on each machine at every moment, and every change, stay as in the start; a sub-model gets each change
-    as a fixed job of its own (`change_jobs`: the cell, the die and the setter held over the change, as CP-SAT's die
-    rule holds them), under a request without mount times (no die rule of its own: it would see only the
-    sub-model's operations, not who used a die before the window). Not as part of its operation: that moved the
-    casting's ingot draw to the change's start, before the truck the start had waited for, and 57 of 67 windows at
-    2,000 orders were infeasible."""
-
-    operations: set[tuple[str, int]] = field(default_factory=set)
-    dies: frozenset[str] = frozenset()
-    mounts: dict[tuple[str, int], int] = field(default_factory=dict)
-    """Minutes from the start of the die change before each operation that has one to the operation's start."""
-
-    @classmethod
-    def of(cls, request: PlanRequest, jobs: list[Job], placed: Placed) -> _Dies:
-        if not has_dies(request):
-            return cls()
-        dies = dies_of(request)
-        operations = {(task.order_id, task.index) for job in jobs for task in job.tasks
-                      if any(die_needed(a, dies) for a in task.alternatives)}
-        # From the change's start to the operation's (a change need not end right at the operation's start)
-        mounts = {(key := (c.order_id, c.operation_index)): placed[key].start - c.start
-                  for c in die_changes(request, list(placed.values()), jobs)}
-        return cls(operations, frozenset(dies), mounts)
-
-    def busy_from(self, key: tuple[str, int], op: ScheduledOperation) -> int:
-        """When the operation takes its machine: at its die change, if it has one."""
-        return op.start - self.mounts.get(key, 0)
-
-    def without_mounts(self, request: PlanRequest) -> PlanRequest:
-        if not self.operations:
-            return request
-        factory = request.factory
-        return request.model_copy(update={"factory": factory.model_copy(update={
-            "resources": [r.model_copy(update={"mount_minutes": 0}) for r in factory.resources],
-            "machines": [m.model_copy(update={"mounted_die": None}) for m in factory.machines]})})
-
-    def change_jobs(self, job: Job, placed: Placed, horizon: int) -> list[Job]:
-        """Each die change of the job's operations as a job of its own: one task on the operation's cell over the
-        change, holding the die and what the operation holds for its setup (a setter), taking no stock and making
-        nothing, never late (due at the horizon). Its order id is CHANGE_MARK after the operation's."""
-        changes = []
-        for task in job.tasks:
-            key = (task.order_id, task.index)
-            mount = self.mounts.get(key, 0)
-            alternative = task.placed_on(placed[key]) if mount else None
-            if alternative is None:
-                continue
-            order_id = f"{task.order_id}{CHANGE_MARK}{task.index}"
-            change = replace(alternative, duration=mount, setup=mount, processed=0, consumes=(), batch_load=0.0,
-                             may_pause=False, needs=tuple(n for n in alternative.needs if n.setup_only
-                                                          or n.resource_id in self.dies))
-            changes.append(Job(order=job.order.model_copy(update={
-                "id": order_id, "release": 0, "due": horizon, "work_in_progress": None, "lot_splits": []}),
-                tasks=(replace(task, order_id=order_id, quantity=0, alternatives=(change,), min_lag=0, max_lag=None,
-                               running=False, transfer_batch=None, predecessors=None, produces=()),)))
-        return changes
 
 
 @dataclass
@@ -375,7 +316,7 @@ class _SubModel:
 
 def _sub_model(request: PlanRequest, jobs: list[Job], chosen: list[int], context: list[int],
                available: dict[str, list[Interval]], placed: Placed, window: tuple[int, int],
-               dies: _Dies) -> _SubModel | None:
+               dies: WindowDies) -> _SubModel | None:
     """The full model of the chosen and context orders: the chosen orders' operations in the window free but
     confined to it, everything else (and every die operation) fixed; None when nothing is free or the stock before
     the window cannot be carried over (see `_stock_before`)."""
@@ -483,13 +424,31 @@ def _solve(request: PlanRequest, sub: _SubModel, seconds: float, seed: int) -> t
     return found, code == cp_model.OPTIMAL
 
 
+def _better_start(request: PlanRequest, jobs: list[Job], available: dict[str, list[Interval]], seconds: float,
+                  should_stop: Callable[[], bool] | None) -> RedispatchResult | None:
+    """A better start than the first plan's: every dispatching pass (MORE_PASSES_SHARE of the limit; the first plan
+    had time for the quick one, `planner.plan._start_seconds`, and the others are often far better: 720 plant-grade
+    orders, due dates 91,278 against 644,597; 2,000, weighted modified due dates 12.9 against 21.2 million), then the
+    best pass's rule re-dispatched (`planner.scheduling.redispatch`) for REDISPATCH_SHARE of the time left. Without
+    die campaigns: such a pass takes a half to a third of the time, and campaigns change a rule's value by 0-3 %."""
+    began = time.perf_counter()
+    found = best_pass(request, jobs, available, MORE_PASSES_SHARE * request.options.time_limit_seconds)
+    if found is None:
+        return None
+    hint, one, _ = found
+    left = seconds - (time.perf_counter() - began)
+    return redispatch(PlantDispatcher(request, available), jobs, hint, Pass(one.rule, campaigns=False),
+                      REDISPATCH_SHARE * left, request.options.random_seed, should_stop)
+
+
 def solve_by_lns(
     request: PlanRequest, jobs: list[Job], available: dict[str, list[Interval]], start: Hint,
     on_solution: Callable[[float, float, float], None] | None = None, should_stop: Callable[[], bool] | None = None,
 ) -> ScheduleOutcome | None:
-    """The start improved by `improve` within the request's time limit, reported as the scheduler reports an
-    outcome (status FEASIBLE, bound 0: the search proves nothing); the start is reported to `on_solution` at once.
-    None when the start is not a complete schedule of the jobs."""
+    """The start improved within the request's time limit, reported as the scheduler reports an outcome (status
+    FEASIBLE, bound 0: the search proves nothing); the start is reported to `on_solution` at once. With a limit of
+    at least MORE_PASSES_MIN_SECONDS a better start first (`_better_start`: every dispatching pass, then
+    re-dispatching), then `improve`. None when the start is not a complete schedule of the jobs."""
     began = time.perf_counter()
     assignments = hint_assignments(jobs, start)
     if assignments is None:
@@ -504,19 +463,20 @@ def solve_by_lns(
     costs = _Costs(request, jobs)
     start_cost = sum(costs.of(j, placed) for j in range(len(jobs)))
     report(start_cost, 0.0)
+    redispatched = None
     if options.time_limit_seconds >= MORE_PASSES_MIN_SECONDS:
-        # The first plan came from the quick passes (`planner.plan._start_seconds`); the others are often far better
-        # (720 plant-grade orders, die campaigns: 91,278 against 644,597; 2,000: EDD 17.3 against 21.2 million).
-        campaigns = best_dispatch(request, jobs, available, MORE_PASSES_SHARE * options.time_limit_seconds,
-                                  skip_quickest=True)
-        other = hint_assignments(jobs, campaigns) if campaigns is not None else None
+        redispatched = _better_start(request, jobs, available, options.time_limit_seconds - (time.perf_counter()
+                                                                                             - began), should_stop)
+        other = hint_assignments(jobs, redispatched.hint) if redispatched is not None else None
         if other is not None:
             other_placed = {(a.order_id, a.operation_index): a for a in with_pauses(jobs, other, available)}
             if (other_cost := sum(costs.of(j, other_placed) for j in range(len(jobs)))) < start_cost:
                 placed, start_cost = other_placed, other_cost
                 report(start_cost, 0.0)
-    searched = improve(request, jobs, available, placed, options.time_limit_seconds - (time.perf_counter() - began),
-                       report, should_stop)
+    left = options.time_limit_seconds - (time.perf_counter() - began)
+    # No sub-model fits in less: not even the search's set-up (links, die changes, costs: 0.3 s at 2,000 orders).
+    searched = improve(request, jobs, available, placed, left, report, should_stop) if left >= MIN_SUB_SECONDS \
+        else PlantLnsResult(placed=placed, cost=start_cost, start_cost=start_cost)
     status = SolveStatus.OPTIMAL if searched.cost == 0 else SolveStatus.FEASIBLE
     stats = SolveStats(
         solver="cp-sat plant lns", solver_version=ortools_version, objective=searched.cost, best_bound=0.0,
@@ -524,7 +484,7 @@ def solve_by_lns(
         time_limit_seconds=options.time_limit_seconds, num_workers=options.num_workers,
         random_seed=options.random_seed, operations=sum(len(j.tasks) for j in jobs),
         alternatives=sum(len(t.alternatives) for j in jobs for t in j.tasks),
-        notes=f"dispatching-rule start; {searched.notes()}",
+        notes=f"dispatching-rule start; {redispatched.notes() + '; ' if redispatched else ''}{searched.notes()}",
     )
     return ScheduleOutcome(status=status, assignments=sorted(searched.placed.values(),
                                                              key=lambda a: (a.machine_id, a.start)), stats=stats)

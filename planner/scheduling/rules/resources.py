@@ -369,7 +369,8 @@ def shortage(request: PlanRequest, resource_id: str, quantity: int, others: Sequ
              start: int, end: int) -> tuple[int, int | None]:
     """Minutes of [start, end) in which `quantity` more units of the resource did not fit beside the holds of
     `others` (start, end, units), and the first such minute (None when there was none)."""
-    profile = capacity_profiles(request).get(resource_id, [])
+    resource = next((r for r in request.factory.resources if r.id == resource_id), None)
+    profile = capacity_profile(resource, request) if resource is not None else []  # one: 0.6 ms, all 126: 11 ms
     points = sorted({start, end, *(p for s, e, _ in others for p in (s, e) if start < p < end),
                      *(s for s, _, _ in profile if start < s < end)})
     short, first = 0, None
