@@ -41,7 +41,7 @@ from planner.domain import NO_MACHINE, Machine, Objective, PlanRequest
 from planner.scheduling.die_start import Candidate, DieState, DieTimeline, campaign_first, die_state
 from planner.scheduling.machine_timeline import MachineTimeline
 from planner.scheduling.model import Hint
-from planner.scheduling.priority_rules import MAKESPAN_RULES, TARDINESS_RULES, Priority
+from planner.scheduling.priority_rules import FIRST_RULE, MAKESPAN_RULES, TARDINESS_RULES, Priority
 from planner.scheduling.rules.batching import LoadTimeline, Timeline
 from planner.scheduling.rules.changeovers import changeover_timelines
 from planner.scheduling.rules.die_mounts import has_dies
@@ -451,8 +451,9 @@ def best_pass(request: PlanRequest, jobs: list[Job], available: dict[str, list[I
     best: tuple[Hint, Pass, float] | None = None
     passes = [Pass(rule, campaigns) for rule, campaigns in
               itertools.product(rules, (True, False) if has_dies(request) else (True,))]
-    if seconds is not None and len(passes) > len(rules):  # every rule without campaigns first, then with them
-        passes = [*passes[1::2], *passes[::2]]
+    if seconds is not None:  # every rule without campaigns first, then with them; `FIRST_RULE` first in each
+        both = len(passes) > len(rules)
+        passes.sort(key=lambda one: (one.campaigns and both, one.rule is not FIRST_RULE))
     took: dict[bool, float] = {}
     for one in passes:
         expected = took.get(one.campaigns, CAMPAIGN_PASS_FACTOR * took.get(False, 0.0) if one.campaigns else 0.0)

@@ -20,7 +20,13 @@ from planner.risk import planning_availability
 from planner.scheduling import dispatching
 from planner.scheduling.dispatching import best_dispatch, dispatch, hint_objective
 from planner.scheduling.model import Hint, with_pauses
-from planner.scheduling.priority_rules import TARDINESS_RULES, Priority, _edd, _weighted_modified_due_date
+from planner.scheduling.priority_rules import (
+    FIRST_RULE,
+    TARDINESS_RULES,
+    Priority,
+    _edd,
+    _weighted_modified_due_date,
+)
 from planner.scheduling.search import hint_assignments
 from planner.scheduling.tasks import build_jobs
 from planner.solution import ScheduledOperation
@@ -98,4 +104,6 @@ def test_with_a_budget_every_rule_runs_without_die_campaigns_before_any_campaign
     assert placed is not None and check_schedule(req, with_pauses(jobs, placed, available)) == []
     campaigns = [with_campaigns for _, with_campaigns in passes]
     assert campaigns == [False] * len(TARDINESS_RULES) + [True] * len(TARDINESS_RULES)
-    assert [rule for rule, _ in passes[:len(TARDINESS_RULES)]] == list(TARDINESS_RULES)
+    first_rules = [FIRST_RULE, *(rule for rule in TARDINESS_RULES if rule is not FIRST_RULE)]
+    assert [rule for rule, _ in passes[:len(TARDINESS_RULES)]] == first_rules  # due dates first: a short limit's pass
+    assert [rule for rule, _ in passes[len(TARDINESS_RULES):]] == first_rules
