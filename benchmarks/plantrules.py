@@ -44,6 +44,7 @@ from benchmarks.plantrules_osp import main as osp_main
 from benchmarks.plantrules_readers import Project, read_best_known, read_psplib, read_rcpsp_max, to_plan_request
 from planner.checker import check_plan
 from planner.plan import create_plan
+from planner.scheduling import project_search
 from planner.validation import InvalidPlanRequest
 
 READERS: dict[str, tuple[Callable[[Path], Project | MspspProject | MrcpspProject | CprProject], str]] = {
@@ -224,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.set == "osp":  # its own runner and cost (`benchmarks.plantrules_osp`); PyJobShop has no batching: no peer
         return osp_main([*args.files, "--time-limit", str(args.time_limit), "--workers", str(args.workers),
                          "--seed", str(args.seed), *(["--json", args.json] if args.json else [])])
+    project_search.warm_up()  # compiled before the first instance's time limit, as the solver pool does
     result = run(args)
     _print(result)
     write_json(args.json, result)

@@ -122,10 +122,11 @@ def _start_worker(owner_pid: int, niceness: int = 0, scheduling: str = "normal")
     if scheduling == "idle":
         set_idle_class()
     import planner.plan  # noqa: F401
-    from planner.scheduling import tabu_kernel, tardiness_search
+    from planner.scheduling import project_search, tabu_kernel, tardiness_search
 
     tabu_kernel.warm_up()
     tardiness_search.warm_up()  # the plant-scale local search (planner.scheduling.lns), compiled alike
+    project_search.warm_up()  # the project search (planner.scheduling.project_search), compiled alike
 
 
 def set_idle_class() -> None:

@@ -38,6 +38,7 @@ from planner.checker import check_schedule
 from planner.domain import NO_MACHINE, Objective, PlanRequest
 from planner.kpis import compute_kpis
 from planner.risk import maintenance_requirements, penalty_rates
+from planner.scheduling import project_search
 from planner.scheduling.rules.base import COST_SCALE, TaskVars, cost_coefficient
 from planner.scheduling.rules.batching import LoadSlots, batch_loads, has_batching, hint_loads
 from planner.scheduling.rules.changeovers import ChangeoverArcs, family_changeovers
@@ -184,6 +185,18 @@ def solve_schedule(
     notes = "hinted start" if hint else ""
     makespan_cap = None
     operations = sum(len(job.tasks) for job in jobs)
+    project = None  # a project's search plan (`project_search`)
+    if options.objective == Objective.MAKESPAN and not extensions and (arrays := project_search.as_project(
+            request, jobs)) is not None:
+        with clock.phase("solving"):
+            project = project_search.search(request, jobs, arrays, options.time_limit_seconds
+                                            * project_search.SEARCH_SHARE, should_stop, on_solution)
+        if project is not None and (project.proven or (should_stop is not None and should_stop())):
+            return ScheduleOutcome(*project_search.outcome_parts(request, project, project.proven, math.nan,
+                                                                 started, project_search.note(project)))
+        if project is not None:
+            hint, makespan_cap = project_search.as_hint(project), project.makespan
+            notes = "its plan as hint, its makespan as upper bound"
     if hint and options.objective == Objective.MAKESPAN and not extensions and _sequencing_rules_only(request):
         if operations <= PLAIN_FIRST_MAX_OPERATIONS:
             with clock.phase("solving"):
@@ -206,7 +219,7 @@ def solve_schedule(
         capped = False
         if hint:
             capped = _cap_by_start(built, request, jobs, hint, extensions)
-        if capped and manual_work_only(jobs):  # a small project proves faster from scratch
+        if capped and manual_work_only(jobs) and project is None:  # a small project proves faster from scratch
             notes = "the start's makespan as upper bound, no hint"
         elif hint:
             _add_hint(built, hint)
@@ -217,11 +230,16 @@ def solve_schedule(
             _hint_staffing(built, request, jobs, hint)
         primary, scale = _objective(built, options.objective)
         built.model.minimize(primary)
+    if project is not None:
+        notes = f"{project_search.note(project)}; {notes}"
     solver = _solver(request, options.time_limit_seconds - (time.perf_counter() - started))
     callback = _ProgressCallback(on_solution, scale) if on_solution else None
     with clock.phase("solving"), _StopWatch(solver, should_stop):
         code = solver.solve(built.model, callback)
     status = _STATUS.get(code, SolveStatus.ERROR)
+    if project is not None and not status.has_solution:  # CP-SAT found none within the search's makespan in time
+        return ScheduleOutcome(*project_search.outcome_parts(request, project, False, solver.best_objective_bound,
+                                                             started, notes))
     if hint and not status.has_solution and (makespan_cap is not None or capped
                                              or status == SolveStatus.NO_SOLUTION_IN_TIME):
         fallback = _start_outcome(request, jobs, hint, makespan_cap is not None, started, notes, available)

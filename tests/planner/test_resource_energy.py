@@ -5,6 +5,7 @@ after their last one, and a project keeps being solved to a plan the checker pas
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -12,6 +13,7 @@ from benchmarks.plantrules_readers import Arc, Project, to_plan_request
 from planner.checker import check_plan
 from planner.domain import EligibleMachine
 from planner.plan import create_plan
+from planner.scheduling import project_search
 from planner.scheduling.rules.resources import energy_lower_bound, manual_work_only
 from planner.scheduling.tasks import build_jobs
 from planner.status import SolveStatus
@@ -69,8 +71,12 @@ def test_the_bound_never_exceeds_a_proven_optimum_and_plans_pass_the_checker(pro
     assert _bound(project) <= plan.stats.objective
 
 
-def test_a_project_is_solved_within_its_starts_makespan_without_the_start_as_hint() -> None:
-    """Manual work only, makespan, a start the checker passes: the start's makespan bounds CP-SAT, with no hint."""
+def test_a_project_is_solved_within_its_starts_makespan_without_the_start_as_hint(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Manual work only, makespan, a start the checker passes: the start's makespan bounds CP-SAT, with no hint (the
+    path of a project while the project search is not compiled yet, `planner.scheduling.project_search`)."""
+    monkeypatch.setattr(project_search, "ready", lambda: False)
+    monkeypatch.setattr(project_search, "_compile_in_background", lambda: None)
     project = Project("chain", [2, 3, 4, 1], [[1], [2], [1], [2]], [2], [Arc(0, 1, 0, False), Arc(1, 3, 0, False)])
     request = to_plan_request(project, 5.0, 2)
     plan = create_plan(request)
