@@ -5,6 +5,8 @@ never worse than it, also when CP-SAT returns nothing."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from planner import plan as planning
@@ -78,8 +80,10 @@ def test_the_replan_is_checker_clean_and_no_worse_than_its_start(released: tuple
     start = replan_start(new, jobs, planning_availability(new, availability_by_machine(new)), kept, previous,
                          set(reasons), BREAKDOWN_AT, 5.0, 30.0)
     assert start is not None
-    short = req.model_copy(update={"options": req.options.model_copy(update={"time_limit_seconds": 3.0})})
-    result = replan(short, plan, BREAKDOWN, BREAKDOWN_AT, frozen_minutes=FROZEN)
+    # 10 s: every pass of the start runs here (2 s at load 4.6), and the pinned start is planned only in the time
+    # left inside the limit (`replan_start.MIN_SOLVE_SECONDS` at least), which a loaded machine must not eat up.
+    limited = req.model_copy(update={"options": req.options.model_copy(update={"time_limit_seconds": 10.0})})
+    result = replan(limited, plan, BREAKDOWN, BREAKDOWN_AT, frozen_minutes=FROZEN)
     assert result.plan.status.has_solution, result.summary
     assert check_plan(result.request, result.plan, result.overdue_maintenance) == []
     value = replan_objective(result.request, result.plan, previous, 5.0, 30.0)
@@ -98,8 +102,12 @@ def test_when_cp_sat_returns_nothing_the_start_is_planned_as_it_is(
         return planning.create_plan(request, hint=hint, extensions=extensions)
 
     monkeypatch.setattr(start_module, "create_plan", first_finds_nothing)
-    short = req.model_copy(update={"options": req.options.model_copy(update={"time_limit_seconds": 3.0})})
-    result = replan(short, plan, BREAKDOWN, BREAKDOWN_AT, frozen_minutes=FROZEN)
+    # 10 s: every pass of the start runs here (2 s at load 4.6), and the pinned start is planned only in the time
+    # left inside the limit (`replan_start.MIN_SOLVE_SECONDS` at least), which a loaded machine must not eat up.
+    limited = req.model_copy(update={"options": req.options.model_copy(update={"time_limit_seconds": 10.0})})
+    began = time.perf_counter()
+    result = replan(limited, plan, BREAKDOWN, BREAKDOWN_AT, frozen_minutes=FROZEN)
+    assert time.perf_counter() - began <= 10.0 + 1.0  # the pinned start inside the limit (1 s: a loaded machine)
     assert calls == [1, 2]  # the solve, then the start with every operation pinned
     assert result.plan.status.has_solution
     assert check_plan(result.request, result.plan, result.overdue_maintenance) == []
