@@ -251,7 +251,7 @@ def _schedule(request: PlanRequest, calendar: dict[str, list[Interval]], availab
             status=outcome.status,
             assignments=outcome.assignments,
             order_results=results,
-            kpis=compute_kpis(request, outcome.assignments, outcome.maintenance, jobs),
+            kpis=compute_kpis(request, outcome.assignments, outcome.maintenance, jobs, calendar),
             stats=outcome.stats,
             maintenance=outcome.maintenance,
             late_orders=_explain_in_time(request, jobs, available, outcome.assignments, results, outcome.maintenance,

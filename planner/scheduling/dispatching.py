@@ -217,13 +217,14 @@ def dispatch(jobs: list[Job], available: dict[str, list[Interval]], rule: Priori
             return None
         for task, (alternative, start) in zip(chain, choices, strict=True):
             placed[(task.order_id, task.index)] = (alternative.key, start)  # machine, and mode where there are modes
-            finish[best.job] = max(finish[best.job], end(alternative, start))
-            ends[(task.order_id, task.index)] = (alternative.machine_id, end(alternative, start))
+            finished = end(alternative, start)  # once: a pausing lot's end walks its machine's working time
+            finish[best.job] = max(finish[best.job], finished)
+            ends[(task.order_id, task.index)] = (alternative.machine_id, finished)
             for entry in blocked.pop((task.order_id, task.index), []):
                 heapq.heappush(queue, (key(entry), entry))
             if stock is not None and task.produces:  # its output enters stock at its end: wake who waited for it
                 for stock_id, amount in task.produces:
-                    stock.add(stock_id, end(alternative, start), amount)
+                    stock.add(stock_id, finished, amount)
                 for entry in starving:
                     heapq.heappush(queue, (key(entry), entry))
                 starving.clear()

@@ -26,19 +26,23 @@ class MachineTimeline:
         if lot is not None and lot.may_pause:
             return self._earliest_pausing(ready, lot)
         # The windows that end before `ready` cannot hold the work: skip them at once (scanning them from the first
-        # took a quarter of a dispatching pass at 2,000 plant-grade orders, 59 days of shifts per machine).
-        first = bisect.bisect_left(self._window_ends, ready)
-        for window_start, window_end in itertools.islice(self.windows, first, None):
-            if window_end - max(window_start, ready) < duration:
+        # took a quarter of a dispatching pass at 2,000 plant-grade orders, 59 days of shifts per machine). The
+        # pass asks 23,000 times, about two windows and five busy intervals each: plain comparisons, not max().
+        busy, windows = self.busy, self.windows
+        count = len(busy)
+        for position in range(bisect.bisect_left(self._window_ends, ready), len(windows)):
+            window_start, window_end = windows[position]
+            start = window_start if window_start > ready else ready
+            if window_end - start < duration:
                 continue
-            start = max(window_start, ready)
-            index = bisect.bisect_left(self.busy, (start, start))
-            if index > 0 and self.busy[index - 1][1] > start:
-                start = self.busy[index - 1][1]
+            index = bisect.bisect_left(busy, (start, start))
+            if index > 0 and busy[index - 1][1] > start:
+                start = busy[index - 1][1]
             while start + duration <= window_end:
-                if index >= len(self.busy) or self.busy[index][0] >= start + duration:
+                if index >= count or busy[index][0] >= start + duration:
                     return start
-                start = max(start, self.busy[index][1])
+                if busy[index][1] > start:
+                    start = busy[index][1]
                 index += 1
         return None
 

@@ -205,38 +205,66 @@ class MaterialStock:
         self._events: dict[str, list[tuple[int, int]]] = {
             stock_id: sorted((max(minute, 0), scaled_supply(quantity)) for minute, quantity in items)
             for stock_id, items in supply.items()}
+        self._lowest: dict[str, tuple[list[int], list[int], list[int]]] = {}
+        """Per stock item while its events stay as they are: the minutes of its events, the level from each and the
+        lowest level from each one on. A start pass asks `earliest` about four times between two changes of an item
+        (2,000 plant-grade orders: 2,348 questions, 582 changes; summing the events each time took a tenth of the
+        pass)."""
 
     def add(self, stock_id: str, minute: int, change: int) -> None:
         bisect.insort(self._events.setdefault(stock_id, []), (minute, change))
+        self._lowest.pop(stock_id, None)
 
     def remove(self, stock_id: str, minute: int, change: int) -> None:
         self._events[stock_id].remove((minute, change))
+        self._lowest.pop(stock_id, None)
 
     def earliest(self, stock_id: str, ready: int, amount: int) -> int | None:
         """The first minute >= `ready` from which `amount` more can be taken without the stock ever going negative;
         None when no such minute exists with the stock as it is now."""
-        events = self._events.get(stock_id, [])
-        times: list[int] = []
-        levels: list[int] = []
-        level = 0
-        for minute, change in events:
-            level += change
-            if times and times[-1] == minute:
-                levels[-1] = level
-            else:
-                times.append(minute)
-                levels.append(level)
-        best: int | None = None
-        lowest = math.inf
-        for index in range(len(times) - 1, -1, -1):  # suffix minima, from the last event back
-            lowest = min(lowest, levels[index])
-            if lowest < amount:
-                break
-            following = times[index + 1] if index + 1 < len(times) else math.inf
-            if following <= ready:
-                break
-            best = max(times[index], ready)
-        return best
+        times, _, lowest = self._levels(stock_id)
+        # The lowest level from an event on only grows with the event: the first event from which it covers the
+        # amount, unless `ready` falls after it (then the last event at or before `ready`).
+        index = max(bisect.bisect_left(lowest, amount), bisect.bisect_right(times, ready) - 1, 0)
+        return max(times[index], ready) if index < len(times) else None
+
+    def earliest_without(self, stock_id: str, ready: int, amount: int, minute: int) -> int | None:
+        """`earliest` as if the consumption of `amount` at `minute` (one of the events) were not booked: when an
+        operation that took it could have, with everything else as planned. Reads the levels as they are (the KPIs
+        asked once per consumption, and taking it out and back made every question sum the events again)."""
+        times, levels, lowest = self._levels(stock_id)
+        taken = bisect.bisect_left(times, minute)  # from here on the levels are `amount` higher without it
+        first = max(taken, bisect.bisect_left(lowest, 0))  # the first event from which they stay >= `amount`
+        if first >= len(times):
+            return None
+        before_ready = max(bisect.bisect_right(times, ready) - 1, 0)
+        if first == taken:  # they may stay high enough from an earlier event, back to `ready` at most
+            lowest_after = lowest[taken] + amount
+            while first > before_ready and min(lowest_after, levels[first - 1]) >= amount:
+                first -= 1
+                lowest_after = min(lowest_after, levels[first])
+        index = max(first, before_ready)
+        return max(times[index], ready)
+
+    def _levels(self, stock_id: str) -> tuple[list[int], list[int], list[int]]:
+        """The minutes with events of the item, its stock level from each, and the lowest level from each on."""
+        found = self._lowest.get(stock_id)
+        if found is None:
+            times: list[int] = []
+            levels: list[int] = []
+            level = 0
+            for minute, change in self._events.get(stock_id, []):
+                level += change
+                if times and times[-1] == minute:
+                    levels[-1] = level
+                else:
+                    times.append(minute)
+                    levels.append(level)
+            lowest = list(levels)
+            for index in range(len(lowest) - 2, -1, -1):
+                lowest[index] = min(lowest[index], lowest[index + 1])
+            found = self._lowest[stock_id] = (times, levels, lowest)
+        return found
 
     def earliest_for(self, lot: Alternative, ready: int) -> int | None:
         """The first minute >= `ready` at which every material of the lot can be taken (None: never, as it stands)."""
@@ -340,12 +368,13 @@ def material_waits(request: PlanRequest, jobs: Sequence[Job],
                     stock.add(stock_id, found.start, -amount)
             ready = found.end
     waits = []
+    products = {product.id: product for product in request.factory.products}
     for task, alternative, found, ready in lots:
-        routing = request.factory.product(task.product_id).routing[task.index]
+        if not alternative.consumes:
+            continue
+        routing = products[task.product_id].routing[task.index]
         for use, (stock_id, amount) in zip(uses_of(routing, alternative.mode_id), alternative.consumes, strict=True):
-            stock.remove(stock_id, found.start, -amount)
-            available = stock.earliest(stock_id, ready, amount)
-            stock.add(stock_id, found.start, -amount)
+            available = stock.earliest_without(stock_id, ready, amount, found.start)
             wait = MaterialWait(task.order_id, task.operation_id, task.index, stock_id, ready,
                                 found.start if available is None else available, found.start,
                                 use.quantity_per_unit * alternative.processed,
@@ -386,9 +415,10 @@ def shortages(request: PlanRequest, jobs: Sequence[Job]) -> list[MaterialShortag
     needed: dict[str, float] = defaultdict(float)
     latest: dict[str, int] = {}
     horizon = request.options.horizon_minutes
+    products = {product.id: product for product in request.factory.products}  # `Factory.product` scans them
     for job in jobs:
         for position, task in enumerate(job.tasks):
-            operation = request.factory.product(task.product_id).routing[task.index]
+            operation = products[task.product_id].routing[task.index]
             uses = operation.materials
             if task.running or not (uses or task.has_modes):
                 continue

@@ -27,9 +27,11 @@ placement, or gives no start); the local search of `scheduling.search` and the L
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from ortools.sat.python import cp_model
 
@@ -83,6 +85,36 @@ def clock_end(start: int, work: int, setup: int, stretches: Sequence[Interval]) 
 def working_minutes(start: int, end: int, stretches: Sequence[Interval]) -> int:
     """Minutes of [start, end) inside the working stretches (the work a pausing operation does there)."""
     return sum(max(0, min(b, end) - max(a, start)) for a, b in stretches)
+
+
+class WorkingTime:
+    """`working_minutes` for many intervals on one machine: the working minutes before each stretch, summed once,
+    and a binary search per moment (the KPIs' utilization summed every stretch for each operation: 0.25 s of a
+    plan of 2,000 plant-grade orders, 59 days of shifts per machine). Stretches that are not sorted and disjoint
+    (the calendars' are) are summed one by one, as `working_minutes` does."""
+
+    def __init__(self, stretches: Sequence[Interval]) -> None:
+        self._stretches = stretches
+        self._plain = any(a > b for a, b in stretches) or any(
+            first[1] > second[0] for first, second in pairwise(stretches))
+        self._starts = [a for a, _ in stretches]
+        self._before = [0]  # working minutes before stretch k, and after the last one
+        for a, b in stretches:
+            self._before.append(self._before[-1] + b - a)
+
+    def before(self, moment: int) -> int:
+        """Working minutes before `moment`."""
+        k = bisect.bisect_right(self._starts, moment) - 1
+        if k < 0:
+            return 0
+        a, b = self._stretches[k]
+        return self._before[k] + min(moment, b) - a
+
+    def between(self, start: int, end: int) -> int:
+        """Minutes of [start, end) inside the working stretches: `working_minutes(start, end, stretches)`."""
+        if self._plain:
+            return working_minutes(start, end, self._stretches)
+        return max(0, self.before(end) - self.before(start))
 
 
 @dataclass

@@ -68,9 +68,10 @@ def planned_output(request: PlanRequest, jobs: Sequence[Job]) -> dict[str, float
     """Per material, what all open operations produce over the plan (for the shortage pre-check: a sound bound on
     the supply, whatever the schedule)."""
     total: dict[str, float] = defaultdict(float)
+    products = {product.id: product for product in request.factory.products}  # `Factory.product` scans them
     for job in jobs:
         for task in job.tasks:
-            for out in request.factory.product(task.product_id).routing[task.index].produces:
+            for out in products[task.product_id].routing[task.index].produces:
                 total[out.material_id] += out.quantity_per_unit * job.order.quantity
     return total
 
