@@ -15,6 +15,7 @@ from planner.checker import check_plan, check_schedule
 from planner.domain import MachineRisk, Objective, PlanRequest, RiskPoint, RiskPolicy, TimeWindow
 from planner.plan import create_plan
 from planner.risk import planning_availability
+from planner.scheduling import model
 from planner.scheduling.dispatching import best_dispatch
 from planner.scheduling.search import (
     SEARCH_MAX_SECONDS,
@@ -99,7 +100,38 @@ def test_create_plan_names_its_start_and_every_plan_passes_the_checker() -> None
                            (small_flexible, "local search start"), (large_with_break, "local search start")):
         plan = create_plan(request)
         assert start in plan.stats.notes
+        assert "the hint (not a bound)" in plan.stats.notes  # all at most UNBOUNDED_MAX_OPERATIONS operations
         assert check_plan(request, plan) == []
+
+
+def test_above_the_unbounded_size_the_local_search_makespan_bounds_the_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(model, "UNBOUNDED_MAX_OPERATIONS", 50)
+    request = to_plan_request(_random_job_shop(10, 10, 2), 2.0, num_workers=2)
+    plan = create_plan(request)
+    assert "used as upper bound" in plan.stats.notes and "not a bound" not in plan.stats.notes
+    assert check_plan(request, plan) == []
+
+
+def test_a_small_job_shop_whose_cp_sat_plan_is_longer_than_the_local_search_start_gets_the_start(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unbounded, CP-SAT could end on a plan longer than its hint (one it lost and repaired): the start wins.
+    Forced here by dropping the hint and stopping CP-SAT at its first solution, far from a tabu schedule."""
+    def first_solution_only(request: PlanRequest, time_limit: float) -> cp_model.CpSolver:
+        solver = cp_model.CpSolver()
+        solver.parameters.stop_after_first_solution = True
+        solver.parameters.num_workers = 1
+        solver.parameters.max_time_in_seconds = time_limit
+        return solver
+
+    monkeypatch.setattr(model, "_add_hint", lambda built, hint: None)
+    monkeypatch.setattr(model, "_solver", first_solution_only)
+    request = to_plan_request(_random_job_shop(15, 10, 4), 3.0, num_workers=2)
+    plan = create_plan(request)
+    start = int(plan.stats.notes.split("local search start with makespan ")[1].split(",")[0])
+    assert plan.status == SolveStatus.FEASIBLE
+    assert "CP-SAT's plan was longer" in plan.stats.notes
+    assert plan.stats.objective == start == (plan.kpis.makespan_minutes if plan.kpis else None)
+    assert check_plan(request, plan) == []
 
 
 # --- when CP-SAT finds no solution in time -------------------------------------------------------------
