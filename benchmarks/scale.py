@@ -35,6 +35,7 @@ from planner.domain import Factory, Order, PlanOptions, PlanRequest
 from planner.plan import create_plan
 from planner.scheduling import lns, lns_plant, tardiness_search
 from planner.timings import total_by_name
+from service.garbage import settle_garbage_collector
 
 DEMO_ORDERS = 80
 """Orders of one demo plant over its 21-day horizon: the load per machine every copy keeps."""
@@ -155,6 +156,7 @@ def run(sizes: tuple[int, ...], short_limit: float, long_limit: float, workers: 
         plant: str = "grade") -> dict[str, Any]:
     """Every size at the short and the long limit, with the long plan's gain over the short one."""
     tardiness_search.warm_up()  # compiled once, as the service's solver pool does at start, not inside a limit
+    settle_garbage_collector()  # and the garbage collector settled, as in every solver process
     rows = []
     for orders in sizes:
         short = run_one(orders, short_limit, workers, seed, plant)

@@ -20,7 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import torch
 
-from service.server import create_server, settle_garbage_collector
+from service.garbage import settle_garbage_collector
+from service.server import create_server
 from service.settings import Settings
 
 

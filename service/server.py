@@ -7,7 +7,6 @@ Registered: PlanningService, ModelService (a plant's own models, service/model_r
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import signal
 from collections.abc import Callable
@@ -30,6 +29,7 @@ from prodplan.v1 import (
 )
 from service.auth import AuthInterceptor
 from service.forecast_servicer import ForecastServicer, add_forecast_service
+from service.garbage import settle_garbage_collector
 from service.interceptors import ErrorMappingInterceptor
 from service.jwt_auth import JwtSettings, load_authenticator
 from service.metrics import MetricsEndpoint, ServiceMetrics, start_endpoint
@@ -177,21 +177,6 @@ def _load_forecast_models() -> ForecastModels | None:
     except Exception:  # a broken model artifact must not take planning down with it
         logger.exception("forecast models could not be loaded: ForecastService and plant_data are disabled")
         return None
-
-
-# First-generation threshold of the garbage collector while serving (Python's default is 700): each
-# forecast call allocates thousands of short-lived objects, and with the default the collector ran
-# often enough to show in the tail (docs/PERFORMANCE.md).
-GC_THRESHOLD = (50_000, 50, 100)
-
-
-def settle_garbage_collector() -> None:
-    """After start-up: move everything loaded so far (models, modules) out of the collector's reach
-    (`gc.freeze`) and collect the young generation less often. Measured with `loadtests.openloop` at
-    200 forecast calls/s: p99 117-201 ms -> 64-74 ms."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLD)
 
 
 async def serve(settings: Settings, announce: Callable[[int], None] | None = None, reuse_port: bool = False

@@ -29,6 +29,7 @@ from planner.domain import PlanRequest
 from planner.plan import create_plan
 from planner.solution import PlanResult
 from service.errors import OverloadedError, SolverUnavailableError
+from service.garbage import settle_garbage_collector
 from service.metrics import ServiceMetrics
 
 logger = logging.getLogger(__name__)
@@ -115,7 +116,7 @@ def _start_worker(owner_pid: int, niceness: int = 0, scheduling: str = "normal")
     """Initializer of every solver process, replacements included: exit with the server (exit_with), lower
     its scheduling priority by `niceness` (Settings.solver_niceness) or move it to the idle class
     (Settings.solver_scheduling), then import the solver stack and compile (or load from numba's cache) the
-    makespan tabu search, before the first request needs them."""
+    makespan tabu search, before the first request needs them, and settle the garbage collector."""
     exit_with(owner_pid)
     if niceness:
         os.nice(niceness)
@@ -127,6 +128,7 @@ def _start_worker(owner_pid: int, niceness: int = 0, scheduling: str = "normal")
     tabu_kernel.warm_up()
     tardiness_search.warm_up()  # the plant-scale local search (planner.scheduling.lns), compiled alike
     project_search.warm_up()  # the project search (planner.scheduling.project_search), compiled alike
+    settle_garbage_collector()  # as the server does: a plan's full collections need not walk the solver stack
 
 
 def set_idle_class() -> None:
