@@ -77,6 +77,7 @@ from planner.scheduling.rules.transfer_batches import has_transfer_batches, tran
 from planner.scheduling.rules.work_in_progress import has_work_in_progress, running_operations
 from planner.scheduling.search import (
     SEARCH_SHARE,
+    STALL_STOP_SHARE,
     configure_solver,
     hint_assignments,
     improve_makespan_hint,
@@ -215,12 +216,14 @@ def solve_schedule(
                 notes = "plain model's schedule as the start"
         left = max(options.time_limit_seconds - (time.perf_counter() - started), 0.0)
         budget = min(local_search_budget(options, operations), left * SEARCH_SHARE)
+        small = operations <= UNBOUNDED_MAX_OPERATIONS
         with clock.phase("solving"):
-            improved = improve_makespan_hint(options, jobs, available, hint, budget, should_stop)
+            improved = improve_makespan_hint(options, jobs, available, hint, budget, should_stop,
+                                             STALL_STOP_SHARE if small else None)
         if improved is not None:
             hint, makespan_cap = improved
             start = "local search" if budget > 0 else "decoded hint"
-            unbounded = operations <= UNBOUNDED_MAX_OPERATIONS
+            unbounded = small
             notes += f"; {start} start with makespan {makespan_cap}, " + (
                 "the hint (not a bound)" if unbounded else "used as upper bound")
     with clock.phase("model building"):

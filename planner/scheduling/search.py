@@ -56,6 +56,15 @@ SEARCH_MAX_SECONDS = 60.0
 # up by the search (a 5x4 job-shop with a 10 s limit took 5 s): 0.5 s for 20 operations, 2.5 s for a
 # 10x10 job-shop, the whole half of 10 s from 200 operations on.
 SEARCH_SECONDS_PER_OPERATION = 0.025
+# On small makespan models (`planner.scheduling.model.UNBOUNDED_MAX_OPERATIONS`) the search ends when no thread has
+# found a new best for this share of its time, and CP-SAT gets the rest: on la22 the search stayed at its start
+# (932, from the plain model) for its whole 3.75 s, and CP-SAT, left 5 s, then found neither 927 nor 930, where the
+# textbook model proves 927 in 2.5-4.4 s (session 18; traces of 8 instances: the searches that gain keep gaining
+# within 1.3 s, la27's after a stall of 3.7 s).
+STALL_STOP_SHARE = 0.5
+# Iterations per kernel call at most (about 20 ms of them are asked for; a call that returns at once must not grow it
+# without end).
+MAX_CHUNK = 1 << 24
 # Tabu tenure (iterations a swapped pair may not be swapped back): the usual 8-12 of JSSP tabu search.
 TABU_TENURE = (8, 12)
 # CP-SAT subsolvers left out for makespan objectives (feasibility jump, feasibility pump, LP-based RINS).
@@ -264,14 +273,19 @@ def kernel_input(graph: _Sequencing) -> KernelInput:
 
 
 def tabu_search(graph: _Sequencing, starts: list[int], deadline: float, seed: int, lower_bound: int,
-                workers: int = 1, should_stop: StopCheck | None = None) -> list[int]:
+                workers: int = 1, should_stop: StopCheck | None = None, stall_share: float | None = None) -> list[int]:
     """The iterated tabu search (`planner.scheduling.tabu_kernel`) run by `workers` threads from the same start with
     seeds seed, seed + 1, ..., every second thread also with insertions, until the deadline, the lower
-    bound or `should_stop` (asked between calls of about 20 ms). The best solution found (machine orders,
-    and machine choices where operations have several) is decoded again here by `decode`; the start is
+    bound, `should_stop` (asked between calls of about 20 ms) or, with `stall_share`, until no thread has found a
+    new best for that share of the time it was given (see STALL_STOP_SHARE). The best solution found (machine
+    orders, and machine choices where operations have several) is decoded again here by `decode`; the start is
     kept when that decode fails or is not shorter."""
     given = kernel_input(graph)
     reached = threading.Event()
+    search_began = time.perf_counter()
+    stall = None if stall_share is None else stall_share * (deadline - search_began)
+    best_so_far = [_makespan(graph, starts), search_began]  # across the threads: the best makespan, when found
+    gained = threading.Lock()
 
     def run(worker: int) -> tuple[int, np.ndarray, np.ndarray]:
         operations = given.own_operations()
@@ -296,9 +310,15 @@ def tabu_search(graph: _Sequencing, starts: list[int], deadline: float, seed: in
                                lower_bound, STALL_LIMIT, *TABU_TENURE, *PERTURBATION_SWAPS, insertions)
             if state[tabu_kernel.BEST] <= lower_bound or (should_stop is not None and should_stop()):
                 reached.set()
+            now = time.perf_counter()
+            with gained:
+                if state[tabu_kernel.ITERATION] and state[tabu_kernel.BEST] < best_so_far[0]:
+                    best_so_far[:] = [int(state[tabu_kernel.BEST]), now]
+                if stall is not None and now - best_so_far[1] >= stall:
+                    reached.set()
             # calls of about 20 ms: the deadline is kept to that, and the call overhead stays negligible
             took = time.perf_counter() - began
-            chunk = int(min(max(chunk * 0.02 / max(took, 1e-6), 16), chunk * 4))
+            chunk = int(min(max(chunk * 0.02 / max(took, 1e-6), 16), chunk * 4, MAX_CHUNK))
         makespan = int(state[tabu_kernel.BEST]) if state[tabu_kernel.ITERATION] else _makespan(graph, starts)
         return makespan, best, assignment
 
@@ -319,11 +339,11 @@ def tabu_search(graph: _Sequencing, starts: list[int], deadline: float, seed: in
 
 def improve_makespan_hint(
     options: PlanOptions, jobs: list[Job], available: dict[str, list[Interval]], hint: HintMap, budget: float,
-    should_stop: StopCheck | None = None,
+    should_stop: StopCheck | None = None, stall_share: float | None = None,
 ) -> tuple[HintMap, int] | None:
     """A verified schedule no longer than the hint's (tabu-improved within `budget` seconds, or until
-    `should_stop` says so) and its makespan; None when the hint is partial or its sequences cannot be
-    decoded into a schedule."""
+    `should_stop` says so, or until it stalls for `stall_share` of the budget) and its makespan; None when the hint
+    is partial or its sequences cannot be decoded into a schedule."""
     deadline = time.perf_counter() + max(budget, 0.0)
     graph = _sequencing(jobs, available, hint)
     starts = decode(graph) if graph is not None else None
@@ -331,7 +351,7 @@ def improve_makespan_hint(
         return None
     if options.objective == Objective.MAKESPAN and budget > 0:
         starts = tabu_search(graph, starts, deadline, options.random_seed, makespan_lower_bound(jobs),
-                             options.num_workers, should_stop)
+                             options.num_workers, should_stop, stall_share)
     improved = {key: (graph.machine[op], starts[op]) for op, key in enumerate(graph.keys)}
     return improved, _makespan(graph, starts)
 

@@ -3,9 +3,11 @@ CP-SAT is a feasible schedule no longer than the dispatching start."""
 
 from __future__ import annotations
 
+import inspect
 import random
 import time
 
+import numpy as np
 import pytest
 from ortools.sat.python import cp_model
 
@@ -15,7 +17,7 @@ from planner.checker import check_plan, check_schedule
 from planner.domain import MachineRisk, Objective, PlanRequest, RiskPoint, RiskPolicy, TimeWindow
 from planner.plan import create_plan
 from planner.risk import planning_availability
-from planner.scheduling import model
+from planner.scheduling import model, tabu_kernel
 from planner.scheduling.dispatching import best_dispatch
 from planner.scheduling.search import (
     SEARCH_MAX_SECONDS,
@@ -199,3 +201,28 @@ def test_a_stop_request_ends_the_local_search_and_the_solve_at_once(machine_brea
     plan = create_plan(request, should_stop=lambda: time.perf_counter() - began > 0.3)
     assert time.perf_counter() - began < 2.0
     assert plan.status.has_solution and check_plan(request, plan) == []
+
+
+def test_a_stalled_local_search_hands_the_rest_of_its_budget_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a stall share the search ends once no thread found a new best for that share of its budget (a small
+    job-shop's CP-SAT then gets the time); without one it runs to its deadline. The kernel is made to find nothing."""
+    request = to_plan_request(_random_job_shop(6, 4, 1), 10.0, num_workers=2)
+    jobs = build_jobs(request)
+    available = planning_availability(request, availability_by_machine(request))
+    start = best_dispatch(request, jobs, available)
+    assert start is not None
+    state_at = list(inspect.signature(tabu_kernel.search.py_func).parameters).index("state")
+
+    def finds_nothing(*args: object) -> None:  # one iteration a call, never a new best (nor the lower bound)
+        state = args[state_at]
+        assert isinstance(state, np.ndarray)
+        state[tabu_kernel.ITERATION] += 1
+        state[tabu_kernel.BEST] = 10**9
+
+    monkeypatch.setattr(tabu_kernel, "search", finds_nothing)
+    for stall_share, at_least, at_most in ((0.1, 0.3, 2.5), (None, 3.0, None)):
+        began = time.perf_counter()
+        improved = improve_makespan_hint(request.options, jobs, available, start, 3.0, stall_share=stall_share)
+        took = time.perf_counter() - began
+        assert improved is not None and check_schedule(request, hint_assignments(jobs, improved[0]) or []) == []
+        assert took >= at_least and (at_most is None or took <= at_most)
