@@ -56,11 +56,11 @@ SEARCH_MAX_SECONDS = 60.0
 # up by the search (a 5x4 job-shop with a 10 s limit took 5 s): 0.5 s for 20 operations, 2.5 s for a
 # 10x10 job-shop, the whole half of 10 s from 200 operations on.
 SEARCH_SECONDS_PER_OPERATION = 0.025
-# On small makespan models (`planner.scheduling.model.UNBOUNDED_MAX_OPERATIONS`) the search ends when no thread has
-# found a new best for this share of its time, and CP-SAT gets the rest: on la22 the search stayed at its start
-# (932, from the plain model) for its whole 3.75 s, and CP-SAT, left 5 s, then found neither 927 nor 930, where the
-# textbook model proves 927 in 2.5-4.4 s (session 18; traces of 8 instances: the searches that gain keep gaining
-# within 1.3 s, la27's after a stall of 3.7 s).
+# On small job-shops (`planner.scheduling.model.UNBOUNDED_MAX_OPERATIONS`, one machine per operation) the search ends
+# when no thread has found a new best for this share of its time, and CP-SAT gets the rest: on la22 the search
+# stayed at its start (932, from the plain model) for its whole 3.75 s, and CP-SAT, left 5 s, then found neither 927
+# nor 930, where the textbook model proves 927 in 2.5-4.4 s (session 18; traces of 8 instances: the searches that
+# gain keep gaining within 1.3 s, la27's after a stall of 3.7 s).
 STALL_STOP_SHARE = 0.5
 # Iterations per kernel call at most (about 20 ms of them are asked for; a call that returns at once must not grow it
 # without end).
