@@ -277,7 +277,9 @@ SOME_RULES = [frozenset(PLANT_RULES) - {"lot_splits"}, frozenset({"lot_splits", 
 def test_the_generated_requests_give_every_bad_input_room() -> None:
     tried: set[str] = set()
 
-    @settings(max_examples=40, deadline=None, database=None)
+    # Derandomized: the claim is about the generator's reach, and 40 random draws once missed every producing
+    # operation (session 18's fresh-clone run); a fixed draw that covers every field cannot fail by chance.
+    @settings(max_examples=40, deadline=None, database=None, derandomize=True)
     @given(st.lists(st.sampled_from(SOME_RULES).flatmap(lambda rules: plant_requests(rules=rules)), min_size=3,
                     max_size=3))
     def collect(requests: list[PlanRequest]) -> None:
